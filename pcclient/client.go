@@ -1,0 +1,348 @@
+// Package pcclient is a client for the Partner Center REST API's orders:
+// GET an order and cancel line items of it (PATCH status "cancelled").
+//
+// Every request carries the headers Partner Center documents (Authorization,
+// Accept, MS-RequestId, MS-CorrelationId, MS-Contract-Version). A logical call
+// keeps its MS-RequestId through all its retries, which makes a re-sent
+// PATCH idempotent; retries wait on a shared Limiter, honour Retry-After and
+// pause every caller after a 429. Failures come back as values to inspect:
+// *APIError, *AuthError and the sentinels ErrNotFound, ErrThrottled and
+// ErrUnauthorized.
+package pcclient
+
+import (
+	"bytes"
+	"context"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"io"
+	"log/slog"
+	"net"
+	"net/http"
+	"net/url"
+	"strings"
+	"time"
+
+	"github.com/google/uuid"
+	"golang.org/x/oauth2"
+)
+
+// maxBody bounds what the client reads of an answer; an order is a few KB.
+const maxBody = 8 << 20
+
+// Client talks to one Partner Center endpoint. It is safe for concurrent use.
+type Client struct {
+	baseURL   *url.URL
+	hc        *http.Client
+	tokens    oauth2.TokenSource
+	limiter   Limiter
+	retry     RetryPolicy
+	clock     Clock
+	log       *slog.Logger
+	userAgent string
+	newID     func() string
+}
+
+// Option configures a Client.
+type Option func(*Client)
+
+// WithHTTPClient sets the HTTP client. Its redirect policy is replaced by
+// one that refuses to follow a redirect to another host, so the bearer token
+// never leaves the endpoint.
+func WithHTTPClient(hc *http.Client) Option { return func(c *Client) { c.hc = hc } }
+
+// WithTokenSource sets where access tokens come from. If it has an
+// Invalidate(accessToken string) method (TokenCache has), a 401 drops the
+// refused token and the call is retried once with a new one.
+func WithTokenSource(ts oauth2.TokenSource) Option { return func(c *Client) { c.tokens = ts } }
+
+// WithLimiter sets the limiter every attempt waits on (default: none).
+func WithLimiter(l Limiter) Option { return func(c *Client) { c.limiter = l } }
+
+// WithRetry sets the retry policy (default DefaultRetryPolicy).
+func WithRetry(p RetryPolicy) Option { return func(c *Client) { c.retry = p } }
+
+// WithLogger sets the logger for one debug line per attempt. Headers and
+// bodies are never logged.
+func WithLogger(l *slog.Logger) Option { return func(c *Client) { c.log = l } }
+
+// WithClock sets the clock used for waiting and timing.
+func WithClock(clk Clock) Option { return func(c *Client) { c.clock = clk } }
+
+// WithUserAgent sets the User-Agent header.
+func WithUserAgent(ua string) Option { return func(c *Client) { c.userAgent = ua } }
+
+// WithRequestIDs sets the generator of MS-RequestId and MS-CorrelationId
+// values (default: random GUIDs).
+func WithRequestIDs(f func() string) Option { return func(c *Client) { c.newID = f } }
+
+// New returns a client for baseURL, e.g. https://api.partnercenter.microsoft.com.
+// It returns an error when baseURL is not an absolute URL, or uses plain
+// http:// to a host other than loopback.
+func New(baseURL string, opts ...Option) (*Client, error) {
+	u, err := CheckURL(baseURL)
+	if err != nil {
+		return nil, err
+	}
+	u.Path = strings.TrimSuffix(u.Path, "/") + "/"
+	c := &Client{
+		baseURL:   u,
+		retry:     DefaultRetryPolicy,
+		clock:     SystemClock{},
+		log:       slog.New(slog.DiscardHandler),
+		userAgent: "pcreconcile",
+		newID:     uuid.NewString,
+	}
+	for _, opt := range opts {
+		opt(c)
+	}
+	hc := http.Client{Timeout: 60 * time.Second}
+	if c.hc != nil {
+		hc = *c.hc
+	}
+	hc.CheckRedirect = SameHostRedirects
+	c.hc = &hc
+	if c.limiter == nil {
+		c.limiter = NewPacer(PacerOptions{Clock: c.clock})
+	}
+	return c, nil
+}
+
+// CheckURL parses an endpoint URL and refuses plain http:// to anything but
+// a loopback host: tokens and secrets must not cross a network in clear.
+func CheckURL(raw string) (*url.URL, error) {
+	u, err := url.Parse(strings.TrimSpace(raw))
+	if err != nil {
+		return nil, fmt.Errorf("invalid URL %q: %w", raw, err)
+	}
+	switch {
+	case u.Scheme == "https" && u.Host != "":
+	case u.Scheme == "http" && u.Host != "":
+		if !IsLoopback(u.Hostname()) {
+			return nil, fmt.Errorf("refusing plain http:// to %s: only https is allowed except on loopback (127.0.0.1, ::1, localhost)", u.Host)
+		}
+	default:
+		return nil, fmt.Errorf("invalid URL %q: want https://host[/path]", raw)
+	}
+	if u.User != nil {
+		return nil, fmt.Errorf("invalid URL %q: credentials do not belong in a URL", u.Redacted())
+	}
+	return u, nil
+}
+
+// IsLoopback reports whether host is localhost or a loopback address.
+func IsLoopback(host string) bool {
+	if strings.EqualFold(host, "localhost") {
+		return true
+	}
+	ip := net.ParseIP(host)
+	return ip != nil && ip.IsLoopback()
+}
+
+// SameHostRedirects is an http.Client CheckRedirect policy that follows at
+// most 5 redirects within the same scheme and host and refuses any other:
+// x/oauth2-style transports add the bearer token to every request they see,
+// and a token endpoint's form body carries the client secret.
+func SameHostRedirects(req *http.Request, via []*http.Request) error {
+	if len(via) >= 5 {
+		return errors.New("stopped after 5 redirects")
+	}
+	first := via[0].URL
+	if req.URL.Host != first.Host || req.URL.Scheme != first.Scheme {
+		return fmt.Errorf("refusing redirect from %s://%s to %s://%s: credentials must not leave the endpoint", first.Scheme, first.Host, req.URL.Scheme, req.URL.Host)
+	}
+	return nil
+}
+
+// Response describes a logical call: the ids to quote in a support ticket,
+// how many attempts it took and how long.
+type Response struct {
+	// StatusCode of the last answer, 0 if none came.
+	StatusCode    int
+	RequestID     string
+	CorrelationID string
+	Attempts      int
+	Duration      time.Duration
+	// Verified is true when a PATCH's answer was lost and a GET showed that
+	// the cancellation had been applied; the order returned is that GET's.
+	Verified bool
+}
+
+// call is one logical call.
+type call struct {
+	method   string
+	path     string // relative to the base URL
+	customer string // for the per-customer limit
+	body     any    // JSON-encoded anew for every attempt
+	// verify, for calls that change state, checks after an ambiguous
+	// failure whether the change already happened.
+	verify func(ctx context.Context) (done bool)
+}
+
+// newRequest builds one attempt of cl.
+func (c *Client) newRequest(ctx context.Context, cl *call, resp *Response, token string) (*http.Request, error) {
+	u, err := c.baseURL.Parse(cl.path)
+	if err != nil {
+		return nil, err
+	}
+	var body io.Reader
+	var payload []byte
+	if cl.body != nil {
+		if payload, err = json.Marshal(cl.body); err != nil {
+			return nil, err
+		}
+		body = bytes.NewReader(payload)
+	}
+	req, err := http.NewRequestWithContext(ctx, cl.method, u.String(), body)
+	if err != nil {
+		return nil, err
+	}
+	if payload != nil {
+		req.Header.Set("Content-Type", "application/json")
+		req.GetBody = func() (io.ReadCloser, error) { return io.NopCloser(bytes.NewReader(payload)), nil }
+	}
+	req.Header.Set("Authorization", "Bearer "+token)
+	req.Header.Set("Accept", "application/json")
+	req.Header.Set("MS-RequestId", resp.RequestID)
+	req.Header.Set("MS-CorrelationId", resp.CorrelationID)
+	req.Header.Set("MS-Contract-Version", "v1")
+	req.Header.Set("User-Agent", c.userAgent)
+	return req, nil
+}
+
+// do runs a logical call until it succeeds, fails for good, or ctx is done;
+// on success it decodes the answer into out. It returns ctx.Err() when the
+// context ends it.
+func (c *Client) do(ctx context.Context, cl *call, out any) (*Response, error) {
+	resp := &Response{RequestID: c.newID(), CorrelationID: c.newID()}
+	start := c.clock.Now()
+	defer func() { resp.Duration = c.clock.Now().Sub(start) }()
+	policy := c.retry.withDefaults()
+	var (
+		waited    time.Duration
+		refreshed bool
+		throttled int
+		lastErr   error
+	)
+	for n := 1; ; n++ {
+		if err := c.limiter.Wait(ctx, cl.customer); err != nil {
+			return resp, ctxErr(ctx, err)
+		}
+		resp.Attempts = n
+		a := Attempt{Method: cl.method, N: n, RetryAfter: -1, Refreshed: refreshed}
+		token, err := c.token()
+		var sentToken string
+		if err != nil {
+			a.Err, a.NotSent = err, true
+			lastErr = err
+			var ae *AuthError
+			if errors.As(err, &ae) && ae.Permanent {
+				return resp, err
+			}
+		} else {
+			sentToken = token
+			status, apiErr, err := c.attempt(ctx, cl, resp, token, out)
+			switch {
+			case err == nil && apiErr == nil:
+				if s, ok := c.limiter.(interface{ Succeeded() }); ok {
+					s.Succeeded()
+				}
+				return resp, nil
+			case ctx.Err() != nil:
+				return resp, ctx.Err()
+			case apiErr != nil:
+				a.StatusCode, a.Code, a.RetryAfter = status, apiErr.Code, apiErr.RetryAfter
+				lastErr = apiErr
+			default:
+				a.Err = err
+				lastErr = err
+			}
+		}
+		if a.StatusCode == http.StatusTooManyRequests {
+			throttled++
+		}
+		a.Throttled = throttled
+		d := policy.Decide(a)
+		if !d.Retry {
+			if n > 1 || (a.StatusCode == 0 && a.Err != nil) {
+				return resp, fmt.Errorf("%s %s: giving up after %d attempts: %w", cl.method, cl.path, n, lastErr)
+			}
+			return resp, lastErr
+		}
+		if waited+d.Wait > policy.MaxWait {
+			return resp, fmt.Errorf("%s %s: giving up after %d attempts and %s of waiting: %w", cl.method, cl.path, n, waited.Round(time.Second), lastErr)
+		}
+		waited += d.Wait
+		c.log.Debug("retrying", "method", cl.method, "path", cl.path, "attempt", n, "status", a.StatusCode, "code", a.Code, "wait", d.Wait, "request_id", resp.RequestID, "err", a.Err)
+		if d.Refresh {
+			refreshed = true
+			if inv, ok := c.tokens.(interface{ Invalidate(string) }); ok {
+				inv.Invalidate(sentToken)
+			}
+		}
+		if d.Pause {
+			c.limiter.Pause(d.Wait) // the next limiter.Wait sits out the pause
+		} else if err := c.clock.Sleep(ctx, d.Wait); err != nil {
+			return resp, ctx.Err()
+		}
+		if d.Verify && cl.verify != nil && cl.verify(ctx) {
+			resp.Verified = true
+			return resp, nil
+		}
+	}
+}
+
+func ctxErr(ctx context.Context, err error) error {
+	if ctx.Err() != nil {
+		return ctx.Err()
+	}
+	return err
+}
+
+func (c *Client) token() (string, error) {
+	if c.tokens == nil {
+		return "", &AuthError{Description: "no token source configured", Permanent: true}
+	}
+	tok, err := c.tokens.Token()
+	if err != nil {
+		var ae *AuthError
+		if !errors.As(err, &ae) {
+			err = &AuthError{Description: err.Error(), Err: err}
+		}
+		return "", err
+	}
+	return tok.AccessToken, nil
+}
+
+// attempt sends one request of cl. It returns the API error of a non-2xx
+// answer, or err when no usable answer came.
+func (c *Client) attempt(ctx context.Context, cl *call, resp *Response, token string, out any) (int, *APIError, error) {
+	req, err := c.newRequest(ctx, cl, resp, token)
+	if err != nil {
+		return 0, nil, err
+	}
+	began := c.clock.Now()
+	hr, err := c.hc.Do(req)
+	if err != nil {
+		c.log.Debug("request failed", "method", cl.method, "path", cl.path, "request_id", resp.RequestID, "err", err)
+		return 0, nil, err
+	}
+	defer hr.Body.Close()
+	body, err := io.ReadAll(io.LimitReader(hr.Body, maxBody))
+	resp.StatusCode = hr.StatusCode
+	c.log.Debug("request", "method", cl.method, "path", cl.path, "status", hr.StatusCode, "request_id", resp.RequestID, "took", c.clock.Now().Sub(began))
+	if err != nil {
+		// The connection broke mid-answer: as ambiguous as no answer at all.
+		return 0, nil, fmt.Errorf("reading answer: %w", err)
+	}
+	if hr.StatusCode < 200 || hr.StatusCode > 299 {
+		return hr.StatusCode, newAPIError(cl.method, cl.path, hr.StatusCode, hr.Header, body, c.clock.Now()), nil
+	}
+	if out != nil {
+		if err := json.Unmarshal(body, out); err != nil {
+			return 0, nil, fmt.Errorf("decoding answer: %w", err)
+		}
+	}
+	return hr.StatusCode, nil, nil
+}

@@ -1,0 +1,185 @@
+package pcclient
+
+import (
+	"bytes"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"net/http"
+	"strconv"
+	"strings"
+	"time"
+)
+
+// Sentinel errors, matched with errors.Is against the errors the client
+// returns (an *APIError or an *AuthError matches the sentinel of its kind).
+var (
+	// ErrNotFound: 404, the order (or customer) does not exist.
+	ErrNotFound = errors.New("not found")
+	// ErrThrottled: 429, the partner's request quota is spent.
+	ErrThrottled = errors.New("throttled")
+	// ErrUnauthorized: no token could be had, or Partner Center refused it
+	// after one refresh.
+	ErrUnauthorized = errors.New("unauthorized")
+)
+
+// Partner Center error codes the tool acts on (REST docs, "Error codes" and
+// "Cancel software purchases").
+const (
+	CodeOrderNotFound      = "20000"
+	CodeNoRelationship     = "20002"
+	CodeTokenMissing       = "800001"
+	CodeOrderBusy          = "800014"
+	CodeLineItemCancelled  = "800063"
+	CodeOrderNotCancelable = "800061"
+	CodeProductNotCancel1  = "800019"
+	CodeOrderBusy2         = "800060"
+	CodeBadLineItem        = "800071"
+	CodeProductNotCancel2  = "800077"
+	CodeOutsideWindow      = "900117"
+)
+
+// APIError is a non-2xx answer from Partner Center.
+type APIError struct {
+	Method     string
+	Path       string // relative to the base URL, e.g. v1/customers/…/orders/…
+	StatusCode int
+	// Code is Partner Center's error code as text: the API sends it as a
+	// number or as a string depending on the service.
+	Code        string
+	Description string
+	// ErrorName and Retryable come from newer services (errorName, isRetryable).
+	ErrorName string
+	Retryable *bool
+	// RequestID and CorrelationID are the MS-RequestId / MS-CorrelationId of
+	// the call, for a support ticket.
+	RequestID     string
+	CorrelationID string
+	// RetryAfter is the parsed Retry-After header, or -1 when there was none.
+	RetryAfter time.Duration
+}
+
+func (e *APIError) Error() string {
+	var b strings.Builder
+	fmt.Fprintf(&b, "%s %s: %d %s", e.Method, e.Path, e.StatusCode, http.StatusText(e.StatusCode))
+	if e.Code != "" {
+		fmt.Fprintf(&b, " (code %s)", e.Code)
+	}
+	if e.Description != "" {
+		fmt.Fprintf(&b, ": %s", e.Description)
+	}
+	return b.String()
+}
+
+// Is lets errors.Is match an APIError against the sentinel of its status.
+func (e *APIError) Is(target error) bool {
+	switch target {
+	case ErrNotFound:
+		return e.StatusCode == http.StatusNotFound
+	case ErrThrottled:
+		return e.StatusCode == http.StatusTooManyRequests
+	case ErrUnauthorized:
+		return e.StatusCode == http.StatusUnauthorized
+	}
+	return false
+}
+
+// errorBody covers the three shapes Partner Center answers errors in:
+//
+//	{"code": 900117, "description": "...", "data": [], "source": "..."}
+//	{"code": "800071", "errorName": "...", "isRetryable": false, "message": "..."}
+//	{"statusCode": 429, "message": "Rate limit is exceeded. Try again in 57 seconds."}
+type errorBody struct {
+	Code        json.RawMessage `json:"code"`
+	Description string          `json:"description"`
+	Message     string          `json:"message"`
+	ErrorName   string          `json:"errorName"`
+	IsRetryable *bool           `json:"isRetryable"`
+	StatusCode  json.RawMessage `json:"statusCode"`
+}
+
+// newAPIError builds the error of a non-2xx answer. The body is decoded when
+// it is one of the known shapes; otherwise its first line becomes the
+// description, so an HTML error page from a proxy is still readable.
+func newAPIError(method, path string, status int, header http.Header, body []byte, now time.Time) *APIError {
+	e := &APIError{
+		Method:        method,
+		Path:          path,
+		StatusCode:    status,
+		RequestID:     header.Get("MS-RequestId"),
+		CorrelationID: header.Get("MS-CorrelationId"),
+		RetryAfter:    ParseRetryAfter(header.Get("Retry-After"), now),
+	}
+	var eb errorBody
+	if err := json.Unmarshal(body, &eb); err == nil {
+		e.Code = rawCode(eb.Code)
+		if e.Code == "" && status != http.StatusTooManyRequests {
+			e.Code = rawCode(eb.StatusCode)
+		}
+		e.Description = eb.Description
+		if e.Description == "" {
+			e.Description = eb.Message
+		}
+		e.ErrorName = eb.ErrorName
+		e.Retryable = eb.IsRetryable
+	} else {
+		line, _, _ := bytes.Cut(bytes.TrimSpace(body), []byte("\n"))
+		if len(line) > 200 {
+			line = line[:200]
+		}
+		e.Description = string(line)
+	}
+	return e
+}
+
+// rawCode renders a JSON number or string as text; anything else is "".
+func rawCode(raw json.RawMessage) string {
+	raw = bytes.TrimSpace(raw)
+	if len(raw) == 0 || bytes.Equal(raw, []byte("null")) {
+		return ""
+	}
+	var s string
+	if json.Unmarshal(raw, &s) == nil {
+		return strings.TrimSpace(s)
+	}
+	var n json.Number
+	if json.Unmarshal(raw, &n) == nil {
+		if i, err := n.Int64(); err == nil {
+			return strconv.FormatInt(i, 10)
+		}
+		return n.String()
+	}
+	return ""
+}
+
+// AuthError is a failure to obtain an access token. It matches
+// ErrUnauthorized. It never contains the secret or a token.
+type AuthError struct {
+	// AADSTS is the Azure AD error code, e.g. "AADSTS7000215", if known.
+	AADSTS string
+	// Description is Azure AD's explanation, shortened.
+	Description string
+	// Hint says what the user most likely has to fix.
+	Hint string
+	// Permanent is false for failures worth retrying (network, 5xx).
+	Permanent bool
+	Err       error
+}
+
+func (e *AuthError) Error() string {
+	msg := "cannot get an access token"
+	if e.AADSTS != "" {
+		msg += ": " + e.AADSTS
+	}
+	if e.Description != "" {
+		msg += ": " + e.Description
+	} else if e.Err != nil {
+		msg += ": " + e.Err.Error()
+	}
+	return msg
+}
+
+func (e *AuthError) Unwrap() error { return e.Err }
+
+// Is makes an AuthError match ErrUnauthorized.
+func (e *AuthError) Is(target error) bool { return target == ErrUnauthorized }

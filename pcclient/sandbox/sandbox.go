@@ -1,0 +1,554 @@
+// Package sandbox is the built-in Partner Center simulator: the server side of
+// the orders protocol pcclient speaks (GET and PATCH
+// /v1/customers/{customer-tenant-id}/orders/{order-id}), with the documented
+// headers, error bodies and codes, cancellation windows, per-MS-RequestId
+// idempotency, throttling (429 + Retry-After) and seeded faults.
+//
+// It is the tool's default endpoint, so a new user can run the samples at
+// once, and it is the test double of every test that talks HTTP.
+package sandbox
+
+import (
+	"context"
+	"encoding/json"
+	"fmt"
+	"io"
+	"log/slog"
+	"math"
+	"net"
+	"net/http"
+	"strconv"
+	"strings"
+	"sync"
+	"time"
+
+	"golang.org/x/time/rate"
+)
+
+// Options configures a Server. The zero value is a well-behaved sandbox
+// without throttling, faults or persistence.
+type Options struct {
+	// Latency delays every answer, as a distant API does.
+	Latency time.Duration
+	Faults  Faults
+	// StatePath, when set, receives the state after every change.
+	StatePath string
+	// Now is the clock; nil means time.Now.
+	Now func() time.Time
+	// Authorize decides whether a bearer token is accepted; nil accepts any
+	// non-empty token.
+	Authorize func(token string) bool
+	// OnPatchApplied, when set, is called after a PATCH changed an order and
+	// before its answer is written (tests use it to crash clients there).
+	OnPatchApplied func(customerID, orderID string)
+	Log            *slog.Logger
+}
+
+// Stats counts what the sandbox has seen and done.
+type Stats struct {
+	Requests     int
+	Gets         int
+	Patches      int // PATCH requests that reached the order handler
+	Unauthorized int
+	Throttled    int
+	Errors500    int
+	Errors503    int
+	Busy         int
+	Dropped      int // PATCHes applied whose connection was then dropped
+	Replays      int // PATCHes answered from the MS-RequestId store
+	Rejected     int // PATCHes refused with a 4xx by the order rules
+	// Applied counts, per "customer/order", the PATCHes that changed at least
+	// one quantity. A value above 1 for an order that was cancelled in one
+	// request means something cancelled it twice.
+	Applied map[string]int
+	// LinesCancelled counts, per "customer/order/line", how many PATCHes set
+	// that line to 0. Above 1 is impossible unless the rules are broken.
+	LinesCancelled map[string]int
+}
+
+// Server is the simulator. It is an http.Handler and safe for concurrent use.
+type Server struct {
+	opts      Options
+	now       func() time.Time
+	log       *slog.Logger
+	mux       *http.ServeMux
+	dice      *dice
+	partner   *rate.Limiter
+	customers map[string]*rate.Limiter
+
+	mu      sync.Mutex
+	state   *State
+	replays map[string]stored
+	stats   Stats
+}
+
+type stored struct {
+	status int
+	body   []byte
+}
+
+// New returns a sandbox serving state. It returns an error for invalid
+// fault settings.
+func New(state *State, opts Options) (*Server, error) {
+	if err := opts.Faults.Validate(); err != nil {
+		return nil, err
+	}
+	s := &Server{
+		opts:      opts,
+		now:       opts.Now,
+		log:       opts.Log,
+		state:     state,
+		dice:      newDice(opts.Faults.Seed),
+		customers: make(map[string]*rate.Limiter),
+		replays:   make(map[string]stored),
+		stats:     Stats{Applied: make(map[string]int), LinesCancelled: make(map[string]int)},
+	}
+	if s.now == nil {
+		s.now = time.Now
+	}
+	if s.log == nil {
+		s.log = slog.New(slog.DiscardHandler)
+	}
+	if t := opts.Faults.Throttle; t.RequestsPerMinute > 0 {
+		s.partner = newBucket(t.RequestsPerMinute, t.Burst)
+	}
+	s.mux = http.NewServeMux()
+	s.mux.HandleFunc("GET /v1/customers/{customer}/orders/{order}", s.getOrder)
+	s.mux.HandleFunc("PATCH /v1/customers/{customer}/orders/{order}", s.patchOrder)
+	s.mux.HandleFunc("GET /sandbox/stats", func(w http.ResponseWriter, r *http.Request) {
+		writeJSON(w, http.StatusOK, s.Stats())
+	})
+	s.mux.HandleFunc("/", func(w http.ResponseWriter, r *http.Request) {
+		writeError(w, http.StatusNotFound, 20000, "The requested resource was not found: "+r.URL.Path)
+	})
+	return s, nil
+}
+
+func newBucket(perMinute float64, burst int) *rate.Limiter {
+	if burst <= 0 {
+		burst = max(1, int(perMinute/10))
+	}
+	return rate.NewLimiter(rate.Limit(perMinute/60), burst)
+}
+
+// Stats returns a copy of the counters.
+func (s *Server) Stats() Stats {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	st := s.stats
+	st.Applied = make(map[string]int, len(s.stats.Applied))
+	for k, v := range s.stats.Applied {
+		st.Applied[k] = v
+	}
+	st.LinesCancelled = make(map[string]int, len(s.stats.LinesCancelled))
+	for k, v := range s.stats.LinesCancelled {
+		st.LinesCancelled[k] = v
+	}
+	return st
+}
+
+// Quantity returns the current quantity of a line item, and false when the
+// customer, order or line does not exist.
+func (s *Server) Quantity(customerID, orderID string, line int) (int, bool) {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	c := s.state.customer(customerID)
+	if c == nil {
+		return 0, false
+	}
+	o := c.order(orderID)
+	if o == nil {
+		return 0, false
+	}
+	li := o.line(line)
+	if li == nil {
+		return 0, false
+	}
+	return li.Quantity, true
+}
+
+// ServeHTTP answers one request: authentication, throttling and faults
+// first, then the order handlers.
+func (s *Server) ServeHTTP(w http.ResponseWriter, r *http.Request) {
+	s.count(func(st *Stats) { st.Requests++ })
+	reqID, corrID := r.Header.Get("MS-RequestId"), r.Header.Get("MS-CorrelationId")
+	if reqID != "" {
+		w.Header().Set("MS-RequestId", reqID)
+	}
+	if corrID != "" {
+		w.Header().Set("MS-CorrelationId", corrID)
+	}
+	if s.opts.Latency > 0 {
+		t := time.NewTimer(s.opts.Latency)
+		select {
+		case <-t.C:
+		case <-r.Context().Done():
+			t.Stop()
+			return
+		}
+	}
+	if r.URL.Path == "/sandbox/stats" {
+		s.mux.ServeHTTP(w, r)
+		return
+	}
+	token, ok := strings.CutPrefix(r.Header.Get("Authorization"), "Bearer ")
+	if !ok || strings.TrimSpace(token) == "" || (s.opts.Authorize != nil && !s.opts.Authorize(token)) {
+		s.count(func(st *Stats) { st.Unauthorized++ })
+		w.Header().Set("WWW-Authenticate", `Bearer realm="sandbox"`)
+		writeError(w, http.StatusUnauthorized, 800001, "Authorization token is missing, invalid or expired.")
+		return
+	}
+	if wait, ok := s.throttle(r.PathValue("customer"), r.URL.Path); !ok {
+		s.count(func(st *Stats) { st.Throttled++ })
+		secs := int(math.Ceil(wait.Seconds()))
+		w.Header().Set("Retry-After", strconv.Itoa(secs))
+		writeJSON(w, http.StatusTooManyRequests, map[string]any{
+			"statusCode": 429,
+			"message":    fmt.Sprintf("Rate limit is exceeded. Try again in %d seconds.", secs),
+		})
+		return
+	}
+	d := s.dice.next(r.Method + " " + r.URL.Path)
+	switch s.opts.Faults.before(d) {
+	case fault500:
+		s.count(func(st *Stats) { st.Errors500++ })
+		writeError(w, http.StatusInternalServerError, 500, "An unexpected error occurred. (sandbox fault)")
+		return
+	case fault503:
+		s.count(func(st *Stats) { st.Errors503++ })
+		writeError(w, http.StatusServiceUnavailable, 503, "The service is temporarily unavailable. (sandbox fault)")
+		return
+	case faultBusy:
+		s.count(func(st *Stats) { st.Busy++ })
+		code := 800014
+		if d.at(2) < 0.5 {
+			code = 800060
+		}
+		// Newer Partner Center services answer in this shape.
+		writeJSON(w, http.StatusConflict, map[string]any{
+			"code":        code,
+			"errorName":   "OrderBusy",
+			"isRetryable": true,
+			"message":     "The order is being updated by another request. Try again later.",
+			"description": "The order is being updated by another request. Try again later.",
+		})
+		return
+	}
+	if r.Method == http.MethodPatch {
+		r = r.WithContext(withDraw(r.Context(), d))
+	}
+	s.mux.ServeHTTP(w, r)
+}
+
+// throttle takes a token from the partner bucket (and the customer bucket).
+// It returns the Retry-After to answer when there is none.
+func (s *Server) throttle(customer, path string) (time.Duration, bool) {
+	t := s.opts.Faults.Throttle
+	if customer == "" {
+		// PathValue is only set once the mux has matched; take it from the path.
+		if parts := strings.Split(strings.TrimPrefix(path, "/v1/customers/"), "/"); len(parts) > 1 {
+			customer = strings.ToLower(parts[0])
+		}
+	}
+	now := s.now()
+	var buckets []*rate.Limiter
+	if s.partner != nil {
+		buckets = append(buckets, s.partner)
+	}
+	if t.CustomerRequestsPerMinute > 0 && customer != "" {
+		s.mu.Lock()
+		b := s.customers[customer]
+		if b == nil {
+			b = newBucket(t.CustomerRequestsPerMinute, t.Burst)
+			s.customers[customer] = b
+		}
+		s.mu.Unlock()
+		buckets = append(buckets, b)
+	}
+	for _, b := range buckets {
+		res := b.ReserveN(now, 1)
+		if delay := res.DelayFrom(now); delay > 0 {
+			res.CancelAt(now)
+			if t.RetryAfter != nil {
+				delay = *t.RetryAfter
+			}
+			return delay, false
+		}
+	}
+	return 0, true
+}
+
+func (s *Server) count(f func(*Stats)) {
+	s.mu.Lock()
+	f(&s.stats)
+	s.mu.Unlock()
+}
+
+// lookup finds the customer and order of a request, or writes the error
+// Partner Center answers: 403/20002 without a relationship, 404/20000 for an
+// unknown order. It must be called with s.mu held.
+func (s *Server) lookup(w http.ResponseWriter, r *http.Request) (*Customer, *Order, bool) {
+	cid, oid := r.PathValue("customer"), r.PathValue("order")
+	c := s.state.customer(cid)
+	if c == nil || !c.Relationship {
+		writeError(w, http.StatusForbidden, 20002, fmt.Sprintf("The partner does not have a relationship with customer %s.", cid))
+		return nil, nil, false
+	}
+	o := c.order(oid)
+	if o == nil {
+		writeError(w, http.StatusNotFound, 20000, fmt.Sprintf("Order %s was not found for customer %s.", oid, cid))
+		return nil, nil, false
+	}
+	return c, o, true
+}
+
+func (s *Server) getOrder(w http.ResponseWriter, r *http.Request) {
+	s.mu.Lock()
+	s.stats.Gets++
+	c, o, ok := s.lookup(w, r)
+	var body []byte
+	if ok {
+		body, _ = json.Marshal(s.orderJSON(c, o))
+	}
+	s.mu.Unlock()
+	if ok {
+		writeBody(w, http.StatusOK, body)
+	}
+}
+
+// cancelRequest is the PATCH body; unknown fields are ignored, as Partner
+// Center ignores them.
+type cancelRequest struct {
+	ID        string `json:"id"`
+	Status    string `json:"status"`
+	LineItems []struct {
+		LineItemNumber *int   `json:"lineItemNumber"`
+		OfferID        string `json:"offerId"`
+	} `json:"lineItems"`
+}
+
+func (s *Server) patchOrder(w http.ResponseWriter, r *http.Request) {
+	reqID := r.Header.Get("MS-RequestId")
+	body, err := io.ReadAll(io.LimitReader(r.Body, 1<<20))
+	if err != nil {
+		return // the client went away
+	}
+
+	s.mu.Lock()
+	if prev, ok := s.replays[reqID]; ok && reqID != "" {
+		// The same logical call again: answer what was answered, change nothing.
+		s.stats.Replays++
+		s.mu.Unlock()
+		writeBody(w, prev.status, prev.body)
+		return
+	}
+	s.stats.Patches++
+	status, answer, changed := s.cancel(r, body)
+	if changed != nil {
+		s.stats.Applied[changed.key]++
+		for _, n := range changed.lines {
+			s.stats.LinesCancelled[fmt.Sprintf("%s/%d", changed.key, n)]++
+		}
+		if s.opts.StatePath != "" {
+			if err := s.state.Save(s.opts.StatePath); err != nil {
+				s.log.Error("sandbox: cannot save state", "path", s.opts.StatePath, "err", err)
+			}
+		}
+	} else if status >= 400 {
+		s.stats.Rejected++
+	}
+	if reqID != "" {
+		s.replays[reqID] = stored{status: status, body: answer}
+	}
+	s.mu.Unlock()
+
+	if changed != nil {
+		if s.opts.OnPatchApplied != nil {
+			s.opts.OnPatchApplied(changed.customer, changed.order)
+		}
+		if d, ok := drawFrom(r.Context()); ok && s.opts.Faults.drop(d) {
+			s.count(func(st *Stats) { st.Dropped++ })
+			dropConnection(w)
+			return
+		}
+	}
+	writeBody(w, status, answer)
+}
+
+type change struct {
+	key, customer, order string
+	lines                []int
+}
+
+// cancel applies a cancellation request under s.mu and returns the answer,
+// and what changed (nil when nothing did).
+func (s *Server) cancel(r *http.Request, body []byte) (int, []byte, *change) {
+	fail := func(status int, code any, desc string) (int, []byte, *change) {
+		b, _ := json.Marshal(errorBody(code, desc))
+		return status, b, nil
+	}
+	rec := recorder{}
+	c, o, ok := s.lookup(&rec, r)
+	if !ok {
+		return rec.status, rec.body, nil
+	}
+	var req cancelRequest
+	if err := json.Unmarshal(body, &req); err != nil {
+		return fail(http.StatusBadRequest, 2000, "The request body is not valid JSON: "+err.Error())
+	}
+	if req.ID != "" && req.ID != o.ID {
+		return fail(http.StatusBadRequest, 2000, fmt.Sprintf("The order id in the body (%s) does not match the URL (%s).", req.ID, o.ID))
+	}
+	if !strings.EqualFold(req.Status, "cancelled") {
+		return fail(http.StatusBadRequest, 2000, fmt.Sprintf("Unsupported status %q: only \"cancelled\" can be set.", req.Status))
+	}
+	if o.Status == "pending" {
+		return fail(http.StatusBadRequest, 800061, "The order cannot be cancelled while it is pending.")
+	}
+	var targets []*LineItem
+	if len(req.LineItems) == 0 {
+		for _, li := range o.LineItems {
+			if li.Quantity > 0 {
+				targets = append(targets, li)
+			}
+		}
+		if len(targets) == 0 {
+			return fail(http.StatusBadRequest, 800063, "The order is already cancelled.")
+		}
+	}
+	for _, ref := range req.LineItems {
+		if ref.LineItemNumber == nil {
+			return fail(http.StatusBadRequest, "800071", "Each line item needs a lineItemNumber.")
+		}
+		li := o.line(*ref.LineItemNumber)
+		if li == nil {
+			// Some Partner Center services send the code as a string.
+			return fail(http.StatusBadRequest, "800071", fmt.Sprintf("Line item number %d does not exist on order %s.", *ref.LineItemNumber, o.ID))
+		}
+		if ref.OfferID != "" && !strings.EqualFold(ref.OfferID, li.OfferID) {
+			return fail(http.StatusBadRequest, "800071", fmt.Sprintf("Line item %d has offer %s, not %s.", li.LineItemNumber, li.OfferID, ref.OfferID))
+		}
+		if li.Quantity == 0 {
+			return fail(http.StatusBadRequest, 800063, fmt.Sprintf("Line item %d is already cancelled.", li.LineItemNumber))
+		}
+		targets = append(targets, li)
+	}
+	age := time.Duration(o.PurchasedDaysAgo * float64(24*time.Hour))
+	for _, li := range targets {
+		days, ok := li.Kind.Window()
+		if !ok {
+			return fail(http.StatusForbidden, 800019, fmt.Sprintf("Line item %d (%s) cannot be cancelled through this API.", li.LineItemNumber, li.FriendlyName))
+		}
+		if age > time.Duration(days)*24*time.Hour {
+			return fail(http.StatusBadRequest, 900117, fmt.Sprintf("The %d-day cancellation window of line item %d has passed.", days, li.LineItemNumber))
+		}
+	}
+	ch := &change{key: c.ID + "/" + o.ID, customer: c.ID, order: o.ID}
+	for _, li := range targets {
+		li.Quantity = 0
+		ch.lines = append(ch.lines, li.LineItemNumber)
+	}
+	b, _ := json.Marshal(s.orderJSON(c, o))
+	return http.StatusOK, b, ch
+}
+
+// orderJSON renders an order as Partner Center does, including fields the
+// client does not use (links, attributes), so the client's tolerance of
+// unknown fields is exercised on every call.
+func (s *Server) orderJSON(c *Customer, o *Order) map[string]any {
+	self := "/customers/" + c.ID + "/orders/" + o.ID
+	lines := make([]map[string]any, 0, len(o.LineItems))
+	for _, li := range o.LineItems {
+		product, _, _ := strings.Cut(li.OfferID, ":")
+		lines = append(lines, map[string]any{
+			"lineItemNumber":  li.LineItemNumber,
+			"offerId":         li.OfferID,
+			"termDuration":    li.TermDuration,
+			"transactionType": "New",
+			"friendlyName":    li.FriendlyName,
+			"quantity":        li.Quantity,
+			"links": map[string]any{
+				"product": map[string]any{"uri": "/products/" + product + "?country=US", "method": "GET", "headers": []any{}},
+			},
+		})
+	}
+	created := s.now().Add(-time.Duration(o.PurchasedDaysAgo * float64(24*time.Hour))).UTC()
+	return map[string]any{
+		"id":                  o.ID,
+		"referenceCustomerId": c.ID,
+		"billingCycle":        o.BillingCycle,
+		"currencyCode":        o.CurrencyCode,
+		"lineItems":           lines,
+		"creationDate":        created.Format(time.RFC3339Nano),
+		"status":              o.status(),
+		"transactionType":     "UserPurchase",
+		"links": map[string]any{
+			"self":           map[string]any{"uri": self, "method": "GET", "headers": []any{}},
+			"patchOperation": map[string]any{"uri": self, "method": "PATCH", "headers": []any{}},
+		},
+		"client":     map[string]any{"name": "pcreconcile sandbox"},
+		"attributes": map[string]any{"objectType": "Order"},
+	}
+}
+
+func errorBody(code any, desc string) map[string]any {
+	return map[string]any{"code": code, "description": desc, "data": []any{}, "source": "PartnerCenterSandbox"}
+}
+
+func writeError(w http.ResponseWriter, status int, code any, desc string) {
+	writeJSON(w, status, errorBody(code, desc))
+}
+
+func writeJSON(w http.ResponseWriter, status int, v any) {
+	b, err := json.Marshal(v)
+	if err != nil {
+		status, b = http.StatusInternalServerError, []byte(`{"code":500,"description":"encoding failed"}`)
+	}
+	writeBody(w, status, b)
+}
+
+func writeBody(w http.ResponseWriter, status int, b []byte) {
+	w.Header().Set("Content-Type", "application/json; charset=utf-8")
+	w.Header().Set("Content-Length", strconv.Itoa(len(b)))
+	w.WriteHeader(status)
+	w.Write(b)
+}
+
+// dropConnection closes the connection without an answer, as a load
+// balancer does when a backend dies after doing the work.
+func dropConnection(w http.ResponseWriter) {
+	conn, _, err := http.NewResponseController(w).Hijack()
+	if err != nil {
+		panic(http.ErrAbortHandler) // HTTP/2: abort the stream instead
+	}
+	if tc, ok := conn.(*net.TCPConn); ok {
+		tc.SetLinger(0) // RST, not FIN: the client sees a reset connection
+	}
+	conn.Close()
+}
+
+type drawKey struct{}
+
+func withDraw(ctx context.Context, d draw) context.Context { return context.WithValue(ctx, drawKey{}, d) }
+
+func drawFrom(ctx context.Context) (draw, bool) {
+	d, ok := ctx.Value(drawKey{}).(draw)
+	return d, ok
+}
+
+// recorder captures an error written by lookup so cancel can return
+// it as a stored answer.
+type recorder struct {
+	status int
+	body   []byte
+	header http.Header
+}
+
+func (r *recorder) Header() http.Header {
+	if r.header == nil {
+		r.header = make(http.Header)
+	}
+	return r.header
+}
+func (r *recorder) Write(b []byte) (int, error) { r.body = append(r.body, b...); return len(b), nil }
+func (r *recorder) WriteHeader(status int)      { r.status = status }

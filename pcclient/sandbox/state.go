@@ -1,0 +1,220 @@
+package sandbox
+
+import (
+	"bytes"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"io"
+	"os"
+	"path/filepath"
+	"strings"
+)
+
+// Kind is the product kind of a line item; it decides whether and for how
+// long the line can be cancelled.
+type Kind string
+
+// Product kinds, after the Partner Center rules for software purchases: a
+// software subscription can be cancelled within 7 days, perpetual software
+// within 30 days, and an Azure plan not at all through this API.
+const (
+	SoftwareSubscription Kind = "software_subscription"
+	PerpetualSoftware    Kind = "perpetual_software"
+	AzurePlan            Kind = "azure_plan"
+)
+
+// Window returns the cancellation window of k in days, and false when k
+// cannot be cancelled through the orders API at all.
+func (k Kind) Window() (days int, ok bool) {
+	switch k {
+	case SoftwareSubscription:
+		return 7, true
+	case PerpetualSoftware, "":
+		return 30, true
+	default:
+		return 0, false
+	}
+}
+
+// State is everything the sandbox knows: customers, their orders and line
+// items. It is the format of samples/sandbox.json and of the state file.
+type State struct {
+	Comment   string      `json:"comment,omitempty"`
+	Customers []*Customer `json:"customers"`
+}
+
+// Customer is a customer tenant of the simulated partner.
+type Customer struct {
+	ID   string `json:"id"`
+	Name string `json:"name,omitempty"`
+	// Relationship false makes every call for this customer answer 403/20002,
+	// as Partner Center does when the reseller relationship is gone.
+	Relationship bool     `json:"relationship"`
+	Orders       []*Order `json:"orders"`
+}
+
+// Order is one order of a customer.
+type Order struct {
+	ID string `json:"id"`
+	// PurchasedDaysAgo is relative to "now", so the samples never age out of
+	// their cancellation windows however long the state is kept.
+	PurchasedDaysAgo float64 `json:"purchasedDaysAgo"`
+	// Status is empty for a normal order; "pending" makes cancellation fail
+	// with 800061. "completed"/"cancelled" are derived from the quantities.
+	Status       string      `json:"status,omitempty"`
+	CurrencyCode string      `json:"currencyCode,omitempty"`
+	BillingCycle string      `json:"billingCycle,omitempty"`
+	LineItems    []*LineItem `json:"lineItems"`
+}
+
+// LineItem is one line of an order.
+type LineItem struct {
+	LineItemNumber int    `json:"lineItemNumber"`
+	OfferID        string `json:"offerId"`
+	FriendlyName   string `json:"friendlyName,omitempty"`
+	Quantity       int    `json:"quantity"`
+	Kind           Kind   `json:"kind,omitempty"`
+	TermDuration   string `json:"termDuration,omitempty"`
+}
+
+// ReadState decodes a state or seed document. Unknown fields are errors, so a
+// typo in a hand-edited seed does not silently produce a different sandbox.
+func ReadState(r io.Reader) (*State, error) {
+	dec := json.NewDecoder(r)
+	dec.DisallowUnknownFields()
+	var s State
+	if err := dec.Decode(&s); err != nil {
+		return nil, fmt.Errorf("sandbox state: %w", err)
+	}
+	if err := s.validate(); err != nil {
+		return nil, fmt.Errorf("sandbox state: %w", err)
+	}
+	return &s, nil
+}
+
+func (s *State) validate() error {
+	seen := make(map[string]bool)
+	for _, c := range s.Customers {
+		if c.ID == "" {
+			return errors.New("customer without id")
+		}
+		c.ID = strings.ToLower(c.ID)
+		for _, o := range c.Orders {
+			if o.ID == "" {
+				return fmt.Errorf("customer %s: order without id", c.ID)
+			}
+			if seen[o.ID] {
+				return fmt.Errorf("order %s appears twice", o.ID)
+			}
+			seen[o.ID] = true
+			for _, li := range o.LineItems {
+				if li.Quantity < 0 {
+					return fmt.Errorf("order %s line %d: negative quantity", o.ID, li.LineItemNumber)
+				}
+				if li.Kind != "" {
+					if _, ok := li.Kind.Window(); !ok && li.Kind != AzurePlan {
+						return fmt.Errorf("order %s line %d: unknown kind %q", o.ID, li.LineItemNumber, li.Kind)
+					}
+				}
+			}
+		}
+	}
+	return nil
+}
+
+// LoadState reads the state kept at path, or, when path does not exist yet,
+// the seed. reset ignores any kept state and starts from the seed again.
+func LoadState(path string, seed []byte, reset bool) (*State, error) {
+	if path != "" && !reset {
+		f, err := os.Open(path)
+		switch {
+		case err == nil:
+			defer f.Close()
+			s, err := ReadState(f)
+			if err != nil {
+				return nil, fmt.Errorf("%s: %w (hint: pcreconcile sandbox --reset starts again from the seed)", path, err)
+			}
+			return s, nil
+		case !errors.Is(err, os.ErrNotExist):
+			return nil, err
+		}
+	}
+	return ReadState(bytes.NewReader(seed))
+}
+
+// Save writes the state to path atomically (temp file, fsync, rename), so a
+// crash never leaves a half-written state behind.
+func (s *State) Save(path string) error {
+	b, err := json.MarshalIndent(s, "", "  ")
+	if err != nil {
+		return err
+	}
+	if err := os.MkdirAll(filepath.Dir(path), 0o755); err != nil {
+		return err
+	}
+	tmp, err := os.CreateTemp(filepath.Dir(path), ".sandbox-state-*")
+	if err != nil {
+		return err
+	}
+	defer os.Remove(tmp.Name())
+	if _, err := tmp.Write(append(b, '\n')); err != nil {
+		tmp.Close()
+		return err
+	}
+	if err := tmp.Sync(); err != nil {
+		tmp.Close()
+		return err
+	}
+	if err := tmp.Close(); err != nil {
+		return err
+	}
+	return os.Rename(tmp.Name(), path)
+}
+
+func (s *State) customer(id string) *Customer {
+	id = strings.ToLower(id)
+	for _, c := range s.Customers {
+		if c.ID == id {
+			return c
+		}
+	}
+	return nil
+}
+
+func (c *Customer) order(id string) *Order {
+	for _, o := range c.Orders {
+		if o.ID == id {
+			return o
+		}
+	}
+	return nil
+}
+
+func (o *Order) line(n int) *LineItem {
+	for _, li := range o.LineItems {
+		if li.LineItemNumber == n {
+			return li
+		}
+	}
+	return nil
+}
+
+// status is the order status Partner Center reports: "cancelled" once every
+// line is at quantity 0, otherwise "completed" (or the seeded status).
+func (o *Order) status() string {
+	all := len(o.LineItems) > 0
+	for _, li := range o.LineItems {
+		if li.Quantity > 0 {
+			all = false
+		}
+	}
+	switch {
+	case all:
+		return "cancelled"
+	case o.Status != "":
+		return o.Status
+	default:
+		return "completed"
+	}
+}
