@@ -529,7 +529,9 @@ func dropConnection(w http.ResponseWriter) {
 
 type drawKey struct{}
 
-func withDraw(ctx context.Context, d draw) context.Context { return context.WithValue(ctx, drawKey{}, d) }
+func withDraw(ctx context.Context, d draw) context.Context {
+	return context.WithValue(ctx, drawKey{}, d)
+}
 
 func drawFrom(ctx context.Context) (draw, bool) {
 	d, ok := ctx.Value(drawKey{}).(draw)

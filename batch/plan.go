@@ -1,0 +1,578 @@
+// Package batch turns a sheet of cancellations into a plan — validated rows
+// grouped into one PATCH per order — and runs the plan against Partner
+// Center: GET each order, decide line by line, PATCH the lines still active,
+// and record every outcome in a journal as it happens.
+package batch
+
+import (
+	"crypto/sha256"
+	"encoding/hex"
+	"errors"
+	"fmt"
+	"io"
+	"os"
+	"strings"
+
+	"github.com/pcreconcile/pcreconcile/batch/sheet"
+)
+
+// headerSearchRows is how far down the header row may be: title rows and
+// notes above it are skipped.
+const headerSearchRows = 20
+
+// Problem is one thing wrong with a row, in the terms of csv.ParseError:
+// where (the column's header), what (the value) and why.
+type Problem struct {
+	Column string `json:"column,omitempty"`
+	Value  string `json:"value,omitempty"`
+	Reason string `json:"reason"`
+}
+
+func (p Problem) String() string {
+	switch {
+	case p.Column == "":
+		return p.Reason
+	case p.Value == "":
+		return fmt.Sprintf("%s: %s", p.Column, p.Reason)
+	}
+	return fmt.Sprintf("%s %q: %s", p.Column, p.Value, p.Reason)
+}
+
+// Typed holds a row's key values as the user typed them, for rows the
+// report must show unprocessed (invalid, duplicate).
+type Typed struct {
+	Customer, Order, Line, Offer string
+}
+
+// Row is one input row.
+type Row struct {
+	Source int   // the row number the user sees
+	Order  int32 // index into Plan.Orders; -1 for a row that is not processed
+	Line   int32 // line item number, or allLines
+	// Expect is the expected quantity, -1 when not given.
+	Expect int32
+	Offer  string
+	// Status is Invalid or Duplicate for a row that is not processed.
+	Status   Status
+	Problems []Problem
+	Typed    *Typed
+	Extras   []sheet.Cell
+	// Prev is the line of an earlier run this row continues (resume): a
+	// retryable line to do again, or for a row that is not processed, the
+	// final line to carry.
+	Prev *LineResult
+}
+
+// AllLines reports whether the row asks for every line of its order.
+func (r *Row) AllLines() bool { return r.Line == allLines }
+
+// Order is one order to process: one GET, at most one PATCH.
+type Order struct {
+	// Seq is the order's position in the report (its first row's place).
+	Seq      int
+	Customer string
+	ID       string
+	// Rows are indices into Plan.Rows, in sheet order.
+	Rows []int32
+	// Prev holds the lines of an earlier run that are final and are carried
+	// into this run's report unchanged (resume). Rows name the lines to do.
+	Prev []LineResult
+	// Journaled marks an order whose record is already in the journal
+	// (everything carried); the runner skips it.
+	Journaled bool
+	conflict  bool
+}
+
+// Item is one entry of the report, in sheet order: an order (all its
+// lines), or a row that is not processed.
+type Item struct {
+	Order *Order
+	Row   int32 // when Order is nil
+}
+
+// Source identifies the file a plan was read from.
+type Source struct {
+	Path     string `json:"path"`
+	Name     string `json:"name"` // as the user gave it
+	SHA256   string `json:"sha256"`
+	Format   string `json:"format"`
+	Sheet    string `json:"sheet,omitempty"`
+	Encoding string `json:"encoding,omitempty"`
+	// Report is true when the plan was rebuilt from an earlier report.
+	Report bool `json:"report,omitempty"`
+}
+
+// Plan is the validated, grouped content of a sheet.
+type Plan struct {
+	Source Source
+	// Extra are the headers of the extra columns, copied to the report.
+	Extra  []string
+	Rows   []Row
+	Orders []*Order
+	Items  []Item
+	// HeaderRow is the row number of the header (0 when rebuilt from a
+	// report).
+	HeaderRow int
+	// Columns names the sheet's columns of each field (for messages).
+	Columns [numFields]string
+	// Customers counts the distinct customers of the orders.
+	Customers int
+	// Carried counts the lines an earlier run finished (resume).
+	Carried int
+}
+
+// Summary is what a plan asks for, before any request.
+type Summary struct {
+	Customers, Orders int
+	// Lines counts the rows naming one line; AllLineRows the rows asking for
+	// every line of an order (their lines are known only after the GET).
+	Lines, AllLineRows int
+	// Quantity totals the Expected Quantity column, where given.
+	Quantity, QuantityRows int
+	Invalid, Duplicate     int
+	// Carried counts lines an earlier run finished (resume).
+	Carried int
+}
+
+// Summarize counts the plan.
+func (p *Plan) Summarize() Summary {
+	s := Summary{Customers: p.Customers, Carried: p.Carried}
+	count := func(r *Row) {
+		switch {
+		case r.Status == Invalid:
+			s.Invalid++
+		case r.Status == Duplicate:
+			s.Duplicate++
+		case r.AllLines():
+			s.AllLineRows++
+		default:
+			s.Lines++
+		}
+		if r.Status == "" && r.Expect >= 0 {
+			s.Quantity += int(r.Expect)
+			s.QuantityRows++
+		}
+	}
+	for _, it := range p.Items {
+		if it.Order == nil {
+			count(&p.Rows[it.Row])
+			continue
+		}
+		if len(it.Order.Rows) > 0 {
+			s.Orders++
+		}
+		s.Carried += len(it.Order.Prev)
+		for _, ri := range it.Order.Rows {
+			count(&p.Rows[ri])
+		}
+	}
+	return s
+}
+
+// Invalid returns the rows that will not be processed, in sheet order.
+func (p *Plan) Invalid() []*Row {
+	var out []*Row
+	for _, it := range p.Items {
+		if it.Order == nil && p.Rows[it.Row].Status != "" && p.Rows[it.Row].Prev == nil {
+			out = append(out, &p.Rows[it.Row])
+		}
+	}
+	return out
+}
+
+// ReadOptions configures Read.
+type ReadOptions struct {
+	Headers *Headers
+	Sheet   string
+	// Delimiter for CSV; 0 detects it.
+	Delimiter rune
+	// Extras keeps the extra columns (the report needs them; check does not).
+	Extras bool
+}
+
+// InputError is a structural problem with the input: nothing was sent. It
+// says where and why and, where it helps, what to do.
+type InputError struct {
+	File   string
+	Reason string
+	Hint   string
+}
+
+func (e *InputError) Error() string { return e.File + ": " + e.Reason }
+
+// ReadFile reads, validates and groups the cancellations in path. A file
+// that is not a usable sheet is an *InputError (or *sheet.Error); problems
+// with single rows are not errors but rows with Status Invalid.
+func ReadFile(path string, opts ReadOptions) (*Plan, error) {
+	sum, err := FileSHA256(path)
+	if err != nil {
+		return nil, &sheet.Error{File: path, Reason: "cannot read the file", Err: err}
+	}
+	r, format, err := sheet.Open(path, sheet.Options{
+		Sheet:     opts.Sheet,
+		Delimiter: opts.Delimiter,
+		Typed:     opts.Extras,
+		IsHeader:  opts.Headers.IsHeader,
+	})
+	if err != nil {
+		return nil, err
+	}
+	defer r.Close()
+	p, err := Build(r, BuildOptions{Headers: opts.Headers, Extras: opts.Extras, File: path, XLSX: format == sheet.FormatXLSX})
+	if err != nil {
+		return nil, err
+	}
+	p.Source = Source{Path: path, Name: path, SHA256: sum, Format: string(format), Sheet: opts.Sheet}
+	if enc, ok := r.(interface{ EncodingName() string }); ok {
+		p.Source.Encoding = enc.EncodingName()
+	}
+	return p, nil
+}
+
+// FileSHA256 returns the hex SHA-256 of the file at path, which identifies
+// an input across runs.
+func FileSHA256(path string) (string, error) {
+	f, err := os.Open(path)
+	if err != nil {
+		return "", err
+	}
+	defer f.Close()
+	h := sha256.New()
+	if _, err := io.Copy(h, f); err != nil {
+		return "", err
+	}
+	return hex.EncodeToString(h.Sum(nil)), nil
+}
+
+// BuildOptions configures Build.
+type BuildOptions struct {
+	Headers *Headers
+	Extras  bool
+	File    string
+	// XLSX enables the checks for values Excel stored as numbers.
+	XLSX bool
+}
+
+// builder accumulates a plan from records.
+type builder struct {
+	opts      BuildOptions
+	p         *Plan
+	cols      Columns
+	byOrder   map[string]int32 // order id → Plan.Orders index
+	customers map[string]string
+	seen      map[lineKey]int32 // (order, line) → first row
+	header    int               // width of the header row
+	width     int               // widest data row
+	conflicts map[int32][]string
+}
+
+type lineKey struct{ order, line int32 }
+
+// Build reads the records of r into a plan: it finds the header row among
+// the first 20 rows, validates every row after it, and groups the valid
+// rows into orders.
+func Build(r sheet.Reader, opts BuildOptions) (*Plan, error) {
+	b := &builder{
+		opts:      opts,
+		p:         &Plan{},
+		byOrder:   make(map[string]int32),
+		customers: make(map[string]string),
+		seen:      make(map[lineKey]int32),
+		conflicts: make(map[int32][]string),
+	}
+	if err := b.findHeader(r); err != nil {
+		return nil, err
+	}
+	for r.Next() {
+		b.add(r.Record())
+	}
+	if err := r.Err(); err != nil {
+		return nil, err
+	}
+	if len(b.p.Rows) == 0 {
+		return nil, &InputError{File: opts.File, Reason: fmt.Sprintf("no data rows below the header (row %d)", b.p.HeaderRow), Hint: "add one row per line item to cancel"}
+	}
+	b.finish()
+	return b.p, nil
+}
+
+func (b *builder) findHeader(r sheet.Reader) error {
+	type candidate struct {
+		row     int
+		found   []string
+		missing []Field
+	}
+	var best *candidate
+	for n := 0; n < headerSearchRows && r.Next(); n++ {
+		rec := r.Record()
+		texts := rec.Texts()
+		cols, missing, err := b.opts.Headers.Match(texts)
+		if err != nil {
+			return &InputError{File: b.opts.File, Reason: fmt.Sprintf("row %d: %v", rec.Row, err)}
+		}
+		if len(missing) == 0 {
+			b.cols, b.p.HeaderRow = cols, rec.Row
+			b.p.Extra = append([]string(nil), cols.Extra...)
+			b.p.Columns = cols.Names
+			b.header, b.width = len(texts), len(texts)
+			return nil
+		}
+		if found := 3 - len(missing); found > 0 && (best == nil || found > len(best.found)) {
+			c := &candidate{row: rec.Row, missing: missing}
+			for f := range FieldLine + 1 {
+				if cols.Index[f] >= 0 {
+					c.found = append(c.found, cols.Names[f])
+				}
+			}
+			best = c
+		}
+	}
+	if err := r.Err(); err != nil {
+		return err
+	}
+	if best == nil {
+		return &InputError{
+			File:   b.opts.File,
+			Reason: "no header row: none of the first 20 rows names the required columns Customer Tenant ID, Order ID and Line Item Number",
+			Hint:   "the header must name " + b.describe(FieldCustomer) + "; " + b.describe(FieldOrder) + "; " + b.describe(FieldLine) + " (or aliases from input.columns in the config)",
+		}
+	}
+	var names, hints []string
+	for _, f := range best.missing {
+		names = append(names, f.String())
+		hints = append(hints, b.describe(f))
+	}
+	return &InputError{
+		File:   b.opts.File,
+		Reason: fmt.Sprintf("required column %s missing: the header (row %d) names %s", strings.Join(names, " and "), best.row, strings.Join(best.found, ", ")),
+		Hint:   "accepted headers: " + strings.Join(hints, "; "),
+	}
+}
+
+func (b *builder) describe(f Field) string {
+	return f.String() + ": " + b.opts.Headers.Accepted(f)
+}
+
+// cell returns the text of field f in rec.
+func (b *builder) cell(rec sheet.Record, f Field) string {
+	i := b.cols.Index[f]
+	if i < 0 || i >= len(rec.Cells) {
+		return ""
+	}
+	return rec.Cells[i].Text
+}
+
+func (b *builder) add(rec sheet.Record) {
+	p := b.p
+	row := Row{Source: rec.Row, Order: -1, Line: allLines, Expect: -1}
+	if b.opts.Extras {
+		row.Extras = b.extras(rec)
+	}
+	typed := Typed{
+		Customer: b.cell(rec, FieldCustomer),
+		Order:    b.cell(rec, FieldOrder),
+		Line:     b.cell(rec, FieldLine),
+		Offer:    b.cell(rec, FieldOffer),
+	}
+	problem := func(f Field, value string, err error) {
+		row.Problems = append(row.Problems, Problem{Column: b.cols.Names[f], Value: value, Reason: err.Error()})
+	}
+	if rec.Err != nil {
+		row.Problems = append(row.Problems, Problem{Reason: rec.Err.Error()})
+	}
+	for _, c := range rec.Cells {
+		if len(c.Text) > maxCellChars {
+			row.Problems = append(row.Problems, Problem{Reason: fmt.Sprintf("a value is longer than %d characters", maxCellChars)})
+			break
+		}
+	}
+	customer, err := parseGUID(typed.Customer)
+	if err != nil {
+		problem(FieldCustomer, typed.Customer, err)
+	}
+	orderID, err := parseOrderID(typed.Order, b.opts.XLSX)
+	if err != nil {
+		problem(FieldOrder, typed.Order, err)
+	}
+	if line, err := parseLine(typed.Line); err != nil {
+		problem(FieldLine, typed.Line, err)
+	} else {
+		row.Line = int32(line)
+	}
+	if b.cols.Index[FieldOffer] >= 0 {
+		row.Offer = strings.Clone(cleanText(typed.Offer))
+		if len(row.Offer) > 128 {
+			problem(FieldOffer, typed.Offer, errors.New("is longer than 128 characters"))
+		}
+	}
+	if b.cols.Index[FieldQuantity] >= 0 {
+		if q := b.cell(rec, FieldQuantity); cleanText(q) != "" {
+			n, err := parseCount(q)
+			if err != nil {
+				problem(FieldQuantity, q, err)
+			} else {
+				row.Expect = int32(n)
+			}
+		}
+	}
+	if len(row.Problems) > 0 {
+		row.Status, row.Typed = Invalid, cloneTyped(typed)
+		p.Rows = append(p.Rows, row)
+		return
+	}
+
+	idx, ok := b.byOrder[orderID]
+	if !ok {
+		if c, ok := b.customers[customer]; ok {
+			customer = c
+		} else {
+			customer = strings.Clone(customer)
+			b.customers[customer] = customer
+		}
+		orderID = strings.Clone(orderID)
+		idx = int32(len(p.Orders))
+		p.Orders = append(p.Orders, &Order{Customer: customer, ID: orderID})
+		b.byOrder[orderID] = idx
+	}
+	o := p.Orders[idx]
+	rowIdx := int32(len(p.Rows))
+	if o.Customer != customer {
+		// Both customers' rows become invalid in finish.
+		if !o.conflict {
+			o.conflict = true
+			b.conflicts[idx] = []string{fmt.Sprintf("%s (row %d)", o.Customer, p.Rows[o.Rows[0]].Source)}
+		}
+		b.conflicts[idx] = append(b.conflicts[idx], fmt.Sprintf("%s (row %d)", customer, rec.Row))
+	} else if first, dup := b.duplicateOf(idx, row.Line, rowIdx); dup {
+		row.Status, row.Typed = Duplicate, cloneTyped(typed)
+		what := fmt.Sprintf("line %d", row.Line)
+		if row.AllLines() || p.Rows[first].AllLines() {
+			what = "every line"
+		}
+		row.Problems = []Problem{{Reason: fmt.Sprintf("duplicate: row %d already asks to cancel %s of order %s", p.Rows[first].Source, what, o.ID)}}
+		p.Rows = append(p.Rows, row)
+		return
+	}
+	row.Order = idx
+	if o.conflict {
+		row.Typed = cloneTyped(typed)
+	}
+	o.Rows = append(o.Rows, rowIdx)
+	p.Rows = append(p.Rows, row)
+}
+
+// duplicateOf reports whether line of order was already named, and by which
+// row. A row for every line duplicates any earlier row of the order; a
+// single line after an every-line row duplicates it too.
+func (b *builder) duplicateOf(order, line, row int32) (int32, bool) {
+	if first, ok := b.seen[lineKey{order, allLines}]; ok {
+		return first, true
+	}
+	if line == allLines {
+		for _, ri := range b.p.Orders[order].Rows {
+			if b.p.Rows[ri].Status == "" {
+				return ri, true
+			}
+		}
+		b.seen[lineKey{order, allLines}] = row
+		return 0, false
+	}
+	if first, ok := b.seen[lineKey{order, line}]; ok {
+		return first, true
+	}
+	b.seen[lineKey{order, line}] = row
+	return 0, false
+}
+
+func cloneTyped(t Typed) *Typed {
+	return &Typed{strings.Clone(t.Customer), strings.Clone(t.Order), strings.Clone(t.Line), strings.Clone(t.Offer)}
+}
+
+// extras copies the cells of the extra columns, and of any column beyond
+// the header's width that holds data (reported as "Column X").
+func (b *builder) extras(rec sheet.Record) []sheet.Cell {
+	for b.width < len(rec.Cells) {
+		b.p.Extra = append(b.p.Extra, "Column "+sheet.ColumnName(b.width))
+		b.width++
+	}
+	out := make([]sheet.Cell, 0, len(b.cols.Extras)+max(0, len(rec.Cells)-b.header))
+	for _, i := range b.cols.Extras {
+		out = append(out, cellAt(rec, i))
+	}
+	for i := b.header; i < len(rec.Cells); i++ {
+		out = append(out, cellAt(rec, i))
+	}
+	return out
+}
+
+func cellAt(rec sheet.Record, i int) sheet.Cell {
+	if i >= len(rec.Cells) {
+		return sheet.Cell{}
+	}
+	c := rec.Cells[i]
+	c.Text = strings.Clone(c.Text)
+	return c
+}
+
+// finish resolves orders named under two customers and lays out the items.
+func (b *builder) finish() {
+	p := b.p
+	for idx, who := range b.conflicts {
+		o := p.Orders[idx]
+		reason := fmt.Sprintf("order %s appears under more than one customer: %s; fix the customer or the order id", o.ID, strings.Join(who, " and "))
+		for _, ri := range o.Rows {
+			r := &p.Rows[ri]
+			if r.Typed == nil {
+				line := "*"
+				if !r.AllLines() {
+					line = fmt.Sprint(r.Line)
+				}
+				r.Typed = &Typed{Customer: o.Customer, Order: o.ID, Line: line, Offer: r.Offer}
+			}
+			r.Status, r.Order = Invalid, -1
+			r.Problems = append(r.Problems, Problem{Column: b.cols.Names[FieldOrder], Value: o.ID, Reason: reason})
+		}
+		o.Rows = nil
+	}
+	// Drop the conflicting orders and renumber the rest.
+	kept := p.Orders[:0]
+	remap := make([]int32, len(p.Orders))
+	customers := map[string]bool{}
+	for i, o := range p.Orders {
+		remap[i] = -1
+		if !o.conflict {
+			remap[i] = int32(len(kept))
+			kept = append(kept, o)
+			customers[o.Customer] = true
+		}
+	}
+	clear(p.Orders[len(kept):])
+	p.Orders = kept
+	p.Customers = len(customers)
+	for i := range p.Rows {
+		if r := &p.Rows[i]; r.Order >= 0 {
+			r.Order = remap[r.Order]
+		}
+	}
+	p.layout()
+}
+
+// layout puts the items in sheet order: each order at its first row, each
+// unprocessed row at its own place.
+func (p *Plan) layout() {
+	p.Items = p.Items[:0]
+	placed := make([]bool, len(p.Orders))
+	for i := range p.Rows {
+		r := &p.Rows[i]
+		if r.Order < 0 {
+			p.Items = append(p.Items, Item{Row: int32(i)})
+			continue
+		}
+		if !placed[r.Order] {
+			placed[r.Order] = true
+			o := p.Orders[r.Order]
+			o.Seq = len(p.Items)
+			p.Items = append(p.Items, Item{Order: o})
+		}
+	}
+}

@@ -1,0 +1,101 @@
+package batch
+
+import (
+	"time"
+
+	"github.com/pcreconcile/pcreconcile/batch/sheet"
+)
+
+// LineResult is one row of the report's Lines sheet: a line item and what
+// happened to it. It is also what the journal stores.
+type LineResult struct {
+	Row      int    `json:"row"`
+	Customer string `json:"customer"`
+	Order    string `json:"order"`
+	// Line is the line item number; nil when unknown (a row for every line
+	// of an order that was never read, or an invalid row), with LineText
+	// holding what the sheet said.
+	Line          *int         `json:"line,omitempty"`
+	LineText      string       `json:"lineText,omitempty"`
+	Offer         string       `json:"offer,omitempty"`
+	Product       string       `json:"product,omitempty"`
+	Before        *int         `json:"before,omitempty"`
+	After         *int         `json:"after,omitempty"`
+	Status        Status       `json:"status"`
+	OrderBefore   string       `json:"orderBefore,omitempty"`
+	OrderAfter    string       `json:"orderAfter,omitempty"`
+	Purchased     time.Time    `json:"purchased,omitzero"`
+	ErrorCode     string       `json:"errorCode,omitempty"`
+	ErrorMessage  string       `json:"error,omitempty"`
+	Attempts      int          `json:"attempts,omitempty"`
+	RequestID     string       `json:"requestId,omitempty"`
+	CorrelationID string       `json:"correlationId,omitempty"`
+	ProcessedAt   time.Time    `json:"processedAt,omitzero"`
+	RunID         string       `json:"runId,omitempty"`
+	Extras        []sheet.Cell `json:"extras,omitempty"`
+	// Expect is the expected quantity the sheet gave, carried so that a
+	// resumed run checks it again.
+	Expect *int `json:"expect,omitempty"`
+}
+
+// OrderResult is what happened to one order: a row of the Orders sheet and
+// the lines of the Lines sheet. The journal holds one per finished order.
+type OrderResult struct {
+	Seq          int          `json:"seq"`
+	Customer     string       `json:"customer"`
+	Order        string       `json:"order"`
+	StatusBefore string       `json:"statusBefore,omitempty"`
+	StatusAfter  string       `json:"statusAfter,omitempty"`
+	Outcome      string       `json:"outcome"`
+	HTTPStatus   int          `json:"httpStatus,omitempty"`
+	ErrorCode    string       `json:"errorCode,omitempty"`
+	ErrorMessage string       `json:"error,omitempty"`
+	Attempts     int          `json:"attempts,omitempty"`
+	RequestID    string       `json:"requestId,omitempty"`
+	DurationMS   int64        `json:"durationMs"`
+	Lines        []LineResult `json:"lines"`
+	// AuthFailed marks an order that failed because authentication did; the
+	// runner aborts after several in a row.
+	AuthFailed bool `json:"authFailed,omitempty"`
+}
+
+// Counts returns the lines cancelled and the quantity they had.
+func (o *OrderResult) Counts() (lines, quantity int) {
+	for _, l := range o.Lines {
+		if l.Status == Cancelled {
+			lines++
+			if l.Before != nil {
+				after := 0
+				if l.After != nil {
+					after = *l.After
+				}
+				quantity += *l.Before - after
+			}
+		}
+	}
+	return lines, quantity
+}
+
+// outcome summarises the statuses of an order's lines in one word: the
+// status they share; for lines that all succeeded, cancelled when any was
+// cancelled by this run; otherwise "partial".
+func outcome(lines []LineResult) string {
+	if len(lines) == 0 {
+		return string(Pending)
+	}
+	same, success, anyCancelled := true, true, false
+	for _, l := range lines {
+		same = same && l.Status == lines[0].Status
+		success = success && (l.Status == Cancelled || l.Status == AlreadyCancelled)
+		anyCancelled = anyCancelled || l.Status == Cancelled
+	}
+	switch {
+	case same:
+		return string(lines[0].Status)
+	case success && anyCancelled:
+		return string(Cancelled)
+	}
+	return "partial"
+}
+
+func intPtr(n int) *int { return &n }

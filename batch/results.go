@@ -1,0 +1,94 @@
+package batch
+
+import (
+	"fmt"
+	"strings"
+)
+
+// Records gives the recorded outcome of an order by its Seq; a *Journal is
+// one.
+type Records interface {
+	Get(seq int) (*OrderResult, bool, error)
+}
+
+// Results calls fn for every item of the plan, in report order, with what
+// happened to it: the record of a finished order; for an order without one
+// (never started), its lines as pending; for a row that was not processed,
+// its one line (invalid, duplicate, or carried from an earlier run).
+// isOrder tells orders from rows.
+func (p *Plan) Results(recs Records, runID string, fn func(res *OrderResult, isOrder bool) error) error {
+	for seq, it := range p.Items {
+		if it.Order == nil {
+			r := &p.Rows[it.Row]
+			lr := p.rowResult(r, runID)
+			if err := fn(&OrderResult{Seq: seq, Customer: lr.Customer, Order: lr.Order, Outcome: string(lr.Status), Lines: []LineResult{lr}}, false); err != nil {
+				return err
+			}
+			continue
+		}
+		o := it.Order
+		res, ok, err := recs.Get(o.Seq)
+		if err != nil {
+			return err
+		}
+		if ok && (res.Customer != o.Customer || res.Order != o.ID) {
+			return fmt.Errorf("journal record %d is for order %s, not %s", o.Seq, res.Order, o.ID)
+		}
+		if !ok {
+			res = p.pendingResult(o, runID)
+		}
+		if err := fn(res, true); err != nil {
+			return err
+		}
+	}
+	return nil
+}
+
+// pendingResult is an order nobody processed: its rows' lines as pending,
+// with any lines carried from an earlier run.
+func (p *Plan) pendingResult(o *Order, runID string) *OrderResult {
+	res := &OrderResult{Seq: o.Seq, Customer: o.Customer, Order: o.ID, Outcome: string(Pending)}
+	for _, ri := range o.Rows {
+		r := &p.Rows[ri]
+		if r.Prev != nil {
+			// A retryable line of an earlier run keeps what that run learnt.
+			lr := *r.Prev
+			lr.Status, lr.RunID = Pending, runID
+			res.Lines = append(res.Lines, lr)
+			continue
+		}
+		lr := LineResult{Row: r.Source, Customer: o.Customer, Order: o.ID, Offer: r.Offer, Status: Pending, RunID: runID, Extras: r.Extras}
+		if r.AllLines() {
+			lr.LineText = "*"
+		} else {
+			lr.Line = intPtr(int(r.Line))
+		}
+		if r.Expect >= 0 {
+			lr.Expect = intPtr(int(r.Expect))
+		}
+		res.Lines = append(res.Lines, lr)
+	}
+	res.Lines = append(res.Lines, o.Prev...)
+	sortLines(res.Lines)
+	if len(o.Prev) > 0 {
+		res.Outcome = outcome(res.Lines)
+	}
+	return res
+}
+
+// rowResult is the line of a row that is not processed.
+func (p *Plan) rowResult(r *Row, runID string) LineResult {
+	if r.Prev != nil {
+		return *r.Prev
+	}
+	lr := LineResult{Row: r.Source, Status: r.Status, RunID: runID, Extras: r.Extras}
+	if r.Typed != nil {
+		lr.Customer, lr.Order, lr.LineText, lr.Offer = r.Typed.Customer, r.Typed.Order, r.Typed.Line, r.Typed.Offer
+	}
+	var msgs []string
+	for _, pr := range r.Problems {
+		msgs = append(msgs, pr.String())
+	}
+	lr.ErrorMessage = strings.Join(msgs, "; ")
+	return lr
+}

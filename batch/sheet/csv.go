@@ -1,0 +1,296 @@
+package sheet
+
+import (
+	"bufio"
+	"bytes"
+	"encoding/csv"
+	"errors"
+	"fmt"
+	"io"
+	"strings"
+	"unicode/utf8"
+
+	"golang.org/x/text/encoding"
+	"golang.org/x/text/encoding/charmap"
+	"golang.org/x/text/encoding/unicode"
+	"golang.org/x/text/transform"
+)
+
+// Delimiters are the separators delimiter detection tries, in this order.
+var Delimiters = []rune{',', ';', '\t', '|'}
+
+const (
+	sniffBytes   = 64 << 10 // what delimiter detection looks at
+	peekBytes    = 1 << 20  // what encoding detection looks at
+	defaultMaxLn = 1 << 20
+)
+
+// csvReader reads delimited text. encoding/csv does the parsing (quotes,
+// doubled quotes, delimiters and newlines inside quoted fields); this type
+// settles what it cannot: encoding, delimiter, Excel's "sep=" line, CR-only
+// line ends, and row numbers.
+type csvReader struct {
+	file     string
+	closer   io.Closer
+	r        *csv.Reader
+	offset   int // lines consumed before the csv.Reader saw any ("sep=")
+	rec      Record
+	cells    []Cell
+	err      error
+	Encoding string
+	Comma    rune
+}
+
+func newCSV(path string, f io.ReadCloser, br *bufio.Reader, opts Options) (*csvReader, error) {
+	br = bufio.NewReaderSize(br, peekBytes)
+	peek, err := br.Peek(peekBytes)
+	if err != nil && !errors.Is(err, io.EOF) && !errors.Is(err, bufio.ErrBufferFull) {
+		return nil, &Error{File: path, Reason: "cannot read the file", Err: err}
+	}
+	if len(bytes.TrimSpace(peek)) == 0 {
+		return nil, errorf(path, "", "the file is empty")
+	}
+
+	// Encoding: a BOM decides; without one, UTF-8 if the start is valid
+	// UTF-8, else Windows-1252 (what Excel's "CSV (Comma delimited)" writes
+	// on a Western Windows).
+	var dec *encoding.Decoder
+	name := "UTF-8"
+	switch {
+	case bytes.HasPrefix(peek, []byte{0xEF, 0xBB, 0xBF}):
+		br.Discard(3)
+		peek = peek[3:]
+		name = "UTF-8 with BOM"
+	case bytes.HasPrefix(peek, []byte{0xFF, 0xFE}):
+		dec, name = unicode.UTF16(unicode.LittleEndian, unicode.ExpectBOM).NewDecoder(), "UTF-16LE"
+	case bytes.HasPrefix(peek, []byte{0xFE, 0xFF}):
+		dec, name = unicode.UTF16(unicode.BigEndian, unicode.ExpectBOM).NewDecoder(), "UTF-16BE"
+	case len(peek) >= 4 && peek[0] != 0 && peek[1] == 0 && peek[2] != 0 && peek[3] == 0:
+		dec, name = unicode.UTF16(unicode.LittleEndian, unicode.IgnoreBOM).NewDecoder(), "UTF-16LE"
+	case len(peek) >= 4 && peek[0] == 0 && peek[1] != 0 && peek[2] == 0 && peek[3] != 0:
+		dec, name = unicode.UTF16(unicode.BigEndian, unicode.IgnoreBOM).NewDecoder(), "UTF-16BE"
+	case !validUTF8Prefix(peek):
+		dec, name = charmap.Windows1252.NewDecoder(), "Windows-1252"
+	}
+	var text io.Reader = br
+	sniff := peek[:min(len(peek), sniffBytes)]
+	if dec != nil {
+		text = transform.NewReader(br, dec)
+		if name != "Windows-1252" {
+			sniff = sniff[:len(sniff)&^1]
+		}
+		sniff, _, _ = transform.Bytes(dec, sniff)
+	}
+	if isBinary(sniff) {
+		return nil, errorf(path, "save the list as .csv (UTF-8) or .xlsx", "is not a text or spreadsheet file (it contains binary data)")
+	}
+
+	// Classic Mac line ends: lone CRs, which encoding/csv does not split on.
+	if bytes.IndexByte(sniff, '\r') >= 0 && bytes.IndexByte(sniff, '\n') < 0 {
+		text = crToLF{text}
+		sniff = bytes.ReplaceAll(sniff, []byte("\r"), []byte("\n"))
+	}
+	maxLine := opts.MaxLineBytes
+	if maxLine <= 0 {
+		maxLine = defaultMaxLn
+	}
+	text = &lineGuard{r: text, max: maxLine}
+
+	r := &csvReader{file: path, closer: f, Encoding: name}
+	comma := opts.Delimiter
+	// Excel writes and honours a first line "sep=;" naming the delimiter.
+	if first, _, _ := bytes.Cut(sniff, []byte("\n")); bytes.HasPrefix(bytes.ToLower(first), []byte("sep=")) {
+		line := strings.TrimRight(string(first[4:]), "\r")
+		if rs := []rune(line); len(rs) == 1 {
+			bt := bufio.NewReader(text)
+			if _, err := bt.ReadString('\n'); err != nil {
+				return nil, errorf(path, "", "the file holds nothing but its sep= line")
+			}
+			text, r.offset = bt, 1
+			sniff = sniff[len(first)+1:]
+			if comma == 0 {
+				comma = rs[0]
+			}
+		}
+	}
+	if comma == 0 {
+		comma = detectDelimiter(sniff, opts.IsHeader)
+	}
+	if comma == '"' || comma == '\r' || comma == '\n' || !validDelimiter(comma) {
+		return nil, errorf(path, "use , ; tab or |", "%q cannot be a delimiter", comma)
+	}
+	r.Comma = comma
+	r.r = csv.NewReader(text)
+	r.r.Comma = comma
+	r.r.FieldsPerRecord = -1
+	r.r.ReuseRecord = true
+	return r, nil
+}
+
+func validDelimiter(r rune) bool {
+	return r != 0 && r != utf8.RuneError && r != '\uFFFD'
+}
+
+// validUTF8Prefix reports whether b is valid UTF-8, ignoring a rune cut
+// short at the end of the peeked prefix.
+func validUTF8Prefix(b []byte) bool {
+	for i := 0; i < 3 && len(b) > 0; i++ {
+		if utf8.Valid(b) {
+			return true
+		}
+		r, size := utf8.DecodeLastRune(b)
+		if r != utf8.RuneError || size != 1 {
+			return false
+		}
+		b = b[:len(b)-1]
+	}
+	return utf8.Valid(b)
+}
+
+// isBinary reports text that cannot be a spreadsheet export: NUL bytes or
+// many control characters.
+func isBinary(b []byte) bool {
+	if bytes.IndexByte(b, 0) >= 0 {
+		return true
+	}
+	var ctl int
+	for _, c := range b {
+		if c < 0x20 && c != '\t' && c != '\n' && c != '\r' && c != '\f' {
+			ctl++
+		}
+	}
+	return ctl > 0 && ctl*20 > len(b)
+}
+
+// detectDelimiter picks the delimiter under which one of the first rows is
+// the header; failing that, the candidate that occurs most on the first line.
+func detectDelimiter(sniff []byte, isHeader func([]string) bool) rune {
+	if isHeader != nil {
+		for _, d := range Delimiters {
+			cr := csv.NewReader(bytes.NewReader(sniff))
+			cr.Comma, cr.FieldsPerRecord, cr.LazyQuotes = d, -1, true
+			for range 20 {
+				rec, err := cr.Read()
+				if err != nil && !errors.As(err, new(*csv.ParseError)) {
+					break
+				}
+				if err == nil && len(rec) > 1 && isHeader(rec) {
+					return d
+				}
+			}
+		}
+	}
+	first, _, _ := bytes.Cut(sniff, []byte("\n"))
+	best, bestN := ',', 0
+	for _, d := range Delimiters {
+		if n := strings.Count(string(first), string(d)); n > bestN {
+			best, bestN = d, n
+		}
+	}
+	return best
+}
+
+func (r *csvReader) Next() bool {
+	if r.err != nil {
+		return false
+	}
+	for {
+		fields, err := r.r.Read()
+		if errors.Is(err, io.EOF) {
+			return false
+		}
+		if err != nil {
+			var pe *csv.ParseError
+			var long *lineTooLong
+			switch {
+			case errors.As(err, &long):
+				r.err = errorf(r.file, "a cancellation list has short lines; is this the right file?", "line %d is longer than %d bytes", long.line, long.max)
+				return false
+			case errors.As(err, &pe) && errors.Is(pe.Err, csv.ErrQuote) && pe.Line != pe.StartLine:
+				// Everything after an unclosed quote became one value: rows
+				// would be lost, so nothing is used.
+				r.err = errorf(r.file, "close the quote, or remove it if the value needs none", "row %d: a quoted value is never closed (the quote swallows everything up to line %d)", pe.StartLine+r.offset, pe.Line+r.offset)
+				return false
+			case errors.As(err, &pe):
+				r.rec = Record{Row: pe.StartLine + r.offset, Err: fmt.Errorf("malformed CSV at character %d: %v (a value containing %q must be quoted, with inner quotes doubled)", pe.Column, pe.Err, '"')}
+				return true
+			}
+			r.err = &Error{File: r.file, Reason: "cannot read the file", Err: err}
+			return false
+		}
+		end := len(fields)
+		for end > 0 && strings.TrimSpace(fields[end-1]) == "" {
+			end--
+		}
+		if end == 0 {
+			continue // blank line, or only delimiters
+		}
+		line, _ := r.r.FieldPos(0)
+		r.cells = r.cells[:0]
+		for _, s := range fields[:end] {
+			k := Text
+			if s == "" {
+				k = Empty
+			}
+			r.cells = append(r.cells, Cell{Kind: k, Text: s})
+		}
+		r.rec = Record{Row: line + r.offset, Cells: r.cells}
+		return true
+	}
+}
+
+func (r *csvReader) Record() Record { return r.rec }
+func (r *csvReader) Err() error     { return r.err }
+func (r *csvReader) Close() error   { return r.closer.Close() }
+
+// crToLF turns lone carriage returns into newlines.
+type crToLF struct{ r io.Reader }
+
+func (c crToLF) Read(p []byte) (int, error) {
+	n, err := c.r.Read(p)
+	for i := range p[:n] {
+		if p[i] == '\r' {
+			p[i] = '\n'
+		}
+	}
+	return n, err
+}
+
+// lineGuard fails a read once a line grows past max bytes.
+type lineGuard struct {
+	r    io.Reader
+	max  int
+	cur  int // bytes since the last newline
+	line int
+}
+
+type lineTooLong struct{ line, max int }
+
+func (e *lineTooLong) Error() string {
+	return fmt.Sprintf("line %d longer than %d bytes", e.line, e.max)
+}
+
+func (g *lineGuard) Read(p []byte) (int, error) {
+	n, err := g.r.Read(p)
+	chunk := p[:n]
+	for {
+		i := bytes.IndexByte(chunk, '\n')
+		if i < 0 {
+			g.cur += len(chunk)
+			break
+		}
+		if g.cur+i > g.max {
+			return 0, &lineTooLong{line: g.line + 1, max: g.max}
+		}
+		g.line++
+		g.cur = 0
+		chunk = chunk[i+1:]
+	}
+	if g.cur > g.max {
+		return 0, &lineTooLong{line: g.line + 1, max: g.max}
+	}
+	return n, err
+}
+
+// EncodingName names the detected text encoding.
+func (r *csvReader) EncodingName() string { return r.Encoding }

@@ -1,0 +1,327 @@
+package sheet
+
+import (
+	"bytes"
+	"errors"
+	"fmt"
+	"os"
+	"strconv"
+	"strings"
+	"time"
+	"unicode"
+
+	"github.com/richardlehane/mscfb"
+	"github.com/xuri/excelize/v2"
+)
+
+// oleMagic starts an OLE compound file: a legacy .xls, or an .xlsx that
+// Excel has encrypted with a password.
+const oleMagic = "\xD0\xCF\x11\xE0\xA1\xB1\x1A\xE1"
+
+const (
+	defaultMaxFile = 512 << 20
+	// unzipLimit bounds what a workbook may expand to (a zip bomb is a few KB
+	// that unpacks to gigabytes); a million-row sheet unpacks to ~300 MB.
+	unzipLimit = 2 << 30
+)
+
+// oleError explains an OLE compound file by the streams inside it.
+func oleError(path string) *Error {
+	f, err := os.Open(path)
+	if err != nil {
+		return &Error{File: path, Reason: "cannot open the file", Err: err}
+	}
+	defer f.Close()
+	names := map[string]bool{}
+	if doc, err := mscfb.New(f); err == nil {
+		for entry, err := doc.Next(); err == nil; entry, err = doc.Next() {
+			names[entry.Name] = true
+		}
+	}
+	switch {
+	case names["EncryptionInfo"] || names["EncryptedPackage"]:
+		return errorf(path, "remove the password (Excel: File > Info > Protect Workbook > Encrypt with Password, clear it) and save, or export the sheet as CSV", "is a password-protected workbook")
+	case names["Workbook"] || names["Book"]:
+		return errorf(path, "open it in Excel or LibreOffice and save it as Excel Workbook (.xlsx), or as CSV UTF-8", "is a legacy Excel 97-2003 (.xls) workbook, which pcreconcile does not read")
+	}
+	return errorf(path, "save the list as .xlsx or .csv", "is an OLE compound document (e.g. an old Office file), not a spreadsheet pcreconcile can read")
+}
+
+// Workbook is an open XLSX file.
+type Workbook struct {
+	path     string
+	f        *excelize.File
+	date1904 bool
+}
+
+// OpenWorkbook opens an XLSX file for reading, refusing files larger than
+// maxBytes (0 means 512 MiB) and archives that unpack to more than 2 GiB.
+func OpenWorkbook(path string, maxBytes int64) (*Workbook, error) {
+	if maxBytes <= 0 {
+		maxBytes = defaultMaxFile
+	}
+	fh, err := os.Open(path)
+	if err != nil {
+		return nil, &Error{File: path, Reason: "cannot open the file", Err: err, Hint: openHint(err)}
+	}
+	data, err := readAllLimit(fh, maxBytes)
+	fh.Close()
+	if err != nil {
+		return nil, &Error{File: path, Reason: "cannot read the workbook: " + err.Error(), Err: err}
+	}
+	if bytes.HasPrefix(data, []byte(oleMagic)) {
+		return nil, oleError(path)
+	}
+	f, err := excelize.OpenReader(bytes.NewReader(data), excelize.Options{UnzipSizeLimit: unzipLimit})
+	if err != nil {
+		if f != nil {
+			f.Close()
+		}
+		hint := "open it in Excel or LibreOffice and save it again as .xlsx"
+		if strings.Contains(err.Error(), "unzip size") {
+			return nil, &Error{File: path, Reason: "unpacks to more than 2 GiB; refusing it (a zip bomb, or not a cancellation list)", Err: err}
+		}
+		return nil, &Error{File: path, Reason: "is not a readable XLSX workbook: " + err.Error(), Hint: hint, Err: err}
+	}
+	wb := &Workbook{path: path, f: f}
+	if props, err := f.GetWorkbookProps(); err == nil && props.Date1904 != nil {
+		wb.date1904 = *props.Date1904
+	}
+	return wb, nil
+}
+
+// Close releases the workbook and its temporary files.
+func (w *Workbook) Close() error { return w.f.Close() }
+
+// SheetNames returns the names of all sheets, in workbook order.
+func (w *Workbook) SheetNames() []string { return w.f.GetSheetList() }
+
+// FirstVisible returns the first visible sheet, or "" when every sheet is
+// hidden.
+func (w *Workbook) FirstVisible() string {
+	for _, name := range w.f.GetSheetList() {
+		if ok, _ := w.f.GetSheetVisible(name); ok {
+			return name
+		}
+	}
+	return ""
+}
+
+// Rows returns a Reader of the named sheet. Typed also reads each cell's
+// number format, so dates come back as Date cells.
+func (w *Workbook) Rows(name string, typed bool) (Reader, error) {
+	found := ""
+	for _, n := range w.f.GetSheetList() {
+		if n == name {
+			found = n
+			break
+		}
+		if found == "" && strings.EqualFold(n, name) {
+			found = n
+		}
+	}
+	if found == "" {
+		return nil, errorf(w.path, "use --sheet with one of: "+quoteList(w.f.GetSheetList()), "has no sheet named %q", name)
+	}
+	raw, err := w.f.Rows(found)
+	if err != nil {
+		return nil, &Error{File: w.path, Reason: fmt.Sprintf("cannot read sheet %q: %v", found, err), Err: err}
+	}
+	r := &xlsxReader{wb: w, raw: raw, sheet: found}
+	if typed {
+		if r.shown, err = w.f.Rows(found); err != nil {
+			raw.Close()
+			return nil, &Error{File: w.path, Reason: fmt.Sprintf("cannot read sheet %q: %v", found, err), Err: err}
+		}
+	}
+	return r, nil
+}
+
+func quoteList(names []string) string {
+	q := make([]string, len(names))
+	for i, n := range names {
+		q[i] = strconv.Quote(n)
+	}
+	return strings.Join(q, ", ")
+}
+
+func openXLSX(path string, opts Options) (Reader, error) {
+	wb, err := OpenWorkbook(path, opts.MaxFileBytes)
+	if err != nil {
+		return nil, err
+	}
+	name := opts.Sheet
+	if name == "" {
+		if name = wb.FirstVisible(); name == "" {
+			wb.Close()
+			return nil, errorf(path, "unhide a sheet, or name one with --sheet", "has no visible sheet")
+		}
+	}
+	r, err := wb.Rows(name, opts.Typed)
+	if err != nil {
+		wb.Close()
+		return nil, err
+	}
+	r.(*xlsxReader).owns = true
+	return r, nil
+}
+
+// xlsxReader reads one sheet with excelize's streaming row iterator. In
+// typed mode a second iterator runs in step to see formatted values.
+type xlsxReader struct {
+	wb         *Workbook
+	owns       bool // Close closes the workbook too
+	sheet      string
+	raw, shown *excelize.Rows
+	row        int
+	rec        Record
+	cells      []Cell
+	err        error
+}
+
+// rawValues keeps numbers as stored: excelize's formatted values would turn
+// a line number 2.5 shown with format "0" into "3", and 12345678901234 in
+// General format into "1.23457E+13".
+var rawValues = excelize.Options{RawCellValue: true}
+
+func (r *xlsxReader) Next() bool {
+	if r.err != nil {
+		return false
+	}
+	for r.raw.Next() {
+		if r.shown != nil {
+			r.shown.Next()
+		}
+		// excelize numbers rows by counting Next calls: missing rows come back
+		// empty, so the count is the Excel row number.
+		r.row++
+		vals, err := r.raw.Columns(rawValues)
+		if err != nil {
+			r.err = &Error{File: r.wb.path, Reason: fmt.Sprintf("sheet %q row %d: %v", r.sheet, r.row, err), Err: err}
+			return false
+		}
+		var shown []string
+		if r.shown != nil {
+			shown, _ = r.shown.Columns()
+		}
+		end := len(vals)
+		for end > 0 && strings.TrimSpace(vals[end-1]) == "" {
+			end--
+		}
+		if end == 0 {
+			continue
+		}
+		r.cells = r.cells[:0]
+		for i, v := range vals[:end] {
+			switch {
+			case v == "":
+				r.cells = append(r.cells, Cell{})
+			case r.shown != nil && i < len(shown):
+				r.cells = append(r.cells, typedCell(v, shown[i], r.wb.date1904))
+			default:
+				r.cells = append(r.cells, Cell{Kind: Text, Text: v})
+			}
+		}
+		r.rec = Record{Row: r.row, Cells: r.cells}
+		return true
+	}
+	if err := r.raw.Error(); err != nil {
+		r.err = &Error{File: r.wb.path, Reason: fmt.Sprintf("sheet %q: %v", r.sheet, err), Err: err}
+	}
+	return false
+}
+
+func (r *xlsxReader) Record() Record { return r.rec }
+func (r *xlsxReader) Err() error     { return r.err }
+
+func (r *xlsxReader) Close() error {
+	err := r.raw.Close()
+	if r.shown != nil {
+		err = errors.Join(err, r.shown.Close())
+	}
+	if r.owns {
+		err = errors.Join(err, r.wb.Close())
+	}
+	return err
+}
+
+// typedCell types a cell from its stored value and the value Excel shows.
+func typedCell(raw, shown string, date1904 bool) Cell {
+	if n, ok := storedNumber(raw); ok {
+		if (shown == "TRUE" || shown == "FALSE") && (raw == "1" || raw == "0") {
+			return Cell{Kind: Bool, Text: shown, Num: n}
+		}
+		if shown != raw && dateLike(shown, raw) {
+			if t, err := excelize.ExcelDateToTime(n, date1904); err == nil {
+				return Cell{Kind: Date, Text: shown, Num: n, Time: t}
+			}
+		}
+		return Cell{Kind: Number, Text: raw, Num: n}
+	}
+	// Cells of type "d" store an ISO 8601 date.
+	for _, layout := range []string{time.RFC3339Nano, "2006-01-02T15:04:05", "2006-01-02"} {
+		if t, err := time.Parse(layout, raw); err == nil {
+			return Cell{Kind: Date, Text: raw, Time: t}
+		}
+	}
+	return Cell{Kind: Text, Text: raw}
+}
+
+// storedNumber parses a number the way spreadsheet XML stores it: plain
+// decimal or E notation, no leading zeros, no grouping. "010" or "1,234"
+// are text that looks like a number and stays text.
+func storedNumber(s string) (float64, bool) {
+	if s == "" || len(s) > 32 {
+		return 0, false
+	}
+	digits := strings.TrimPrefix(s, "-")
+	if len(digits) > 1 && digits[0] == '0' && digits[1] != '.' && digits[1] != 'E' && digits[1] != 'e' {
+		return 0, false
+	}
+	for _, c := range s {
+		if !strings.ContainsRune("0123456789.-+Ee", c) {
+			return 0, false
+		}
+	}
+	n, err := strconv.ParseFloat(s, 64)
+	return n, err == nil
+}
+
+var monthNames = []string{"jan", "feb", "mar", "apr", "may", "jun", "jul", "aug", "sep", "oct", "nov", "dec"}
+
+// dateLike reports whether shown, the displayed form of the number raw, is
+// a date or time rather than a formatted number ("1,234.50", "12%", "€ 5",
+// "1.234.567" in European style).
+func dateLike(shown, raw string) bool {
+	s := strings.TrimSpace(shown)
+	cleaned := strings.Map(func(r rune) rune {
+		if unicode.Is(unicode.Sc, r) || unicode.IsSpace(r) || strings.ContainsRune(",'%()\u00a0", r) {
+			return -1
+		}
+		return r
+	}, s)
+	if _, err := strconv.ParseFloat(cleaned, 64); err == nil {
+		return false
+	}
+	if trimZeros(digitsOf(s)) == trimZeros(digitsOf(raw)) {
+		return false // the same digits, grouped differently
+	}
+	lower := strings.ToLower(s)
+	for _, m := range monthNames {
+		if strings.Contains(lower, m) {
+			return true
+		}
+	}
+	return strings.ContainsAny(s, "/-.:") && strings.ContainsAny(s, "0123456789")
+}
+
+func digitsOf(s string) string {
+	return strings.Map(func(r rune) rune {
+		if r >= '0' && r <= '9' {
+			return r
+		}
+		return -1
+	}, s)
+}
+
+func trimZeros(s string) string { return strings.Trim(s, "0") }

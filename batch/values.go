@@ -1,0 +1,212 @@
+package batch
+
+import (
+	"errors"
+	"fmt"
+	"strconv"
+	"strings"
+	"unicode"
+	"unicode/utf8"
+
+	"github.com/google/uuid"
+)
+
+// maxCellChars is Excel's limit on a cell; anything longer is not an id.
+const maxCellChars = 32767
+
+// cleanText trims what pasting from web pages, mail and Excel leaves around
+// a value: spaces, tabs, non-breaking spaces and zero-width characters.
+func cleanText(s string) string {
+	// The common case, plain ASCII with nothing to trim, costs no allocation.
+	if s == "" || (s[0] > ' ' && s[0] < utf8.RuneSelf && s[len(s)-1] > ' ' && s[len(s)-1] < utf8.RuneSelf && asciiPrintable(s)) {
+		return s
+	}
+	s = strings.TrimFunc(s, invisible)
+	if strings.IndexFunc(s, zeroWidth) >= 0 {
+		s = strings.Map(func(r rune) rune {
+			if zeroWidth(r) {
+				return -1
+			}
+			return r
+		}, s)
+	}
+	return s
+}
+
+func asciiPrintable(s string) bool {
+	for i := 0; i < len(s); i++ {
+		if s[i] < ' ' || s[i] >= utf8.RuneSelf {
+			return false
+		}
+	}
+	return true
+}
+
+func zeroWidth(r rune) bool {
+	switch r {
+	case '\u200b', '\u200c', '\u200d', '\u2060', '\ufeff', '\u00ad':
+		return true
+	}
+	return false
+}
+
+func invisible(r rune) bool { return unicode.IsSpace(r) || zeroWidth(r) || r == '\u00a0' }
+
+// parseGUID accepts a GUID in any common form — braces, upper case,
+// "urn:uuid:", no hyphens, surrounding or zero-width spaces — and returns
+// the lower-case canonical form.
+func parseGUID(s string) (string, error) {
+	s = cleanText(s)
+	if s == "" {
+		return "", errors.New("is empty")
+	}
+	u, err := uuid.Parse(s)
+	if err != nil {
+		// uuid accepts braces but not parentheses; Excel users paste both.
+		if len(s) > 2 && s[0] == '(' && s[len(s)-1] == ')' {
+			if u, err = uuid.Parse(s[1 : len(s)-1]); err == nil {
+				goto ok
+			}
+		}
+		return "", errors.New("is not a GUID (want e.g. 4a7c2e91-5b3d-4f8a-9c1e-2d6b8f0a3c57)")
+	}
+ok:
+	if u == uuid.Nil {
+		return "", errors.New("is the all-zero GUID")
+	}
+	return u.String(), nil
+}
+
+// parseOrderID trims an order id and checks it against Partner Center's
+// character set. fromXLSX enables the check for ids Excel stored as numbers
+// and rounded to 15 significant digits.
+func parseOrderID(s string, fromXLSX bool) (string, error) {
+	s = cleanText(s)
+	switch {
+	case s == "":
+		return "", errors.New("is empty")
+	case len(s) > 128:
+		return "", errors.New("is longer than 128 characters")
+	}
+	if fromXLSX && strings.ContainsAny(s, "Ee") && strings.ContainsAny(s, ".+") {
+		if _, err := strconv.ParseFloat(s, 64); err == nil {
+			return "", errors.New("was stored by Excel as a number in E notation and has lost digits: format the column as Text and type the id again")
+		}
+	}
+	for i := 0; i < len(s); i++ {
+		c := s[i]
+		if !(c >= 'a' && c <= 'z' || c >= 'A' && c <= 'Z' || c >= '0' && c <= '9' || c == '_' || c == '-') {
+			r, _ := utf8.DecodeRuneInString(s[i:])
+			return "", fmt.Errorf("contains %q; Partner Center order ids use only letters, digits, _ and -", r)
+		}
+	}
+	if fromXLSX && len(s) > 15 && strings.Trim(s, "0123456789") == "" {
+		return "", errors.New("has more than 15 digits: if Excel stored it as a number it has rounded it; format the column as Text and type the id again")
+	}
+	return s, nil
+}
+
+// allLines is the line number of a row that asks for every line.
+const allLines = -1
+
+// parseLine reads a line item number: a whole number ≥ 0, written "2",
+// "2.0" or "2,0"; empty or "*" means every line of the order.
+func parseLine(s string) (int, error) {
+	s = cleanText(s)
+	if s == "" || s == "*" {
+		return allLines, nil
+	}
+	n, err := parseCount(s)
+	if err != nil {
+		return 0, err
+	}
+	if n > 1_000_000 {
+		return 0, errors.New("is not a plausible line item number")
+	}
+	return n, nil
+}
+
+// parseCount reads a whole number ≥ 0 as people and spreadsheets write it,
+// refusing anything whose meaning depends on the locale:
+//
+//	"12", "012"          → 12 (decimal, never octal)
+//	"2.0", "2,00"        → 2
+//	"1,234", "1.234"     → 1234 (the only whole-number reading in any locale)
+//	"1,000", "1.000"     → refused: 1000 in the US, 1 in Germany
+//	"2.5", "-1", "1e3"   → refused
+func parseCount(s string) (int, error) {
+	s = strings.Map(func(r rune) rune {
+		if r == ' ' || r == '\u00a0' || r == '\u202f' || r == '\'' {
+			return -1 // digit grouping by spaces or apostrophes (Swiss)
+		}
+		return r
+	}, cleanText(s))
+	switch {
+	case s == "":
+		return 0, errors.New("is empty")
+	case s[0] == '-':
+		return 0, errors.New("is negative")
+	case allDigits(s):
+		return atoiChecked(s)
+	}
+	hasDot, hasComma := strings.Contains(s, "."), strings.Contains(s, ",")
+	if hasDot && hasComma {
+		return 0, errors.New("mixes . and , — write the number without separators")
+	}
+	if !hasDot && !hasComma {
+		return 0, errors.New("is not a whole number")
+	}
+	sep := "."
+	if hasComma {
+		sep = ","
+	}
+	groups := strings.Split(s, sep)
+	for _, g := range groups {
+		if !allDigits(g) {
+			return 0, errors.New("is not a whole number")
+		}
+	}
+	if len(groups) == 2 && len(groups[1]) != 3 {
+		// A decimal separator: only zeros may follow it.
+		if strings.Trim(groups[1], "0") == "" {
+			return atoiChecked(groups[0])
+		}
+		return 0, errors.New("is not a whole number")
+	}
+	// Digit grouping: 1 to 3 digits, then groups of exactly 3.
+	if len(groups[0]) > 3 {
+		return 0, errors.New("is not a whole number")
+	}
+	for _, g := range groups[1:] {
+		if len(g) != 3 {
+			return 0, errors.New("is not a whole number")
+		}
+	}
+	if len(groups) == 2 && groups[1] == "000" {
+		return 0, fmt.Errorf("is ambiguous: %s is a thousand in some locales and %s in others; write it without separators", s, groups[0])
+	}
+	return atoiChecked(strings.Join(groups, ""))
+}
+
+func allDigits(s string) bool {
+	if s == "" {
+		return false
+	}
+	for i := 0; i < len(s); i++ {
+		if s[i] < '0' || s[i] > '9' {
+			return false
+		}
+	}
+	return true
+}
+
+func atoiChecked(s string) (int, error) {
+	n, err := strconv.Atoi(s)
+	if err != nil || n > 1<<31-1 {
+		return 0, errors.New("is too large")
+	}
+	return n, nil
+}
+
+// sameOffer compares offer ids as Partner Center does: case-insensitively.
+func sameOffer(a, b string) bool { return strings.EqualFold(cleanText(a), cleanText(b)) }

@@ -1,0 +1,272 @@
+package main
+
+import (
+	"bytes"
+	"context"
+	"errors"
+	"fmt"
+	"net/http"
+	"os"
+	"path/filepath"
+	"time"
+
+	"golang.org/x/oauth2"
+
+	"github.com/pcreconcile/pcreconcile/pcclient"
+	"github.com/pcreconcile/pcreconcile/pcclient/sandbox"
+	"github.com/pcreconcile/pcreconcile/report"
+	"github.com/pcreconcile/pcreconcile/samples"
+)
+
+// endpoint is where the orders are: a Partner Center client and what the
+// report says about it.
+type endpoint struct {
+	client   *pcclient.Client
+	name     string // URL, or report.SandboxEndpoint
+	sandbox  bool
+	state    string // sandbox state file
+	tenant   string
+	identity string
+	close    func()
+}
+
+// authFailure is an authentication problem found before any order.
+type authFailure struct{ err error }
+
+func (e *authFailure) Error() string { return e.err.Error() }
+func (e *authFailure) Unwrap() error { return e.err }
+
+// connect builds the client: the in-process sandbox when the config names
+// no endpoint, else Partner Center with the configured authentication, whose
+// first token is fetched now so that wrong credentials stop the run before
+// any order.
+func (j *job) connect(ctx context.Context) (*endpoint, error) {
+	cfg := j.cfg
+	hc := &http.Client{
+		Timeout:       time.Duration(cfg.PartnerCenter.Timeout),
+		Transport:     transport(cfg.Run.Concurrency),
+		CheckRedirect: pcclient.SameHostRedirects,
+	}
+	pacer := pcclient.NewPacer(pcclient.PacerOptions{
+		RequestsPerMinute:         cfg.Run.RequestsPerMinute.PerMinute,
+		CustomerRequestsPerMinute: cfg.Run.CustomerRequestsPerMinute,
+		Adaptive:                  cfg.Run.RequestsPerMinute.Auto,
+	})
+	opts := []pcclient.Option{
+		pcclient.WithHTTPClient(hc),
+		pcclient.WithLimiter(pacer),
+		pcclient.WithRetry(pcclient.RetryPolicy{MaxAttempts: cfg.Run.MaxAttempts}),
+		pcclient.WithLogger(j.log),
+		pcclient.WithUserAgent("pcreconcile/" + mustVersion()),
+	}
+	if cfg.sandbox() {
+		return j.connectSandbox(opts)
+	}
+	ts, identity, err := j.tokenSource(hc)
+	if err != nil {
+		return nil, err
+	}
+	if _, err := ts.Token(); err != nil {
+		return nil, &authFailure{err}
+	}
+	client, err := pcclient.New(cfg.PartnerCenter.BaseURL, append(opts, pcclient.WithTokenSource(ts))...)
+	if err != nil {
+		return nil, err
+	}
+	return &endpoint{
+		client:   client,
+		name:     cfg.PartnerCenter.BaseURL,
+		tenant:   cfg.Auth.TenantID,
+		identity: identity,
+		close:    func() {},
+	}, nil
+}
+
+func transport(conc int) http.RoundTripper {
+	t := http.DefaultTransport.(*http.Transport).Clone()
+	t.MaxIdleConnsPerHost = conc * 2
+	return t
+}
+
+// sandboxState is where the sandbox keeps its state between runs:
+// sandbox.state, or the user's cache directory.
+func sandboxState(cfg *config) string {
+	if cfg.Sandbox.State != "" {
+		return cfg.Sandbox.State
+	}
+	dir, err := os.UserCacheDir()
+	if err != nil {
+		dir = os.TempDir()
+	}
+	return filepath.Join(dir, "pcreconcile", "sandbox-state.json")
+}
+
+func (j *job) connectSandbox(opts []pcclient.Option) (*endpoint, error) {
+	path := sandboxState(j.cfg)
+	srv, err := newSandbox(j.cfg, path, false)
+	if err != nil {
+		return nil, err
+	}
+	l, err := sandbox.Listen("127.0.0.1:0", srv)
+	if err != nil {
+		return nil, err
+	}
+	ts := oauth2.StaticTokenSource(&oauth2.Token{AccessToken: "sandbox"})
+	client, err := pcclient.New(l.URL, append(opts, pcclient.WithTokenSource(ts))...)
+	if err != nil {
+		l.Close()
+		return nil, err
+	}
+	return &endpoint{
+		client:   client,
+		name:     report.SandboxEndpoint,
+		sandbox:  true,
+		state:    path,
+		identity: "sandbox",
+		close:    func() { l.Close() },
+	}, nil
+}
+
+// newSandbox loads the sandbox state (or the embedded seed) with the
+// configured latency and faults.
+func newSandbox(cfg *config, statePath string, reset bool) (*sandbox.Server, error) {
+	st, err := sandbox.LoadState(statePath, samples.SandboxSeed, reset)
+	if err != nil {
+		return nil, err
+	}
+	if reset {
+		if err := st.Save(statePath); err != nil {
+			return nil, err
+		}
+	}
+	return sandbox.New(st, sandbox.Options{
+		Latency:   time.Duration(cfg.Sandbox.Latency),
+		Faults:    cfg.faults(),
+		StatePath: statePath,
+	})
+}
+
+// tokenSource builds the configured authentication. Secrets come only from
+// the environment variables the config names.
+func (j *job) tokenSource(hc *http.Client) (oauth2.TokenSource, string, error) {
+	a := j.cfg.Auth
+	env := func(name, what string) (pcclient.Secret, error) {
+		v := j.getenv(name)
+		if v == "" {
+			return "", &configError{path: j.cfg.path, msg: fmt.Sprintf("the environment variable %s is empty; it must hold %s", name, what),
+				hint: fmt.Sprintf("export %s=… (the config names the variable in auth; the value never goes in a file)", name)}
+		}
+		return pcclient.Secret(v), nil
+	}
+	need := func(key, v string) error {
+		if v == "" {
+			return j.cfg.errorf(key, "see \"Connecting to Partner Center\" in the README", "is required for auth.mode %s", a.Mode)
+		}
+		return nil
+	}
+	tokenHTTP := &http.Client{Timeout: time.Duration(j.cfg.PartnerCenter.Timeout), CheckRedirect: pcclient.SameHostRedirects}
+	switch a.Mode {
+	case "token":
+		tok, err := env(a.TokenEnv, "a Partner Center access token")
+		if err != nil {
+			return nil, "", err
+		}
+		ts, err := pcclient.StaticTokenSource(tok, j.now(), 5*time.Minute)
+		if err != nil {
+			return nil, "", &authFailure{err}
+		}
+		return ts, "access token from $" + a.TokenEnv, nil
+	case "refresh_token":
+		if err := errors.Join(need("auth.tenant_id", a.TenantID), need("auth.client_id", a.ClientID)); err != nil {
+			return nil, "", err
+		}
+		secret, err := env(a.ClientSecretEnv, "the app's client secret")
+		if err != nil {
+			return nil, "", err
+		}
+		rt, err := env(a.RefreshTokenEnv, "a refresh token from the Secure Application Model consent")
+		if err != nil {
+			return nil, "", err
+		}
+		src := pcclient.RefreshTokenSource(pcclient.RefreshCredentials{
+			TokenURL: j.cfg.tokenURL(), ClientID: a.ClientID, ClientSecret: secret, RefreshToken: rt,
+			Resource: a.Resource, HTTPClient: tokenHTTP, Rotated: j.rotated,
+		})
+		return pcclient.NewTokenCache(src, nil, 5*time.Minute), "app " + a.ClientID + " on behalf of the consenting user", nil
+	default: // app
+		if err := errors.Join(need("auth.tenant_id", a.TenantID), need("auth.client_id", a.ClientID)); err != nil {
+			return nil, "", err
+		}
+		secret, err := env(a.ClientSecretEnv, "the app's client secret")
+		if err != nil {
+			return nil, "", err
+		}
+		src := pcclient.AppTokenSource(pcclient.AppCredentials{
+			TokenURL: j.cfg.tokenURL(), ClientID: a.ClientID, ClientSecret: secret,
+			Resource: a.Resource, HTTPClient: tokenHTTP,
+		})
+		return pcclient.NewTokenCache(src, nil, 5*time.Minute), "app " + a.ClientID, nil
+	}
+}
+
+// rotated handles a refresh token Azure AD has replaced: the user is told,
+// and it is stored only where auth.refresh_token_file says.
+func (j *job) rotated(rt pcclient.Secret) {
+	file := j.cfg.Auth.RefreshTokenFile
+	if file == "" {
+		j.log.Info("Azure AD issued a new refresh token; the one in the environment keeps working until it expires. Set auth.refresh_token_file to keep the new one.", "env", j.cfg.Auth.RefreshTokenEnv)
+		return
+	}
+	if err := writePrivate(file, []byte(rt.Reveal()+"\n")); err != nil {
+		j.log.Error("cannot store the rotated refresh token", "file", file, "err", err)
+		return
+	}
+	j.log.Info("stored the rotated refresh token", "file", file)
+}
+
+// writePrivate replaces file atomically with owner-only permissions.
+func writePrivate(file string, data []byte) error {
+	tmp, err := os.CreateTemp(filepath.Dir(file), ".rt-*")
+	if err != nil {
+		return err
+	}
+	defer os.Remove(tmp.Name())
+	if err := tmp.Chmod(0o600); err != nil {
+		tmp.Close()
+		return err
+	}
+	if _, err := tmp.Write(data); err != nil {
+		tmp.Close()
+		return err
+	}
+	if err := tmp.Sync(); err != nil {
+		tmp.Close()
+		return err
+	}
+	if err := tmp.Close(); err != nil {
+		return err
+	}
+	return os.Rename(tmp.Name(), file)
+}
+
+// connectFail reports why the endpoint could not be set up.
+func (j *job) connectFail(err error) int {
+	var af *authFailure
+	if errors.As(err, &af) {
+		j.errorf("authentication failed before any order was sent: %v", af.err)
+		var ae *pcclient.AuthError
+		if errors.As(err, &ae) && ae.Hint != "" {
+			j.hint("%s", ae.Hint)
+		}
+		return exitAborted
+	}
+	var ce *configError
+	if errors.As(err, &ce) {
+		return j.configFail(err)
+	}
+	j.errorf("%v", err)
+	if bytes.Contains([]byte(err.Error()), []byte("sandbox state")) {
+		j.hint("pcreconcile sandbox --reset starts the sandbox again from its seed")
+	}
+	return exitUsage
+}

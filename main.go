@@ -1,0 +1,242 @@
+// Command pcreconcile cancels Microsoft Partner Center software purchases in
+// bulk from a spreadsheet and writes a reconciliation workbook that proves
+// what happened, line by line. Run `pcreconcile --help`.
+package main
+
+import (
+	"context"
+	"errors"
+	"flag"
+	"fmt"
+	"io"
+	"log/slog"
+	"os"
+	"os/signal"
+	"runtime/debug"
+	"strings"
+	"syscall"
+	"time"
+
+	"golang.org/x/term"
+)
+
+// Exit codes (SPEC §2).
+const (
+	exitOK          = 0   // every line ended in a success status
+	exitIncomplete  = 1   // the run finished, some lines did not succeed
+	exitUsage       = 2   // usage, config or input error: nothing was sent
+	exitAborted     = 3   // aborted (authentication, report not writable); what was done is recorded
+	exitInterrupted = 130 // SIGINT/SIGTERM: in-flight orders finished, the rest is pending
+)
+
+// version is set at build time: go build -ldflags "-X main.version=v1.2.3".
+var version = ""
+
+func main() {
+	ctx, cancel := context.WithCancelCause(context.Background())
+	sigs := make(chan os.Signal, 2)
+	signal.Notify(sigs, os.Interrupt, syscall.SIGTERM)
+	go func() {
+		s := <-sigs
+		fmt.Fprintf(os.Stderr, "\npcreconcile: %v: finishing the orders in flight, then writing the report; press Ctrl-C again to quit at once (the journal keeps every finished order)\n", s)
+		cancel(errInterrupted)
+		<-sigs
+		fmt.Fprintln(os.Stderr, "pcreconcile: quitting at once; resume later with pcreconcile run --resume REPORT.journal")
+		os.Exit(exitInterrupted)
+	}()
+	a := &app{
+		stdin:     os.Stdin,
+		stdout:    os.Stdout,
+		stderr:    os.Stderr,
+		getenv:    os.Getenv,
+		stdinTTY:  term.IsTerminal(int(os.Stdin.Fd())),
+		stderrTTY: term.IsTerminal(int(os.Stderr.Fd())),
+		now:       time.Now,
+	}
+	os.Exit(a.run(ctx, os.Args[1:]))
+}
+
+var errInterrupted = errors.New("interrupted")
+
+// app is the command line with its surroundings, so tests can run it.
+type app struct {
+	stdin          io.Reader
+	stdout, stderr io.Writer
+	getenv         func(string) string
+	// stdinTTY and stderrTTY say whether a person is there: the confirmation
+	// prompt needs stdin, the progress bar stderr.
+	stdinTTY, stderrTTY bool
+	now                 func() time.Time
+}
+
+func (a *app) run(ctx context.Context, args []string) int {
+	if len(args) == 0 {
+		a.mainUsage(a.stderr)
+		return exitUsage
+	}
+	switch cmd, rest := args[0], args[1:]; cmd {
+	case "check":
+		return a.cmdCheck(ctx, rest)
+	case "plan":
+		return a.cmdRun(ctx, rest, "plan")
+	case "run":
+		return a.cmdRun(ctx, rest, "run")
+	case "sandbox":
+		return a.cmdSandbox(ctx, rest)
+	case "version", "--version":
+		v, commit := versionInfo()
+		fmt.Fprintf(a.stdout, "pcreconcile %s\ncommit %s\n%s\n", v, commit, runtimeVersion())
+		return exitOK
+	case "help", "-h", "-help", "--help":
+		if len(rest) > 0 {
+			return a.run(ctx, []string{rest[0], "--help"})
+		}
+		a.mainUsage(a.stdout)
+		return exitOK
+	default:
+		a.errorf("unknown command %q", cmd)
+		a.hint("the commands are check, plan, run, sandbox and version; try pcreconcile --help")
+		return exitUsage
+	}
+}
+
+func (a *app) mainUsage(w io.Writer) {
+	fmt.Fprint(w, `pcreconcile cancels Partner Center software purchases in bulk from a
+spreadsheet, and writes a reconciliation workbook proving what happened.
+
+Usage:
+  pcreconcile check INPUT            validate and group the sheet; no network
+  pcreconcile plan INPUT             read every order (GET only): what a run would do
+  pcreconcile run INPUT              cancel: GET each order, PATCH the lines still active
+  pcreconcile run --resume REPORT    finish what an earlier run or plan left undone
+  pcreconcile sandbox                serve the built-in Partner Center simulator
+  pcreconcile version
+
+INPUT is a CSV (comma, semicolon or tab; UTF-8 or UTF-16) or XLSX file with one
+row per line item: Customer Tenant ID, Order ID, Line Item Number (empty or *
+for every line), and optionally Offer ID and Expected Quantity.
+
+Without a config file every command uses the built-in sandbox: try
+  pcreconcile run samples/cancellations.csv
+
+A monthly run:
+  pcreconcile check cancellations.xlsx           fix the rows it reports
+  pcreconcile plan cancellations.xlsx            review the workbook it writes
+  pcreconcile run --resume reconciliation-….xlsx execute exactly that plan
+  pcreconcile run --resume reconciliation-….xlsx again, for anything left to retry
+
+Run pcreconcile COMMAND --help for the flags of a command.
+Exit codes: 0 all lines succeeded, 1 some did not, 2 usage/config/input error
+(nothing sent), 3 aborted, 130 interrupted.
+`)
+}
+
+// errorf prints "pcreconcile: error: …" to stderr.
+func (a *app) errorf(format string, args ...any) {
+	fmt.Fprintf(a.stderr, "pcreconcile: error: "+format+"\n", args...)
+}
+
+func (a *app) hint(format string, args ...any) {
+	fmt.Fprintf(a.stderr, "pcreconcile: hint: "+format+"\n", args...)
+}
+
+// parseFlags parses flags and positional arguments in any order, so that
+// `pcreconcile run input.csv --yes` works as users type it.
+func parseFlags(fs *flag.FlagSet, args []string) ([]string, error) {
+	var pos []string
+	for {
+		if err := fs.Parse(args); err != nil {
+			return nil, err
+		}
+		if fs.NArg() == 0 {
+			return pos, nil
+		}
+		pos = append(pos, fs.Arg(0))
+		args = fs.Args()[1:]
+	}
+}
+
+// newLogger writes to stderr: text or JSON, info by default, debug with -v,
+// warnings only with --quiet.
+func newLogger(w io.Writer, format string, verbose, quiet bool) (*slog.Logger, error) {
+	level := slog.LevelInfo
+	switch {
+	case verbose:
+		level = slog.LevelDebug
+	case quiet:
+		level = slog.LevelWarn
+	}
+	opts := &slog.HandlerOptions{Level: level}
+	switch format {
+	case "text", "":
+		return slog.New(slog.NewTextHandler(w, opts)), nil
+	case "json":
+		return slog.New(slog.NewJSONHandler(w, opts)), nil
+	}
+	return nil, fmt.Errorf("--log-format %q: want text or json", format)
+}
+
+func versionInfo() (v, commit string) {
+	v, commit = version, "unknown"
+	if info, ok := debug.ReadBuildInfo(); ok {
+		if v == "" {
+			v = info.Main.Version
+		}
+		for _, s := range info.Settings {
+			if s.Key == "vcs.revision" {
+				commit = s.Value
+			}
+		}
+	}
+	if v == "" || v == "(devel)" {
+		v = "dev"
+	}
+	return v, commit
+}
+
+func runtimeVersion() string {
+	if info, ok := debug.ReadBuildInfo(); ok {
+		return info.GoVersion
+	}
+	return "go"
+}
+
+// usageError reports a wrong invocation and returns exit 2.
+func (a *app) usageError(msg, hint string) int {
+	a.errorf("%s", msg)
+	if hint != "" {
+		a.hint("%s", hint)
+	}
+	return exitUsage
+}
+
+// configFail reports a config error with its hint.
+func (a *app) configFail(err error) int {
+	a.errorf("%v", err)
+	var ce *configError
+	if errors.As(err, &ce) && ce.hint != "" {
+		a.hint("%s", ce.hint)
+	}
+	return exitUsage
+}
+
+func plural(n int, one, many string) string {
+	if n == 1 {
+		return fmt.Sprintf("%d %s", n, one)
+	}
+	return fmt.Sprintf("%d %s", n, many)
+}
+
+func shortSHA(s string) string {
+	if len(s) > 12 {
+		return s[:12]
+	}
+	return s
+}
+
+func quoteArg(s string) string {
+	if s == "" || strings.ContainsAny(s, " \t'\"$`\\!*?[]{}()<>|&;#~") {
+		return "'" + strings.ReplaceAll(s, "'", `'\''`) + "'"
+	}
+	return s
+}

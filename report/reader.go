@@ -1,0 +1,260 @@
+package report
+
+import (
+	"errors"
+	"fmt"
+	"math"
+	"sort"
+	"strconv"
+	"strings"
+	"time"
+
+	"github.com/pcreconcile/pcreconcile/batch"
+	"github.com/pcreconcile/pcreconcile/batch/sheet"
+)
+
+// Prior is an earlier report, open for reading.
+type Prior struct {
+	Path string
+	// Meta holds the Summary sheet's values by label (LabelRunID, …).
+	Meta map[string]string
+	// Extra are the headers of the input's extra columns.
+	Extra []string
+	// Orders holds the Orders sheet by batch.OrderKey (order-level fields
+	// only).
+	Orders map[string]*batch.OrderResult
+	wb     *sheet.Workbook
+	sheets []string // Lines, Lines 2, …
+}
+
+// Open reads an earlier report's Summary and Orders sheets and checks that
+// its Lines sheet has the columns this tool writes. It returns an error for
+// a workbook that is not a pcreconcile report.
+func Open(path string) (*Prior, error) {
+	wb, err := sheet.OpenWorkbook(path, 0)
+	if err != nil {
+		return nil, err
+	}
+	p := &Prior{Path: path, wb: wb, Meta: map[string]string{}, Orders: map[string]*batch.OrderResult{}}
+	if err := p.open(); err != nil {
+		wb.Close()
+		return nil, err
+	}
+	return p, nil
+}
+
+func (p *Prior) open() error {
+	notReport := func(why string) error {
+		return &sheet.Error{File: p.Path, Reason: "is not a pcreconcile report: " + why, Hint: "pass the reconciliation-….xlsx a run or plan wrote, or its .journal"}
+	}
+	names := p.wb.SheetNames()
+	has := map[string]bool{}
+	for _, n := range names {
+		has[n] = true
+		if n == LinesSheet || (strings.HasPrefix(n, LinesSheet+" ") && isNumber(strings.TrimPrefix(n, LinesSheet+" "))) {
+			p.sheets = append(p.sheets, n)
+		}
+	}
+	if !has[SummarySheet] || !has[LinesSheet] || !has[OrdersSheet] {
+		return notReport("it lacks the Summary, Lines and Orders sheets")
+	}
+	sort.SliceStable(p.sheets, func(i, j int) bool { return sheetNo(p.sheets[i]) < sheetNo(p.sheets[j]) })
+
+	sum, err := p.wb.Rows(SummarySheet, false)
+	if err != nil {
+		return err
+	}
+	for sum.Next() {
+		c := sum.Record().Cells
+		if len(c) >= 2 && c[0].Text != "" {
+			p.Meta[c[0].Text] = c[1].Text
+		}
+	}
+	sum.Close()
+	if p.Meta[LabelRunID] == "" {
+		return notReport("its Summary has no Run ID")
+	}
+
+	lines, err := p.wb.Rows(LinesSheet, false)
+	if err != nil {
+		return err
+	}
+	defer lines.Close()
+	if !lines.Next() {
+		return notReport("its Lines sheet is empty")
+	}
+	head := lines.Record().Texts()
+	if len(head) < len(LineColumns) || strings.Join(head[:len(LineColumns)], "|") != strings.Join(LineColumns, "|") {
+		return notReport("its Lines sheet does not have the report's columns")
+	}
+	p.Extra = append([]string(nil), head[len(LineColumns):]...)
+
+	return p.readOrders()
+}
+
+func isNumber(s string) bool { _, err := strconv.Atoi(s); return err == nil }
+
+func sheetNo(name string) int {
+	n, err := strconv.Atoi(strings.TrimPrefix(name, LinesSheet+" "))
+	if err != nil {
+		return 1
+	}
+	return n
+}
+
+func (p *Prior) readOrders() error {
+	r, err := p.wb.Rows(OrdersSheet, false)
+	if err != nil {
+		return err
+	}
+	defer r.Close()
+	first := true
+	for r.Next() {
+		rec := r.Record()
+		c := rec.Texts()
+		if first {
+			first = false
+			if len(c) < len(OrderColumns) || strings.Join(c[:len(OrderColumns)], "|") != strings.Join(OrderColumns, "|") {
+				return &sheet.Error{File: p.Path, Reason: "is not a pcreconcile report: its Orders sheet does not have the report's columns"}
+			}
+			continue
+		}
+		for len(c) < len(OrderColumns) {
+			c = append(c, "")
+		}
+		o := &batch.OrderResult{
+			Customer: c[0], Order: c[1], StatusBefore: c[5], StatusAfter: c[6], Outcome: c[7],
+			ErrorCode: c[9], ErrorMessage: c[10], RequestID: c[12],
+		}
+		o.HTTPStatus, _ = atoi(c[8])
+		o.Attempts, _ = atoi(c[11])
+		d, _ := atoi(c[13])
+		o.DurationMS = int64(d)
+		p.Orders[batch.OrderKey(o.Customer, o.Order)] = o
+	}
+	return r.Err()
+}
+
+// Lines calls fn with every line of the report, in order, across the Lines
+// sheets. A row it cannot understand (an unknown status, a non-numeric
+// quantity) is an error naming the row: the report was edited.
+func (p *Prior) Lines(fn func(batch.LineResult) error) error {
+	for _, name := range p.sheets {
+		r, err := p.wb.Rows(name, true)
+		if err != nil {
+			return err
+		}
+		err = p.readLines(name, r, fn)
+		r.Close()
+		if err != nil {
+			return err
+		}
+	}
+	return nil
+}
+
+func (p *Prior) readLines(name string, r sheet.Reader, fn func(batch.LineResult) error) error {
+	header := true
+	for r.Next() {
+		rec := r.Record()
+		if header {
+			header = false
+			continue
+		}
+		l, err := parseLine(rec.Cells, len(p.Extra))
+		if err != nil {
+			return &sheet.Error{File: p.Path, Reason: fmt.Sprintf("sheet %q row %d: %v", name, rec.Row, err), Hint: "the report was edited; resume from the report as written, or from its journal"}
+		}
+		if err := fn(l); err != nil {
+			return err
+		}
+	}
+	return r.Err()
+}
+
+// Close releases the workbook.
+func (p *Prior) Close() error { return p.wb.Close() }
+
+func parseLine(cells []sheet.Cell, extras int) (batch.LineResult, error) {
+	get := func(i int) sheet.Cell {
+		if i < len(cells) {
+			return cells[i]
+		}
+		return sheet.Cell{}
+	}
+	text := func(i int) string { return get(i).Text }
+	var l batch.LineResult
+	var err error
+	if l.Row, err = atoi(text(0)); err != nil || l.Row <= 0 {
+		return l, fmt.Errorf("Source Row %q is not a row number", text(0))
+	}
+	l.Customer, l.Order = text(1), text(2)
+	if c := get(3); c.Kind == sheet.Number {
+		n, err := atoi(c.Text)
+		if err != nil {
+			return l, fmt.Errorf("Line Item Number %q is not a whole number", c.Text)
+		}
+		l.Line = &n
+	} else {
+		l.LineText = c.Text
+	}
+	l.Offer, l.Product = text(4), text(5)
+	if l.Before, err = optInt(text(6)); err != nil {
+		return l, fmt.Errorf("Quantity Before %q: %v", text(6), err)
+	}
+	if l.After, err = optInt(text(7)); err != nil {
+		return l, fmt.Errorf("Quantity After %q: %v", text(7), err)
+	}
+	st, ok := batch.ParseStatus(text(8))
+	if !ok {
+		return l, fmt.Errorf("unknown Status %q", text(8))
+	}
+	l.Status = st
+	l.OrderBefore, l.OrderAfter = text(9), text(10)
+	l.Purchased = dateOf(get(11))
+	l.ErrorCode, l.ErrorMessage = text(12), text(13)
+	l.Attempts, _ = atoi(text(14))
+	l.RequestID, l.CorrelationID = text(15), text(16)
+	l.ProcessedAt = dateOf(get(17))
+	l.RunID = text(18)
+	if extras > 0 {
+		l.Extras = make([]sheet.Cell, extras)
+		for i := range extras {
+			l.Extras[i] = get(len(LineColumns) + i)
+		}
+		for len(l.Extras) > 0 && l.Extras[len(l.Extras)-1].Kind == sheet.Empty {
+			l.Extras = l.Extras[:len(l.Extras)-1]
+		}
+	}
+	return l, nil
+}
+
+func atoi(s string) (int, error) {
+	if s == "" {
+		return 0, errors.New("empty")
+	}
+	f, err := strconv.ParseFloat(s, 64)
+	if err != nil || f != math.Trunc(f) || math.Abs(f) > 1<<31 {
+		return 0, errors.New("not a whole number")
+	}
+	return int(f), nil
+}
+
+func optInt(s string) (*int, error) {
+	if s == "" {
+		return nil, nil
+	}
+	n, err := atoi(s)
+	if err != nil {
+		return nil, err
+	}
+	return &n, nil
+}
+
+// dateOf reads a date cell, to the millisecond the serial number keeps.
+func dateOf(c sheet.Cell) time.Time {
+	if c.Kind != sheet.Date {
+		return time.Time{}
+	}
+	return c.Time.UTC().Round(time.Millisecond)
+}

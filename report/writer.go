@@ -1,0 +1,652 @@
+// Package report writes the reconciliation workbook — Summary, Lines and
+// Orders sheets — and reads it back for `run --resume`.
+//
+// The sheet and column names are a contract: other programs read these
+// workbooks, and so does the resume path of this one. The workbook is
+// streamed (excelize StreamWriter, nothing buffered per row) to a temporary
+// file that is renamed into place only when complete.
+package report
+
+import (
+	"archive/zip"
+	"compress/flate"
+	"errors"
+	"fmt"
+	"io"
+	"os"
+	"path/filepath"
+	"sort"
+	"strings"
+	"time"
+
+	"github.com/xuri/excelize/v2"
+
+	"github.com/pcreconcile/pcreconcile/batch"
+	"github.com/pcreconcile/pcreconcile/batch/sheet"
+)
+
+// Sheet names.
+const (
+	SummarySheet = "Summary"
+	LinesSheet   = "Lines"
+	OrdersSheet  = "Orders"
+)
+
+// LineColumns are the columns of the Lines sheet, in order; the input's
+// extra columns follow them.
+var LineColumns = []string{
+	"Source Row", "Customer Tenant ID", "Order ID", "Line Item Number", "Offer ID", "Product",
+	"Quantity Before", "Quantity After", "Status", "Order Status Before", "Order Status After",
+	"Purchase Date", "Error Code", "Error Message", "Attempts", "Request ID", "Correlation ID",
+	"Processed At", "Run ID",
+}
+
+// OrderColumns are the columns of the Orders sheet, in order.
+var OrderColumns = []string{
+	"Customer Tenant ID", "Order ID", "Lines Requested", "Lines Cancelled", "Quantity Cancelled",
+	"Order Status Before", "Order Status After", "Outcome", "HTTP Status", "Error Code",
+	"Error Message", "Attempts", "Request ID", "Duration (ms)",
+}
+
+// MaxSheetRows is Excel's row limit; the Lines sheet continues on "Lines 2",
+// "Lines 3", … past it (each with its header row).
+var MaxSheetRows = excelize.TotalRows
+
+// SandboxEndpoint is what the Summary says of a run against the simulator.
+const SandboxEndpoint = "SANDBOX — no real orders were changed"
+
+// Summary labels (column A of the Summary sheet); Read looks values up by
+// them.
+const (
+	LabelVersion     = "Tool version"
+	LabelCommand     = "Command"
+	LabelEndpoint    = "Endpoint"
+	LabelTenant      = "Partner tenant"
+	LabelIdentity    = "Run by"
+	LabelInput       = "Input file"
+	LabelInputSHA    = "Input SHA-256"
+	LabelInputPath   = "Input path"
+	LabelResumed     = "Resumed from"
+	LabelRunID       = "Run ID"
+	LabelStarted     = "Started (UTC)"
+	LabelFinished    = "Finished (UTC)"
+	LabelDuration    = "Duration"
+	LabelConcurrency = "Concurrency"
+	LabelRate        = "Rate"
+	LabelResult      = "Result"
+	LabelQuantity    = "Total quantity cancelled"
+)
+
+// Meta is what the Summary sheet says about the run.
+type Meta struct {
+	Version     string
+	Command     string // run or plan
+	Endpoint    string // URL, or SandboxEndpoint
+	Tenant      string
+	Identity    string // who or what ran it (app id, never a secret)
+	Input       batch.Source
+	ResumedFrom string
+	RunID       string
+	Started     time.Time
+	Finished    time.Time
+	Concurrency int
+	Rate        string
+	// Result says how the run ended ("complete", "interrupted …", …).
+	Result string
+}
+
+// Counts are the totals of a written report.
+type Counts struct {
+	Lines    map[batch.Status]int
+	Quantity map[batch.Status]int // sum of Quantity Before per status
+	Orders   map[string]int       // by outcome
+	// TotalLines and TotalOrders count rows of the Lines and Orders sheets.
+	TotalLines, TotalOrders int
+	// QuantityCancelled is what this run and earlier ones cancelled.
+	QuantityCancelled int
+	// Unfinished counts lines `run --resume` would process.
+	Unfinished int
+}
+
+// Options says what to write where.
+type Options struct {
+	Path  string
+	Force bool // replace an existing file
+	Meta  Meta
+	Plan  *batch.Plan
+	// Records are the outcomes (the run's journal).
+	Records batch.Records
+	// TmpDir holds excelize's temporary files (default: the OS's).
+	TmpDir string
+}
+
+// ErrExists is returned when the report exists and Force is not set.
+var ErrExists = errors.New("report exists")
+
+// Write writes the workbook. The file appears complete or not at all: it
+// is written to a temporary file beside Path and renamed into place.
+func Write(opts Options) (*Counts, error) {
+	if !opts.Force {
+		if _, err := os.Stat(opts.Path); err == nil {
+			return nil, fmt.Errorf("%s: %w", opts.Path, ErrExists)
+		}
+	}
+	f := excelize.NewFile(excelize.Options{TmpDir: opts.TmpDir})
+	defer f.Close()
+	// The Lines sheet of a million rows is ~1 GB of XML: the fastest deflate
+	// level keeps saving it from dominating the run.
+	f.SetZipWriter(func(w io.Writer) excelize.ZipWriter {
+		z := zip.NewWriter(w)
+		z.RegisterCompressor(zip.Deflate, func(out io.Writer) (io.WriteCloser, error) {
+			return flate.NewWriter(out, flate.BestSpeed)
+		})
+		return z
+	})
+	w, err := newWriter(f, opts.Plan.Extra)
+	if err != nil {
+		return nil, err
+	}
+	runID := opts.Meta.RunID
+	err = opts.Plan.Results(opts.Records, runID, func(res *batch.OrderResult, isOrder bool) error {
+		return w.add(res, isOrder)
+	})
+	if err != nil {
+		return nil, err
+	}
+	if err := w.flush(); err != nil {
+		return nil, err
+	}
+	if err := writeSummary(f, w.styles, opts.Meta, w.counts); err != nil {
+		return nil, err
+	}
+	f.SetActiveSheet(0)
+	return w.counts, save(f, opts.Path, opts.Force)
+}
+
+// save writes f to a temporary file in path's directory, syncs it, and
+// moves it to path — refusing to replace an existing file unless force.
+func save(f *excelize.File, path string, force bool) error {
+	dir := filepath.Dir(path)
+	tmp, err := os.CreateTemp(dir, "."+filepath.Base(path)+".*.tmp")
+	if err != nil {
+		return err
+	}
+	defer os.Remove(tmp.Name())
+	// CreateTemp makes the file private; a report is an ordinary document.
+	if err := tmp.Chmod(0o644); err != nil {
+		tmp.Close()
+		return err
+	}
+	if _, err := f.WriteTo(tmp); err != nil {
+		tmp.Close()
+		return err
+	}
+	if err := tmp.Sync(); err != nil {
+		tmp.Close()
+		return err
+	}
+	if err := tmp.Close(); err != nil {
+		return err
+	}
+	if force {
+		return os.Rename(tmp.Name(), path)
+	}
+	// A hard link fails if path exists, which a rename would not.
+	if err := os.Link(tmp.Name(), path); err != nil {
+		if errors.Is(err, os.ErrExist) {
+			return fmt.Errorf("%s: %w", path, ErrExists)
+		}
+		if _, statErr := os.Stat(path); statErr == nil {
+			return fmt.Errorf("%s: %w", path, ErrExists)
+		}
+		return os.Rename(tmp.Name(), path) // a file system without hard links
+	}
+	return nil
+}
+
+type styles struct {
+	header, date, dateTime, wrap int
+	status                       map[string]int // by status class
+	bold, title                  int
+}
+
+func newStyles(f *excelize.File) (*styles, error) {
+	s := &styles{status: map[string]int{}}
+	var err error
+	mk := func(st *excelize.Style) int {
+		if err != nil {
+			return 0
+		}
+		var id int
+		id, err = f.NewStyle(st)
+		return id
+	}
+	s.header = mk(&excelize.Style{
+		Font:      &excelize.Font{Bold: true},
+		Fill:      excelize.Fill{Type: "pattern", Pattern: 1, Color: []string{"D9E1F2"}},
+		Alignment: &excelize.Alignment{Vertical: "center"},
+	})
+	dateFmt, dateTimeFmt := "yyyy-mm-dd", "yyyy-mm-dd hh:mm:ss"
+	s.date = mk(&excelize.Style{CustomNumFmt: &dateFmt})
+	s.dateTime = mk(&excelize.Style{CustomNumFmt: &dateTimeFmt})
+	// Excel's own Good / Bad / Neutral colours.
+	s.status["success"] = mk(&excelize.Style{Font: &excelize.Font{Color: "006100"}, Fill: excelize.Fill{Type: "pattern", Pattern: 1, Color: []string{"C6EFCE"}}})
+	s.status["failure"] = mk(&excelize.Style{Font: &excelize.Font{Color: "9C0006"}, Fill: excelize.Fill{Type: "pattern", Pattern: 1, Color: []string{"FFC7CE"}}})
+	s.status["pending"] = mk(&excelize.Style{Font: &excelize.Font{Color: "9C5700"}, Fill: excelize.Fill{Type: "pattern", Pattern: 1, Color: []string{"FFEB9C"}}})
+	s.bold = mk(&excelize.Style{Font: &excelize.Font{Bold: true}})
+	s.title = mk(&excelize.Style{Font: &excelize.Font{Bold: true, Size: 14}})
+	s.wrap = mk(&excelize.Style{Alignment: &excelize.Alignment{WrapText: true, Vertical: "top"}})
+	return s, err
+}
+
+// writer streams the Lines and Orders sheets.
+type writer struct {
+	f       *excelize.File
+	styles  *styles
+	extra   []string
+	lines   *excelize.StreamWriter
+	orders  *excelize.StreamWriter
+	lineN   int // rows written on the current Lines sheet, header included
+	orderN  int
+	sheetNo int
+	row     []any
+	counts  *Counts
+	done    []string // Lines sheets finished, for filters
+}
+
+func newWriter(f *excelize.File, extra []string) (*writer, error) {
+	st, err := newStyles(f)
+	if err != nil {
+		return nil, err
+	}
+	if err := f.SetSheetName("Sheet1", SummarySheet); err != nil {
+		return nil, err
+	}
+	w := &writer{
+		f: f, styles: st, extra: extra,
+		row:    make([]any, len(LineColumns)+len(extra)),
+		counts: &Counts{Lines: map[batch.Status]int{}, Quantity: map[batch.Status]int{}, Orders: map[string]int{}},
+	}
+	if _, err := f.NewSheet(LinesSheet); err != nil {
+		return nil, err
+	}
+	if _, err := f.NewSheet(OrdersSheet); err != nil {
+		return nil, err
+	}
+	if w.lines, err = w.startLines(LinesSheet); err != nil {
+		return nil, err
+	}
+	if w.orders, err = f.NewStreamWriter(OrdersSheet); err != nil {
+		return nil, err
+	}
+	if err := setup(w.orders, OrderColumns, orderWidths); err != nil {
+		return nil, err
+	}
+	if err := w.orders.SetRow("A1", headerRow(OrderColumns, st.header)); err != nil {
+		return nil, err
+	}
+	w.orderN = 1
+	return w, nil
+}
+
+var lineWidths = []float64{10, 38, 36, 10, 32, 44, 10, 10, 18, 14, 14, 12, 12, 60, 9, 38, 38, 20, 28}
+var orderWidths = []float64{38, 36, 10, 10, 10, 14, 14, 18, 8, 12, 60, 9, 38, 12}
+
+func setup(sw *excelize.StreamWriter, cols []string, widths []float64) error {
+	for i := range cols {
+		wd := 16.0
+		if i < len(widths) {
+			wd = widths[i]
+		}
+		if err := sw.SetColWidth(i+1, i+1, wd); err != nil {
+			return err
+		}
+	}
+	return sw.SetPanes(&excelize.Panes{Freeze: true, YSplit: 1, TopLeftCell: "A2", ActivePane: "bottomLeft"})
+}
+
+func headerRow(cols []string, style int) []any {
+	row := make([]any, len(cols))
+	for i, c := range cols {
+		row[i] = excelize.Cell{StyleID: style, Value: c}
+	}
+	return row
+}
+
+func (w *writer) startLines(name string) (*excelize.StreamWriter, error) {
+	sw, err := w.f.NewStreamWriter(name)
+	if err != nil {
+		return nil, err
+	}
+	cols := append(append([]string(nil), LineColumns...), w.extra...)
+	if err := setup(sw, cols, lineWidths); err != nil {
+		return nil, err
+	}
+	if err := sw.SetRow("A1", headerRow(cols, w.styles.header)); err != nil {
+		return nil, err
+	}
+	w.lineN = 1
+	return sw, nil
+}
+
+// nextLinesSheet finishes the current Lines sheet and starts "Lines N".
+func (w *writer) nextLinesSheet() error {
+	if err := w.finishSheet(w.lines, w.currentLinesName(), len(LineColumns)+len(w.extra), w.lineN); err != nil {
+		return err
+	}
+	w.sheetNo++
+	name := w.currentLinesName()
+	if _, err := w.f.NewSheet(name); err != nil {
+		return err
+	}
+	// Keep the Lines sheets together, before Orders.
+	if err := w.f.MoveSheet(name, OrdersSheet); err != nil {
+		return err
+	}
+	var err error
+	w.lines, err = w.startLines(name)
+	return err
+}
+
+func (w *writer) currentLinesName() string {
+	if w.sheetNo == 0 {
+		return LinesSheet
+	}
+	return fmt.Sprintf("%s %d", LinesSheet, w.sheetNo+1)
+}
+
+// finishSheet adds the filter over the written range and flushes the sheet.
+func (w *writer) finishSheet(sw *excelize.StreamWriter, name string, cols, rows int) error {
+	last, err := excelize.CoordinatesToCellName(cols, max(rows, 2))
+	if err != nil {
+		return err
+	}
+	// Set on the stream writer's worksheet before Flush, which writes it.
+	if err := w.f.AutoFilter(name, "A1:"+last, nil); err != nil {
+		return err
+	}
+	return sw.Flush()
+}
+
+func (w *writer) flush() error {
+	if err := w.finishSheet(w.lines, w.currentLinesName(), len(LineColumns)+len(w.extra), w.lineN); err != nil {
+		return err
+	}
+	return w.finishSheet(w.orders, OrdersSheet, len(OrderColumns), w.orderN)
+}
+
+// excelSerial converts a time to Excel's serial date (days since 1899-12-30)
+// in UTC; passing numbers spares excelize a time conversion per cell.
+func excelSerial(t time.Time) float64 {
+	return float64(t.UTC().UnixNano())/float64(24*time.Hour) + 25569
+}
+
+func (w *writer) add(res *batch.OrderResult, isOrder bool) error {
+	c := w.counts
+	for i := range res.Lines {
+		l := &res.Lines[i]
+		if w.lineN >= MaxSheetRows {
+			if err := w.nextLinesSheet(); err != nil {
+				return err
+			}
+		}
+		w.lineN++
+		c.TotalLines++
+		c.Lines[l.Status]++
+		if l.Before != nil {
+			c.Quantity[l.Status] += *l.Before
+		}
+		if l.Status == batch.Cancelled && l.Before != nil {
+			after := 0
+			if l.After != nil {
+				after = *l.After
+			}
+			c.QuantityCancelled += *l.Before - after
+		}
+		if l.Status.Retryable() {
+			c.Unfinished++
+		}
+		if err := w.lines.SetRow(cellName(w.lineN), w.lineRow(l)); err != nil {
+			return err
+		}
+	}
+	if !isOrder {
+		return nil
+	}
+	w.orderN++
+	c.TotalOrders++
+	c.Orders[res.Outcome]++
+	cancelled, qty := res.Counts()
+	row := []any{
+		res.Customer, res.Order, len(res.Lines), cancelled, qty,
+		str(res.StatusBefore), str(res.StatusAfter),
+		excelize.Cell{StyleID: w.styles.status[outcomeClass(res.Outcome)], Value: res.Outcome},
+		num(res.HTTPStatus), str(res.ErrorCode), str(res.ErrorMessage), num(res.Attempts), str(res.RequestID), res.DurationMS,
+	}
+	return w.orders.SetRow(cellName(w.orderN), row)
+}
+
+func outcomeClass(o string) string {
+	if s, ok := batch.ParseStatus(o); ok {
+		return s.Class()
+	}
+	return "failure" // partial
+}
+
+func cellName(row int) string {
+	name, _ := excelize.CoordinatesToCellName(1, row)
+	return name
+}
+
+// str leaves an empty cell empty (no XML for it) instead of writing "".
+func str(s string) any {
+	if s == "" {
+		return nil
+	}
+	return s
+}
+
+func num(n int) any {
+	if n == 0 {
+		return nil
+	}
+	return n
+}
+
+func intp(p *int) any {
+	if p == nil {
+		return nil
+	}
+	return *p
+}
+
+func (w *writer) lineRow(l *batch.LineResult) []any {
+	r := w.row
+	clear(r)
+	r[0] = l.Row
+	r[1], r[2] = str(l.Customer), str(l.Order)
+	if l.Line != nil {
+		r[3] = *l.Line
+	} else {
+		r[3] = str(l.LineText)
+	}
+	r[4], r[5] = str(l.Offer), str(l.Product)
+	r[6], r[7] = intp(l.Before), intp(l.After)
+	r[8] = excelize.Cell{StyleID: w.styles.status[l.Status.Class()], Value: string(l.Status)}
+	r[9], r[10] = str(l.OrderBefore), str(l.OrderAfter)
+	if !l.Purchased.IsZero() {
+		r[11] = excelize.Cell{StyleID: w.styles.date, Value: excelSerial(l.Purchased)}
+	}
+	r[12], r[13] = str(l.ErrorCode), str(l.ErrorMessage)
+	r[14] = num(l.Attempts)
+	r[15], r[16] = str(l.RequestID), str(l.CorrelationID)
+	if !l.ProcessedAt.IsZero() {
+		r[17] = excelize.Cell{StyleID: w.styles.dateTime, Value: excelSerial(l.ProcessedAt)}
+	}
+	r[18] = str(l.RunID)
+	for i, c := range l.Extras {
+		if len(LineColumns)+i < len(r) {
+			r[len(LineColumns)+i] = w.extraValue(c)
+		}
+	}
+	return r
+}
+
+// extraValue writes an extra column's cell with its type: numbers as
+// numbers, dates as dates, text as text.
+func (w *writer) extraValue(c sheet.Cell) any {
+	switch c.Kind {
+	case sheet.Empty:
+		return nil
+	case sheet.Number:
+		return c.Num
+	case sheet.Bool:
+		return c.Text == "TRUE"
+	case sheet.Date:
+		style := w.styles.date
+		if y, m, d := c.Time.Date(); c.Time != time.Date(y, m, d, 0, 0, 0, 0, c.Time.Location()) {
+			style = w.styles.dateTime
+		}
+		return excelize.Cell{StyleID: style, Value: excelSerial(c.Time)}
+	}
+	return c.Text
+}
+
+// writeSummary fills the Summary sheet and its chart of line statuses.
+func writeSummary(f *excelize.File, st *styles, m Meta, c *Counts) error {
+	s := SummarySheet
+	set := func(cell string, v any, style int) error {
+		if err := f.SetCellValue(s, cell, v); err != nil {
+			return err
+		}
+		if style != 0 {
+			return f.SetCellStyle(s, cell, cell, style)
+		}
+		return nil
+	}
+	if err := set("A1", "pcreconcile reconciliation report", st.title); err != nil {
+		return err
+	}
+	kv := [][2]any{
+		{LabelVersion, m.Version},
+		{LabelCommand, m.Command},
+		{LabelEndpoint, m.Endpoint},
+		{LabelTenant, m.Tenant},
+		{LabelIdentity, m.Identity},
+		{LabelInput, filepath.Base(m.Input.Name)},
+		{LabelInputPath, m.Input.Path},
+		{LabelInputSHA, m.Input.SHA256},
+		{LabelResumed, m.ResumedFrom},
+		{LabelRunID, m.RunID},
+		{LabelStarted, m.Started.UTC()},
+		{LabelFinished, m.Finished.UTC()},
+		{LabelDuration, m.Finished.Sub(m.Started).Round(time.Second).String()},
+		{LabelConcurrency, m.Concurrency},
+		{LabelRate, m.Rate},
+		{LabelResult, m.Result},
+		{LabelQuantity, c.QuantityCancelled},
+	}
+	row := 3
+	for _, p := range kv {
+		if err := set(fmt.Sprintf("A%d", row), p[0], st.bold); err != nil {
+			return err
+		}
+		style := 0
+		switch {
+		case p[0] == LabelEndpoint && m.Endpoint == SandboxEndpoint:
+			style = st.status["pending"] // say it loudly: nothing real happened
+		case p[0] == LabelStarted || p[0] == LabelFinished:
+			style = st.dateTime
+		}
+		if err := set(fmt.Sprintf("B%d", row), p[1], style); err != nil {
+			return err
+		}
+		row++
+	}
+	row++
+	for i, h := range []string{"Lines by status", "Lines", "Quantity Before"} {
+		if err := set(fmt.Sprintf("%c%d", 'A'+i, row), h, st.header); err != nil {
+			return err
+		}
+	}
+	statusStart := row + 1
+	for _, status := range batch.Statuses {
+		row++
+		if err := set(fmt.Sprintf("A%d", row), string(status), st.status[status.Class()]); err != nil {
+			return err
+		}
+		if err := set(fmt.Sprintf("B%d", row), c.Lines[status], 0); err != nil {
+			return err
+		}
+		if err := set(fmt.Sprintf("C%d", row), c.Quantity[status], 0); err != nil {
+			return err
+		}
+	}
+	statusEnd := row
+	row++
+	if err := set(fmt.Sprintf("A%d", row), "Total", st.bold); err != nil {
+		return err
+	}
+	if err := set(fmt.Sprintf("B%d", row), c.TotalLines, st.bold); err != nil {
+		return err
+	}
+	row += 2
+	if err := set(fmt.Sprintf("A%d", row), "Orders by outcome", st.header); err != nil {
+		return err
+	}
+	if err := set(fmt.Sprintf("B%d", row), "Orders", st.header); err != nil {
+		return err
+	}
+	outcomes := make([]string, 0, len(c.Orders))
+	for o := range c.Orders {
+		outcomes = append(outcomes, o)
+	}
+	sort.Slice(outcomes, func(i, j int) bool { return statusRank(outcomes[i]) < statusRank(outcomes[j]) })
+	for _, o := range outcomes {
+		row++
+		if err := set(fmt.Sprintf("A%d", row), o, st.status[outcomeClass(o)]); err != nil {
+			return err
+		}
+		if err := set(fmt.Sprintf("B%d", row), c.Orders[o], 0); err != nil {
+			return err
+		}
+	}
+	row++
+	if err := set(fmt.Sprintf("A%d", row), "Total", st.bold); err != nil {
+		return err
+	}
+	if err := set(fmt.Sprintf("B%d", row), c.TotalOrders, st.bold); err != nil {
+		return err
+	}
+	if err := f.SetColWidth(s, "A", "A", 26); err != nil {
+		return err
+	}
+	if err := f.SetColWidth(s, "B", "B", 70); err != nil {
+		return err
+	}
+	if err := f.SetColWidth(s, "C", "C", 16); err != nil {
+		return err
+	}
+	series := fmt.Sprintf("%s!$B$%d:$B$%d", s, statusStart, statusEnd)
+	cats := fmt.Sprintf("%s!$A$%d:$A$%d", s, statusStart, statusEnd)
+	return f.AddChart(s, "E3", &excelize.Chart{
+		Type:   excelize.Bar,
+		Series: []excelize.ChartSeries{{Name: s + "!$B$" + fmt.Sprint(statusStart-1), Categories: cats, Values: series}},
+		Title:  []excelize.RichTextRun{{Text: "Lines by status"}},
+		Legend: excelize.ChartLegend{Position: "none"},
+		Dimension: excelize.ChartDimension{
+			Width:  560,
+			Height: 360,
+		},
+		PlotArea: excelize.ChartPlotArea{ShowVal: true},
+	})
+}
+
+func statusRank(o string) int {
+	for i, s := range batch.Statuses {
+		if string(s) == o {
+			return i
+		}
+	}
+	return len(batch.Statuses) + int(strings.Compare(o, ""))
+}
