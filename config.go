@@ -188,14 +188,12 @@ func loadConfig(path string) (*config, error) {
 	return c, c.validate()
 }
 
-var typeSections = strings.NewReplacer(
-	"in type main.config", "at the top level",
-	"in type main.partnerCenterConfig", "in partner_center",
-	"in type main.authConfig", "in auth",
-	"in type main.runConfig", "in run",
-	"in type main.inputConfig", "in input",
-	"in type main.sandboxConfig", "in sandbox",
-	"in type main.faultsConfig", "in sandbox.faults",
+var (
+	unknownKey = regexp.MustCompile(`field (\S+) not found in type main\.(\w+)`)
+	sections   = map[string]string{
+		"config": "at the top level", "partnerCenterConfig": "in partner_center", "authConfig": "in auth",
+		"runConfig": "in run", "inputConfig": "in input", "sandboxConfig": "in sandbox", "faultsConfig": "in sandbox.faults",
+	}
 )
 
 func (c *config) decode(data []byte) error {
@@ -210,7 +208,10 @@ func (c *config) decode(data []byte) error {
 		msg := strings.TrimPrefix(err.Error(), "yaml: ")
 		msg = strings.TrimPrefix(msg, "unmarshal errors:\n  ")
 		msg = strings.ReplaceAll(msg, "\n  ", "; ")
-		msg = typeSections.Replace(strings.ReplaceAll(msg, "field ", "unknown key "))
+		msg = unknownKey.ReplaceAllStringFunc(msg, func(m string) string {
+			sub := unknownKey.FindStringSubmatch(m)
+			return fmt.Sprintf("unknown key %q %s", sub[1], sections[sub[2]])
+		})
 		return &configError{path: c.path, msg: msg, hint: "see config.example.yaml for every key"}
 	}
 	return nil

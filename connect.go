@@ -47,6 +47,7 @@ func (j *job) connect(ctx context.Context) (*endpoint, error) {
 		Transport:     transport(cfg.Run.Concurrency),
 		CheckRedirect: pcclient.SameHostRedirects,
 	}
+	j.httpClient = hc
 	pacer := pcclient.NewPacer(pcclient.PacerOptions{
 		RequestsPerMinute:         cfg.Run.RequestsPerMinute.PerMinute,
 		CustomerRequestsPerMinute: cfg.Run.CustomerRequestsPerMinute,
@@ -123,7 +124,10 @@ func (j *job) connectSandbox(opts []pcclient.Option) (*endpoint, error) {
 		sandbox:  true,
 		state:    path,
 		identity: "sandbox",
-		close:    func() { l.Close() },
+		close: func() {
+			j.httpClient.CloseIdleConnections()
+			l.Close()
+		},
 	}, nil
 }
 

@@ -9,6 +9,7 @@ import (
 	"flag"
 	"fmt"
 	"log/slog"
+	"net/http"
 	"os"
 	"path/filepath"
 	"strconv"
@@ -181,6 +182,7 @@ type job struct {
 	runID   string
 
 	reportPath string
+	httpClient *http.Client
 	journal    *batch.Journal
 	plan       *batch.Plan
 	input      batch.Source // the original input, for the Summary

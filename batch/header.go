@@ -129,7 +129,8 @@ func (h *Headers) Match(texts []string) (Columns, []Field, error) {
 				}
 			}
 			if len(at) > 1 {
-				return c, nil, fmt.Errorf("the header names %s twice (columns %s and %s); rename or delete one", texts[at[0]], sheet.ColumnName(at[0]), sheet.ColumnName(at[1]))
+				return c, nil, fmt.Errorf("the header names the %s twice: %q (column %s) and %q (column %s); rename or delete one",
+					strings.ToLower(f.String()), strings.TrimSpace(texts[at[0]]), sheet.ColumnName(at[0]), strings.TrimSpace(texts[at[1]]), sheet.ColumnName(at[1]))
 			}
 			if len(at) == 1 {
 				c.Index[f], c.Names[f], used[at[0]] = at[0], strings.TrimSpace(texts[at[0]]), true

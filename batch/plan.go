@@ -204,10 +204,6 @@ func (e *InputError) Error() string { return e.File + ": " + e.Reason }
 // that is not a usable sheet is an *InputError (or *sheet.Error); problems
 // with single rows are not errors but rows with Status Invalid.
 func ReadFile(path string, opts ReadOptions) (*Plan, error) {
-	sum, err := FileSHA256(path)
-	if err != nil {
-		return nil, &sheet.Error{File: path, Reason: "cannot read the file", Err: err}
-	}
 	r, format, err := sheet.Open(path, sheet.Options{
 		Sheet:     opts.Sheet,
 		Delimiter: opts.Delimiter,
@@ -221,6 +217,10 @@ func ReadFile(path string, opts ReadOptions) (*Plan, error) {
 	p, err := Build(r, BuildOptions{Headers: opts.Headers, Extras: opts.Extras, File: path, XLSX: format == sheet.FormatXLSX})
 	if err != nil {
 		return nil, err
+	}
+	sum, err := FileSHA256(path)
+	if err != nil {
+		return nil, &sheet.Error{File: path, Reason: "cannot read the file", Err: err}
 	}
 	p.Source = Source{Path: path, Name: path, SHA256: sum, Format: string(format), Sheet: opts.Sheet}
 	if enc, ok := r.(interface{ EncodingName() string }); ok {
@@ -469,11 +469,7 @@ func (b *builder) duplicateOf(order, line, row int32) (int32, bool) {
 		return first, true
 	}
 	if line == allLines {
-		for _, ri := range b.p.Orders[order].Rows {
-			if b.p.Rows[ri].Status == "" {
-				return ri, true
-			}
-		}
+		// It takes the lines no earlier row names.
 		b.seen[lineKey{order, allLines}] = row
 		return 0, false
 	}

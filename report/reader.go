@@ -190,11 +190,11 @@ func parseLine(cells []sheet.Cell, extras int) (batch.LineResult, error) {
 	}
 	l.Customer, l.Order = text(1), text(2)
 	if c := get(3); c.Kind == sheet.Number {
-		n, err := atoi(c.Text)
-		if err != nil {
-			return l, fmt.Errorf("Line Item Number %q is not a whole number", c.Text)
+		if n, err := atoi(c.Text); err == nil {
+			l.Line = &n
+		} else {
+			l.LineText = c.Text // an invalid row shows what was typed, e.g. 2.5
 		}
-		l.Line = &n
 	} else {
 		l.LineText = c.Text
 	}

@@ -54,7 +54,9 @@ func newCSV(path string, f io.ReadCloser, br *bufio.Reader, opts Options) (*csvR
 	// Encoding: a BOM decides; without one, UTF-8 if the start is valid
 	// UTF-8, else Windows-1252 (what Excel's "CSV (Comma delimited)" writes
 	// on a Western Windows).
-	var dec *encoding.Decoder
+	// newDec makes the decoder; sniffing and streaming need separate ones,
+	// as a decoder remembers whether it has seen the BOM.
+	var newDec func() *encoding.Decoder
 	name := "UTF-8"
 	switch {
 	case bytes.HasPrefix(peek, []byte{0xEF, 0xBB, 0xBF}):
@@ -62,24 +64,24 @@ func newCSV(path string, f io.ReadCloser, br *bufio.Reader, opts Options) (*csvR
 		peek = peek[3:]
 		name = "UTF-8 with BOM"
 	case bytes.HasPrefix(peek, []byte{0xFF, 0xFE}):
-		dec, name = unicode.UTF16(unicode.LittleEndian, unicode.ExpectBOM).NewDecoder(), "UTF-16LE"
+		newDec, name = unicode.UTF16(unicode.LittleEndian, unicode.ExpectBOM).NewDecoder, "UTF-16LE"
 	case bytes.HasPrefix(peek, []byte{0xFE, 0xFF}):
-		dec, name = unicode.UTF16(unicode.BigEndian, unicode.ExpectBOM).NewDecoder(), "UTF-16BE"
+		newDec, name = unicode.UTF16(unicode.BigEndian, unicode.ExpectBOM).NewDecoder, "UTF-16BE"
 	case len(peek) >= 4 && peek[0] != 0 && peek[1] == 0 && peek[2] != 0 && peek[3] == 0:
-		dec, name = unicode.UTF16(unicode.LittleEndian, unicode.IgnoreBOM).NewDecoder(), "UTF-16LE"
+		newDec, name = unicode.UTF16(unicode.LittleEndian, unicode.IgnoreBOM).NewDecoder, "UTF-16LE"
 	case len(peek) >= 4 && peek[0] == 0 && peek[1] != 0 && peek[2] == 0 && peek[3] != 0:
-		dec, name = unicode.UTF16(unicode.BigEndian, unicode.IgnoreBOM).NewDecoder(), "UTF-16BE"
+		newDec, name = unicode.UTF16(unicode.BigEndian, unicode.IgnoreBOM).NewDecoder, "UTF-16BE"
 	case !validUTF8Prefix(peek):
-		dec, name = charmap.Windows1252.NewDecoder(), "Windows-1252"
+		newDec, name = charmap.Windows1252.NewDecoder, "Windows-1252"
 	}
 	var text io.Reader = br
 	sniff := peek[:min(len(peek), sniffBytes)]
-	if dec != nil {
-		text = transform.NewReader(br, dec)
+	if newDec != nil {
+		text = transform.NewReader(br, newDec())
 		if name != "Windows-1252" {
 			sniff = sniff[:len(sniff)&^1]
 		}
-		sniff, _, _ = transform.Bytes(dec, sniff)
+		sniff, _, _ = transform.Bytes(newDec(), sniff)
 	}
 	if isBinary(sniff) {
 		return nil, errorf(path, "save the list as .csv (UTF-8) or .xlsx", "is not a text or spreadsheet file (it contains binary data)")

@@ -1,0 +1,97 @@
+package batch
+
+import (
+	"os"
+	"path/filepath"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/pcreconcile/pcreconcile/batch/sheet"
+)
+
+func TestJournalRoundTrip(t *testing.T) {
+	path := filepath.Join(t.TempDir(), "r.xlsx.journal")
+	started := time.Date(2026, 11, 21, 9, 0, 0, 0, time.UTC)
+	j, err := CreateJournal(path, JournalHeader{RunID: "run-1", Command: "run", Source: Source{Path: "/in.csv", SHA256: "abc"}, Started: started})
+	if err != nil {
+		t.Fatal(err)
+	}
+	five := 5
+	rec := &OrderResult{Seq: 3, Customer: cA, Order: "o1", Outcome: "cancelled", Lines: []LineResult{{
+		Row: 2, Customer: cA, Order: "o1", Line: &five, Before: &five, After: intPtr(0), Status: Cancelled,
+		Extras: []sheet.Cell{{Kind: sheet.Text, Text: "T1"}, {Kind: sheet.Date, Time: started}},
+	}}}
+	if err := j.Append(rec); err != nil {
+		t.Fatal(err)
+	}
+	if err := j.Append(&OrderResult{Seq: 3, Customer: cA, Order: "o1", Outcome: "again"}); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := CreateJournal(path, JournalHeader{}); err == nil {
+		t.Error("CreateJournal replaced an existing journal")
+	}
+	j.Close()
+
+	// A crash mid-write leaves a torn last line: it is not a record.
+	f, _ := os.OpenFile(path, os.O_APPEND|os.O_WRONLY, 0)
+	f.WriteString(`{"kind":"order","seq":4,"customer":"`)
+	f.Close()
+
+	old, h, err := OpenJournal(path)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer old.Close()
+	if h.RunID != "run-1" || h.Source.SHA256 != "abc" || !h.Started.Equal(started) || h.Version != JournalVersion {
+		t.Errorf("header = %+v", h)
+	}
+	if old.Has(4) || old.Len() != 1 {
+		t.Errorf("torn record indexed: len %d", old.Len())
+	}
+	got, ok, err := old.Get(3)
+	if err != nil || !ok {
+		t.Fatal(ok, err)
+	}
+	if got.Outcome != "again" {
+		t.Errorf("the latest record of an order must win, got %q", got.Outcome)
+	}
+	if hdr, err := ReadJournalHeader(path); err != nil || hdr.RunID != "run-1" {
+		t.Errorf("ReadJournalHeader = %+v, %v", hdr, err)
+	}
+	if b, _ := os.ReadFile(path); !strings.HasSuffix(string(b), `"customer":"`) {
+		t.Error("OpenJournal modified the file")
+	}
+}
+
+func TestJournalExtrasSurvive(t *testing.T) {
+	j := newJournal(t)
+	when := time.Date(2026, 11, 3, 0, 0, 0, 0, time.UTC)
+	extras := []sheet.Cell{{Kind: sheet.Text, Text: "0012"}, {Kind: sheet.Number, Text: "1234.5", Num: 1234.5}, {}, {Kind: sheet.Date, Time: when, Text: "11/03/26"}}
+	j.Append(&OrderResult{Seq: 0, Lines: []LineResult{{Row: 2, Status: Pending, Extras: extras}}})
+	got, _, err := j.Get(0)
+	if err != nil {
+		t.Fatal(err)
+	}
+	e := got.Lines[0].Extras
+	if e[0].Text != "0012" || e[1].Num != 1234.5 || e[2].Kind != sheet.Empty || !e[3].Time.Equal(when) {
+		t.Errorf("extras = %+v", e)
+	}
+}
+
+func TestOpenJournalRejectsOtherFiles(t *testing.T) {
+	dir := t.TempDir()
+	for name, content := range map[string]string{
+		"empty":   "",
+		"text":    "hello\n",
+		"corrupt": `{"kind":"header","version":1}` + "\n" + "not json\n" + `{"kind":"order","seq":1}` + "\n",
+		"future":  `{"kind":"header","version":99}` + "\n",
+	} {
+		path := filepath.Join(dir, name)
+		os.WriteFile(path, []byte(content), 0o644)
+		if j, _, err := OpenJournal(path); err == nil {
+			j.Close()
+			t.Errorf("%s: accepted", name)
+		}
+	}
+}

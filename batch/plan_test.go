@@ -1,0 +1,257 @@
+package batch
+
+import (
+	"errors"
+	"fmt"
+	"os"
+	"path/filepath"
+	"strconv"
+	"strings"
+	"testing"
+
+	"github.com/pcreconcile/pcreconcile/batch/sheet"
+)
+
+func writeFile(t *testing.T, name, content string) string {
+	t.Helper()
+	path := filepath.Join(t.TempDir(), name)
+	if err := os.WriteFile(path, []byte(content), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	return path
+}
+
+func readPlan(t *testing.T, csv string) *Plan {
+	t.Helper()
+	h, _ := NewHeaders(nil)
+	p, err := ReadFile(writeFile(t, "in.csv", csv), ReadOptions{Headers: h, Extras: true})
+	if err != nil {
+		t.Fatal(err)
+	}
+	return p
+}
+
+const (
+	cA = "4a7c2e91-5b3d-4f8a-9c1e-2d6b8f0a3c57"
+	cB = "b81f6d04-7e2a-4c95-a3d8-5f0e1c9b2a76"
+)
+
+func TestBuildGroupsRowsIntoOrders(t *testing.T) {
+	p := readPlan(t, "Cancellations for November\n\n"+
+		"Customer Tenant ID,Order ID,Line Item Number,Offer ID,Expected Quantity,Ticket\n"+
+		cA+",o1,0,OFF-A,5,T1\n"+ // row 4
+		cB+",o2,*,,,T2\n"+ // row 5: every line
+		strings.ToUpper(cA)+",o1,1,,,T3\n"+ // row 6: same order, other line, GUID in upper case
+		cA+",o1,0,,,T4\n"+ // row 7: duplicate of row 4
+		cB+",o2,3,,,T5\n"+ // row 8: after an every-line row: duplicate
+		cA+",o3,x,,,T6\n") // row 9: invalid line
+	if p.HeaderRow != 3 {
+		t.Errorf("header row = %d, want 3 (title rows above are skipped)", p.HeaderRow)
+	}
+	if len(p.Orders) != 2 || p.Customers != 2 {
+		t.Fatalf("orders = %d, customers = %d", len(p.Orders), p.Customers)
+	}
+	o1 := p.Orders[0]
+	if o1.ID != "o1" || o1.Customer != cA || len(o1.Rows) != 2 {
+		t.Errorf("o1 = %+v", o1)
+	}
+	if r := p.Rows[o1.Rows[0]]; r.Offer != "OFF-A" || r.Expect != 5 || r.Line != 0 || r.Extras[0].Text != "T1" {
+		t.Errorf("row 4 = %+v", r)
+	}
+	if r := p.Rows[p.Orders[1].Rows[0]]; !r.AllLines() || r.Source != 5 {
+		t.Errorf("row 5 = %+v", r)
+	}
+	var bad []string
+	for _, r := range p.Invalid() {
+		bad = append(bad, string(r.Status)+"@"+itoa(r.Source))
+	}
+	if strings.Join(bad, " ") != "duplicate@7 duplicate@8 invalid@9" {
+		t.Errorf("rows not processed = %v", bad)
+	}
+	if dup := p.Rows[3]; !strings.Contains(dup.Problems[0].Reason, "row 4") || dup.Typed.Customer != cA {
+		t.Errorf("duplicate row = %+v", dup)
+	}
+	// Items in sheet order: o1 at row 4, o2 at row 5, then the three rows.
+	var seq []string
+	for _, it := range p.Items {
+		if it.Order != nil {
+			seq = append(seq, it.Order.ID)
+		} else {
+			seq = append(seq, itoa(p.Rows[it.Row].Source))
+		}
+	}
+	if strings.Join(seq, " ") != "o1 o2 7 8 9" {
+		t.Errorf("items = %v", seq)
+	}
+	s := p.Summarize()
+	if s.Orders != 2 || s.Lines != 2 || s.AllLineRows != 1 || s.Invalid != 1 || s.Duplicate != 2 || s.Quantity != 5 {
+		t.Errorf("summary = %+v", s)
+	}
+}
+
+func itoa(n int) string { return strconv.Itoa(n) }
+
+func TestSpecificLineBeforeEveryLine(t *testing.T) {
+	p := readPlan(t, "Customer ID,Order,Line\n"+cA+",o1,1\n"+cA+",o1,*\n"+cA+",o1,\n")
+	o := p.Orders[0]
+	if len(o.Rows) != 2 || p.Rows[o.Rows[1]].Line != allLines {
+		t.Fatalf("rows of o1 = %v", o.Rows)
+	}
+	if bad := p.Invalid(); len(bad) != 1 || bad[0].Source != 4 || bad[0].Status != Duplicate {
+		t.Errorf("the second every-line row (row 4) should be the duplicate: %+v", bad)
+	}
+}
+
+func TestSameOrderUnderTwoCustomersInvalidatesBoth(t *testing.T) {
+	p := readPlan(t, "Customer Tenant ID,Order ID,Line Item Number\n"+cA+",o1,0\n"+cA+",o2,0\n"+cB+",o1,1\n")
+	if len(p.Orders) != 1 || p.Orders[0].ID != "o2" {
+		t.Fatalf("orders = %+v", p.Orders)
+	}
+	bad := p.Invalid()
+	if len(bad) != 2 || bad[0].Source != 2 || bad[1].Source != 4 {
+		t.Fatalf("invalid rows = %+v", bad)
+	}
+	for _, r := range bad {
+		msg := r.Problems[0].Reason
+		if !strings.Contains(msg, cA+" (row 2)") || !strings.Contains(msg, cB+" (row 4)") {
+			t.Errorf("reason %q does not name both customers and rows", msg)
+		}
+	}
+	if p.Customers != 1 {
+		t.Errorf("customers = %d", p.Customers)
+	}
+}
+
+func TestExtrasBeyondHeaderAreKept(t *testing.T) {
+	p := readPlan(t, "Customer ID,Order ID,Line,Note\n"+cA+",o1,0,n1,surprise\n"+cA+",o2,0\n")
+	if strings.Join(p.Extra, "|") != "Note|Column E" {
+		t.Errorf("extra headers = %v", p.Extra)
+	}
+	if e := p.Rows[0].Extras; len(e) != 2 || e[1].Text != "surprise" {
+		t.Errorf("row 2 extras = %+v", e)
+	}
+}
+
+func TestStructuralInputErrors(t *testing.T) {
+	h, _ := NewHeaders(nil)
+	tests := []struct {
+		name, csv, reason, hint string
+	}{
+		{"no header", "a,b,c\n1,2,3\n", "no header row", "Customer Tenant ID: Customer Tenant ID, CustomerTenantId"},
+		{"missing column", "Customer ID,Order ID,Notes\nx,y,z\n", "required column Line Item Number missing: the header (row 1) names Customer ID, Order ID", "Line Item Number, LineItemNumber, Line Item, Line"},
+		{"no data rows", "Customer ID,Order ID,Line\n\n", "no data rows", ""},
+		{"header twice", "Order ID,Customer ID,Line,OrderId\n", `names the order id twice: "Order ID" (column A) and "OrderId" (column D)`, ""},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			_, err := ReadFile(writeFile(t, "in.csv", tt.csv), ReadOptions{Headers: h})
+			var ie *InputError
+			if !errors.As(err, &ie) || !strings.Contains(ie.Reason, tt.reason) || !strings.Contains(ie.Hint, tt.hint) {
+				t.Errorf("err = %v (hint %q), want reason %q hint %q", err, hintOf(err), tt.reason, tt.hint)
+			}
+		})
+	}
+}
+
+func hintOf(err error) string {
+	var ie *InputError
+	if errors.As(err, &ie) {
+		return ie.Hint
+	}
+	return ""
+}
+
+func TestRowProblemsNameRowColumnValueReason(t *testing.T) {
+	p := readPlan(t, "Customer Tenant ID,Order ID,Line Item Number,Expected Quantity\n"+
+		"nope,o 1,2.5,1.000\n")
+	r := p.Invalid()[0]
+	got := []string{}
+	for _, pr := range r.Problems {
+		got = append(got, pr.String())
+	}
+	want := []string{
+		`Customer Tenant ID "nope": is not a GUID`,
+		`Order ID "o 1": contains ' '`,
+		`Line Item Number "2.5": is not a whole number`,
+		`Expected Quantity "1.000": is ambiguous`,
+	}
+	if r.Source != 2 || len(got) != len(want) {
+		t.Fatalf("row %d problems = %q", r.Source, got)
+	}
+	for i := range want {
+		if !strings.HasPrefix(got[i], want[i]) {
+			t.Errorf("problem %d = %q, want prefix %q", i, got[i], want[i])
+		}
+	}
+}
+
+func TestSameCancellationsInEveryDialectGiveTheSamePlan(t *testing.T) {
+	// The same three rows as a US Excel CSV, a European one with a sep=
+	// line, and a tab-separated one with title rows: identical plans.
+	inputs := []string{
+		"Customer Tenant ID,Order ID,Line Item Number,Expected Quantity\r\n" + cA + ",o1,0,\"1,234\"\r\n" + cA + ",o1,1,2\r\n" + cB + ",o2,*,\r\n",
+		"sep=;\nCustomer Tenant ID;Order ID;Line Item Number;Expected Quantity\n{" + strings.ToUpper(cA) + "};o1;0;1.234\n" + cA + ";o1;1,0;2\n" + cB + ";o2;;\n",
+		"Title\n\nCustomerTenantId\tOrderId\tLineItemNumber\tQuantity\n" + cA + "\to1\t0\t1234\n " + cA + " \to1\t1\t2.00\n" + cB + "\to2\t*\t\n",
+	}
+	var first string
+	for i, in := range inputs {
+		got := planFingerprint(readPlan(t, in))
+		if i == 0 {
+			first = got
+			continue
+		}
+		if got != first {
+			t.Errorf("dialect %d plan:\n%s\nwant\n%s", i, got, first)
+		}
+	}
+}
+
+// planFingerprint renders what a plan asks Partner Center to do.
+func planFingerprint(p *Plan) string {
+	var b strings.Builder
+	for _, o := range p.Orders {
+		b.WriteString(o.Customer + "/" + o.ID + ":")
+		for _, ri := range o.Rows {
+			r := p.Rows[ri]
+			b.WriteString(" line=" + fmtLine(r.Line) + " expect=" + fmtLine(r.Expect))
+		}
+		b.WriteString("\n")
+	}
+	return b.String()
+}
+
+func fmtLine(n int32) string {
+	if n < 0 {
+		return "*"
+	}
+	return strconv.Itoa(int(n))
+}
+
+func TestReadFileReportsSheetErrors(t *testing.T) {
+	h, _ := NewHeaders(nil)
+	_, err := ReadFile(filepath.Join(t.TempDir(), "nope.csv"), ReadOptions{Headers: h})
+	var se *sheet.Error
+	if !errors.As(err, &se) || se.Hint == "" {
+		t.Errorf("err = %v", err)
+	}
+}
+
+// The two sample sheets hold the same rows: the plans must be identical.
+func TestSampleCSVAndXLSXGiveTheSamePlan(t *testing.T) {
+	h, _ := NewHeaders(nil)
+	var prints []string
+	for _, f := range []string{"../samples/cancellations.csv", "../samples/cancellations.xlsx"} {
+		p, err := ReadFile(f, ReadOptions{Headers: h, Extras: true})
+		if err != nil {
+			t.Fatal(err)
+		}
+		fp := planFingerprint(p)
+		for _, r := range p.Invalid() {
+			fp += fmt.Sprintf("row %d %s %v\n", r.Source, r.Status, r.Problems)
+		}
+		prints = append(prints, fp)
+	}
+	if prints[0] != prints[1] {
+		t.Errorf("CSV plan:\n%s\nXLSX plan:\n%s", prints[0], prints[1])
+	}
+}
