@@ -207,7 +207,8 @@ func save(f *excelize.File, path string, force bool) error {
 type styles struct {
 	header, date, dateTime, wrap int
 	status                       map[string]int // by status class
-	bold, title                  int
+	bold, title, left, sandbox   int
+	dateTimeLeft                 int
 }
 
 func newStyles(f *excelize.File) (*styles, error) {
@@ -236,6 +237,9 @@ func newStyles(f *excelize.File) (*styles, error) {
 	s.bold = mk(&excelize.Style{Font: &excelize.Font{Bold: true}})
 	s.title = mk(&excelize.Style{Font: &excelize.Font{Bold: true, Size: 14}})
 	s.wrap = mk(&excelize.Style{Alignment: &excelize.Alignment{WrapText: true, Vertical: "top"}})
+	s.left = mk(&excelize.Style{Alignment: &excelize.Alignment{Horizontal: "left"}})
+	s.dateTimeLeft = mk(&excelize.Style{CustomNumFmt: &dateTimeFmt, Alignment: &excelize.Alignment{Horizontal: "left"}})
+	s.sandbox = mk(&excelize.Style{Font: &excelize.Font{Bold: true, Color: "9C5700"}, Fill: excelize.Fill{Type: "pattern", Pattern: 1, Color: []string{"FFEB9C"}}})
 	return s, err
 }
 
@@ -279,7 +283,7 @@ func newWriter(f *excelize.File, extra []string) (*writer, error) {
 	if w.orders, err = f.NewStreamWriter(OrdersSheet); err != nil {
 		return nil, err
 	}
-	if err := setup(w.orders, OrderColumns, orderWidths); err != nil {
+	if err := setup(f, w.orders, OrderColumns, orderWidths); err != nil {
 		return nil, err
 	}
 	if err := w.orders.SetRow("A1", headerRow(OrderColumns, st.header)); err != nil {
@@ -292,7 +296,12 @@ func newWriter(f *excelize.File, extra []string) (*writer, error) {
 var lineWidths = []float64{10, 38, 36, 10, 32, 44, 10, 10, 18, 14, 14, 12, 12, 60, 9, 38, 38, 20, 28}
 var orderWidths = []float64{38, 36, 10, 10, 10, 14, 14, 18, 8, 12, 60, 9, 38, 12}
 
-func setup(sw *excelize.StreamWriter, cols []string, widths []float64) error {
+func setup(f *excelize.File, sw *excelize.StreamWriter, cols []string, widths []float64) error {
+	// The stream writer writes the page setup of its worksheet at Flush.
+	landscape := "landscape"
+	if err := f.SetPageLayout(sw.Sheet, &excelize.PageLayoutOptions{Orientation: &landscape}); err != nil {
+		return err
+	}
 	for i := range cols {
 		wd := 16.0
 		if i < len(widths) {
@@ -319,7 +328,7 @@ func (w *writer) startLines(name string) (*excelize.StreamWriter, error) {
 		return nil, err
 	}
 	cols := append(append([]string(nil), LineColumns...), w.extra...)
-	if err := setup(sw, cols, lineWidths); err != nil {
+	if err := setup(w.f, sw, cols, lineWidths); err != nil {
 		return nil, err
 	}
 	if err := sw.SetRow("A1", headerRow(cols, w.styles.header)); err != nil {
@@ -551,12 +560,12 @@ func writeSummary(f *excelize.File, st *styles, m Meta, c *Counts) error {
 		if err := set(fmt.Sprintf("A%d", row), p[0], st.bold); err != nil {
 			return err
 		}
-		style := 0
+		style := st.left
 		switch {
 		case p[0] == LabelEndpoint && m.Endpoint == SandboxEndpoint:
-			style = st.status["pending"] // say it loudly: nothing real happened
+			style = st.sandbox // say it loudly: nothing real happened
 		case p[0] == LabelStarted || p[0] == LabelFinished:
-			style = st.dateTime
+			style = st.dateTimeLeft
 		}
 		if err := set(fmt.Sprintf("B%d", row), p[1], style); err != nil {
 			return err
@@ -618,27 +627,42 @@ func writeSummary(f *excelize.File, st *styles, m Meta, c *Counts) error {
 	if err := set(fmt.Sprintf("B%d", row), c.TotalOrders, st.bold); err != nil {
 		return err
 	}
-	if err := f.SetColWidth(s, "A", "A", 26); err != nil {
+	for col, width := range map[string]float64{"A": 28, "B": 68, "C": 16} {
+		if err := f.SetColWidth(s, col, col, width); err != nil {
+			return err
+		}
+	}
+	// Printed, the summary fits one page: it is what an auditor files.
+	one, portrait, fit := 1, "portrait", true
+	if err := f.SetPageLayout(s, &excelize.PageLayoutOptions{Orientation: &portrait, FitToWidth: &one, FitToHeight: &one}); err != nil {
 		return err
 	}
-	if err := f.SetColWidth(s, "B", "B", 70); err != nil {
+	if err := f.SetSheetProps(s, &excelize.SheetPropsOptions{FitToPage: &fit}); err != nil {
 		return err
 	}
-	if err := f.SetColWidth(s, "C", "C", 16); err != nil {
-		return err
-	}
-	series := fmt.Sprintf("%s!$B$%d:$B$%d", s, statusStart, statusEnd)
-	cats := fmt.Sprintf("%s!$A$%d:$A$%d", s, statusStart, statusEnd)
-	return f.AddChart(s, "E3", &excelize.Chart{
-		Type:   excelize.Bar,
-		Series: []excelize.ChartSeries{{Name: s + "!$B$" + fmt.Sprint(statusStart-1), Categories: cats, Values: series}},
-		Title:  []excelize.RichTextRun{{Text: "Lines by status"}},
-		Legend: excelize.ChartLegend{Position: "none"},
-		Dimension: excelize.ChartDimension{
-			Width:  560,
-			Height: 360,
-		},
-		PlotArea: excelize.ChartPlotArea{ShowVal: true},
+	return addStatusChart(f, fmt.Sprintf("A%d", row+2), statusStart, statusEnd)
+}
+
+// addStatusChart draws the lines-by-status table as bars.
+func addStatusChart(f *excelize.File, at string, first, last int) error {
+	s := SummarySheet
+	no := false
+	black := excelize.Font{Color: "000000", Size: 9}
+	return f.AddChart(s, at, &excelize.Chart{
+		Type: excelize.Bar,
+		Series: []excelize.ChartSeries{{
+			Name:       fmt.Sprintf("%s!$B$%d", s, first-1),
+			Categories: fmt.Sprintf("%s!$A$%d:$A$%d", s, first, last),
+			Values:     fmt.Sprintf("%s!$B$%d:$B$%d", s, first, last),
+			Fill:       excelize.Fill{Type: "pattern", Pattern: 1, Color: []string{"4472C4"}},
+		}},
+		VaryColors: &no,
+		Title:      []excelize.RichTextRun{{Text: "Lines by status"}},
+		Legend:     excelize.ChartLegend{Position: "none"},
+		XAxis:      excelize.ChartAxis{Font: black, ReverseOrder: true},
+		YAxis:      excelize.ChartAxis{Font: black, MajorGridLines: true},
+		Dimension:  excelize.ChartDimension{Width: 720, Height: 360},
+		PlotArea:   excelize.ChartPlotArea{ShowVal: true},
 	})
 }
 
