@@ -407,3 +407,33 @@ func TestSandboxReset(t *testing.T) {
 		t.Errorf("after --reset: %s", got)
 	}
 }
+
+// A plan is executed as reviewed: a quantity that changed since the plan
+// holds the order as mismatch instead of cancelling more (or less) than the
+// reviewer saw.
+func TestReviewedPlanHoldsChangedQuantity(t *testing.T) {
+	c := newCLI(t)
+	if res := c.runCfg("plan", sampleCSV, "--report", c.path("plan.xlsx")); res.code != exitIncomplete {
+		t.Fatalf("plan: %d %s", res.code, res.stderr)
+	}
+	// Someone changes the order in Partner Center after the review.
+	st, _ := sandbox.ReadState(bytes.NewReader(samples.SandboxSeed))
+	for _, cu := range st.Customers {
+		for _, o := range cu.Orders {
+			if o.ID == "Hs3Nq8Wd1Zk6Tm0Xc4Vr9Bp2Jf7Lg5Ya_" {
+				o.LineItems[1].Quantity = 2 // was 3 when planned
+			}
+		}
+	}
+	if err := st.Save(c.path("sandbox-state.json")); err != nil {
+		t.Fatal(err)
+	}
+	c.runCfg("run", "--resume", c.path("plan.xlsx"), "--report", c.path("run.xlsx"))
+	got := readLines(t, c.path("run.xlsx"))
+	if got["3/0"] != "mismatch 25→25" || got["4/1"] != "mismatch 2→2" {
+		t.Errorf("changed order: %s, %s; want both lines held as mismatch", got["3/0"], got["4/1"])
+	}
+	if got["2/0"] != "cancelled 4→0" {
+		t.Errorf("unchanged order: %s", got["2/0"])
+	}
+}

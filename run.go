@@ -372,7 +372,7 @@ func (j *job) resumeReport(path string, ep *endpoint) int {
 		return j.reportFail("cannot create the journal", err)
 	}
 	c := &carrier{j: j.journal}
-	b := batch.NewReportPlan(src, prior.Extra, prior.Orders, c.add)
+	b := batch.NewReportPlan(src, prior.Extra, prior.Orders, j.headers(), c.add)
 	if err := prior.Lines(b.Add); err != nil {
 		return j.inputFail(err)
 	}
@@ -411,7 +411,7 @@ func (j *job) resumeJournal(path string, ep *endpoint) int {
 			return j.reportFail("cannot create the journal", err)
 		}
 		c = &carrier{j: j.journal}
-		b := batch.NewReportPlan(h.Source, prior.Extra, prior.Orders, c.add)
+		b := batch.NewReportPlan(h.Source, prior.Extra, prior.Orders, j.headers(), c.add)
 		if err := prior.Lines(b.Add); err != nil {
 			return j.inputFail(err)
 		}
@@ -563,6 +563,12 @@ func (j *job) execute(ctx context.Context, ep *endpoint) int {
 		}
 	}
 	return exitOK
+}
+
+// headers is the header matcher of the config (validated at load).
+func (j *job) headers() *batch.Headers {
+	h, _ := batch.NewHeaders(j.cfg.Input.Columns)
+	return h
 }
 
 func (j *job) rateText() string {

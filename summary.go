@@ -64,4 +64,3 @@ func (j *job) printSummary(ep *endpoint, c *report.Counts, result string) {
 		}
 	}
 }
-

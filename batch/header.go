@@ -160,3 +160,15 @@ func (h *Headers) IsHeader(texts []string) bool {
 	_, missing, err := h.Match(texts)
 	return err == nil && len(missing) == 0
 }
+
+// Find returns the index of the column in texts that names field f, or -1.
+func (h *Headers) Find(f Field, texts []string) int {
+	for _, a := range h.aliases[f] {
+		for i, t := range texts {
+			if normHeader(t) == a {
+				return i
+			}
+		}
+	}
+	return -1
+}

@@ -311,6 +311,7 @@ func (b *builder) findHeader(r sheet.Reader) error {
 			return &InputError{File: b.opts.File, Reason: fmt.Sprintf("row %d: %v", rec.Row, err)}
 		}
 		if len(missing) == 0 {
+			cols = keepQuantityColumn(cols, texts)
 			b.cols, b.p.HeaderRow = cols, rec.Row
 			b.p.Extra = append([]string(nil), cols.Extra...)
 			b.p.Columns = cols.Names
@@ -351,6 +352,26 @@ func (b *builder) findHeader(r sheet.Reader) error {
 
 func (b *builder) describe(f Field) string {
 	return f.String() + ": " + b.opts.Headers.Accepted(f)
+}
+
+// keepQuantityColumn copies the Expected Quantity column into the report
+// like an extra column: the user sees what they expected beside Quantity
+// Before, and a resume from the report checks it again.
+func keepQuantityColumn(c Columns, texts []string) Columns {
+	q := c.Index[FieldQuantity]
+	if q < 0 {
+		return c
+	}
+	at := len(c.Extras)
+	for i, e := range c.Extras {
+		if e > q {
+			at = i
+			break
+		}
+	}
+	c.Extras = append(c.Extras[:at], append([]int{q}, c.Extras[at:]...)...)
+	c.Extra = append(c.Extra[:at], append([]string{strings.TrimSpace(texts[q])}, c.Extra[at:]...)...)
+	return c
 }
 
 // cell returns the text of field f in rec.

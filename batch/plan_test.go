@@ -55,7 +55,7 @@ func TestBuildGroupsRowsIntoOrders(t *testing.T) {
 	if o1.ID != "o1" || o1.Customer != cA || len(o1.Rows) != 2 {
 		t.Errorf("o1 = %+v", o1)
 	}
-	if r := p.Rows[o1.Rows[0]]; r.Offer != "OFF-A" || r.Expect != 5 || r.Line != 0 || r.Extras[0].Text != "T1" {
+	if r := p.Rows[o1.Rows[0]]; r.Offer != "OFF-A" || r.Expect != 5 || r.Line != 0 || r.Extras[0].Text != "5" || r.Extras[1].Text != "T1" {
 		t.Errorf("row 4 = %+v", r)
 	}
 	if r := p.Rows[p.Orders[1].Rows[0]]; !r.AllLines() || r.Source != 5 {

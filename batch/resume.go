@@ -90,22 +90,33 @@ type ReportPlan struct {
 	cur    *OrderResult
 	seen   map[string]bool
 	cust   map[string]bool
+	expect int // extra column holding the sheet's Expected Quantity, or -1
 }
 
 // NewReportPlan starts a plan read from a report. orders holds the report's
-// Orders sheet by OrderKey; carry receives the orders with nothing left to do.
-func NewReportPlan(src Source, extra []string, orders map[string]*OrderResult, carry func(*OrderResult) error) *ReportPlan {
+// Orders sheet by OrderKey; carry receives the orders with nothing left to
+// do; headers finds the input's Expected Quantity among the extra columns,
+// so that lines done again are checked against it again.
+func NewReportPlan(src Source, extra []string, orders map[string]*OrderResult, headers *Headers, carry func(*OrderResult) error) *ReportPlan {
 	return &ReportPlan{
 		p:      &Plan{Source: src, Extra: extra},
 		orders: orders,
 		carry:  carry,
 		seen:   map[string]bool{},
 		cust:   map[string]bool{},
+		expect: headers.Find(FieldQuantity, extra),
 	}
 }
 
 // Add takes the next line of the report.
 func (b *ReportPlan) Add(l LineResult) error {
+	if l.Expect == nil && b.expect >= 0 && b.expect < len(l.Extras) && l.Extras[b.expect].Text != "" {
+		n, err := parseCount(l.Extras[b.expect].Text)
+		if err != nil {
+			return fmt.Errorf("row %d: %s %q: %v", l.Row, b.p.Extra[b.expect], l.Extras[b.expect].Text, err)
+		}
+		l.Expect = &n
+	}
 	key := OrderKey(l.Customer, l.Order)
 	info, isOrder := b.orders[key]
 	if standalone(&l) || !isOrder {

@@ -1,0 +1,431 @@
+package main
+
+import (
+	"bufio"
+	"bytes"
+	"errors"
+	"fmt"
+	"io"
+	"net/http"
+	"net/http/httptest"
+	"os"
+	"os/exec"
+	"path/filepath"
+	"strings"
+	"sync"
+	"sync/atomic"
+	"syscall"
+	"testing"
+	"time"
+
+	"github.com/pcreconcile/pcreconcile/batch"
+	"github.com/pcreconcile/pcreconcile/pcclient/sandbox"
+	"github.com/pcreconcile/pcreconcile/report"
+	"github.com/pcreconcile/pcreconcile/samples"
+)
+
+// TestMain lets the test binary stand in for pcreconcile: the process tests
+// run it as a child with PCRECONCILE_BE_MAIN=1 and kill or interrupt it.
+func TestMain(m *testing.M) {
+	if os.Getenv("PCRECONCILE_BE_MAIN") == "1" {
+		main()
+		return
+	}
+	os.Exit(m.Run())
+}
+
+// procEnv is a sandbox served by the test process, which a child
+// pcreconcile uses as its (real) endpoint.
+type procEnv struct {
+	t      *testing.T
+	dir    string
+	sb     *sandbox.Server
+	config string
+	// onRequest, when set, sees every request before the sandbox does; it
+	// returns false to drop it unserved.
+	onRequest atomic.Pointer[func(r *http.Request) bool]
+	patchHook atomic.Pointer[func()]
+}
+
+func newProcEnv(t *testing.T, conc int) *procEnv {
+	t.Helper()
+	e := &procEnv{t: t, dir: t.TempDir()}
+	st, _ := sandbox.ReadState(bytes.NewReader(samples.SandboxSeed))
+	var err error
+	e.sb, err = sandbox.New(st, sandbox.Options{OnPatchApplied: func(string, string) {
+		if h := e.patchHook.Load(); h != nil {
+			(*h)()
+		}
+	}})
+	if err != nil {
+		t.Fatal(err)
+	}
+	srv := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		if h := e.onRequest.Load(); h != nil && !(*h)(r) {
+			return
+		}
+		e.sb.ServeHTTP(w, r)
+	}))
+	t.Cleanup(srv.Close)
+	e.config = filepath.Join(e.dir, "pcreconcile.yaml")
+	os.WriteFile(e.config, []byte(fmt.Sprintf("partner_center:\n  base_url: %s\nauth:\n  mode: token\nrun:\n  concurrency: %d\n  requests_per_minute: 60000\n", srv.URL, conc)), 0o644)
+	return e
+}
+
+// lateChild hands a child to hooks that may run before start returns.
+type lateChild struct {
+	c     *child
+	ready chan struct{}
+}
+
+func newLateChild() *lateChild { return &lateChild{ready: make(chan struct{})} }
+
+func (l *lateChild) set(c *child) { l.c = c; close(l.ready) }
+
+func (l *lateChild) get() *child { <-l.ready; return l.c }
+
+type child struct {
+	cmd     *exec.Cmd
+	stdout  bytes.Buffer
+	mu      sync.Mutex
+	errAll  bytes.Buffer
+	lines   chan string
+	errDone chan struct{}
+	done    chan struct{}
+}
+
+// start runs pcreconcile (this test binary) in e.dir.
+func (e *procEnv) start(args ...string) *child {
+	e.t.Helper()
+	exe, err := os.Executable()
+	if err != nil {
+		e.t.Fatal(err)
+	}
+	c := &child{lines: make(chan string, 4096), errDone: make(chan struct{}), done: make(chan struct{})}
+	c.cmd = exec.Command(exe, append([]string{args[0], "--config", e.config, "--yes"}, args[1:]...)...)
+	c.cmd.Dir = e.dir
+	c.cmd.Env = append(os.Environ(), "PCRECONCILE_BE_MAIN=1", "PC_ACCESS_TOKEN=opaque-test-token")
+	c.cmd.Stdout = &c.stdout
+	// A real pipe for stderr: Wait then does not depend on anyone reading it.
+	pr, pw, err := os.Pipe()
+	if err != nil {
+		e.t.Fatal(err)
+	}
+	c.cmd.Stderr = pw
+	if err := c.cmd.Start(); err != nil {
+		e.t.Fatal(err)
+	}
+	pw.Close()
+	go func() {
+		defer close(c.errDone)
+		sc := bufio.NewScanner(pr)
+		for sc.Scan() {
+			c.mu.Lock()
+			c.errAll.WriteString(sc.Text() + "\n")
+			c.mu.Unlock()
+			select {
+			case c.lines <- sc.Text():
+			default:
+			}
+		}
+		pr.Close()
+	}()
+	go func() {
+		c.cmd.Wait()
+		close(c.done)
+	}()
+	return c
+}
+
+// kill sends SIGKILL and returns once the process is gone, so that nothing
+// the test does afterwards can reach it.
+func (c *child) kill() {
+	c.cmd.Process.Kill()
+	<-c.done
+}
+
+// wait returns the exit code (-1 when killed) once the child is gone.
+func (c *child) wait(t *testing.T) int {
+	t.Helper()
+	select {
+	case <-c.done:
+	case <-time.After(60 * time.Second):
+		c.cmd.Process.Kill()
+		t.Fatal("the child did not finish")
+	}
+	<-c.errDone
+	return c.cmd.ProcessState.ExitCode()
+}
+
+func (c *child) stderrText() string {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	return c.errAll.String()
+}
+
+// waitForLine blocks until stderr prints a line containing s.
+func (c *child) waitForLine(t *testing.T, s string) {
+	t.Helper()
+	for {
+		select {
+		case line := <-c.lines:
+			if strings.Contains(line, s) {
+				return
+			}
+		case <-c.errDone:
+			t.Fatalf("stderr ended without %q:\n%s", s, c.stderrText())
+		}
+	}
+}
+
+// checkComplete asserts that a finished report has every sample line in a
+// final state consistent with the sandbox, and that nothing was cancelled
+// twice.
+func (e *procEnv) checkComplete(t *testing.T, rep string) {
+	t.Helper()
+	got := readLines(t, rep)
+	for k, want := range sampleWant {
+		g := got[k]
+		if strings.HasPrefix(want, "cancelled") {
+			// Cancelled by an attempt that died before journaling it: the
+			// resume finds it at 0 and says already_cancelled, never PATCHes.
+			before := strings.TrimSuffix(strings.TrimPrefix(want, "cancelled "), "→0")
+			if g != want && g != "already_cancelled 0→0" {
+				t.Errorf("line %s = %q, want %q (or already_cancelled after a crash; quantity was %s)", k, g, want, before)
+			}
+			continue
+		}
+		if g != want {
+			t.Errorf("line %s = %q, want %q", k, g, want)
+		}
+	}
+	if len(got) != len(sampleWant) {
+		t.Errorf("%d lines in the report, want every one of the %d", len(got), len(sampleWant))
+	}
+	st := e.sb.Stats()
+	for order, n := range st.Applied {
+		if n > 1 {
+			t.Errorf("order %s was changed by %d PATCHes", order, n)
+		}
+	}
+	if len(st.LinesCancelled) != 6 {
+		t.Errorf("lines cancelled in the sandbox: %v, want the sample's 6", st.LinesCancelled)
+	}
+	if _, err := os.Stat(batch.JournalPath(rep)); !errors.Is(err, os.ErrNotExist) {
+		t.Errorf("journal left after a complete run: %v", err)
+	}
+}
+
+// TestKill9AtManyPointsThenResume kills pcreconcile with SIGKILL at many
+// instants — on the n-th request before it is served, and right after the
+// m-th PATCH was applied but before its answer — then resumes from the
+// journal alone. The resumed run must finish every line, lose none, and
+// never PATCH an order twice.
+func TestKill9AtManyPointsThenResume(t *testing.T) {
+	if testing.Short() {
+		t.Skip("starts processes")
+	}
+	type point struct {
+		name       string
+		request    int // kill on receiving this request (unserved)
+		patch      int // kill after this PATCH is applied (unanswered)
+		concurrent int
+	}
+	var points []point
+	for _, n := range []int{1, 2, 4, 7, 10, 13, 16} {
+		points = append(points, point{name: fmt.Sprintf("request %d", n), request: n, concurrent: 1 + n%3})
+	}
+	for _, m := range []int{1, 2, 3} { // the sample has three PATCHes that apply
+		points = append(points, point{name: fmt.Sprintf("after PATCH %d applied", m), patch: m, concurrent: 1 + m%2})
+	}
+	for _, p := range points {
+		t.Run(p.name, func(t *testing.T) {
+			e := newProcEnv(t, p.concurrent)
+			late := newLateChild()
+			var requests, patches atomic.Int64
+			var once sync.Once
+			kill := func() { once.Do(func() { late.get().kill() }) }
+			hook := func(r *http.Request) bool {
+				if p.request > 0 && requests.Add(1) == int64(p.request) {
+					kill()
+					return false
+				}
+				return true
+			}
+			patchHook := func() {
+				if p.patch > 0 && patches.Add(1) == int64(p.patch) {
+					kill()
+				}
+			}
+			e.onRequest.Store(&hook)
+			e.patchHook.Store(&patchHook)
+			rep := "r.xlsx"
+			c := e.start("run", absSample(t), "--report", rep)
+			late.set(c)
+			code := c.wait(t)
+			if code != -1 {
+				t.Fatalf("the child exited %d before it was killed:\n%s", code, c.stderrText())
+			}
+			if _, err := os.Stat(filepath.Join(e.dir, rep)); !errors.Is(err, os.ErrNotExist) {
+				t.Fatal("a killed run left a report")
+			}
+			if _, err := os.Stat(filepath.Join(e.dir, rep+".journal")); err != nil {
+				t.Fatalf("no journal after the kill: %v", err)
+			}
+			e.onRequest.Store(nil)
+			e.patchHook.Store(nil)
+
+			// A fresh run of the same input is refused, with the command to use.
+			fresh := e.start("run", absSample(t), "--report", "other.xlsx")
+			if code := fresh.wait(t); code != exitUsage || !strings.Contains(fresh.stderrText(), "continue it with: pcreconcile run --resume r.xlsx.journal") {
+				t.Errorf("fresh run over an unfinished journal: exit %d\n%s", code, fresh.stderrText())
+			}
+
+			res := e.start("run", "--resume", rep, "--report", "final.xlsx")
+			if code := res.wait(t); code != exitIncomplete {
+				t.Fatalf("resume exit %d:\n%s", code, res.stderrText())
+			}
+			e.checkComplete(t, filepath.Join(e.dir, "final.xlsx"))
+		})
+	}
+}
+
+func absSample(t *testing.T) string {
+	t.Helper()
+	p, err := filepath.Abs(sampleCSV)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return p
+}
+
+// TestSIGINTFinishesInFlightAndWritesPending interrupts a run after its
+// first PATCH: the order in flight finishes, the rest is pending in a
+// complete report, the exit code is 130, and --resume finishes the job.
+func TestSIGINTFinishesInFlightAndWritesPending(t *testing.T) {
+	if testing.Short() {
+		t.Skip("starts processes")
+	}
+	e := newProcEnv(t, 1)
+	late := newLateChild()
+	var once sync.Once
+	hook := func() { once.Do(func() { late.get().cmd.Process.Signal(syscall.SIGINT) }) }
+	e.patchHook.Store(&hook)
+	c := e.start("run", absSample(t), "--report", "r.xlsx")
+	late.set(c)
+	if code := c.wait(t); code != exitInterrupted {
+		t.Fatalf("exit %d, want 130:\n%s", code, c.stderrText())
+	}
+	if !strings.Contains(c.stderrText(), "finishing the orders in flight") {
+		t.Errorf("stderr does not explain the interruption:\n%s", c.stderrText())
+	}
+	rep := filepath.Join(e.dir, "r.xlsx")
+	got := readLines(t, rep)
+	if got["2/0"] != "cancelled 4→0" {
+		t.Errorf("the order in flight did not finish: %q", got["2/0"])
+	}
+	var pending int
+	rows := map[string]bool{}
+	for k, v := range got {
+		if strings.HasPrefix(v, "pending") {
+			pending++
+		}
+		rows[strings.Split(k, "/")[0]] = true
+	}
+	if pending < 8 || len(rows) != 16 {
+		t.Errorf("%d pending lines, %d of the 16 input rows: %v", pending, len(rows), got)
+	}
+	prior, _ := report.Open(rep)
+	if !strings.HasPrefix(prior.Meta[report.LabelResult], "interrupted") {
+		t.Errorf("Summary result = %q", prior.Meta[report.LabelResult])
+	}
+	prior.Close()
+	if !strings.Contains(c.stdout.String(), "pcreconcile run --resume r.xlsx") {
+		t.Errorf("no command to continue:\n%s", c.stdout.String())
+	}
+	e.patchHook.Store(nil)
+	res := e.start("run", "--resume", "r.xlsx", "--report", "final.xlsx")
+	if code := res.wait(t); code != exitIncomplete {
+		t.Fatalf("resume exit %d:\n%s", code, res.stderrText())
+	}
+	e.checkComplete(t, filepath.Join(e.dir, "final.xlsx"))
+}
+
+// TestSecondSIGINTQuitsAtOnce: with an order stuck in flight, a second
+// Ctrl-C quits without waiting; the journal keeps what finished.
+func TestSecondSIGINTQuitsAtOnce(t *testing.T) {
+	if testing.Short() {
+		t.Skip("starts processes")
+	}
+	e := newProcEnv(t, 1)
+	release, stuck := make(chan struct{}), make(chan struct{})
+	defer close(release)
+	var requests atomic.Int64
+	hook := func(r *http.Request) bool {
+		if requests.Add(1) == 3 { // the second order's GET hangs
+			close(stuck)
+			<-release
+			return false
+		}
+		return true
+	}
+	e.onRequest.Store(&hook)
+	c := e.start("run", absSample(t), "--report", "r.xlsx")
+	<-stuck // the first order is journaled, the second in flight
+	c.cmd.Process.Signal(syscall.SIGINT)
+	c.waitForLine(t, "finishing the orders in flight")
+	c.cmd.Process.Signal(syscall.SIGINT)
+	if code := c.wait(t); code != exitInterrupted {
+		t.Fatalf("exit %d, want 130", code)
+	}
+	if _, err := os.Stat(filepath.Join(e.dir, "r.xlsx")); !errors.Is(err, os.ErrNotExist) {
+		t.Error("a report was written although the second Ctrl-C quits at once")
+	}
+	old, _, err := batch.OpenJournal(filepath.Join(e.dir, "r.xlsx.journal"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	if old.Len() != 1 {
+		t.Errorf("journal holds %d orders, want the 1 that finished", old.Len())
+	}
+	old.Close()
+}
+
+func TestWrongSecretAbortsBeforeAnyOrder(t *testing.T) {
+	var apiHits atomic.Int64
+	api := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) { apiHits.Add(1) }))
+	defer api.Close()
+	var tokenHits atomic.Int64
+	aad := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		tokenHits.Add(1)
+		w.Header().Set("Content-Type", "application/json")
+		w.WriteHeader(http.StatusUnauthorized)
+		io.WriteString(w, `{"error":"invalid_client","error_description":"AADSTS7000215: Invalid client secret provided. Ensure the secret being sent in the request is the client secret value, not the client secret ID, for a secret added to app 'x'.\r\nTrace ID: 1\r\nCorrelation ID: 2\r\nTimestamp: 2026-11-21 09:00:00Z","error_codes":[7000215]}`)
+	}))
+	defer aad.Close()
+	c := newCLI(t)
+	c.config = c.writeConfig(fmt.Sprintf("partner_center:\n  base_url: %s\nauth:\n  mode: app\n  tenant_id: contoso.onmicrosoft.com\n  client_id: 11111111-2222-3333-4444-555555555555\n  token_url: %s/t/oauth2/token\n", api.URL, aad.URL))
+	c.env["PC_CLIENT_SECRET"] = "wrong-secret-Q8~abc"
+	start := time.Now()
+	res := c.runCfg("run", sampleCSV, "--yes", "--report", c.path("r.xlsx"))
+	if res.code != exitAborted {
+		t.Fatalf("exit %d, want 3\n%s", res.code, res.stderr)
+	}
+	if took := time.Since(start); took > 10*time.Second {
+		t.Errorf("took %v to give up", took)
+	}
+	for _, want := range []string{"AADSTS7000215", "Invalid client secret provided", "hint: the client secret is wrong"} {
+		if !strings.Contains(res.stderr, want) {
+			t.Errorf("stderr lacks %q:\n%s", want, res.stderr)
+		}
+	}
+	if strings.Contains(res.stderr+res.stdout, "wrong-secret-Q8~abc") {
+		t.Error("the secret was printed")
+	}
+	if apiHits.Load() != 0 || tokenHits.Load() != 1 {
+		t.Errorf("%d API requests, %d token requests; want 0 and 1", apiHits.Load(), tokenHits.Load())
+	}
+	if _, err := os.Stat(c.path("r.xlsx.journal")); !errors.Is(err, os.ErrNotExist) {
+		t.Error("a journal was left")
+	}
+}
