@@ -269,8 +269,12 @@ func TestKill9AtManyPointsThenResume(t *testing.T) {
 			if _, err := os.Stat(filepath.Join(e.dir, rep)); !errors.Is(err, os.ErrNotExist) {
 				t.Fatal("a killed run left a report")
 			}
-			if _, err := os.Stat(filepath.Join(e.dir, rep+".journal")); err != nil {
+			journal, err := os.ReadFile(filepath.Join(e.dir, rep+".journal"))
+			if err != nil {
 				t.Fatalf("no journal after the kill: %v", err)
+			}
+			if strings.Contains(string(journal), "opaque-test-token") {
+				t.Error("the journal contains the access token")
 			}
 			e.onRequest.Store(nil)
 			e.patchHook.Store(nil)

@@ -206,8 +206,9 @@ type TokenCache struct {
 	clock  Clock
 	margin time.Duration
 
-	mu  sync.Mutex
-	tok *oauth2.Token
+	mu      sync.Mutex
+	tok     *oauth2.Token
+	fetched time.Time
 }
 
 // NewTokenCache wraps src. Tokens are renewed margin before they expire
@@ -219,18 +220,27 @@ func NewTokenCache(src oauth2.TokenSource, clock Clock, margin time.Duration) *T
 	return &TokenCache{src: src, clock: clock, margin: margin}
 }
 
-// Token returns a valid token, fetching one if needed.
+// Token returns a valid token, fetching one if needed. A token is renewed
+// margin before it expires, or halfway through its life if it lives less
+// than twice the margin.
 func (c *TokenCache) Token() (*oauth2.Token, error) {
 	c.mu.Lock()
 	defer c.mu.Unlock()
-	if c.tok != nil && (c.tok.Expiry.IsZero() || c.clock.Now().Add(c.margin).Before(c.tok.Expiry)) {
-		return c.tok, nil
+	now := c.clock.Now()
+	if c.tok != nil {
+		if c.tok.Expiry.IsZero() {
+			return c.tok, nil
+		}
+		early := min(c.margin, c.tok.Expiry.Sub(c.fetched)/2)
+		if now.Add(early).Before(c.tok.Expiry) {
+			return c.tok, nil
+		}
 	}
 	tok, err := c.src.Token()
 	if err != nil {
 		return nil, err
 	}
-	c.tok = tok
+	c.tok, c.fetched = tok, now
 	return tok, nil
 }
 

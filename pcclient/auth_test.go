@@ -262,3 +262,47 @@ func TestSecretIsRedactedEverywhere(t *testing.T) {
 		t.Error("Reveal lost the value")
 	}
 }
+
+func TestTokenEndpointRedirectIsRefused(t *testing.T) {
+	var leaked []string
+	evil := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		r.ParseForm()
+		leaked = append(leaked, r.PostForm.Get("client_secret"))
+	}))
+	defer evil.Close()
+	idp := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		http.Redirect(w, r, evil.URL+r.URL.Path, http.StatusTemporaryRedirect) // 307 re-sends the body
+	}))
+	defer idp.Close()
+	src := AppTokenSource(AppCredentials{
+		TokenURL: idp.URL + "/t/oauth2/token", ClientID: "a", ClientSecret: "the-secret", Resource: "r",
+		HTTPClient: &http.Client{CheckRedirect: SameHostRedirects},
+	})
+	if _, err := src.Token(); err == nil {
+		t.Fatal("a token came back through a redirect to another host")
+	}
+	if len(leaked) != 0 {
+		t.Errorf("the other host received the client secret %d times", len(leaked))
+	}
+}
+
+func TestShortLivedTokensAreReusedHalfTheirLife(t *testing.T) {
+	clock := newFakeClock()
+	var fetched int
+	cache := NewTokenCache(TokenSourceFunc(func() (*oauth2.Token, error) {
+		fetched++
+		return &oauth2.Token{AccessToken: fmt.Sprint(fetched), Expiry: clock.Now().Add(time.Minute)}, nil
+	}), clock, 5*time.Minute)
+	for range 25 { // 25 s
+		cache.Token()
+		clock.Advance(time.Second)
+	}
+	if fetched != 1 {
+		t.Errorf("a 60 s token was fetched %d times in 25 s; want it reused", fetched)
+	}
+	clock.Advance(10 * time.Second)
+	cache.Token()
+	if fetched != 2 {
+		t.Errorf("at 35 s of a 60 s token: %d fetches, want a renewal past half its life", fetched)
+	}
+}
