@@ -157,7 +157,7 @@ func groupProblems(rows []*batch.Row) []problemGroup {
 	var groups []problemGroup
 	index := map[string]int{}
 	for _, r := range rows {
-		for _, pr := range r.Problems {
+		for _, pr := range r.Problems() {
 			kind, _, _ := strings.Cut(pr.Reason, ":")
 			if r.Status == batch.Duplicate {
 				kind = "duplicate"
@@ -215,7 +215,7 @@ func (a *app) checkJSON(w io.Writer, p *batch.Plan) {
 		Problems: []checkProblem{},
 	}
 	for _, r := range p.Invalid() {
-		for _, pr := range r.Problems {
+		for _, pr := range r.Problems() {
 			out.Problems = append(out.Problems, checkProblem{Row: r.Source, Status: r.Status, Problem: pr})
 		}
 	}

@@ -1,6 +1,7 @@
 package batch
 
 import (
+	"fmt"
 	"os"
 	"path/filepath"
 	"strings"
@@ -25,7 +26,7 @@ func TestJournalRoundTrip(t *testing.T) {
 	if err := j.Append(rec); err != nil {
 		t.Fatal(err)
 	}
-	if err := j.Append(&OrderResult{Seq: 3, Customer: cA, Order: "o1", Outcome: "again"}); err != nil {
+	if err := j.Append(&OrderResult{Seq: 3, Customer: cA, Order: "o1", Outcome: "again", Lines: []LineResult{{Row: 2, Status: Failed}}}); err != nil {
 		t.Fatal(err)
 	}
 	if _, err := CreateJournal(path, JournalHeader{}); err == nil {
@@ -33,9 +34,9 @@ func TestJournalRoundTrip(t *testing.T) {
 	}
 	j.Close()
 
-	// A crash mid-write leaves a torn last line: it is not a record.
+	// A crash mid-write leaves a torn block: it is not a record.
 	f, _ := os.OpenFile(path, os.O_APPEND|os.O_WRONLY, 0)
-	f.WriteString(`{"kind":"order","seq":4,"customer":"`)
+	f.WriteString("4,2,0," + cA + ",o4,completed\n4,2,1," + cA + ",o4,compl")
 	f.Close()
 
 	old, h, err := OpenJournal(path)
@@ -56,10 +57,26 @@ func TestJournalRoundTrip(t *testing.T) {
 	if got.Outcome != "again" {
 		t.Errorf("the latest record of an order must win, got %q", got.Outcome)
 	}
+	j2, _, _ := OpenJournal(path)
+	defer j2.Close()
+	// Write the first record again, read it back field by field.
+	dir := t.TempDir()
+	jj, _ := CreateJournal(filepath.Join(dir, "j"), JournalHeader{})
+	rec.ErrorMessage, rec.Lines[0].ErrorMessage = "two, \"quoted\"\nlines", "x,y"
+	rec.Lines[0].Expect, rec.Lines[0].Purchased = intPtr(7), started.Add(90*time.Minute)
+	jj.Append(rec)
+	back, _, err := jj.Get(3)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if fmt.Sprintf("%+v", normLine(back.Lines[0])) != fmt.Sprintf("%+v", normLine(rec.Lines[0])) || back.ErrorMessage != rec.ErrorMessage || back.Outcome != rec.Outcome {
+		t.Errorf("round trip:\n got %+v %+v\nwant %+v %+v", back, normLine(back.Lines[0]), rec, normLine(rec.Lines[0]))
+	}
+	jj.Close()
 	if hdr, err := ReadJournalHeader(path); err != nil || hdr.RunID != "run-1" {
 		t.Errorf("ReadJournalHeader = %+v, %v", hdr, err)
 	}
-	if b, _ := os.ReadFile(path); !strings.HasSuffix(string(b), `"customer":"`) {
+	if b, _ := os.ReadFile(path); !strings.HasSuffix(string(b), ",compl") {
 		t.Error("OpenJournal modified the file")
 	}
 }
@@ -82,10 +99,12 @@ func TestJournalExtrasSurvive(t *testing.T) {
 func TestOpenJournalRejectsOtherFiles(t *testing.T) {
 	dir := t.TempDir()
 	for name, content := range map[string]string{
-		"empty":   "",
-		"text":    "hello\n",
-		"corrupt": `{"kind":"header","version":1}` + "\n" + "not json\n" + `{"kind":"order","seq":1}` + "\n",
-		"future":  `{"kind":"header","version":99}` + "\n",
+		"empty":        "",
+		"text":         "hello\n",
+		"old json":     `{"kind":"header","version":1}` + "\n",
+		"future":       journalMagic + `{"kind":"header","version":99}` + "\n",
+		"columns":      journalMagic + `{"kind":"header","version":2}` + "\nseq,rows\n",
+		"out of order": journalMagic + `{"kind":"header","version":2}` + "\n" + strings.Join(journalColumns, ",") + "\n1,2,1,x\n",
 	} {
 		path := filepath.Join(dir, name)
 		os.WriteFile(path, []byte(content), 0o644)
@@ -94,4 +113,18 @@ func TestOpenJournalRejectsOtherFiles(t *testing.T) {
 			t.Errorf("%s: accepted", name)
 		}
 	}
+}
+
+// normLine renders a line with its pointers followed.
+func normLine(l LineResult) string {
+	return fmt.Sprintf("row=%d c=%s o=%s line=%s/%s b=%s a=%s st=%s bought=%s exp=%s msg=%q extras=%v",
+		l.Row, l.Customer, l.Order, ptrText(l.Line), l.LineText, ptrText(l.Before), ptrText(l.After), l.Status,
+		l.Purchased.UTC(), ptrText(l.Expect), l.ErrorMessage, l.Extras)
+}
+
+func ptrText(p *int) string {
+	if p == nil {
+		return "-"
+	}
+	return fmt.Sprint(*p)
 }

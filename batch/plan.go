@@ -53,14 +53,49 @@ type Row struct {
 	Expect int32
 	Offer  string
 	// Status is Invalid or Duplicate for a row that is not processed.
-	Status   Status
-	Problems []Problem
-	Typed    *Typed
-	Extras   []sheet.Cell
-	// Prev is the line of an earlier run this row continues (resume): a
-	// retryable line to do again, or for a row that is not processed, the
-	// final line to carry.
-	Prev *LineResult
+	Status Status
+	Extras []sheet.Cell
+	// detail holds what few rows need; a million-row plan stays small.
+	detail *rowDetail
+}
+
+type rowDetail struct {
+	problems []Problem
+	typed    *Typed
+	prev     *LineResult
+}
+
+func (r *Row) d() *rowDetail {
+	if r.detail == nil {
+		r.detail = &rowDetail{}
+	}
+	return r.detail
+}
+
+// Problems are why the row is invalid or a duplicate.
+func (r *Row) Problems() []Problem {
+	if r.detail == nil {
+		return nil
+	}
+	return r.detail.problems
+}
+
+// Typed holds the row's values as typed, for a row that is not processed.
+func (r *Row) Typed() *Typed {
+	if r.detail == nil {
+		return nil
+	}
+	return r.detail.typed
+}
+
+// Prev is the line of an earlier run this row continues (resume): a
+// retryable line to do again or, for a row that is not processed, the final
+// line to carry.
+func (r *Row) Prev() *LineResult {
+	if r.detail == nil {
+		return nil
+	}
+	return r.detail.prev
 }
 
 // AllLines reports whether the row asks for every line of its order.
@@ -102,12 +137,49 @@ type Source struct {
 	Report bool `json:"report,omitempty"`
 }
 
+// Rows holds a plan's rows in fixed-size chunks: a million rows are never
+// copied to grow, and never need one huge allocation.
+type Rows struct {
+	chunks [][]Row
+	n      int
+}
+
+const rowChunk = 1 << 13
+
+// Len returns the number of rows.
+func (rs *Rows) Len() int { return rs.n }
+
+// At returns row i.
+func (rs *Rows) At(i int32) *Row { return &rs.chunks[i/rowChunk][i%rowChunk] }
+
+// Add appends r and returns its index.
+func (rs *Rows) Add(r Row) int32 {
+	if rs.n%rowChunk == 0 {
+		rs.chunks = append(rs.chunks, make([]Row, 0, rowChunk))
+	}
+	c := &rs.chunks[len(rs.chunks)-1]
+	*c = append(*c, r)
+	rs.n++
+	return int32(rs.n - 1)
+}
+
+// All iterates over the rows in order.
+func (rs *Rows) All() func(yield func(int32, *Row) bool) {
+	return func(yield func(int32, *Row) bool) {
+		for i := range int32(rs.n) {
+			if !yield(i, rs.At(i)) {
+				return
+			}
+		}
+	}
+}
+
 // Plan is the validated, grouped content of a sheet.
 type Plan struct {
 	Source Source
 	// Extra are the headers of the extra columns, copied to the report.
 	Extra  []string
-	Rows   []Row
+	Rows   Rows
 	Orders []*Order
 	Items  []Item
 	// HeaderRow is the row number of the header (0 when rebuilt from a
@@ -155,7 +227,7 @@ func (p *Plan) Summarize() Summary {
 	}
 	for _, it := range p.Items {
 		if it.Order == nil {
-			count(&p.Rows[it.Row])
+			count(p.Rows.At(it.Row))
 			continue
 		}
 		if len(it.Order.Rows) > 0 {
@@ -163,7 +235,7 @@ func (p *Plan) Summarize() Summary {
 		}
 		s.Carried += len(it.Order.Prev)
 		for _, ri := range it.Order.Rows {
-			count(&p.Rows[ri])
+			count(p.Rows.At(ri))
 		}
 	}
 	return s
@@ -173,8 +245,8 @@ func (p *Plan) Summarize() Summary {
 func (p *Plan) Invalid() []*Row {
 	var out []*Row
 	for _, it := range p.Items {
-		if it.Order == nil && p.Rows[it.Row].Status != "" && p.Rows[it.Row].Prev == nil {
-			out = append(out, &p.Rows[it.Row])
+		if r := p.Rows.At(it.Row); it.Order == nil && r.Status != "" && r.Prev() == nil {
+			out = append(out, r)
 		}
 	}
 	return out
@@ -204,6 +276,17 @@ func (e *InputError) Error() string { return e.File + ": " + e.Reason }
 // that is not a usable sheet is an *InputError (or *sheet.Error); problems
 // with single rows are not errors but rows with Status Invalid.
 func ReadFile(path string, opts ReadOptions) (*Plan, error) {
+	// The file is hashed while it is parsed: a second reader, mostly from
+	// the page cache, on the other core.
+	type digest struct {
+		sum string
+		err error
+	}
+	hashed := make(chan digest, 1)
+	go func() {
+		sum, err := FileSHA256(path)
+		hashed <- digest{sum, err}
+	}()
 	r, format, err := sheet.Open(path, sheet.Options{
 		Sheet:     opts.Sheet,
 		Delimiter: opts.Delimiter,
@@ -218,10 +301,11 @@ func ReadFile(path string, opts ReadOptions) (*Plan, error) {
 	if err != nil {
 		return nil, err
 	}
-	sum, err := FileSHA256(path)
-	if err != nil {
-		return nil, &sheet.Error{File: path, Reason: "cannot read the file", Err: err}
+	d := <-hashed
+	if d.err != nil {
+		return nil, &sheet.Error{File: path, Reason: "cannot read the file", Err: d.err}
 	}
+	sum := d.sum
 	p.Source = Source{Path: path, Name: path, SHA256: sum, Format: string(format), Sheet: opts.Sheet}
 	if enc, ok := r.(interface{ EncodingName() string }); ok {
 		p.Source.Encoding = enc.EncodingName()
@@ -255,15 +339,23 @@ type BuildOptions struct {
 
 // builder accumulates a plan from records.
 type builder struct {
-	opts      BuildOptions
-	p         *Plan
-	cols      Columns
-	byOrder   map[string]int32 // order id → Plan.Orders index
-	customers map[string]string
-	seen      map[lineKey]int32 // (order, line) → first row
-	header    int               // width of the header row
-	width     int               // widest data row
-	conflicts map[int32][]string
+	opts    BuildOptions
+	p       *Plan
+	cols    Columns
+	byOrder map[string]int32 // order id → Plan.Orders index
+	// rawCustomers maps customer ids as typed to their canonical form.
+	rawCustomers map[string]string
+	strings      map[string]string
+	// The previous row's values: consecutive rows usually share them.
+	lastRaw, lastCustomer string
+	lastOrder             string
+	lastIdx               int32
+	lastInterned          string
+	slab                  []Order
+	seen                  map[lineKey]int32 // (order, line) → first row
+	header                int               // width of the header row
+	width                 int               // widest data row
+	conflicts             map[int32][]string
 }
 
 type lineKey struct{ order, line int32 }
@@ -273,12 +365,13 @@ type lineKey struct{ order, line int32 }
 // rows into orders.
 func Build(r sheet.Reader, opts BuildOptions) (*Plan, error) {
 	b := &builder{
-		opts:      opts,
-		p:         &Plan{},
-		byOrder:   make(map[string]int32),
-		customers: make(map[string]string),
-		seen:      make(map[lineKey]int32),
-		conflicts: make(map[int32][]string),
+		opts:         opts,
+		p:            &Plan{},
+		byOrder:      make(map[string]int32),
+		rawCustomers: make(map[string]string),
+		strings:      make(map[string]string),
+		seen:         make(map[lineKey]int32),
+		conflicts:    make(map[int32][]string),
 	}
 	if err := b.findHeader(r); err != nil {
 		return nil, err
@@ -289,7 +382,7 @@ func Build(r sheet.Reader, opts BuildOptions) (*Plan, error) {
 	if err := r.Err(); err != nil {
 		return nil, err
 	}
-	if len(b.p.Rows) == 0 {
+	if b.p.Rows.Len() == 0 {
 		return nil, &InputError{File: opts.File, Reason: fmt.Sprintf("no data rows below the header (row %d)", b.p.HeaderRow), Hint: "add one row per line item to cancel"}
 	}
 	b.finish()
@@ -395,19 +488,20 @@ func (b *builder) add(rec sheet.Record) {
 		Line:     b.cell(rec, FieldLine),
 		Offer:    b.cell(rec, FieldOffer),
 	}
+	var problems []Problem
 	problem := func(f Field, value string, err error) {
-		row.Problems = append(row.Problems, Problem{Column: b.cols.Names[f], Value: value, Reason: err.Error()})
+		problems = append(problems, Problem{Column: b.cols.Names[f], Value: value, Reason: err.Error()})
 	}
 	if rec.Err != nil {
-		row.Problems = append(row.Problems, Problem{Reason: rec.Err.Error()})
+		problems = append(problems, Problem{Reason: rec.Err.Error()})
 	}
 	for _, c := range rec.Cells {
 		if len(c.Text) > maxCellChars {
-			row.Problems = append(row.Problems, Problem{Reason: fmt.Sprintf("a value is longer than %d characters", maxCellChars)})
+			problems = append(problems, Problem{Reason: fmt.Sprintf("a value is longer than %d characters", maxCellChars)})
 			break
 		}
 	}
-	customer, err := parseGUID(typed.Customer)
+	customer, err := b.customer(typed.Customer)
 	if err != nil {
 		problem(FieldCustomer, typed.Customer, err)
 	}
@@ -421,7 +515,7 @@ func (b *builder) add(rec sheet.Record) {
 		row.Line = int32(line)
 	}
 	if b.cols.Index[FieldOffer] >= 0 {
-		row.Offer = strings.Clone(cleanText(typed.Offer))
+		row.Offer = b.intern(cleanText(typed.Offer))
 		if len(row.Offer) > 128 {
 			problem(FieldOffer, typed.Offer, errors.New("is longer than 128 characters"))
 		}
@@ -436,68 +530,135 @@ func (b *builder) add(rec sheet.Record) {
 			}
 		}
 	}
-	if len(row.Problems) > 0 {
-		row.Status, row.Typed = Invalid, cloneTyped(typed)
-		p.Rows = append(p.Rows, row)
+	if len(problems) > 0 {
+		row.Status = Invalid
+		row.d().typed, row.d().problems = cloneTyped(typed), problems
+		p.Rows.Add(row)
 		return
 	}
 
-	idx, ok := b.byOrder[orderID]
+	idx, ok := b.lastIdx, orderID == b.lastOrder && b.lastOrder != ""
 	if !ok {
-		if c, ok := b.customers[customer]; ok {
-			customer = c
-		} else {
-			customer = strings.Clone(customer)
-			b.customers[customer] = customer
-		}
+		idx, ok = b.byOrder[orderID]
+	}
+	if !ok {
 		orderID = strings.Clone(orderID)
 		idx = int32(len(p.Orders))
-		p.Orders = append(p.Orders, &Order{Customer: customer, ID: orderID})
+		p.Orders = append(p.Orders, b.newOrder(customer, orderID))
 		b.byOrder[orderID] = idx
 	}
+	b.lastOrder, b.lastIdx = p.Orders[idx].ID, idx
 	o := p.Orders[idx]
-	rowIdx := int32(len(p.Rows))
+	rowIdx := int32(p.Rows.Len())
 	if o.Customer != customer {
 		// Both customers' rows become invalid in finish.
 		if !o.conflict {
 			o.conflict = true
-			b.conflicts[idx] = []string{fmt.Sprintf("%s (row %d)", o.Customer, p.Rows[o.Rows[0]].Source)}
+			b.conflicts[idx] = []string{fmt.Sprintf("%s (row %d)", o.Customer, p.Rows.At(o.Rows[0]).Source)}
 		}
 		b.conflicts[idx] = append(b.conflicts[idx], fmt.Sprintf("%s (row %d)", customer, rec.Row))
-	} else if first, dup := b.duplicateOf(idx, row.Line, rowIdx); dup {
-		row.Status, row.Typed = Duplicate, cloneTyped(typed)
+	} else if first, dup := b.duplicateOf(o, idx, row.Line); dup {
+		row.Status = Duplicate
+		row.d().typed = cloneTyped(typed)
 		what := fmt.Sprintf("line %d", row.Line)
-		if row.AllLines() || p.Rows[first].AllLines() {
+		if row.AllLines() || p.Rows.At(first).AllLines() {
 			what = "every line"
 		}
-		row.Problems = []Problem{{Reason: fmt.Sprintf("duplicate: row %d already asks to cancel %s of order %s", p.Rows[first].Source, what, o.ID)}}
-		p.Rows = append(p.Rows, row)
+		row.d().problems = []Problem{{Reason: fmt.Sprintf("duplicate: row %d already asks to cancel %s of order %s", p.Rows.At(first).Source, what, o.ID)}}
+		p.Rows.Add(row)
 		return
 	}
 	row.Order = idx
 	if o.conflict {
-		row.Typed = cloneTyped(typed)
+		row.d().typed = cloneTyped(typed)
 	}
 	o.Rows = append(o.Rows, rowIdx)
-	p.Rows = append(p.Rows, row)
+	p.Rows.Add(row)
+	switch n := len(o.Rows); {
+	case n == smallOrder+1:
+		for _, ri := range o.Rows {
+			b.seen[lineKey{idx, p.Rows.At(ri).Line}] = ri
+		}
+	case n > smallOrder+1:
+		b.seen[lineKey{idx, row.Line}] = rowIdx
+	}
 }
 
-// duplicateOf reports whether line of order was already named, and by which
-// row. A row for every line duplicates any earlier row of the order; a
-// single line after an every-line row duplicates it too.
-func (b *builder) duplicateOf(order, line, row int32) (int32, bool) {
-	if first, ok := b.seen[lineKey{order, allLines}]; ok {
-		return first, true
+// customer returns the canonical form of a customer tenant id, parsing each
+// distinct spelling once: a sheet names a few thousand customers a million
+// times.
+func (b *builder) customer(raw string) (string, error) {
+	if raw == b.lastRaw && raw != "" {
+		return b.lastCustomer, nil // rows of a customer usually come together
 	}
-	if line == allLines {
-		// It takes the lines no earlier row names.
-		b.seen[lineKey{order, allLines}] = row
+	c, ok := b.rawCustomers[raw]
+	if !ok {
+		var err error
+		if c, err = parseGUID(raw); err != nil {
+			return "", err
+		}
+		c = b.intern(c)
+		if len(b.rawCustomers) < 1<<16 {
+			raw = strings.Clone(raw)
+			b.rawCustomers[raw] = c
+		}
+	}
+	b.lastRaw, b.lastCustomer = raw, c
+	return c, nil
+}
+
+// newOrder allocates orders in slabs: half a million orders are a few
+// hundred allocations, not half a million.
+func (b *builder) newOrder(customer, id string) *Order {
+	if len(b.slab) == cap(b.slab) {
+		b.slab = make([]Order, 0, 1024)
+	}
+	b.slab = append(b.slab, Order{Customer: customer, ID: id})
+	return &b.slab[len(b.slab)-1]
+}
+
+// intern returns one shared copy of s (offer ids and customers repeat).
+func (b *builder) intern(s string) string {
+	if s == "" {
+		return ""
+	}
+	if s == b.lastInterned {
+		return b.lastInterned
+	}
+	if c, ok := b.strings[s]; ok {
+		b.lastInterned = c
+		return c
+	}
+	c := strings.Clone(s)
+	if len(b.strings) < 1<<18 {
+		b.strings[c] = c
+	}
+	return c
+}
+
+// smallOrder is how many rows of an order are searched one by one before
+// the order's lines go into the index.
+const smallOrder = 16
+
+// duplicateOf reports whether line of order o (at idx) was already named,
+// and by which row. After an every-line row, any row of the order is a
+// duplicate; an every-line row after single lines takes the lines no earlier
+// row names.
+func (b *builder) duplicateOf(o *Order, idx, line int32) (int32, bool) {
+	if len(o.Rows) <= smallOrder {
+		for _, ri := range o.Rows {
+			if l := b.p.Rows.At(ri).Line; l == allLines || (l == line && line != allLines) {
+				return ri, true
+			}
+		}
 		return 0, false
 	}
-	if first, ok := b.seen[lineKey{order, line}]; ok {
+	if first, ok := b.seen[lineKey{idx, allLines}]; ok {
 		return first, true
 	}
-	b.seen[lineKey{order, line}] = row
+	if first, ok := b.seen[lineKey{idx, line}]; ok && line != allLines {
+		return first, true
+	}
 	return 0, false
 }
 
@@ -538,16 +699,16 @@ func (b *builder) finish() {
 		o := p.Orders[idx]
 		reason := fmt.Sprintf("order %s appears under more than one customer: %s; fix the customer or the order id", o.ID, strings.Join(who, " and "))
 		for _, ri := range o.Rows {
-			r := &p.Rows[ri]
-			if r.Typed == nil {
+			r := p.Rows.At(ri)
+			if r.Typed() == nil {
 				line := "*"
 				if !r.AllLines() {
 					line = fmt.Sprint(r.Line)
 				}
-				r.Typed = &Typed{Customer: o.Customer, Order: o.ID, Line: line, Offer: r.Offer}
+				r.d().typed = &Typed{Customer: o.Customer, Order: o.ID, Line: line, Offer: r.Offer}
 			}
 			r.Status, r.Order = Invalid, -1
-			r.Problems = append(r.Problems, Problem{Column: b.cols.Names[FieldOrder], Value: o.ID, Reason: reason})
+			r.d().problems = append(r.d().problems, Problem{Column: b.cols.Names[FieldOrder], Value: o.ID, Reason: reason})
 		}
 		o.Rows = nil
 	}
@@ -566,8 +727,8 @@ func (b *builder) finish() {
 	clear(p.Orders[len(kept):])
 	p.Orders = kept
 	p.Customers = len(customers)
-	for i := range p.Rows {
-		if r := &p.Rows[i]; r.Order >= 0 {
+	for _, r := range p.Rows.All() {
+		if r.Order >= 0 {
 			r.Order = remap[r.Order]
 		}
 	}
@@ -579,10 +740,9 @@ func (b *builder) finish() {
 func (p *Plan) layout() {
 	p.Items = p.Items[:0]
 	placed := make([]bool, len(p.Orders))
-	for i := range p.Rows {
-		r := &p.Rows[i]
+	for i, r := range p.Rows.All() {
 		if r.Order < 0 {
-			p.Items = append(p.Items, Item{Row: int32(i)})
+			p.Items = append(p.Items, Item{Row: i})
 			continue
 		}
 		if !placed[r.Order] {

@@ -55,10 +55,10 @@ func TestBuildGroupsRowsIntoOrders(t *testing.T) {
 	if o1.ID != "o1" || o1.Customer != cA || len(o1.Rows) != 2 {
 		t.Errorf("o1 = %+v", o1)
 	}
-	if r := p.Rows[o1.Rows[0]]; r.Offer != "OFF-A" || r.Expect != 5 || r.Line != 0 || r.Extras[0].Text != "5" || r.Extras[1].Text != "T1" {
+	if r := *p.Rows.At(o1.Rows[0]); r.Offer != "OFF-A" || r.Expect != 5 || r.Line != 0 || r.Extras[0].Text != "5" || r.Extras[1].Text != "T1" {
 		t.Errorf("row 4 = %+v", r)
 	}
-	if r := p.Rows[p.Orders[1].Rows[0]]; !r.AllLines() || r.Source != 5 {
+	if r := *p.Rows.At(p.Orders[1].Rows[0]); !r.AllLines() || r.Source != 5 {
 		t.Errorf("row 5 = %+v", r)
 	}
 	var bad []string
@@ -68,7 +68,7 @@ func TestBuildGroupsRowsIntoOrders(t *testing.T) {
 	if strings.Join(bad, " ") != "duplicate@7 duplicate@8 invalid@9" {
 		t.Errorf("rows not processed = %v", bad)
 	}
-	if dup := p.Rows[3]; !strings.Contains(dup.Problems[0].Reason, "row 4") || dup.Typed.Customer != cA {
+	if dup := *p.Rows.At(3); !strings.Contains(dup.Problems()[0].Reason, "row 4") || dup.Typed().Customer != cA {
 		t.Errorf("duplicate row = %+v", dup)
 	}
 	// Items in sheet order: o1 at row 4, o2 at row 5, then the three rows.
@@ -77,7 +77,7 @@ func TestBuildGroupsRowsIntoOrders(t *testing.T) {
 		if it.Order != nil {
 			seq = append(seq, it.Order.ID)
 		} else {
-			seq = append(seq, itoa(p.Rows[it.Row].Source))
+			seq = append(seq, itoa(p.Rows.At(it.Row).Source))
 		}
 	}
 	if strings.Join(seq, " ") != "o1 o2 7 8 9" {
@@ -89,12 +89,11 @@ func TestBuildGroupsRowsIntoOrders(t *testing.T) {
 	}
 }
 
-func itoa(n int) string { return strconv.Itoa(n) }
 
 func TestSpecificLineBeforeEveryLine(t *testing.T) {
 	p := readPlan(t, "Customer ID,Order,Line\n"+cA+",o1,1\n"+cA+",o1,*\n"+cA+",o1,\n")
 	o := p.Orders[0]
-	if len(o.Rows) != 2 || p.Rows[o.Rows[1]].Line != allLines {
+	if len(o.Rows) != 2 || p.Rows.At(o.Rows[1]).Line != allLines {
 		t.Fatalf("rows of o1 = %v", o.Rows)
 	}
 	if bad := p.Invalid(); len(bad) != 1 || bad[0].Source != 4 || bad[0].Status != Duplicate {
@@ -112,7 +111,7 @@ func TestSameOrderUnderTwoCustomersInvalidatesBoth(t *testing.T) {
 		t.Fatalf("invalid rows = %+v", bad)
 	}
 	for _, r := range bad {
-		msg := r.Problems[0].Reason
+		msg := r.Problems()[0].Reason
 		if !strings.Contains(msg, cA+" (row 2)") || !strings.Contains(msg, cB+" (row 4)") {
 			t.Errorf("reason %q does not name both customers and rows", msg)
 		}
@@ -127,7 +126,7 @@ func TestExtrasBeyondHeaderAreKept(t *testing.T) {
 	if strings.Join(p.Extra, "|") != "Note|Column E" {
 		t.Errorf("extra headers = %v", p.Extra)
 	}
-	if e := p.Rows[0].Extras; len(e) != 2 || e[1].Text != "surprise" {
+	if e := p.Rows.At(0).Extras; len(e) != 2 || e[1].Text != "surprise" {
 		t.Errorf("row 2 extras = %+v", e)
 	}
 }
@@ -166,7 +165,7 @@ func TestRowProblemsNameRowColumnValueReason(t *testing.T) {
 		"nope,o 1,2.5,1.000\n")
 	r := p.Invalid()[0]
 	got := []string{}
-	for _, pr := range r.Problems {
+	for _, pr := range r.Problems() {
 		got = append(got, pr.String())
 	}
 	want := []string{
@@ -212,7 +211,7 @@ func planFingerprint(p *Plan) string {
 	for _, o := range p.Orders {
 		b.WriteString(o.Customer + "/" + o.ID + ":")
 		for _, ri := range o.Rows {
-			r := p.Rows[ri]
+			r := *p.Rows.At(ri)
 			b.WriteString(" line=" + fmtLine(r.Line) + " expect=" + fmtLine(r.Expect))
 		}
 		b.WriteString("\n")
@@ -247,7 +246,7 @@ func TestSampleCSVAndXLSXGiveTheSamePlan(t *testing.T) {
 		}
 		fp := planFingerprint(p)
 		for _, r := range p.Invalid() {
-			fp += fmt.Sprintf("row %d %s %v\n", r.Source, r.Status, r.Problems)
+			fp += fmt.Sprintf("row %d %s %v\n", r.Source, r.Status, r.Problems())
 		}
 		prints = append(prints, fp)
 	}

@@ -19,7 +19,7 @@ type Records interface {
 func (p *Plan) Results(recs Records, runID string, fn func(res *OrderResult, isOrder bool) error) error {
 	for seq, it := range p.Items {
 		if it.Order == nil {
-			r := &p.Rows[it.Row]
+			r := p.Rows.At(it.Row)
 			lr := p.rowResult(r, runID)
 			if err := fn(&OrderResult{Seq: seq, Customer: lr.Customer, Order: lr.Order, Outcome: string(lr.Status), Lines: []LineResult{lr}}, false); err != nil {
 				return err
@@ -49,10 +49,10 @@ func (p *Plan) Results(recs Records, runID string, fn func(res *OrderResult, isO
 func (p *Plan) pendingResult(o *Order, runID string) *OrderResult {
 	res := &OrderResult{Seq: o.Seq, Customer: o.Customer, Order: o.ID, Outcome: string(Pending)}
 	for _, ri := range o.Rows {
-		r := &p.Rows[ri]
-		if r.Prev != nil {
+		r := p.Rows.At(ri)
+		if r.Prev() != nil {
 			// A retryable line of an earlier run keeps what that run learnt.
-			lr := *r.Prev
+			lr := *r.Prev()
 			lr.Status, lr.RunID = Pending, runID
 			res.Lines = append(res.Lines, lr)
 			continue
@@ -78,15 +78,15 @@ func (p *Plan) pendingResult(o *Order, runID string) *OrderResult {
 
 // rowResult is the line of a row that is not processed.
 func (p *Plan) rowResult(r *Row, runID string) LineResult {
-	if r.Prev != nil {
-		return *r.Prev
+	if r.Prev() != nil {
+		return *r.Prev()
 	}
 	lr := LineResult{Row: r.Source, Status: r.Status, RunID: runID, Extras: r.Extras}
-	if r.Typed != nil {
-		lr.Customer, lr.Order, lr.LineText, lr.Offer = r.Typed.Customer, r.Typed.Order, r.Typed.Line, r.Typed.Offer
+	if t := r.Typed(); t != nil {
+		lr.Customer, lr.Order, lr.LineText, lr.Offer = t.Customer, t.Order, t.Line, t.Offer
 	}
 	var msgs []string
-	for _, pr := range r.Problems {
+	for _, pr := range r.Problems() {
 		msgs = append(msgs, pr.String())
 	}
 	lr.ErrorMessage = strings.Join(msgs, "; ")

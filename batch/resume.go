@@ -50,9 +50,8 @@ func (p *Plan) resumeOrder(idx int32, o *Order, prev *OrderResult, carry func(*O
 			row.Expect = int32(*l.Before)
 		}
 		prevLine := l
-		row.Prev = &prevLine
-		o.Rows = append(o.Rows, int32(len(p.Rows)))
-		p.Rows = append(p.Rows, row)
+		row.d().prev = &prevLine
+		o.Rows = append(o.Rows, p.Rows.Add(row))
 	}
 	return nil
 }
@@ -128,8 +127,8 @@ func (b *ReportPlan) Add(l LineResult) error {
 		if status.Retryable() {
 			return fmt.Errorf("row %d (order %s) is %s but the report's Orders sheet does not list its order", l.Row, l.Order, status)
 		}
-		b.p.Rows = append(b.p.Rows, Row{Source: l.Row, Order: -1, Status: status, Prev: &line, Expect: -1, Line: allLines})
-		b.p.Items = append(b.p.Items, Item{Row: int32(len(b.p.Rows) - 1)})
+		ri := b.p.Rows.Add(Row{Source: l.Row, Order: -1, Status: status, Expect: -1, Line: allLines, detail: &rowDetail{prev: &line}})
+		b.p.Items = append(b.p.Items, Item{Row: ri})
 		b.p.Carried++
 		return nil
 	}

@@ -164,7 +164,7 @@ func (r *Runner) process(ctx context.Context, p *Plan, o *Order) *OrderResult {
 	res := &OrderResult{Seq: o.Seq, Customer: o.Customer, Order: o.ID}
 	rows := make([]*Row, len(o.Rows))
 	for i, ri := range o.Rows {
-		rows[i] = &p.Rows[ri]
+		rows[i] = p.Rows.At(ri)
 	}
 	var calls []*pcclient.Response
 	defer func() {

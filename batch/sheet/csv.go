@@ -39,9 +39,15 @@ type csvReader struct {
 	err      error
 	Encoding string
 	Comma    rune
+
+	batches   chan *csvBatch // filled by produce
+	free      chan *csvBatch // consumed batches, for reuse
+	done      chan struct{}  // closed by Close
+	cur       *csvBatch
+	at, errAt int
 }
 
-func newCSV(path string, f io.ReadCloser, br *bufio.Reader, opts Options) (*csvReader, error) {
+func newCSV(path string, f io.Closer, br *bufio.Reader, opts Options) (*csvReader, error) {
 	br = bufio.NewReaderSize(br, peekBytes)
 	peek, err := br.Peek(peekBytes)
 	if err != nil && !errors.Is(err, io.EOF) && !errors.Is(err, bufio.ErrBufferFull) {
@@ -88,9 +94,10 @@ func newCSV(path string, f io.ReadCloser, br *bufio.Reader, opts Options) (*csvR
 	}
 
 	// Classic Mac line ends: lone CRs, which encoding/csv does not split on.
-	if bytes.IndexByte(sniff, '\r') >= 0 && bytes.IndexByte(sniff, '\n') < 0 {
-		text = crToLF{text}
-		sniff = bytes.ReplaceAll(sniff, []byte("\r"), []byte("\n"))
+	// (A newline inside a quoted value does not make a file LF-separated.)
+	if lone := bytes.Count(sniff, []byte("\r")) - bytes.Count(sniff, []byte("\r\n")); lone > bytes.Count(sniff, []byte("\n")) {
+		text = &crToLF{r: text}
+		sniff = loneCRs(sniff)
 	}
 	maxLine := opts.MaxLineBytes
 	if maxLine <= 0 {
@@ -192,33 +199,83 @@ func detectDelimiter(sniff []byte, isHeader func([]string) bool) rune {
 	return best
 }
 
-func (r *csvReader) Next() bool {
-	if r.err != nil {
-		return false
-	}
+// The parsing runs in its own goroutine, a batch of records ahead of the
+// consumer: on a million-row sheet encoding/csv and the validation then
+// share the machine's cores instead of taking turns.
+
+// csvBatch is a run of records, flattened.
+type csvBatch struct {
+	rows   []int    // source row of each record
+	ends   []int    // end of each record's fields in fields
+	fields []string // all fields, record after record
+	errs   []rowErr // records that are row problems
+	err    error    // set on the last batch when reading failed
+}
+
+type rowErr struct {
+	at  int // record index in the batch
+	err error
+}
+
+const batchRecords = 512
+
+func (r *csvReader) start() {
+	r.batches = make(chan *csvBatch, 4)
+	r.free = make(chan *csvBatch, 6)
+	r.done = make(chan struct{})
+	go r.produce()
+}
+
+func (r *csvReader) produce() {
+	defer close(r.batches)
 	for {
+		var b *csvBatch
+		select {
+		case b = <-r.free:
+			b.rows, b.ends, b.fields, b.errs = b.rows[:0], b.ends[:0], b.fields[:0], b.errs[:0]
+		default:
+			b = &csvBatch{}
+		}
+		last := r.fill(b)
+		select {
+		case r.batches <- b:
+		case <-r.done:
+			return
+		}
+		if last {
+			return
+		}
+	}
+}
+
+// fill reads up to batchRecords records into b; it reports whether the
+// input is finished (EOF or an error, which is left in b.err).
+func (r *csvReader) fill(b *csvBatch) bool {
+	for len(b.rows) < batchRecords {
 		fields, err := r.r.Read()
 		if errors.Is(err, io.EOF) {
-			return false
+			return true
 		}
 		if err != nil {
 			var pe *csv.ParseError
 			var long *lineTooLong
 			switch {
 			case errors.As(err, &long):
-				r.err = errorf(r.file, "a cancellation list has short lines; is this the right file?", "line %d is longer than %d bytes", long.line, long.max)
-				return false
+				b.err = errorf(r.file, "a cancellation list has short lines; is this the right file?", "line %d is longer than %d bytes", long.line, long.max)
+				return true
 			case errors.As(err, &pe) && errors.Is(pe.Err, csv.ErrQuote) && pe.Line != pe.StartLine:
 				// Everything after an unclosed quote became one value: rows
 				// would be lost, so nothing is used.
-				r.err = errorf(r.file, "close the quote, or remove it if the value needs none", "row %d: a quoted value is never closed (the quote swallows everything up to line %d)", pe.StartLine+r.offset, pe.Line+r.offset)
-				return false
-			case errors.As(err, &pe):
-				r.rec = Record{Row: pe.StartLine + r.offset, Err: fmt.Errorf("malformed CSV at character %d: %v (a value containing %q must be quoted, with inner quotes doubled)", pe.Column, pe.Err, '"')}
+				b.err = errorf(r.file, "close the quote, or remove it if the value needs none", "row %d: a quoted value is never closed (the quote swallows everything up to line %d)", pe.StartLine+r.offset, pe.Line+r.offset)
 				return true
+			case errors.As(err, &pe):
+				b.errs = append(b.errs, rowErr{len(b.rows), fmt.Errorf("malformed CSV at character %d: %v (a value containing %q must be quoted, with inner quotes doubled)", pe.Column, pe.Err, '"')})
+				b.rows = append(b.rows, pe.StartLine+r.offset)
+				b.ends = append(b.ends, len(b.fields))
+				continue
 			}
-			r.err = &Error{File: r.file, Reason: "cannot read the file", Err: err}
-			return false
+			b.err = &Error{File: r.file, Reason: "cannot read the file", Err: err}
+			return true
 		}
 		end := len(fields)
 		for end > 0 && strings.TrimSpace(fields[end-1]) == "" {
@@ -228,34 +285,124 @@ func (r *csvReader) Next() bool {
 			continue // blank line, or only delimiters
 		}
 		line, _ := r.r.FieldPos(0)
-		r.cells = r.cells[:0]
-		for _, s := range fields[:end] {
-			k := Text
-			if s == "" {
-				k = Empty
+		b.rows = append(b.rows, line+r.offset)
+		b.fields = append(b.fields, fields[:end]...)
+		b.ends = append(b.ends, len(b.fields))
+	}
+	return false
+}
+
+func (r *csvReader) Next() bool {
+	if r.err != nil {
+		return false
+	}
+	if r.batches == nil {
+		r.start()
+	}
+	for r.cur == nil || r.at >= len(r.cur.rows) {
+		if r.cur != nil {
+			if r.cur.err != nil {
+				r.err = r.cur.err
+				return false
 			}
-			r.cells = append(r.cells, Cell{Kind: k, Text: s})
+			select {
+			case r.free <- r.cur:
+			default:
+			}
 		}
-		r.rec = Record{Row: line + r.offset, Cells: r.cells}
+		b, ok := <-r.batches
+		if !ok {
+			r.cur = nil
+			return false
+		}
+		r.cur, r.at, r.errAt = b, 0, 0
+	}
+	b, i := r.cur, r.at
+	r.at++
+	if r.errAt < len(b.errs) && b.errs[r.errAt].at == i {
+		r.rec = Record{Row: b.rows[i], Err: b.errs[r.errAt].err}
+		r.errAt++
 		return true
 	}
+	begin := 0
+	if i > 0 {
+		begin = b.ends[i-1]
+	}
+	r.cells = r.cells[:0]
+	for _, s := range b.fields[begin:b.ends[i]] {
+		k := Text
+		if s == "" {
+			k = Empty
+		}
+		r.cells = append(r.cells, Cell{Kind: k, Text: s})
+	}
+	r.rec = Record{Row: b.rows[i], Cells: r.cells}
+	return true
 }
 
 func (r *csvReader) Record() Record { return r.rec }
 func (r *csvReader) Err() error     { return r.err }
-func (r *csvReader) Close() error   { return r.closer.Close() }
 
-// crToLF turns lone carriage returns into newlines.
-type crToLF struct{ r io.Reader }
+// Close stops the parsing goroutine and closes the input.
+func (r *csvReader) Close() error {
+	if r.done != nil {
+		close(r.done)
+		for range r.batches { // let the producer see done and exit
+		}
+		r.done = nil
+	}
+	return r.closer.Close()
+}
 
-func (c crToLF) Read(p []byte) (int, error) {
-	n, err := c.r.Read(p)
-	for i := range p[:n] {
-		if p[i] == '\r' {
-			p[i] = '\n'
+// crToLF turns lone carriage returns into newlines; CRLF stays CRLF.
+type crToLF struct {
+	r      io.Reader
+	pendCR bool // the last byte read was a CR, its fate unknown
+}
+
+func (c *crToLF) Read(p []byte) (int, error) {
+	if len(p) < 2 {
+		return 0, io.ErrShortBuffer
+	}
+	out := 0
+	if c.pendCR {
+		// Decided by the next byte: hold one byte of room for it.
+		p[0] = '\r'
+		out = 1
+	}
+	n, err := c.r.Read(p[out : len(p)-1])
+	buf := p[:out+n]
+	c.pendCR = false
+	for i := 0; i < len(buf); i++ {
+		if buf[i] != '\r' {
+			continue
+		}
+		switch {
+		case i+1 < len(buf):
+			if buf[i+1] != '\n' {
+				buf[i] = '\n'
+			}
+		case err == nil:
+			// A CR at the end of what was read: wait for the next byte.
+			c.pendCR = true
+			return i, nil
+		default:
+			buf[i] = '\n'
 		}
 	}
-	return n, err
+	return len(buf), err
+}
+
+// loneCRs is crToLF for a byte slice.
+func loneCRs(b []byte) []byte {
+	out := make([]byte, len(b))
+	for i, c := range b {
+		if c == '\r' && (i+1 >= len(b) || b[i+1] != '\n') {
+			c = '\n'
+		}
+		out[i] = c
+	}
+	return out
 }
 
 // lineGuard fails a read once a line grows past max bytes.

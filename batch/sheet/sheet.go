@@ -132,32 +132,55 @@ func Open(path string, opts Options) (Reader, Format, error) {
 		f.Close()
 		return nil, "", &Error{File: path, Reason: "is a directory, not a spreadsheet"}
 	}
-	br := bufio.NewReaderSize(f, 64<<10)
-	head, _ := br.Peek(8)
-	switch {
-	case len(head) >= 4 && string(head[:4]) == "PK\x03\x04":
-		f.Close()
-		r, err := openXLSX(path, opts)
-		return r, FormatXLSX, err
-	case len(head) >= 8 && string(head) == oleMagic:
-		f.Close()
-		return nil, "", oleError(path)
-	}
-	ext := strings.ToLower(filepath.Ext(path))
-	if ext == ".xlsx" || ext == ".xlsm" {
-		f.Close()
-		return nil, "", &Error{File: path, Reason: "is not a valid XLSX workbook (not a zip archive; the file may be truncated or renamed)", Hint: "open it in Excel and save it again as .xlsx, or export it as CSV"}
-	}
-	if ext == ".ods" || ext == ".numbers" || ext == ".xls" {
-		f.Close()
-		return nil, "", &Error{File: path, Reason: "is a " + ext + " file, which pcreconcile cannot read", Hint: "save it as .xlsx or .csv"}
-	}
-	r, err := newCSV(path, f, br, opts)
+	r, format, err := OpenReader(path, f, opts)
 	if err != nil {
 		f.Close()
 		return nil, "", err
 	}
-	return r, FormatCSV, nil
+	if format == FormatXLSX {
+		f.Close() // the workbook is in memory
+	}
+	return r, format, nil
+}
+
+// OpenReader is Open for content that is not a file; name is used in
+// messages and for the extension. A CSV Reader's Close closes r if it is an
+// io.Closer.
+func OpenReader(name string, r io.Reader, opts Options) (Reader, Format, error) {
+	br := bufio.NewReaderSize(r, 64<<10)
+	head, _ := br.Peek(8)
+	switch {
+	case len(head) >= 4 && string(head[:4]) == "PK\x03\x04":
+		limit := opts.MaxFileBytes
+		if limit <= 0 {
+			limit = defaultMaxFile
+		}
+		data, err := readAllLimit(br, limit)
+		if err != nil {
+			return nil, "", &Error{File: name, Reason: "cannot read the workbook: " + err.Error(), Err: err}
+		}
+		rd, err := openXLSX(name, data, opts)
+		return rd, FormatXLSX, err
+	case len(head) >= 8 && string(head) == oleMagic:
+		data, _ := readAllLimit(br, defaultMaxFile)
+		return nil, "", oleError(name, data)
+	}
+	ext := strings.ToLower(filepath.Ext(name))
+	if ext == ".xlsx" || ext == ".xlsm" {
+		return nil, "", &Error{File: name, Reason: "is not a valid XLSX workbook (not a zip archive; the file may be truncated or renamed)", Hint: "open it in Excel and save it again as .xlsx, or export it as CSV"}
+	}
+	if ext == ".ods" || ext == ".numbers" || ext == ".xls" {
+		return nil, "", &Error{File: name, Reason: "is a " + ext + " file, which pcreconcile cannot read", Hint: "save it as .xlsx or .csv"}
+	}
+	closer, _ := r.(io.Closer)
+	if closer == nil {
+		closer = io.NopCloser(nil)
+	}
+	rd, err := newCSV(name, closer, br, opts)
+	if err != nil {
+		return nil, "", err
+	}
+	return rd, FormatCSV, nil
 }
 
 func openHint(err error) string {

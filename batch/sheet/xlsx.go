@@ -10,7 +10,6 @@ import (
 	"time"
 	"unicode"
 
-	"github.com/richardlehane/mscfb"
 	"github.com/xuri/excelize/v2"
 )
 
@@ -18,30 +17,28 @@ import (
 // Excel has encrypted with a password.
 const oleMagic = "\xD0\xCF\x11\xE0\xA1\xB1\x1A\xE1"
 
-const (
-	defaultMaxFile = 512 << 20
-	// unzipLimit bounds what a workbook may expand to (a zip bomb is a few KB
-	// that unpacks to gigabytes); a million-row sheet unpacks to ~300 MB.
-	unzipLimit = 2 << 30
-)
+const defaultMaxFile = 512 << 20
 
-// oleError explains an OLE compound file by the streams inside it.
-func oleError(path string) *Error {
-	f, err := os.Open(path)
-	if err != nil {
-		return &Error{File: path, Reason: "cannot open the file", Err: err}
-	}
-	defer f.Close()
-	names := map[string]bool{}
-	if doc, err := mscfb.New(f); err == nil {
-		for entry, err := doc.Next(); err == nil; entry, err = doc.Next() {
-			names[entry.Name] = true
+// UnzipLimit bounds what a workbook may unpack to: a zip bomb is a few KB
+// that unpacks to gigabytes, while a million-row sheet unpacks to ~300 MB.
+var UnzipLimit int64 = 2 << 30
+
+// oleError explains an OLE compound file by the names of the streams in
+// its directory (stored as UTF-16LE). The file is refused either way, so a
+// byte search is enough — and, unlike parsing the container, it cannot be
+// made to allocate what a forged header claims (the fuzzer found that).
+func oleError(path string, data []byte) *Error {
+	has := func(name string) bool {
+		u := make([]byte, 0, 2*len(name))
+		for i := 0; i < len(name); i++ {
+			u = append(u, name[i], 0)
 		}
+		return bytes.Contains(data, u)
 	}
 	switch {
-	case names["EncryptionInfo"] || names["EncryptedPackage"]:
+	case has("EncryptionInfo") || has("EncryptedPackage"):
 		return errorf(path, "remove the password (Excel: File > Info > Protect Workbook > Encrypt with Password, clear it) and save, or export the sheet as CSV", "is a password-protected workbook")
-	case names["Workbook"] || names["Book"]:
+	case has("Workbook") || has("Book"):
 		return errorf(path, "open it in Excel or LibreOffice and save it as Excel Workbook (.xlsx), or as CSV UTF-8", "is a legacy Excel 97-2003 (.xls) workbook, which pcreconcile does not read")
 	}
 	return errorf(path, "save the list as .xlsx or .csv", "is an OLE compound document (e.g. an old Office file), not a spreadsheet pcreconcile can read")
@@ -55,7 +52,8 @@ type Workbook struct {
 }
 
 // OpenWorkbook opens an XLSX file for reading, refusing files larger than
-// maxBytes (0 means 512 MiB) and archives that unpack to more than 2 GiB.
+// maxBytes (0 means 512 MiB) and archives that unpack to more than
+// UnzipLimit.
 func OpenWorkbook(path string, maxBytes int64) (*Workbook, error) {
 	if maxBytes <= 0 {
 		maxBytes = defaultMaxFile
@@ -69,21 +67,32 @@ func OpenWorkbook(path string, maxBytes int64) (*Workbook, error) {
 	if err != nil {
 		return nil, &Error{File: path, Reason: "cannot read the workbook: " + err.Error(), Err: err}
 	}
+	return openWorkbook(path, data)
+}
+
+func openWorkbook(path string, data []byte) (wb *Workbook, err error) {
 	if bytes.HasPrefix(data, []byte(oleMagic)) {
-		return nil, oleError(path)
+		return nil, oleError(path, data)
 	}
-	f, err := excelize.OpenReader(bytes.NewReader(data), excelize.Options{UnzipSizeLimit: unzipLimit})
+	// excelize has panicked on malformed archives before; whatever a file
+	// holds, the answer is an error, never a crash.
+	defer func() {
+		if p := recover(); p != nil {
+			wb, err = nil, &Error{File: path, Reason: fmt.Sprintf("is not a readable XLSX workbook (%v)", p), Hint: "open it in Excel or LibreOffice and save it again as .xlsx"}
+		}
+	}()
+	f, err := excelize.OpenReader(bytes.NewReader(data), excelize.Options{UnzipSizeLimit: UnzipLimit, UnzipXMLSizeLimit: min(UnzipLimit, 16<<20)})
 	if err != nil {
 		if f != nil {
 			f.Close()
 		}
 		hint := "open it in Excel or LibreOffice and save it again as .xlsx"
 		if strings.Contains(err.Error(), "unzip size") {
-			return nil, &Error{File: path, Reason: "unpacks to more than 2 GiB; refusing it (a zip bomb, or not a cancellation list)", Err: err}
+			return nil, &Error{File: path, Reason: fmt.Sprintf("unpacks to more than %d MiB; refusing it (a zip bomb, or not a cancellation list)", UnzipLimit>>20), Err: err}
 		}
 		return nil, &Error{File: path, Reason: "is not a readable XLSX workbook: " + err.Error(), Hint: hint, Err: err}
 	}
-	wb := &Workbook{path: path, f: f}
+	wb = &Workbook{path: path, f: f}
 	if props, err := f.GetWorkbookProps(); err == nil && props.Date1904 != nil {
 		wb.date1904 = *props.Date1904
 	}
@@ -145,8 +154,8 @@ func quoteList(names []string) string {
 	return strings.Join(q, ", ")
 }
 
-func openXLSX(path string, opts Options) (Reader, error) {
-	wb, err := OpenWorkbook(path, opts.MaxFileBytes)
+func openXLSX(path string, data []byte, opts Options) (Reader, error) {
+	wb, err := openWorkbook(path, data)
 	if err != nil {
 		return nil, err
 	}
@@ -173,10 +182,27 @@ type xlsxReader struct {
 	owns       bool // Close closes the workbook too
 	sheet      string
 	raw, shown *excelize.Rows
-	row        int
 	rec        Record
 	cells      []Cell
 	err        error
+
+	// Each iterator parses in its own goroutine: excelize's XML decoding is
+	// the whole cost of reading a workbook, and the typed read needs two.
+	rawRows, shownRows *rowFeed
+	done               chan struct{}
+}
+
+// rowFeed is one iterator's rows, parsed ahead in batches.
+type rowFeed struct {
+	ch    chan []xlsxRow
+	batch []xlsxRow
+	at    int
+}
+
+type xlsxRow struct {
+	n    int
+	vals []string
+	err  error
 }
 
 // rawValues keeps numbers as stored: excelize's formatted values would turn
@@ -184,26 +210,88 @@ type xlsxReader struct {
 // General format into "1.23457E+13".
 var rawValues = excelize.Options{RawCellValue: true}
 
+func (r *xlsxReader) feed(rows *excelize.Rows, opts excelize.Options) *rowFeed {
+	f := &rowFeed{ch: make(chan []xlsxRow, 4)}
+	go func() {
+		defer close(f.ch)
+		batch := make([]xlsxRow, 0, 256)
+		send := func() bool {
+			select {
+			case f.ch <- batch:
+				batch = make([]xlsxRow, 0, 256)
+				return true
+			case <-r.done:
+				return false
+			}
+		}
+		defer func() {
+			// excelize has panicked on malformed sheets; end with an error.
+			if p := recover(); p != nil {
+				batch = append(batch, xlsxRow{err: fmt.Errorf("the sheet cannot be read (%v)", p)})
+				send()
+			}
+		}()
+		// excelize numbers rows by counting Next calls: missing rows come
+		// back empty, so the count is the Excel row number.
+		for n := 1; rows.Next(); n++ {
+			vals, err := rows.Columns(opts)
+			batch = append(batch, xlsxRow{n: n, vals: vals, err: err})
+			if err != nil || len(batch) == cap(batch) {
+				if !send() || err != nil {
+					return
+				}
+			}
+		}
+		if err := rows.Error(); err != nil {
+			batch = append(batch, xlsxRow{err: err})
+		}
+		if len(batch) > 0 {
+			send()
+		}
+	}()
+	return f
+}
+
+// next returns the feed's next row, or false at its end.
+func (f *rowFeed) next() (xlsxRow, bool) {
+	for f.at >= len(f.batch) {
+		b, ok := <-f.ch
+		if !ok {
+			return xlsxRow{}, false
+		}
+		f.batch, f.at = b, 0
+	}
+	f.at++
+	return f.batch[f.at-1], true
+}
+
 func (r *xlsxReader) Next() bool {
 	if r.err != nil {
 		return false
 	}
-	for r.raw.Next() {
+	if r.rawRows == nil {
+		r.done = make(chan struct{})
+		r.rawRows = r.feed(r.raw, rawValues)
 		if r.shown != nil {
-			r.shown.Next()
+			r.shownRows = r.feed(r.shown, excelize.Options{})
 		}
-		// excelize numbers rows by counting Next calls: missing rows come back
-		// empty, so the count is the Excel row number.
-		r.row++
-		vals, err := r.raw.Columns(rawValues)
-		if err != nil {
-			r.err = &Error{File: r.wb.path, Reason: fmt.Sprintf("sheet %q row %d: %v", r.sheet, r.row, err), Err: err}
+	}
+	for {
+		row, ok := r.rawRows.next()
+		if !ok {
 			return false
 		}
 		var shown []string
-		if r.shown != nil {
-			shown, _ = r.shown.Columns()
+		if r.shownRows != nil {
+			if s, ok := r.shownRows.next(); ok && s.n == row.n {
+				shown = s.vals
+			}
 		}
+		if row.err != nil {
+			r.err = &Error{File: r.wb.path, Reason: fmt.Sprintf("sheet %q row %d: %v", r.sheet, row.n, row.err), Err: row.err, Hint: "open it in Excel or LibreOffice and save it again as .xlsx"}
+			return false
+		}
+		vals := row.vals
 		end := len(vals)
 		for end > 0 && strings.TrimSpace(vals[end-1]) == "" {
 			end--
@@ -216,25 +304,32 @@ func (r *xlsxReader) Next() bool {
 			switch {
 			case v == "":
 				r.cells = append(r.cells, Cell{})
-			case r.shown != nil && i < len(shown):
+			case shown != nil && i < len(shown):
 				r.cells = append(r.cells, typedCell(v, shown[i], r.wb.date1904))
 			default:
 				r.cells = append(r.cells, Cell{Kind: Text, Text: v})
 			}
 		}
-		r.rec = Record{Row: r.row, Cells: r.cells}
+		r.rec = Record{Row: row.n, Cells: r.cells}
 		return true
 	}
-	if err := r.raw.Error(); err != nil {
-		r.err = &Error{File: r.wb.path, Reason: fmt.Sprintf("sheet %q: %v", r.sheet, err), Err: err}
-	}
-	return false
 }
 
 func (r *xlsxReader) Record() Record { return r.rec }
 func (r *xlsxReader) Err() error     { return r.err }
 
+// Close stops the parsing goroutines and releases the workbook.
 func (r *xlsxReader) Close() error {
+	if r.done != nil {
+		close(r.done)
+		for _, f := range []*rowFeed{r.rawRows, r.shownRows} {
+			if f != nil {
+				for range f.ch {
+				}
+			}
+		}
+		r.done = nil
+	}
 	err := r.raw.Close()
 	if r.shown != nil {
 		err = errors.Join(err, r.shown.Close())

@@ -1,0 +1,89 @@
+package batch
+
+import (
+	"bytes"
+	"os"
+	"path/filepath"
+	"strings"
+	"testing"
+
+	"github.com/pcreconcile/pcreconcile/batch/sheet"
+)
+
+// seeds adds the corpus files whose name matches to the fuzzer.
+func seeds(f *testing.F, match func(name string) bool) {
+	f.Helper()
+	entries, err := os.ReadDir(filepath.Join("testdata", "corpus"))
+	if err != nil {
+		f.Fatal(err)
+	}
+	for _, e := range entries {
+		if match(e.Name()) {
+			b, err := os.ReadFile(filepath.Join("testdata", "corpus", e.Name()))
+			if err != nil {
+				f.Fatal(err)
+			}
+			f.Add(b)
+		}
+	}
+	sample, _ := os.ReadFile("../samples/cancellations.csv")
+	f.Add(sample)
+}
+
+// parse runs the whole input path over data and checks what must hold for
+// any input: no panic, and — when the sheet is usable — every data row is in
+// the plan exactly once and comes out of the report path exactly once.
+func parse(t *testing.T, name string, data []byte) {
+	h, _ := NewHeaders(nil)
+	r, format, err := sheet.OpenReader(name, bytes.NewReader(data), sheet.Options{Typed: true, IsHeader: h.IsHeader})
+	if err != nil {
+		return
+	}
+	defer r.Close()
+	p, err := Build(r, BuildOptions{Headers: h, Extras: true, File: name, XLSX: format == sheet.FormatXLSX})
+	if err != nil {
+		return
+	}
+	last := 0
+	for _, row := range p.Rows.All() {
+		if row.Source <= last {
+			t.Fatalf("row %d after row %d", row.Source, last)
+		}
+		last = row.Source
+	}
+	s := p.Summarize()
+	if n := s.Lines + s.AllLineRows + s.Invalid + s.Duplicate; n != p.Rows.Len() {
+		t.Fatalf("summary counts %d rows, the plan has %d", n, p.Rows.Len())
+	}
+	seen := map[int]int{}
+	err = p.Results(noRecords{}, "run", func(res *OrderResult, _ bool) error {
+		for _, l := range res.Lines {
+			seen[l.Row]++
+		}
+		return nil
+	})
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, row := range p.Rows.All() {
+		if seen[row.Source] != 1 {
+			t.Fatalf("row %d comes out %d times", row.Source, seen[row.Source])
+		}
+	}
+}
+
+type noRecords struct{}
+
+func (noRecords) Get(int) (*OrderResult, bool, error) { return nil, false, nil }
+
+func FuzzReadCSV(f *testing.F) {
+	seeds(f, func(n string) bool { return strings.HasSuffix(n, ".csv") || strings.HasSuffix(n, ".txt") })
+	f.Add([]byte("Customer ID;Order;Line\n\"{4A7C2E91-5B3D-4F8A-9C1E-2D6B8F0A3C57}\";o1;*\n"))
+	f.Add([]byte("\xff\xfeC\x00u\x00s\x00t\x00"))
+	f.Fuzz(func(t *testing.T, data []byte) { parse(t, "fuzz.csv", data) })
+}
+
+func FuzzReadXLSX(f *testing.F) {
+	seeds(f, func(n string) bool { return strings.HasSuffix(n, ".xlsx") || strings.HasSuffix(n, ".xls") })
+	f.Fuzz(func(t *testing.T, data []byte) { parse(t, "fuzz.xlsx", data) })
+}
