@@ -178,7 +178,9 @@ func TestUnauthorizedMidRunRefreshes(t *testing.T) {
 	c := newCLI(t)
 	idp := newAAD(t, "s")
 	// After the 8th request the first token stops working.
-	a := newAPI(t, func(tok string, n int) bool { return tok == "aad-access-token-2" || (tok == "aad-access-token-1" && n <= 8) }, nil)
+	a := newAPI(t, func(tok string, n int) bool {
+		return tok == "aad-access-token-2" || (tok == "aad-access-token-1" && n <= 8)
+	}, nil)
 	c.appConfig(a.URL, idp.URL+"/t/oauth2/token", "")
 	c.env["PC_CLIENT_SECRET"] = "s"
 	res := c.runCfg("run", sampleCSV, "--yes", "--concurrency", "1", "--report", c.path("r.xlsx"))

@@ -89,7 +89,6 @@ func TestBuildGroupsRowsIntoOrders(t *testing.T) {
 	}
 }
 
-
 func TestSpecificLineBeforeEveryLine(t *testing.T) {
 	p := readPlan(t, "Customer ID,Order,Line\n"+cA+",o1,1\n"+cA+",o1,*\n"+cA+",o1,\n")
 	o := p.Orders[0]
