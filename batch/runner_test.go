@@ -110,7 +110,7 @@ func (e *env) run(t *testing.T, p *Plan, dry bool) (map[string]LineResult, *Jour
 	return collect(t, p, j), j, err
 }
 
-func collect(t *testing.T, p *Plan, recs Records) map[string]LineResult {
+func collect(t testing.TB, p *Plan, recs Records) map[string]LineResult {
 	t.Helper()
 	out := map[string]LineResult{}
 	err := p.Results(recs, "run-test", func(res *OrderResult, _ bool) error {
