@@ -7,7 +7,6 @@ import (
 	"io"
 	"os"
 	"regexp"
-	"strconv"
 	"strings"
 	"time"
 
@@ -55,7 +54,7 @@ type authConfig struct {
 
 type runConfig struct {
 	Concurrency               int     `yaml:"concurrency"`
-	RequestsPerMinute         rateOpt `yaml:"requests_per_minute"`
+	RequestsPerMinute         float64 `yaml:"requests_per_minute"`
 	CustomerRequestsPerMinute float64 `yaml:"customer_requests_per_minute"`
 	MaxAttempts               int     `yaml:"max_attempts"`
 	MaxLines                  int     `yaml:"max_lines"`
@@ -99,32 +98,6 @@ func (d *duration) UnmarshalYAML(n *yaml.Node) error {
 	return nil
 }
 
-// rateOpt is requests_per_minute: a number, or "auto" (adaptive).
-type rateOpt struct {
-	PerMinute float64
-	Auto      bool
-}
-
-func (r *rateOpt) UnmarshalYAML(n *yaml.Node) error {
-	if strings.EqualFold(strings.TrimSpace(n.Value), "auto") {
-		r.Auto = true
-		return nil
-	}
-	v, err := strconv.ParseFloat(strings.TrimSpace(n.Value), 64)
-	if err != nil || n.Kind != yaml.ScalarNode {
-		return fmt.Errorf("line %d: requests_per_minute %q is not a number or auto", n.Line, n.Value)
-	}
-	r.PerMinute = v
-	return nil
-}
-
-func (r rateOpt) String() string {
-	if r.Auto {
-		return fmt.Sprintf("auto (up to %g requests/minute)", r.PerMinute)
-	}
-	return fmt.Sprintf("%g requests/minute", r.PerMinute)
-}
-
 // Cloud presets, from Partner Center's "REST URLs" and Azure's national
 // cloud documentation.
 var clouds = map[string]struct{ baseURL, authority string }{
@@ -145,7 +118,7 @@ func defaultConfig() *config {
 		Authority:       clouds["global"].authority,
 		Resource:        "https://api.partnercenter.microsoft.com",
 	}
-	c.Run = runConfig{Concurrency: 8, RequestsPerMinute: rateOpt{PerMinute: 500}, MaxAttempts: 6}
+	c.Run = runConfig{Concurrency: 8, RequestsPerMinute: 500, MaxAttempts: 6}
 	c.Input = inputConfig{Delimiter: "auto"}
 	return c
 }
@@ -309,11 +282,8 @@ func (c *config) validate() error {
 	if r.Concurrency < 1 || r.Concurrency > 64 {
 		return c.errorf("run.concurrency", "", "%d is out of range 1–64", r.Concurrency)
 	}
-	if !r.RequestsPerMinute.Auto && r.RequestsPerMinute.PerMinute <= 0 {
+	if r.RequestsPerMinute <= 0 {
 		return c.errorf("run.requests_per_minute", "", "must be positive (Partner Center allows 500 per minute for orders)")
-	}
-	if r.RequestsPerMinute.Auto && r.RequestsPerMinute.PerMinute <= 0 {
-		r.RequestsPerMinute.PerMinute = 500
 	}
 	if r.CustomerRequestsPerMinute < 0 {
 		return c.errorf("run.customer_requests_per_minute", "", "cannot be negative (0 = no per-customer limit)")

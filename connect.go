@@ -49,9 +49,8 @@ func (j *job) connect(ctx context.Context) (*endpoint, error) {
 	}
 	j.httpClient = hc
 	pacer := pcclient.NewPacer(pcclient.PacerOptions{
-		RequestsPerMinute:         cfg.Run.RequestsPerMinute.PerMinute,
+		RequestsPerMinute:         cfg.Run.RequestsPerMinute,
 		CustomerRequestsPerMinute: cfg.Run.CustomerRequestsPerMinute,
-		Adaptive:                  cfg.Run.RequestsPerMinute.Auto,
 	})
 	opts := []pcclient.Option{
 		pcclient.WithHTTPClient(hc),

@@ -35,7 +35,7 @@ func (f *runFlags) register(fs *flag.FlagSet, command string) {
 	fs.StringVar(&f.sheet, "sheet", "", "XLSX sheet `NAME` (default: the first visible sheet)")
 	fs.StringVar(&f.delimiter, "delimiter", "", "CSV delimiter: auto, \",\", \";\", \"|\" or tab")
 	fs.IntVar(&f.concurrency, "concurrency", 0, "orders in flight at once (default from config, 8)")
-	fs.StringVar(&f.rate, "rate", "", "requests per `minute` across all customers, or auto (default from config, 500)")
+	fs.StringVar(&f.rate, "rate", "", "requests per `minute` across all customers, retries included (default from config, 500)")
 	fs.BoolVar(&f.quiet, "quiet", false, "no progress and no informational logs; the summary still goes to stdout")
 	fs.BoolVar(&f.verbose, "v", false, "verbose: log every request (never headers, tokens or secrets)")
 	fs.StringVar(&f.logFormat, "log-format", "text", "log `format` on stderr: text or json")
@@ -136,7 +136,7 @@ func (a *app) cmdRun(ctx context.Context, args []string, command string) int {
 		return a.configFail(err)
 	}
 	if code := f.apply(cfg); code != exitOK {
-		return a.usageError(fmt.Sprintf("--rate %q: want a number of requests per minute, or auto", f.rate), "")
+		return a.usageError(fmt.Sprintf("--rate %q: want a number of requests per minute", f.rate), "")
 	}
 	log, err := newLogger(a.stderr, f.logFormat, f.verbose, f.quiet)
 	if err != nil {
@@ -157,16 +157,12 @@ func (f *runFlags) apply(cfg *config) int {
 	if f.delimiter != "" {
 		cfg.Input.Delimiter = f.delimiter
 	}
-	switch {
-	case f.rate == "":
-	case strings.EqualFold(f.rate, "auto"):
-		cfg.Run.RequestsPerMinute.Auto = true
-	default:
+	if f.rate != "" {
 		v, err := strconv.ParseFloat(f.rate, 64)
 		if err != nil || v <= 0 {
 			return exitUsage
 		}
-		cfg.Run.RequestsPerMinute = rateOpt{PerMinute: v}
+		cfg.Run.RequestsPerMinute = v
 	}
 	return exitOK
 }
@@ -572,7 +568,7 @@ func (j *job) headers() *batch.Headers {
 }
 
 func (j *job) rateText() string {
-	s := j.cfg.Run.RequestsPerMinute.String()
+	s := fmt.Sprintf("%g requests/minute", j.cfg.Run.RequestsPerMinute)
 	if c := j.cfg.Run.CustomerRequestsPerMinute; c > 0 {
 		s += fmt.Sprintf(", %g per customer", c)
 	}

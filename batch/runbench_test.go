@@ -58,9 +58,8 @@ type rateResult struct {
 }
 
 // runAtRate runs n orders against the sandbox (latency, throttle) with a
-// client paced at perMinute (or adaptively) and measures the traffic the
-// sandbox saw.
-func runAtRate(b *testing.B, n int, perMinute float64, adaptive bool, latency time.Duration, throttle sandbox.Throttle) rateResult {
+// client paced at perMinute and measures the traffic the sandbox saw.
+func runAtRate(b *testing.B, n int, perMinute float64, latency time.Duration, throttle sandbox.Throttle) rateResult {
 	b.Helper()
 	st, csv := rateWorld(n)
 	sb, err := sandbox.New(st, sandbox.Options{Latency: latency, Faults: sandbox.Faults{Throttle: throttle}})
@@ -70,7 +69,7 @@ func runAtRate(b *testing.B, n int, perMinute float64, adaptive bool, latency ti
 	arr := &arrivals{next: sb}
 	srv := httptest.NewServer(arr)
 	defer srv.Close()
-	pacer := pcclient.NewPacer(pcclient.PacerOptions{RequestsPerMinute: perMinute, Adaptive: adaptive})
+	pacer := pcclient.NewPacer(pcclient.PacerOptions{RequestsPerMinute: perMinute})
 	client, _ := pcclient.New(srv.URL,
 		pcclient.WithTokenSource(oauth2.StaticTokenSource(&oauth2.Token{AccessToken: "t"})),
 		pcclient.WithLimiter(pacer),
@@ -125,7 +124,7 @@ func BenchmarkRunRate(b *testing.B) {
 	}
 	var res rateResult
 	for b.Loop() {
-		res = runAtRate(b, n, perMinute, false, 150*time.Millisecond, sandbox.Throttle{})
+		res = runAtRate(b, n, perMinute, 150*time.Millisecond, sandbox.Throttle{})
 	}
 	limit := perMinute / 6 // requests allowed in 10 seconds
 	b.ReportMetric(res.perMinute, "req/min")
@@ -137,30 +136,5 @@ func BenchmarkRunRate(b *testing.B) {
 	}
 	if !testing.Short() && res.perMinute < 0.95*perMinute {
 		b.Errorf("sustained %.0f requests a minute, below 95 %% of %d", res.perMinute, perMinute)
-	}
-}
-
-// BenchmarkAdaptiveRate compares a fixed rate set above the sandbox's
-// throttle with --rate auto, which halves the rate on a 429 and creeps
-// back: time to finish and 429s received.
-func BenchmarkAdaptiveRate(b *testing.B) {
-	n := 300
-	if testing.Short() {
-		n = 20
-	}
-	throttle := sandbox.Throttle{RequestsPerMinute: 600, Burst: 10}
-	for _, mode := range []struct {
-		name     string
-		adaptive bool
-	}{{"fixed", false}, {"auto", true}} {
-		b.Run(mode.name, func(b *testing.B) {
-			var res rateResult
-			for b.Loop() {
-				res = runAtRate(b, n, 1200, mode.adaptive, 50*time.Millisecond, throttle)
-			}
-			b.ReportMetric(res.elapsed.Seconds(), "s-to-finish")
-			b.ReportMetric(float64(res.throttled), "429s")
-			b.ReportMetric(res.perMinute, "req/min")
-		})
 	}
 }

@@ -414,3 +414,51 @@ func TestFairOrderInterleavesCustomers(t *testing.T) {
 		t.Errorf("dispatch order = %v", got)
 	}
 }
+
+// With a per-customer limit, a customer with many orders must not hold up
+// the others: their orders are dispatched between its orders and finish
+// early instead of queueing behind all of them.
+func TestPerCustomerLimitDoesNotStarveOthers(t *testing.T) {
+	st, _ := rateWorld(0)
+	big, small := st.Customers[0], st.Customers[1]
+	csv := "Customer Tenant ID,Order ID,Line Item Number\n"
+	for i := range 12 {
+		id := fmt.Sprintf("A%02d", i)
+		big.Orders = append(big.Orders, &sandbox.Order{ID: id, PurchasedDaysAgo: 1, LineItems: []*sandbox.LineItem{{OfferID: "O", Quantity: 1}}})
+		csv += big.ID + "," + id + ",0\n"
+	}
+	for i := range 2 {
+		id := fmt.Sprintf("B%02d", i)
+		small.Orders = append(small.Orders, &sandbox.Order{ID: id, PurchasedDaysAgo: 1, LineItems: []*sandbox.LineItem{{OfferID: "O", Quantity: 1}}})
+		csv += small.ID + "," + id + ",0\n"
+	}
+	sb, _ := sandbox.New(st, sandbox.Options{})
+	var mu sync.Mutex
+	var finished []string
+	srv := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		sb.ServeHTTP(w, r)
+		if r.Method == http.MethodPatch {
+			mu.Lock()
+			finished = append(finished, r.URL.Path[strings.LastIndex(r.URL.Path, "/")+1:])
+			mu.Unlock()
+		}
+	}))
+	defer srv.Close()
+	client, _ := pcclient.New(srv.URL,
+		pcclient.WithTokenSource(oauth2.StaticTokenSource(&oauth2.Token{AccessToken: "t"})),
+		pcclient.WithLimiter(pcclient.NewPacer(pcclient.PacerOptions{RequestsPerMinute: 60000, CustomerRequestsPerMinute: 900})),
+	)
+	p := readPlan(t, csv) // the sheet lists all of A's orders first
+	j := newJournal(t)
+	r := &Runner{Client: client, Concurrency: 4, Journal: j}
+	if err := r.Run(t.Context(), p); err != nil {
+		t.Fatal(err)
+	}
+	pos := map[string]int{}
+	for i, id := range finished {
+		pos[id] = i
+	}
+	if len(finished) != 14 || pos["B00"] > 4 || pos["B01"] > 6 {
+		t.Errorf("completion order %v: B's two orders must not wait behind A's twelve", finished)
+	}
+}

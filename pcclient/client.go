@@ -245,9 +245,6 @@ func (c *Client) do(ctx context.Context, cl *call, out any) (*Response, error) {
 			status, apiErr, err := c.attempt(ctx, cl, resp, token, out)
 			switch {
 			case err == nil && apiErr == nil:
-				if s, ok := c.limiter.(interface{ Succeeded() }); ok {
-					s.Succeeded()
-				}
 				return resp, nil
 			case ctx.Err() != nil:
 				return resp, ctx.Err()

@@ -25,12 +25,10 @@ type Pacer struct {
 	global      *rate.Limiter
 	configured  rate.Limit
 	perCustomer rate.Limit
-	adaptive    bool
 
 	mu          sync.Mutex
 	customers   map[string]*rate.Limiter
 	pausedUntil time.Time
-	throttles   int // 429s seen (adaptive mode)
 }
 
 // PacerOptions configures NewPacer.
@@ -39,10 +37,7 @@ type PacerOptions struct {
 	RequestsPerMinute float64
 	// CustomerRequestsPerMinute, when positive, also limits each customer.
 	CustomerRequestsPerMinute float64
-	// Adaptive starts at RequestsPerMinute, halves the rate on every 429 and
-	// creeps back up on success (additive increase, multiplicative decrease).
-	Adaptive bool
-	Clock    Clock
+	Clock                     Clock
 }
 
 // NewPacer returns a Pacer. A rate of 0 or less means no limit.
@@ -51,7 +46,6 @@ func NewPacer(opts PacerOptions) *Pacer {
 		clock:       opts.Clock,
 		configured:  paceLimit(opts.RequestsPerMinute),
 		perCustomer: paceLimit(opts.CustomerRequestsPerMinute),
-		adaptive:    opts.Adaptive,
 		customers:   make(map[string]*rate.Limiter),
 	}
 	if p.clock == nil {
@@ -138,29 +132,12 @@ func (p *Pacer) customer(id string) *rate.Limiter {
 }
 
 // Pause holds back every request until d from now (it never shortens a
-// pause already in force). In adaptive mode it also halves the rate.
+// pause already in force).
 func (p *Pacer) Pause(d time.Duration) {
 	now := p.clock.Now()
 	p.mu.Lock()
 	defer p.mu.Unlock()
 	if until := now.Add(d); until.After(p.pausedUntil) {
 		p.pausedUntil = until
-	}
-	if p.adaptive && p.configured != rate.Inf {
-		p.throttles++
-		floor := p.configured / 20
-		p.global.SetLimitAt(now, max(p.global.Limit()/2, floor))
-	}
-}
-
-// Succeeded tells an adaptive pacer that a request went through; the rate
-// grows back by 1 % of the configured rate, up to it.
-func (p *Pacer) Succeeded() {
-	if !p.adaptive || p.configured == rate.Inf {
-		return
-	}
-	now := p.clock.Now()
-	if cur := p.global.Limit(); cur < p.configured {
-		p.global.SetLimitAt(now, min(cur+p.configured/100, p.configured))
 	}
 }

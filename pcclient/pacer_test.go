@@ -117,25 +117,3 @@ func TestPacerConcurrentCallersShareTheBucket(t *testing.T) {
 		t.Errorf("80 requests at 120/min were paced over only %v of waits", total)
 	}
 }
-
-func TestAdaptivePacerBacksOffAndRecovers(t *testing.T) {
-	clock := newFakeClock()
-	p := NewPacer(PacerOptions{RequestsPerMinute: 600, Adaptive: true, Clock: clock})
-	full := p.Limit()
-	p.Pause(0)
-	if got := p.Limit(); math.Abs(got-full/2) > 0.01 {
-		t.Errorf("after a 429 the rate is %.1f, want %.1f", got, full/2)
-	}
-	for range 200 {
-		p.Succeeded()
-	}
-	if got := p.Limit(); got != full {
-		t.Errorf("after successes the rate is %.1f, want back at %.1f", got, full)
-	}
-	for range 50 {
-		p.Pause(0)
-	}
-	if got := p.Limit(); got < full/20-0.01 {
-		t.Errorf("the rate fell to %.2f, below its floor %.2f", got, full/20)
-	}
-}
