@@ -2,7 +2,6 @@ package main
 
 import (
 	"bytes"
-	"context"
 	"errors"
 	"fmt"
 	"net/http"
@@ -36,11 +35,28 @@ type authFailure struct{ err error }
 func (e *authFailure) Error() string { return e.err.Error() }
 func (e *authFailure) Unwrap() error { return e.err }
 
-// connect builds the client: the in-process sandbox when the config names
-// no endpoint, else Partner Center with the configured authentication, whose
-// first token is fetched now so that wrong credentials stop the run before
-// any order.
-func (j *job) connect(ctx context.Context) (*endpoint, error) {
+// describe says where the run goes and as whom, from the config alone.
+func (j *job) describe() *endpoint {
+	cfg := j.cfg
+	if cfg.sandbox() {
+		return &endpoint{name: report.SandboxEndpoint, sandbox: true, state: sandboxState(cfg), identity: "sandbox", close: func() {}}
+	}
+	ep := &endpoint{name: cfg.PartnerCenter.BaseURL, tenant: cfg.Auth.TenantID, close: func() {}}
+	switch a := cfg.Auth; a.Mode {
+	case "token":
+		ep.identity = "access token from $" + a.TokenEnv
+	case "refresh_token":
+		ep.identity = "app " + a.ClientID + " on behalf of the consenting user"
+	default:
+		ep.identity = "app " + a.ClientID
+	}
+	return ep
+}
+
+// connect builds the client of ep: the in-process sandbox, or Partner
+// Center with the configured authentication, whose first token is fetched
+// now so that wrong credentials stop the run before any order.
+func (j *job) connect(ep *endpoint) error {
 	cfg := j.cfg
 	hc := &http.Client{
 		Timeout:       time.Duration(cfg.PartnerCenter.Timeout),
@@ -59,27 +75,18 @@ func (j *job) connect(ctx context.Context) (*endpoint, error) {
 		pcclient.WithLogger(j.log),
 		pcclient.WithUserAgent("pcreconcile/" + mustVersion()),
 	}
-	if cfg.sandbox() {
-		return j.connectSandbox(opts)
+	if ep.sandbox {
+		return j.connectSandbox(ep, opts)
 	}
-	ts, identity, err := j.tokenSource(hc)
+	ts, err := j.tokenSource(hc)
 	if err != nil {
-		return nil, err
+		return err
 	}
 	if _, err := ts.Token(); err != nil {
-		return nil, &authFailure{err}
+		return &authFailure{err}
 	}
-	client, err := pcclient.New(cfg.PartnerCenter.BaseURL, append(opts, pcclient.WithTokenSource(ts))...)
-	if err != nil {
-		return nil, err
-	}
-	return &endpoint{
-		client:   client,
-		name:     cfg.PartnerCenter.BaseURL,
-		tenant:   cfg.Auth.TenantID,
-		identity: identity,
-		close:    func() {},
-	}, nil
+	ep.client, err = pcclient.New(cfg.PartnerCenter.BaseURL, append(opts, pcclient.WithTokenSource(ts))...)
+	return err
 }
 
 func transport(conc int) http.RoundTripper {
@@ -101,33 +108,25 @@ func sandboxState(cfg *config) string {
 	return filepath.Join(dir, "pcreconcile", "sandbox-state.json")
 }
 
-func (j *job) connectSandbox(opts []pcclient.Option) (*endpoint, error) {
-	path := sandboxState(j.cfg)
-	srv, err := newSandbox(j.cfg, path, false)
+func (j *job) connectSandbox(ep *endpoint, opts []pcclient.Option) error {
+	srv, err := newSandbox(j.cfg, ep.state, false)
 	if err != nil {
-		return nil, err
+		return err
 	}
 	l, err := sandbox.Listen("127.0.0.1:0", srv)
 	if err != nil {
-		return nil, err
+		return err
 	}
 	ts := oauth2.StaticTokenSource(&oauth2.Token{AccessToken: "sandbox"})
-	client, err := pcclient.New(l.URL, append(opts, pcclient.WithTokenSource(ts))...)
-	if err != nil {
+	if ep.client, err = pcclient.New(l.URL, append(opts, pcclient.WithTokenSource(ts))...); err != nil {
 		l.Close()
-		return nil, err
+		return err
 	}
-	return &endpoint{
-		client:   client,
-		name:     report.SandboxEndpoint,
-		sandbox:  true,
-		state:    path,
-		identity: "sandbox",
-		close: func() {
-			j.httpClient.CloseIdleConnections()
-			l.Close()
-		},
-	}, nil
+	ep.close = func() {
+		j.httpClient.CloseIdleConnections()
+		l.Close()
+	}
+	return nil
 }
 
 // newSandbox loads the sandbox state (or the embedded seed) with the
@@ -151,7 +150,7 @@ func newSandbox(cfg *config, statePath string, reset bool) (*sandbox.Server, err
 
 // tokenSource builds the configured authentication. Secrets come only from
 // the environment variables the config names.
-func (j *job) tokenSource(hc *http.Client) (oauth2.TokenSource, string, error) {
+func (j *job) tokenSource(hc *http.Client) (oauth2.TokenSource, error) {
 	a := j.cfg.Auth
 	env := func(name, what string) (pcclient.Secret, error) {
 		v := j.getenv(name)
@@ -172,43 +171,43 @@ func (j *job) tokenSource(hc *http.Client) (oauth2.TokenSource, string, error) {
 	case "token":
 		tok, err := env(a.TokenEnv, "a Partner Center access token")
 		if err != nil {
-			return nil, "", err
+			return nil, err
 		}
 		ts, err := pcclient.StaticTokenSource(tok, j.now(), 5*time.Minute)
 		if err != nil {
-			return nil, "", &authFailure{err}
+			return nil, &authFailure{err}
 		}
-		return ts, "access token from $" + a.TokenEnv, nil
+		return ts, nil
 	case "refresh_token":
 		if err := errors.Join(need("auth.tenant_id", a.TenantID), need("auth.client_id", a.ClientID)); err != nil {
-			return nil, "", err
+			return nil, err
 		}
 		secret, err := env(a.ClientSecretEnv, "the app's client secret")
 		if err != nil {
-			return nil, "", err
+			return nil, err
 		}
 		rt, err := env(a.RefreshTokenEnv, "a refresh token from the Secure Application Model consent")
 		if err != nil {
-			return nil, "", err
+			return nil, err
 		}
 		src := pcclient.RefreshTokenSource(pcclient.RefreshCredentials{
 			TokenURL: j.cfg.tokenURL(), ClientID: a.ClientID, ClientSecret: secret, RefreshToken: rt,
 			Resource: a.Resource, HTTPClient: tokenHTTP, Rotated: j.rotated,
 		})
-		return pcclient.NewTokenCache(src, nil, 5*time.Minute), "app " + a.ClientID + " on behalf of the consenting user", nil
+		return pcclient.NewTokenCache(src, nil, 5*time.Minute), nil
 	default: // app
 		if err := errors.Join(need("auth.tenant_id", a.TenantID), need("auth.client_id", a.ClientID)); err != nil {
-			return nil, "", err
+			return nil, err
 		}
 		secret, err := env(a.ClientSecretEnv, "the app's client secret")
 		if err != nil {
-			return nil, "", err
+			return nil, err
 		}
 		src := pcclient.AppTokenSource(pcclient.AppCredentials{
 			TokenURL: j.cfg.tokenURL(), ClientID: a.ClientID, ClientSecret: secret,
 			Resource: a.Resource, HTTPClient: tokenHTTP,
 		})
-		return pcclient.NewTokenCache(src, nil, 5*time.Minute), "app " + a.ClientID, nil
+		return pcclient.NewTokenCache(src, nil, 5*time.Minute), nil
 	}
 }
 

@@ -1,9 +1,12 @@
 package main
 
 import (
+	"bufio"
 	"bytes"
+	"context"
 	"encoding/json"
 	"fmt"
+	"io"
 	"net/http"
 	"net/http/httptest"
 	"os"
@@ -12,6 +15,8 @@ import (
 	"sync/atomic"
 	"testing"
 	"time"
+
+	"github.com/xuri/excelize/v2"
 
 	"github.com/pcreconcile/pcreconcile/batch"
 	"github.com/pcreconcile/pcreconcile/pcclient/sandbox"
@@ -435,5 +440,82 @@ func TestReviewedPlanHoldsChangedQuantity(t *testing.T) {
 	}
 	if got["2/0"] != "cancelled 4→0" {
 		t.Errorf("unchanged order: %s", got["2/0"])
+	}
+}
+
+func TestUnknownSheetListsTheSheets(t *testing.T) {
+	c := newCLI(t)
+	res := c.runCfg("check", "samples/cancellations.xlsx", "--sheet", "December")
+	if res.code != exitUsage || !strings.Contains(res.stderr, `has no sheet named "December"`) || !strings.Contains(res.stderr, `hint: use --sheet with one of: "Cancellations"`) {
+		t.Errorf("exit %d\n%s", res.code, res.stderr)
+	}
+	if res := c.runCfg("check", "samples/cancellations.xlsx", "--sheet", "cancellations"); res.code != exitIncomplete {
+		t.Errorf("--sheet is case-insensitive: exit %d\n%s", res.code, res.stderr)
+	}
+}
+
+// Dates typed in an extra column of an XLSX stay dates in the report.
+func TestExtraColumnTypesReachTheReport(t *testing.T) {
+	c := newCLI(t)
+	rep := c.path("r.xlsx")
+	c.runCfg("plan", "samples/cancellations.xlsx", "--report", rep)
+	f, err := excelize.OpenFile(rep)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer f.Close()
+	head, _ := f.GetRows("Lines")
+	col := -1
+	for i, h := range head[0] {
+		if h == "Requested On" {
+			col = i
+		}
+	}
+	if col < 0 {
+		t.Fatalf("no Requested On column in %v", head[0])
+	}
+	cell, _ := excelize.CoordinatesToCellName(col+1, 2)
+	raw, _ := f.GetCellValue("Lines", cell, excelize.Options{RawCellValue: true})
+	shown, _ := f.GetCellValue("Lines", cell)
+	if raw != "46344" || shown != "2026-11-18" {
+		t.Errorf("Requested On of row 2: stored %q shown %q, want the date serial 46344 shown 2026-11-18", raw, shown)
+	}
+}
+
+func TestSandboxCommandServesWithFaults(t *testing.T) {
+	c := newCLI(t)
+	pr, pw := io.Pipe()
+	ctx, cancel := context.WithCancel(t.Context())
+	done := make(chan int)
+	go func() {
+		a := &app{stdin: strings.NewReader(""), stdout: io.Discard, stderr: pw, getenv: func(string) string { return "" }, now: time.Now}
+		done <- a.run(ctx, []string{"sandbox", "--config", c.config, "--addr", "127.0.0.1:0", "--error-503", "1", "--seed", "3"})
+		pw.Close()
+	}()
+	sc := bufio.NewScanner(pr)
+	var url string
+	for sc.Scan() {
+		if _, after, ok := strings.Cut(sc.Text(), "url="); ok {
+			url, _, _ = strings.Cut(after, " ")
+			break
+		}
+	}
+	go io.Copy(io.Discard, pr)
+	if url == "" {
+		t.Fatal("the sandbox never said where it listens")
+	}
+	req, _ := http.NewRequest("GET", url+"/v1/customers/4a7c2e91-5b3d-4f8a-9c1e-2d6b8f0a3c57/orders/Q2v7Lm9kT4xR8sPz1wYb3nHc6dFg5jKa0", nil)
+	req.Header.Set("Authorization", "Bearer x")
+	resp, err := http.DefaultClient.Do(req)
+	if err != nil {
+		t.Fatal(err)
+	}
+	resp.Body.Close()
+	if resp.StatusCode != http.StatusServiceUnavailable {
+		t.Errorf("with --error-503 1 the answer is %d", resp.StatusCode)
+	}
+	cancel()
+	if code := <-done; code != exitOK {
+		t.Errorf("sandbox exit %d", code)
 	}
 }

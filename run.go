@@ -208,13 +208,19 @@ func (j *job) run(ctx context.Context, pos []string) int {
 		}
 	}
 
-	ep, err := j.connect(ctx)
-	if err != nil {
-		return j.connectFail(err)
-	}
-	defer ep.close()
-
+	// The input first (exit 2 with nothing sent), then the endpoint (the
+	// first token: exit 3 on wrong credentials), then the confirmation.
+	ep := j.describe()
 	code := j.prepare(pos, ep)
+	if code == exitOK {
+		if err := j.connect(ep); err != nil {
+			code = j.connectFail(err)
+		}
+	}
+	if code == exitOK {
+		defer ep.close()
+		code = j.confirm(ep)
+	}
 	if code != exitOK {
 		if j.journal != nil {
 			j.journal.Remove()
@@ -225,7 +231,7 @@ func (j *job) run(ctx context.Context, pos []string) int {
 }
 
 // prepare reads the input (or the earlier report or journal), creates the
-// journal, and runs the guards: max_lines and the confirmation.
+// journal, and applies run.max_lines.
 func (j *job) prepare(pos []string, ep *endpoint) int {
 	var code int
 	if j.resumed != "" {
@@ -237,20 +243,22 @@ func (j *job) prepare(pos []string, ep *endpoint) int {
 		return code
 	}
 	s := j.plan.Summarize()
-	todo := s.Lines + s.AllLineRows
-	if j.resumed != "" {
-		todo = j.plan.Unfinished()
-	}
+	todo := j.todo(s)
 	if max := j.cfg.Run.MaxLines; max > 0 && todo > max && !j.dryRun() {
 		return j.usageError(fmt.Sprintf("the sheet asks to cancel %d lines, more than run.max_lines (%d)", todo, max), "check the sheet, then raise run.max_lines in the config if the size is right")
 	}
 	if j.resumed != "" {
 		j.log.Info("resuming", "from", j.resumed, "carried", s.Carried, "to_do", todo, "orders", len(batch.FairOrder(j.plan)))
 	}
-	if ep.sandbox || j.dryRun() {
-		return exitOK
+	return exitOK
+}
+
+// todo counts the lines the run will process.
+func (j *job) todo(s batch.Summary) int {
+	if j.resumed != "" {
+		return j.plan.Unfinished()
 	}
-	return j.confirm(ep, s, todo)
+	return s.Lines + s.AllLineRows
 }
 
 func (j *job) newJournal(src batch.Source, ep *endpoint) (*batch.Journal, error) {
@@ -452,8 +460,13 @@ func (j *job) sameFile(src batch.Source) int {
 	return exitOK
 }
 
-// confirm shows the plan and asks, against a real endpoint.
-func (j *job) confirm(ep *endpoint, s batch.Summary, todo int) int {
+// confirm shows the plan and asks, when a run goes to a real endpoint.
+func (j *job) confirm(ep *endpoint) int {
+	if ep.sandbox || j.dryRun() {
+		return exitOK
+	}
+	s := j.plan.Summarize()
+	todo := j.todo(s)
 	fmt.Fprintf(j.stderr, "\nAbout to cancel on %s", ep.name)
 	if ep.tenant != "" {
 		fmt.Fprintf(j.stderr, " (partner tenant %s)", ep.tenant)

@@ -253,3 +253,14 @@ func TestSampleCSVAndXLSXGiveTheSamePlan(t *testing.T) {
 		t.Errorf("CSV plan:\n%s\nXLSX plan:\n%s", prints[0], prints[1])
 	}
 }
+
+func TestHugeCellMakesTheRowInvalid(t *testing.T) {
+	p := readPlan(t, "Customer ID,Order ID,Line,Notes\n"+cA+",o1,0,"+strings.Repeat("x", 40000)+"\n"+cA+",o2,0,ok\n")
+	bad := p.Invalid()
+	if len(bad) != 1 || bad[0].Source != 2 || !strings.Contains(bad[0].Problems()[0].Reason, "longer than 32767") {
+		t.Errorf("invalid rows = %+v", bad)
+	}
+	if len(p.Orders) != 1 || p.Orders[0].ID != "o2" {
+		t.Errorf("orders = %+v", p.Orders)
+	}
+}

@@ -1,9 +1,6 @@
 package batch
 
-import (
-	"fmt"
-	"strings"
-)
+import "fmt"
 
 // OrderKey identifies an order across reports and journals.
 func OrderKey(customer, order string) string { return customer + "/" + order }
@@ -182,17 +179,4 @@ func (p *Plan) Unfinished() int {
 		n += len(o.Rows)
 	}
 	return n
-}
-
-// describe is used in messages about an order's lines.
-func describeLines(ls []LineResult) string {
-	var parts []string
-	for _, l := range ls {
-		if l.Line != nil {
-			parts = append(parts, fmt.Sprint(*l.Line))
-		} else {
-			parts = append(parts, l.LineText)
-		}
-	}
-	return strings.Join(parts, ", ")
 }

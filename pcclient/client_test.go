@@ -624,3 +624,20 @@ func TestLoggingNeverShowsToken(t *testing.T) {
 		t.Errorf("logs contain the token:\n%s", logs.String())
 	}
 }
+
+func TestGivesUpWhenWaitingTooLong(t *testing.T) {
+	c, mux, _, lim := setup(t, WithRetry(RetryPolicy{MaxAttempts: 10, MaxWait: 2 * time.Minute}))
+	var n int
+	mux.HandleFunc("/", func(w http.ResponseWriter, r *http.Request) {
+		n++
+		w.Header().Set("Retry-After", "60")
+		w.WriteHeader(http.StatusTooManyRequests)
+	})
+	_, _, err := c.GetOrder(t.Context(), testCustomer, "o")
+	if n != 3 || !strings.Contains(fmt.Sprint(err), "2m0s of waiting") || !errors.Is(err, ErrThrottled) {
+		t.Errorf("after %d attempts: %v; want to stop at the third, the next wait passing MaxWait", n, err)
+	}
+	if len(lim.pauses) != 2 {
+		t.Errorf("pauses = %v", lim.pauses)
+	}
+}

@@ -186,7 +186,7 @@ func parseLine(cells []sheet.Cell, extras int) (batch.LineResult, error) {
 	var l batch.LineResult
 	var err error
 	if l.Row, err = atoi(text(0)); err != nil || l.Row <= 0 {
-		return l, fmt.Errorf("Source Row %q is not a row number", text(0))
+		return l, fmt.Errorf("column Source Row: %q is not a row number", text(0))
 	}
 	l.Customer, l.Order = text(1), text(2)
 	if c := get(3); c.Kind == sheet.Number {
@@ -200,10 +200,10 @@ func parseLine(cells []sheet.Cell, extras int) (batch.LineResult, error) {
 	}
 	l.Offer, l.Product = text(4), text(5)
 	if l.Before, err = optInt(text(6)); err != nil {
-		return l, fmt.Errorf("Quantity Before %q: %v", text(6), err)
+		return l, fmt.Errorf("column Quantity Before: %q: %v", text(6), err)
 	}
 	if l.After, err = optInt(text(7)); err != nil {
-		return l, fmt.Errorf("Quantity After %q: %v", text(7), err)
+		return l, fmt.Errorf("column Quantity After: %q: %v", text(7), err)
 	}
 	st, ok := batch.ParseStatus(text(8))
 	if !ok {

@@ -266,7 +266,6 @@ type writer struct {
 	sheetNo int
 	row     []any
 	counts  *Counts
-	done    []string // Lines sheets finished, for filters
 }
 
 func newWriter(f *excelize.File, extra []string) (*writer, error) {
