@@ -141,15 +141,18 @@ func (a *app) hint(format string, args ...any) {
 }
 
 // parseFlags parses flags and positional arguments in any order, so that
-// `pcreconcile run input.csv --yes` works as users type it.
-func parseFlags(fs *flag.FlagSet, args []string) ([]string, error) {
-	var pos []string
+// `pcreconcile run input.csv --yes` works as users type it. When it returns
+// ok false the command is over, with exit code: 0 after --help, 2 after a
+// bad flag (which the flag package has already reported).
+func parseFlags(fs *flag.FlagSet, args []string) (pos []string, code int, ok bool) {
 	for {
-		if err := fs.Parse(args); err != nil {
-			return nil, err
+		if err := fs.Parse(args); errors.Is(err, flag.ErrHelp) {
+			return nil, exitOK, false
+		} else if err != nil {
+			return nil, exitUsage, false
 		}
 		if fs.NArg() == 0 {
-			return pos, nil
+			return pos, exitOK, true
 		}
 		pos = append(pos, fs.Arg(0))
 		args = fs.Args()[1:]

@@ -111,12 +111,9 @@ func (a *app) cmdRun(ctx context.Context, args []string, command string) int {
 		}
 		fs.PrintDefaults()
 	}
-	pos, err := parseFlags(fs, args)
-	if errors.Is(err, flag.ErrHelp) {
-		return exitOK
-	}
-	if err != nil {
-		return exitUsage
+	pos, code, ok := parseFlags(fs, args)
+	if !ok {
+		return code
 	}
 	// Every flag combination is checked before any work.
 	switch {

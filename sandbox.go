@@ -2,7 +2,6 @@ package main
 
 import (
 	"context"
-	"errors"
 	"flag"
 	"fmt"
 	"net"
@@ -53,12 +52,9 @@ func (a *app) cmdSandbox(ctx context.Context, args []string) int {
 	burst := fs.Int("throttle-burst", -1, "throttle bucket `size` (default a tenth of a minute's requests)")
 	retryAfter := fs.Duration("throttle-retry-after", -1, "answer 429s with this Retry-After instead of the computed one")
 	fs.Usage = func() { fmt.Fprint(fs.Output(), sandboxHelp); fs.PrintDefaults() }
-	pos, err := parseFlags(fs, args)
-	if errors.Is(err, flag.ErrHelp) {
-		return exitOK
-	}
-	if err != nil {
-		return exitUsage
+	pos, code, ok := parseFlags(fs, args)
+	if !ok {
+		return code
 	}
 	if len(pos) > 0 {
 		return a.usageError("sandbox takes no arguments, got "+pos[0], "")

@@ -277,16 +277,13 @@ func (r *csvReader) fill(b *csvBatch) bool {
 			b.err = &Error{File: r.file, Reason: "cannot read the file", Err: err}
 			return true
 		}
-		end := len(fields)
-		for end > 0 && strings.TrimSpace(fields[end-1]) == "" {
-			end--
-		}
-		if end == 0 {
+		fields = trimEmpty(fields)
+		if len(fields) == 0 {
 			continue // blank line, or only delimiters
 		}
 		line, _ := r.r.FieldPos(0)
 		b.rows = append(b.rows, line+r.offset)
-		b.fields = append(b.fields, fields[:end]...)
+		b.fields = append(b.fields, fields...)
 		b.ends = append(b.ends, len(b.fields))
 	}
 	return false

@@ -193,6 +193,16 @@ func openHint(err error) string {
 	return ""
 }
 
+// trimEmpty drops the empty cells at the end of a row: spreadsheets keep
+// trailing delimiters and formatted-but-empty cells.
+func trimEmpty(vals []string) []string {
+	end := len(vals)
+	for end > 0 && strings.TrimSpace(vals[end-1]) == "" {
+		end--
+	}
+	return vals[:end]
+}
+
 // ColumnName returns the spreadsheet letter(s) of a 0-based column index.
 func ColumnName(i int) string {
 	name := ""

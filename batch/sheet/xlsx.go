@@ -291,16 +291,12 @@ func (r *xlsxReader) Next() bool {
 			r.err = &Error{File: r.wb.path, Reason: fmt.Sprintf("sheet %q row %d: %v", r.sheet, row.n, row.err), Err: row.err, Hint: "open it in Excel or LibreOffice and save it again as .xlsx"}
 			return false
 		}
-		vals := row.vals
-		end := len(vals)
-		for end > 0 && strings.TrimSpace(vals[end-1]) == "" {
-			end--
-		}
-		if end == 0 {
+		vals := trimEmpty(row.vals)
+		if len(vals) == 0 {
 			continue
 		}
 		r.cells = r.cells[:0]
-		for i, v := range vals[:end] {
+		for i, v := range vals {
 			switch {
 			case v == "":
 				r.cells = append(r.cells, Cell{})
