@@ -155,6 +155,7 @@ func groupProblems(rows []*batch.Row) []problemGroup {
 	for _, r := range rows {
 		for _, pr := range r.Problems() {
 			kind, _, _ := strings.Cut(pr.Reason, ":")
+			kind, _, _ = strings.Cut(kind, " (")
 			if r.Status == batch.Duplicate {
 				kind = "duplicate"
 			}
