@@ -36,9 +36,17 @@ func main() {
 	ctx, cancel := context.WithCancelCause(context.Background())
 	sigs := make(chan os.Signal, 2)
 	signal.Notify(sigs, os.Interrupt, syscall.SIGTERM)
+	long := len(os.Args) > 1 && (os.Args[1] == "run" || os.Args[1] == "plan" || os.Args[1] == "sandbox")
 	go func() {
 		s := <-sigs
-		fmt.Fprintf(os.Stderr, "\npcreconcile: %v: finishing the orders in flight, then writing the report; press Ctrl-C again to quit at once (the journal keeps every finished order)\n", s)
+		if !long {
+			os.Exit(exitInterrupted) // check and version have nothing to finish
+		}
+		if os.Args[1] == "sandbox" {
+			fmt.Fprintf(os.Stderr, "\npcreconcile: %v: stopping the sandbox\n", s)
+		} else {
+			fmt.Fprintf(os.Stderr, "\npcreconcile: %v: finishing the orders in flight, then writing the report; press Ctrl-C again to quit at once (the journal keeps every finished order)\n", s)
+		}
 		cancel(errInterrupted)
 		<-sigs
 		fmt.Fprintln(os.Stderr, "pcreconcile: quitting at once; resume later with pcreconcile run --resume REPORT.journal")
