@@ -6,6 +6,7 @@ import (
 	"path/filepath"
 	"strings"
 	"testing"
+	"time"
 
 	"github.com/pcreconcile/pcreconcile/batch/sheet"
 )
@@ -72,6 +73,21 @@ func parse(t *testing.T, name string, data []byte) {
 	}
 }
 
+// parseInTime fails an input that takes more than 10 seconds: the fuzzer
+// has no timeout of its own, and a hang is a bug like a panic.
+func parseInTime(t *testing.T, name string, data []byte) {
+	done := make(chan struct{})
+	go func() {
+		defer close(done)
+		parse(t, name, data)
+	}()
+	select {
+	case <-done:
+	case <-time.After(10 * time.Second):
+		t.Fatalf("parsing %d bytes took more than 10 s", len(data))
+	}
+}
+
 type noRecords struct{}
 
 func (noRecords) Get(int) (*OrderResult, bool, error) { return nil, false, nil }
@@ -80,10 +96,10 @@ func FuzzReadCSV(f *testing.F) {
 	seeds(f, func(n string) bool { return strings.HasSuffix(n, ".csv") || strings.HasSuffix(n, ".txt") })
 	f.Add([]byte("Customer ID;Order;Line\n\"{4A7C2E91-5B3D-4F8A-9C1E-2D6B8F0A3C57}\";o1;*\n"))
 	f.Add([]byte("\xff\xfeC\x00u\x00s\x00t\x00"))
-	f.Fuzz(func(t *testing.T, data []byte) { parse(t, "fuzz.csv", data) })
+	f.Fuzz(func(t *testing.T, data []byte) { parseInTime(t, "fuzz.csv", data) })
 }
 
 func FuzzReadXLSX(f *testing.F) {
 	seeds(f, func(n string) bool { return strings.HasSuffix(n, ".xlsx") || strings.HasSuffix(n, ".xls") })
-	f.Fuzz(func(t *testing.T, data []byte) { parse(t, "fuzz.xlsx", data) })
+	f.Fuzz(func(t *testing.T, data []byte) { parseInTime(t, "fuzz.xlsx", data) })
 }
