@@ -145,10 +145,11 @@ func Write(opts Options) (*Counts, error) {
 	if err := w.flush(); err != nil {
 		return nil, err
 	}
+	// Summary stays the active sheet: it is the first, and SetActiveSheet
+	// would make excelize parse the streamed sheets back into memory.
 	if err := writeSummary(f, w.styles, opts.Meta, w.counts); err != nil {
 		return nil, err
 	}
-	f.SetActiveSheet(0)
 	return w.counts, save(f, opts.Path, opts.Force)
 }
 
@@ -350,16 +351,19 @@ func (w *writer) startLines(name string) (*excelize.StreamWriter, error) {
 
 // nextLinesSheet finishes the current Lines sheet and starts "Lines N".
 func (w *writer) nextLinesSheet() error {
-	if err := w.finishSheet(w.lines, w.currentLinesName(), len(LineColumns)+len(w.extra), w.lineN); err != nil {
-		return err
-	}
+	prev, prevName, rows := w.lines, w.currentLinesName(), w.lineN
 	w.sheetNo++
 	name := w.currentLinesName()
 	if _, err := w.f.NewSheet(name); err != nil {
 		return err
 	}
-	// Keep the Lines sheets together, before Orders.
+	// Keep the Lines sheets together, before Orders. MoveSheet touches every
+	// worksheet: it must run while they are all still streaming, since
+	// excelize would parse a flushed one back into memory — a million rows.
 	if err := w.f.MoveSheet(name, OrdersSheet); err != nil {
+		return err
+	}
+	if err := w.finishSheet(prev, prevName, len(LineColumns)+len(w.extra), rows); err != nil {
 		return err
 	}
 	var err error
