@@ -51,9 +51,13 @@ func (p *Plan) pendingResult(o *Order, runID string) *OrderResult {
 	for _, ri := range o.Rows {
 		r := p.Rows.At(ri)
 		if r.Prev() != nil {
-			// A retryable line of an earlier run keeps what that run learnt.
+			// A retryable line of an earlier run keeps what that run learnt,
+			// and the quantity it will be checked against.
 			lr := *r.Prev()
 			lr.Status, lr.RunID = Pending, runID
+			if r.Expect >= 0 {
+				lr.Expect = intPtr(int(r.Expect))
+			}
 			res.Lines = append(res.Lines, lr)
 			continue
 		}

@@ -41,9 +41,10 @@ func (p *Plan) resumeOrder(idx int32, o *Order, prev *OrderResult, carry func(*O
 		switch {
 		case l.Expect != nil:
 			row.Expect = int32(*l.Expect)
-		case l.Status == WouldCancel && l.Before != nil:
+		case (l.Status == WouldCancel || l.Status == Pending) && l.Before != nil:
 			// A reviewed plan is executed as reviewed: if the quantity has
-			// changed since, the order is held as a mismatch.
+			// changed since, the order is held as a mismatch. (A pending line
+			// with a quantity is a planned line a run did not reach.)
 			row.Expect = int32(*l.Before)
 		}
 		prevLine := l

@@ -1,0 +1,65 @@
+package batch
+
+import (
+	"testing"
+
+	"github.com/pcreconcile/pcreconcile/batch/sheet"
+)
+
+// Lines read back from a report: which are done again, and against which
+// quantity they are checked.
+func TestReportPlanChecksQuantitiesAgain(t *testing.T) {
+	h, _ := NewHeaders(nil)
+	orders := map[string]*OrderResult{}
+	for _, o := range []string{"o1", "o2", "o3"} {
+		orders[OrderKey(cA, o)] = &OrderResult{Customer: cA, Order: o}
+	}
+	var carried []*OrderResult
+	b := NewReportPlan(Source{Name: "r.xlsx"}, []string{"Ticket", "Expected Quantity"}, orders, h, func(r *OrderResult) error {
+		carried = append(carried, r)
+		return nil
+	})
+	five, three, zero := 5, 3, 0
+	qty := func(n string) []sheet.Cell {
+		return []sheet.Cell{{Kind: sheet.Text, Text: "T"}, {Kind: sheet.Number, Text: n}}
+	}
+	lines := []LineResult{
+		{Row: 2, Customer: cA, Order: "o1", Line: &zero, Before: &five, Status: WouldCancel, RequestID: "r"},             // reviewed: 5
+		{Row: 3, Customer: cA, Order: "o1", Line: &three, Before: &five, Status: Pending, RequestID: "r"},                // planned, not reached: 5
+		{Row: 4, Customer: cA, Order: "o2", Line: &zero, Before: &five, Status: Failed, RequestID: "r"},                  // no check
+		{Row: 5, Customer: cA, Order: "o2", Line: &three, Status: Pending, Extras: qty("7")},                             // the sheet's 7
+		{Row: 6, Customer: cA, Order: "o3", Line: &zero, Before: &five, After: &zero, Status: Cancelled, RequestID: "r"}, // carried
+		{Row: 7, Customer: "x", Order: "y", LineText: "2.5", Status: Invalid},                                            // carried row
+	}
+	for _, l := range lines {
+		if err := b.Add(l); err != nil {
+			t.Fatal(err)
+		}
+	}
+	p, err := b.Plan()
+	if err != nil {
+		t.Fatal(err)
+	}
+	want := map[int]int32{2: 5, 3: 5, 4: -1, 5: 7}
+	got := map[int]int32{}
+	for _, o := range p.Orders {
+		for _, ri := range o.Rows {
+			r := p.Rows.At(ri)
+			got[r.Source] = r.Expect
+		}
+	}
+	for row, w := range want {
+		if g, ok := got[row]; !ok || g != w {
+			t.Errorf("row %d: expect %d (present %v), want %d", row, g, ok, w)
+		}
+	}
+	if len(got) != len(want) {
+		t.Errorf("rows to do: %v", got)
+	}
+	if len(carried) != 1 || carried[0].Order != "o3" || p.Carried != 2 {
+		t.Errorf("carried %v (%d lines), want order o3 whole and the invalid row", carried, p.Carried)
+	}
+	if len(p.Items) != 4 {
+		t.Errorf("items = %d, want o1, o2, o3 and the invalid row", len(p.Items))
+	}
+}
