@@ -1,7 +1,6 @@
 package main
 
 import (
-	"bytes"
 	"errors"
 	"fmt"
 	"net/http"
@@ -266,9 +265,6 @@ func (j *job) connectFail(err error) int {
 	if errors.As(err, &ce) {
 		return j.configFail(err)
 	}
-	j.errorf("%v", err)
-	if bytes.Contains([]byte(err.Error()), []byte("sandbox state")) {
-		j.hint("pcreconcile sandbox --reset starts the sandbox again from its seed")
-	}
+	j.errorf("%v", err) // a corrupt sandbox state says how to reset it
 	return exitUsage
 }
