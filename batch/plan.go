@@ -297,7 +297,12 @@ func ReadFile(path string, opts ReadOptions) (*Plan, error) {
 		return nil, err
 	}
 	defer r.Close()
-	p, err := Build(r, BuildOptions{Headers: opts.Headers, Extras: opts.Extras, File: path, XLSX: format == sheet.FormatXLSX})
+	bo := BuildOptions{Headers: opts.Headers, Extras: opts.Extras, File: path, XLSX: format == sheet.FormatXLSX}
+	if fi, err := os.Stat(path); err == nil && format == sheet.FormatCSV {
+		// A cancellation row is about 100 bytes; two rows an order is common.
+		bo.OrdersHint = int(fi.Size() / 200)
+	}
+	p, err := Build(r, bo)
 	if err != nil {
 		return nil, err
 	}
@@ -335,6 +340,9 @@ type BuildOptions struct {
 	File    string
 	// XLSX enables the checks for values Excel stored as numbers.
 	XLSX bool
+	// OrdersHint sizes the order index up front (growing a half-million-entry
+	// map costs a tenth of the time of a large check).
+	OrdersHint int
 }
 
 // builder accumulates a plan from records.
@@ -367,7 +375,7 @@ func Build(r sheet.Reader, opts BuildOptions) (*Plan, error) {
 	b := &builder{
 		opts:         opts,
 		p:            &Plan{},
-		byOrder:      make(map[string]int32),
+		byOrder:      make(map[string]int32, min(opts.OrdersHint, 1<<22)),
 		rawCustomers: make(map[string]string),
 		strings:      make(map[string]string),
 		seen:         make(map[lineKey]int32),
