@@ -6,6 +6,7 @@ import (
 	"errors"
 	"fmt"
 	"io"
+	"math/rand/v2"
 	"net/http"
 	"net/http/httptest"
 	"os"
@@ -48,11 +49,16 @@ type procEnv struct {
 }
 
 func newProcEnv(t *testing.T, conc int) *procEnv {
+	return newFaultyProcEnv(t, conc, sandbox.Faults{})
+}
+
+// newFaultyProcEnv is newProcEnv with the sandbox's faults switched on.
+func newFaultyProcEnv(t *testing.T, conc int, faults sandbox.Faults) *procEnv {
 	t.Helper()
 	e := &procEnv{t: t, dir: t.TempDir()}
 	st, _ := sandbox.ReadState(bytes.NewReader(samples.SandboxSeed))
 	var err error
-	e.sb, err = sandbox.New(st, sandbox.Options{OnPatchApplied: func(string, string) {
+	e.sb, err = sandbox.New(st, sandbox.Options{Faults: faults, OnPatchApplied: func(string, string) {
 		if h := e.patchHook.Load(); h != nil {
 			(*h)()
 		}
@@ -220,7 +226,9 @@ func (e *procEnv) checkComplete(t *testing.T, rep string) {
 // instants — on the n-th request before it is served, and right after the
 // m-th PATCH was applied but before its answer — then resumes from the
 // journal alone. The resumed run must finish every line, lose none, and
-// never PATCH an order twice.
+// never PATCH an order twice. The seeded points add sandbox faults (503s,
+// PATCHes applied and then dropped) to both runs, and the seed picks the
+// instant and the concurrency, so a failure names its replay.
 func TestKill9AtManyPointsThenResume(t *testing.T) {
 	if testing.Short() {
 		t.Skip("starts processes")
@@ -230,6 +238,7 @@ func TestKill9AtManyPointsThenResume(t *testing.T) {
 		request    int // kill on receiving this request (unserved)
 		patch      int // kill after this PATCH is applied (unanswered)
 		concurrent int
+		faults     sandbox.Faults
 	}
 	var points []point
 	for _, n := range []int{1, 2, 4, 7, 10, 13, 16} {
@@ -238,9 +247,20 @@ func TestKill9AtManyPointsThenResume(t *testing.T) {
 	for _, m := range []int{1, 2, 3} { // the sample has three PATCHes that apply
 		points = append(points, point{name: fmt.Sprintf("after PATCH %d applied", m), patch: m, concurrent: 1 + m%2})
 	}
+	for seed := range uint64(4) {
+		// The sample makes 16 requests without faults: any of 2..15 comes.
+		r := rand.New(rand.NewPCG(seed, 0x6b696c6c))
+		n, conc := 2+r.IntN(14), 1+r.IntN(3)
+		points = append(points, point{
+			name:    fmt.Sprintf("seed %d: request %d with faults", seed, n),
+			request: n, concurrent: conc,
+			faults: sandbox.Faults{Seed: int64(seed), Error503: 0.1, Drop: 0.3},
+		})
+	}
+	var faults atomic.Int64 // faults the seeded points met
 	for _, p := range points {
 		t.Run(p.name, func(t *testing.T) {
-			e := newProcEnv(t, p.concurrent)
+			e := newFaultyProcEnv(t, p.concurrent, p.faults)
 			late := newLateChild()
 			var requests, patches atomic.Int64
 			var once sync.Once
@@ -290,7 +310,12 @@ func TestKill9AtManyPointsThenResume(t *testing.T) {
 				t.Fatalf("resume exit %d:\n%s", code, res.stderrText())
 			}
 			e.checkComplete(t, filepath.Join(e.dir, "final.xlsx"))
+			st := e.sb.Stats()
+			faults.Add(int64(st.Dropped + st.Errors503))
 		})
+	}
+	if faults.Load() == 0 {
+		t.Error("the seeded points met no fault: they test nothing more than the others")
 	}
 }
 
