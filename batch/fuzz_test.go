@@ -2,6 +2,7 @@ package batch
 
 import (
 	"bytes"
+	"fmt"
 	"os"
 	"path/filepath"
 	"strings"
@@ -33,28 +34,29 @@ func seeds(f *testing.F, match func(name string) bool) {
 
 // parse runs the whole input path over data and checks what must hold for
 // any input: no panic, and — when the sheet is usable — every data row is in
-// the plan exactly once and comes out of the report path exactly once.
-func parse(t *testing.T, name string, data []byte) {
+// the plan exactly once and comes out of the report path exactly once. It
+// returns what broke.
+func parse(name string, data []byte) error {
 	h, _ := NewHeaders(nil)
 	r, format, err := sheet.OpenReader(name, bytes.NewReader(data), sheet.Options{Typed: true, IsHeader: h.IsHeader})
 	if err != nil {
-		return
+		return nil
 	}
 	defer r.Close()
 	p, err := Build(r, BuildOptions{Headers: h, Extras: true, File: name, XLSX: format == sheet.FormatXLSX})
 	if err != nil {
-		return
+		return nil
 	}
 	last := 0
 	for _, row := range p.Rows.All() {
 		if row.Source <= last {
-			t.Fatalf("row %d after row %d", row.Source, last)
+			return fmt.Errorf("row %d after row %d", row.Source, last)
 		}
 		last = row.Source
 	}
 	s := p.Summarize()
 	if n := s.Lines + s.AllLineRows + s.Invalid + s.Duplicate; n != p.Rows.Len() {
-		t.Fatalf("summary counts %d rows, the plan has %d", n, p.Rows.Len())
+		return fmt.Errorf("summary counts %d rows, the plan has %d", n, p.Rows.Len())
 	}
 	seen := map[int]int{}
 	err = p.Results(noRecords{}, "run", func(res *OrderResult, _ bool) error {
@@ -64,25 +66,27 @@ func parse(t *testing.T, name string, data []byte) {
 		return nil
 	})
 	if err != nil {
-		t.Fatal(err)
+		return err
 	}
 	for _, row := range p.Rows.All() {
 		if seen[row.Source] != 1 {
-			t.Fatalf("row %d comes out %d times", row.Source, seen[row.Source])
+			return fmt.Errorf("row %d comes out %d times", row.Source, seen[row.Source])
 		}
 	}
+	return nil
 }
 
 // parseInTime fails an input that takes more than 10 seconds: the fuzzer
-// has no timeout of its own, and a hang is a bug like a panic.
+// has no timeout of its own, and a hang is a bug like a panic. (A panic in
+// parse still reaches the fuzzer: it crashes the worker.)
 func parseInTime(t *testing.T, name string, data []byte) {
-	done := make(chan struct{})
-	go func() {
-		defer close(done)
-		parse(t, name, data)
-	}()
+	done := make(chan error, 1)
+	go func() { done <- parse(name, data) }()
 	select {
-	case <-done:
+	case err := <-done:
+		if err != nil {
+			t.Fatal(err)
+		}
 	case <-time.After(10 * time.Second):
 		t.Fatalf("parsing %d bytes took more than 10 s", len(data))
 	}
