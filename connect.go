@@ -3,6 +3,7 @@ package main
 import (
 	"errors"
 	"fmt"
+	"io"
 	"net/http"
 	"os"
 	"path/filepath"
@@ -13,6 +14,7 @@ import (
 	"github.com/pcreconcile/pcreconcile/pcclient"
 	"github.com/pcreconcile/pcreconcile/pcclient/sandbox"
 	"github.com/pcreconcile/pcreconcile/report"
+	"github.com/pcreconcile/pcreconcile/report/atomicfile"
 	"github.com/pcreconcile/pcreconcile/samples"
 )
 
@@ -218,36 +220,14 @@ func (j *job) rotated(rt pcclient.Secret) {
 		j.log.Info("Azure AD issued a new refresh token; the one in the environment keeps working until it expires. Set auth.refresh_token_file to keep the new one.", "env", j.cfg.Auth.RefreshTokenEnv)
 		return
 	}
-	if err := writePrivate(file, []byte(rt.Reveal()+"\n")); err != nil {
+	if err := atomicfile.Write(file, 0o600, func(w io.Writer) error {
+		_, err := io.WriteString(w, rt.Reveal()+"\n")
+		return err
+	}); err != nil {
 		j.log.Error("cannot store the rotated refresh token", "file", file, "err", err)
 		return
 	}
 	j.log.Info("stored the rotated refresh token", "file", file)
-}
-
-// writePrivate replaces file atomically with owner-only permissions.
-func writePrivate(file string, data []byte) error {
-	tmp, err := os.CreateTemp(filepath.Dir(file), ".rt-*")
-	if err != nil {
-		return err
-	}
-	defer os.Remove(tmp.Name())
-	if err := tmp.Chmod(0o600); err != nil {
-		tmp.Close()
-		return err
-	}
-	if _, err := tmp.Write(data); err != nil {
-		tmp.Close()
-		return err
-	}
-	if err := tmp.Sync(); err != nil {
-		tmp.Close()
-		return err
-	}
-	if err := tmp.Close(); err != nil {
-		return err
-	}
-	return os.Rename(tmp.Name(), file)
 }
 
 // connectFail reports why the endpoint could not be set up.

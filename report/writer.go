@@ -13,6 +13,7 @@ import (
 	"errors"
 	"fmt"
 	"io"
+	"io/fs"
 	"os"
 	"path/filepath"
 	"runtime/debug"
@@ -26,6 +27,7 @@ import (
 
 	"github.com/pcreconcile/pcreconcile/batch"
 	"github.com/pcreconcile/pcreconcile/batch/sheet"
+	"github.com/pcreconcile/pcreconcile/report/atomicfile"
 )
 
 // Sheet names.
@@ -163,67 +165,43 @@ func Write(opts Options) (*Counts, error) {
 	return w.counts, save(f, opts.Path, opts.Force)
 }
 
-// save writes f to a temporary file in path's directory, syncs it, and
-// moves it to path — refusing to replace an existing file unless force.
+// save writes f to path through a synced temporary file — refusing to
+// replace an existing file unless force.
 func save(f *excelize.File, path string, force bool) error {
-	dir := filepath.Dir(path)
-	tmp, err := os.CreateTemp(dir, "."+filepath.Base(path)+".*.tmp")
-	if err != nil {
-		return err
-	}
-	defer os.Remove(tmp.Name())
-	// CreateTemp makes the file private; a report is an ordinary document.
-	if err := tmp.Chmod(0o644); err != nil {
-		tmp.Close()
-		return err
-	}
-	// excelize assembles the whole archive in a bytes.Buffer before writing
-	// it out — for a million lines over 100 MB, doubled while the buffer
-	// grows. Its zip-writer hook lets the archive go straight to the file
-	// instead; the buffer it offers stays empty. The Lines sheet is ~1 GB of
-	// XML, compressed in one go here: klauspost/compress's fastest level
-	// does it in a third of the standard library's time.
-	var zerr error
-	f.SetZipWriter(func(io.Writer) excelize.ZipWriter {
-		z := zip.NewWriter(tmp)
-		z.RegisterCompressor(zip.Deflate, func(out io.Writer) (io.WriteCloser, error) {
-			w, err := flate.NewWriter(out, flate.BestSpeed)
-			if err != nil {
-				zerr = err
-			}
-			return w, err
+	fill := func(out io.Writer) error {
+		// excelize assembles the whole archive in a bytes.Buffer before
+		// writing it out — for a million lines over 100 MB, doubled while the
+		// buffer grows. Its zip-writer hook lets the archive go straight to
+		// the file instead; the buffer it offers stays empty. The Lines sheet
+		// is ~1 GB of XML, compressed in one go here: klauspost/compress's
+		// fastest level does it in a third of the standard library's time.
+		var zerr error
+		f.SetZipWriter(func(io.Writer) excelize.ZipWriter {
+			z := zip.NewWriter(out)
+			z.RegisterCompressor(zip.Deflate, func(out io.Writer) (io.WriteCloser, error) {
+				w, err := flate.NewWriter(out, flate.BestSpeed)
+				if err != nil {
+					zerr = err
+				}
+				return w, err
+			})
+			return z
 		})
-		return z
-	})
-	n, err := f.WriteTo(io.Discard)
-	if err == nil && n != 0 {
-		err = fmt.Errorf("excelize wrote %d bytes past the zip writer", n)
+		n, err := f.WriteTo(io.Discard)
+		if err == nil && n != 0 {
+			err = fmt.Errorf("excelize wrote %d bytes past the zip writer", n)
+		}
+		return errors.Join(err, zerr)
 	}
-	if err = errors.Join(err, zerr); err != nil {
-		tmp.Close()
-		return err
-	}
-	if err := tmp.Sync(); err != nil {
-		tmp.Close()
-		return err
-	}
-	if err := tmp.Close(); err != nil {
-		return err
-	}
+	// A report is an ordinary document: readable by others, like any file.
 	if force {
-		return os.Rename(tmp.Name(), path)
+		return atomicfile.Write(path, 0o644, fill)
 	}
-	// A hard link fails if path exists, which a rename would not.
-	if err := os.Link(tmp.Name(), path); err != nil {
-		if errors.Is(err, os.ErrExist) {
-			return fmt.Errorf("%s: %w", path, ErrExists)
-		}
-		if _, statErr := os.Stat(path); statErr == nil {
-			return fmt.Errorf("%s: %w", path, ErrExists)
-		}
-		return os.Rename(tmp.Name(), path) // a file system without hard links
+	err := atomicfile.Create(path, 0o644, fill)
+	if errors.Is(err, fs.ErrExist) {
+		return fmt.Errorf("%s: %w", path, ErrExists)
 	}
-	return nil
+	return err
 }
 
 type styles struct {
