@@ -19,9 +19,11 @@ func (a *app) cmdCheck(ctx context.Context, args []string) int {
 	sheetName := fs.String("sheet", "", "XLSX sheet `NAME` (default: the first visible sheet)")
 	delim := fs.String("delimiter", "", "CSV delimiter: auto, \",\", \";\", \"|\" or tab (default from config, auto)")
 	format := fs.String("format", "text", "output `FORMAT`: text or json")
-	fs.Bool("quiet", false, "print only the summary line and the problems")
-	fs.Bool("v", false, "verbose")
-	fs.String("log-format", "text", "log format: text or json")
+	// check prints its result and logs nothing: these are accepted so that
+	// one set of flags serves every command (SPEC §2), and change nothing.
+	fs.Bool("quiet", false, "accepted like run's; check prints only its result anyway")
+	fs.Bool("v", false, "accepted like run's; check logs nothing")
+	fs.String("log-format", "text", "accepted like run's; check logs nothing")
 	fs.Usage = func() {
 		fmt.Fprint(fs.Output(), `Usage: pcreconcile check [flags] INPUT
 

@@ -9,7 +9,6 @@ import (
 	"sync"
 	"syscall"
 	"testing"
-	"time"
 
 	"github.com/xuri/excelize/v2"
 )
@@ -108,7 +107,7 @@ func benchRead(b *testing.B, path string, rows int, extras bool) {
 	reportMemory(b, p)
 }
 
-func benchRows(b *testing.B, full int) int {
+func benchRows(full int) int {
 	if testing.Short() {
 		return 10_000
 	}
@@ -118,28 +117,26 @@ func benchRows(b *testing.B, full int) int {
 // BenchmarkCheckCSV is `check` on a CSV: read, validate and group
 // (SPEC §9 target at 1,000,000 rows: ≤ 1.5 s, ≤ 300 MB RSS).
 func BenchmarkCheckCSV(b *testing.B) {
-	n := benchRows(b, 1_000_000)
+	n := benchRows(1_000_000)
 	benchRead(b, benchCSV(b, n), n, false)
 }
 
 // BenchmarkReadCSVForRun is the same read keeping the extra columns, as
 // run and plan do.
 func BenchmarkReadCSVForRun(b *testing.B) {
-	n := benchRows(b, 1_000_000)
+	n := benchRows(1_000_000)
 	benchRead(b, benchCSV(b, n), n, true)
 }
 
 // BenchmarkCheckXLSX is `check` on an XLSX (SPEC §9 target at 100,000 rows:
 // ≤ 1 s).
 func BenchmarkCheckXLSX(b *testing.B) {
-	n := benchRows(b, 100_000)
+	n := benchRows(100_000)
 	benchRead(b, benchXLSX(b, n), n, false)
 }
 
 // BenchmarkReadXLSXForRun reads with number formats, for typed extras.
 func BenchmarkReadXLSXForRun(b *testing.B) {
-	n := benchRows(b, 100_000)
+	n := benchRows(100_000)
 	benchRead(b, benchXLSX(b, n), n, true)
 }
-
-var _ = time.Second
