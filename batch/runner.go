@@ -186,6 +186,12 @@ func (r *Runner) process(ctx context.Context, p *Plan, o *Order) *OrderResult {
 
 	wants, missing := expand(rows, order)
 	line := func(w want) LineResult { return r.line(w.row, o, w.item, purchased) }
+	// unchanged is a line this run leaves as it found it.
+	unchanged := func(w want, s Status, msg string) LineResult {
+		lr := line(w)
+		lr.After = lr.Before
+		return withStatus(lr, s, "", msg)
+	}
 	if len(missing) > 0 {
 		// Line numbers the order does not have: the sheet is wrong about this
 		// order, so none of it is sent.
@@ -211,9 +217,7 @@ func (r *Runner) process(ctx context.Context, p *Plan, o *Order) *OrderResult {
 			if msg == "" {
 				msg = "held: another line of this order does not match the sheet"
 			}
-			lr := line(w)
-			lr.After = lr.Before
-			res.Lines = append(res.Lines, withStatus(lr, Mismatch, "", msg))
+			res.Lines = append(res.Lines, unchanged(w, Mismatch, msg))
 		}
 		return res
 	}
@@ -222,9 +226,7 @@ func (r *Runner) process(ctx context.Context, p *Plan, o *Order) *OrderResult {
 	orderCancelled := strings.EqualFold(order.Status, "cancelled")
 	for _, w := range wants {
 		if w.item.Quantity == 0 || orderCancelled {
-			lr := line(w)
-			lr.After = lr.Before
-			res.Lines = append(res.Lines, withStatus(lr, AlreadyCancelled, "", ""))
+			res.Lines = append(res.Lines, unchanged(w, AlreadyCancelled, ""))
 		} else {
 			active = append(active, w)
 		}
@@ -234,9 +236,7 @@ func (r *Runner) process(ctx context.Context, p *Plan, o *Order) *OrderResult {
 	}
 	if r.DryRun {
 		for _, w := range active {
-			lr := line(w)
-			lr.After = lr.Before
-			res.Lines = append(res.Lines, withStatus(lr, WouldCancel, "", ""))
+			res.Lines = append(res.Lines, unchanged(w, WouldCancel, ""))
 		}
 		return res
 	}
