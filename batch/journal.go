@@ -186,15 +186,11 @@ func boolText(b bool) string {
 // encodeRow renders line k of r as a journal row.
 func encodeRow(row []string, r *OrderResult, k, n int) []string {
 	l := &r.Lines[k]
-	line := ""
-	if l.Line != nil {
-		line = strconv.Itoa(*l.Line)
-	}
 	row = append(row,
 		itoa(r.Seq), itoa(n), itoa(k),
 		r.Customer, r.Order, r.StatusBefore, r.StatusAfter, r.Outcome, itoa(r.HTTPStatus),
 		r.ErrorCode, r.ErrorMessage, itoa(r.Attempts), r.RequestID, strconv.FormatInt(r.DurationMS, 10), boolText(r.AuthFailed),
-		itoa(l.Row), line, l.LineText, l.Offer, l.Product, optInt(l.Before), optInt(l.After), string(l.Status),
+		itoa(l.Row), optInt(l.Line), l.LineText, l.Offer, l.Product, optInt(l.Before), optInt(l.After), string(l.Status),
 		l.OrderBefore, l.OrderAfter, timeText(l.Purchased), l.ErrorCode, l.ErrorMessage,
 		itoa(l.Attempts), l.RequestID, l.CorrelationID, timeText(l.ProcessedAt), l.RunID, optInt(l.Expect),
 	)

@@ -10,7 +10,9 @@ import (
 	"errors"
 	"fmt"
 	"io"
+	"iter"
 	"os"
+	"slices"
 	"strings"
 
 	"github.com/pcreconcile/pcreconcile/batch/sheet"
@@ -164,7 +166,7 @@ func (rs *Rows) Add(r Row) int32 {
 }
 
 // All iterates over the rows in order.
-func (rs *Rows) All() func(yield func(int32, *Row) bool) {
+func (rs *Rows) All() iter.Seq2[int32, *Row] {
 	return func(yield func(int32, *Row) bool) {
 		for i := range int32(rs.n) {
 			if !yield(i, rs.At(i)) {
@@ -470,8 +472,8 @@ func keepQuantityColumn(c Columns, texts []string) Columns {
 			break
 		}
 	}
-	c.Extras = append(c.Extras[:at], append([]int{q}, c.Extras[at:]...)...)
-	c.Extra = append(c.Extra[:at], append([]string{strings.TrimSpace(texts[q])}, c.Extra[at:]...)...)
+	c.Extras = slices.Insert(c.Extras, at, q)
+	c.Extra = slices.Insert(c.Extra, at, strings.TrimSpace(texts[q]))
 	return c
 }
 
