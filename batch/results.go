@@ -61,15 +61,8 @@ func (p *Plan) pendingResult(o *Order, runID string) *OrderResult {
 			res.Lines = append(res.Lines, lr)
 			continue
 		}
-		lr := LineResult{Row: r.Source, Customer: o.Customer, Order: o.ID, Offer: r.Offer, Status: Pending, RunID: runID, Extras: r.Extras}
-		if r.AllLines() {
-			lr.LineText = "*"
-		} else {
-			lr.Line = intPtr(int(r.Line))
-		}
-		if r.Expect >= 0 {
-			lr.Expect = intPtr(int(r.Expect))
-		}
+		lr := requested(r, o)
+		lr.Status, lr.RunID = Pending, runID
 		res.Lines = append(res.Lines, lr)
 	}
 	res.Lines = append(res.Lines, o.Prev...)
@@ -78,6 +71,20 @@ func (p *Plan) pendingResult(o *Order, runID string) *OrderResult {
 		res.Outcome = outcome(res.Lines)
 	}
 	return res
+}
+
+// requested is the line as row asks for it, before its order is read.
+func requested(row *Row, o *Order) LineResult {
+	lr := LineResult{Row: row.Source, Customer: o.Customer, Order: o.ID, Offer: row.Offer, Extras: row.Extras}
+	if row.AllLines() {
+		lr.LineText = "*"
+	} else {
+		lr.Line = intPtr(int(row.Line))
+	}
+	if row.Expect >= 0 {
+		lr.Expect = intPtr(int(row.Expect))
+	}
+	return lr
 }
 
 // rowResult is the line of a row that is not processed.

@@ -177,7 +177,7 @@ func (r *Runner) process(ctx context.Context, p *Plan, o *Order) *OrderResult {
 		f := classify(err)
 		res.ErrorCode, res.ErrorMessage, res.AuthFailed = f.code, f.message, f.auth
 		for _, row := range rows {
-			res.Lines = append(res.Lines, r.unread(row, o, f))
+			res.Lines = append(res.Lines, withStatus(requested(row, o), f.status, f.code, f.message))
 		}
 		return res
 	}
@@ -205,7 +205,7 @@ func (r *Runner) process(ctx context.Context, p *Plan, o *Order) *OrderResult {
 		}
 		for _, row := range rows {
 			if !row.AllLines() && order.Line(int(row.Line)) == nil {
-				res.Lines = append(res.Lines, withStatus(r.unread(row, o, failure{}), Invalid, "", msg))
+				res.Lines = append(res.Lines, withStatus(requested(row, o), Invalid, "", msg))
 			}
 		}
 		return res
@@ -367,18 +367,6 @@ func (r *Runner) line(row *Row, o *Order, item *pcclient.LineItem, purchased tim
 		lr.Line, lr.Offer, lr.Product, lr.Before = intPtr(item.LineItemNumber), item.OfferID, item.FriendlyName, intPtr(item.Quantity)
 	}
 	return lr
-}
-
-// unread is the result of a row whose order could not be read.
-func (r *Runner) unread(row *Row, o *Order, f failure) LineResult {
-	lr := r.line(row, o, nil, time.Time{})
-	lr.Offer = row.Offer
-	if row.AllLines() {
-		lr.LineText = "*"
-	} else {
-		lr.Line = intPtr(int(row.Line))
-	}
-	return withStatus(lr, f.status, f.code, f.message)
 }
 
 func withStatus(lr LineResult, s Status, code, msg string) LineResult {
