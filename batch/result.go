@@ -9,54 +9,54 @@ import (
 // LineResult is one row of the report's Lines sheet: a line item and what
 // happened to it. It is also what the journal stores.
 type LineResult struct {
-	Row      int    `json:"row"`
-	Customer string `json:"customer"`
-	Order    string `json:"order"`
+	Row      int
+	Customer string
+	Order    string
 	// Line is the line item number; nil when unknown (a row for every line
 	// of an order that was never read, or an invalid row), with LineText
 	// holding what the sheet said.
-	Line          *int         `json:"line,omitempty"`
-	LineText      string       `json:"lineText,omitempty"`
-	Offer         string       `json:"offer,omitempty"`
-	Product       string       `json:"product,omitempty"`
-	Before        *int         `json:"before,omitempty"`
-	After         *int         `json:"after,omitempty"`
-	Status        Status       `json:"status"`
-	OrderBefore   string       `json:"orderBefore,omitempty"`
-	OrderAfter    string       `json:"orderAfter,omitempty"`
-	Purchased     time.Time    `json:"purchased,omitzero"`
-	ErrorCode     string       `json:"errorCode,omitempty"`
-	ErrorMessage  string       `json:"error,omitempty"`
-	Attempts      int          `json:"attempts,omitempty"`
-	RequestID     string       `json:"requestId,omitempty"`
-	CorrelationID string       `json:"correlationId,omitempty"`
-	ProcessedAt   time.Time    `json:"processedAt,omitzero"`
-	RunID         string       `json:"runId,omitempty"`
-	Extras        []sheet.Cell `json:"extras,omitempty"`
+	Line          *int
+	LineText      string
+	Offer         string
+	Product       string
+	Before        *int
+	After         *int
+	Status        Status
+	OrderBefore   string
+	OrderAfter    string
+	Purchased     time.Time
+	ErrorCode     string
+	ErrorMessage  string
+	Attempts      int
+	RequestID     string
+	CorrelationID string
+	ProcessedAt   time.Time
+	RunID         string
+	Extras        []sheet.Cell
 	// Expect is the expected quantity the sheet gave, carried so that a
 	// resumed run checks it again.
-	Expect *int `json:"expect,omitempty"`
+	Expect *int
 }
 
 // OrderResult is what happened to one order: a row of the Orders sheet and
 // the lines of the Lines sheet. The journal holds one per finished order.
 type OrderResult struct {
-	Seq          int          `json:"seq"`
-	Customer     string       `json:"customer"`
-	Order        string       `json:"order"`
-	StatusBefore string       `json:"statusBefore,omitempty"`
-	StatusAfter  string       `json:"statusAfter,omitempty"`
-	Outcome      string       `json:"outcome"`
-	HTTPStatus   int          `json:"httpStatus,omitempty"`
-	ErrorCode    string       `json:"errorCode,omitempty"`
-	ErrorMessage string       `json:"error,omitempty"`
-	Attempts     int          `json:"attempts,omitempty"`
-	RequestID    string       `json:"requestId,omitempty"`
-	DurationMS   int64        `json:"durationMs"`
-	Lines        []LineResult `json:"lines"`
+	Seq          int
+	Customer     string
+	Order        string
+	StatusBefore string
+	StatusAfter  string
+	Outcome      string
+	HTTPStatus   int
+	ErrorCode    string
+	ErrorMessage string
+	Attempts     int
+	RequestID    string
+	DurationMS   int64
+	Lines        []LineResult
 	// AuthFailed marks an order that failed because authentication did; the
 	// runner aborts after several in a row.
-	AuthFailed bool `json:"authFailed,omitempty"`
+	AuthFailed bool
 }
 
 // Counts returns the lines cancelled and the quantity they had.

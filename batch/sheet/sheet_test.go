@@ -328,26 +328,3 @@ func TestColumnName(t *testing.T) {
 		}
 	}
 }
-
-func TestCellJSONRoundTrip(t *testing.T) {
-	cells := []Cell{
-		{},
-		{Kind: Text, Text: "0012"},
-		{Kind: Number, Text: "1234.5", Num: 1234.5},
-		{Kind: Bool, Text: "TRUE", Num: 1},
-		{Kind: Date, Text: "11/03/26", Time: time.Date(2026, 11, 3, 0, 0, 0, 0, time.UTC)},
-	}
-	for _, c := range cells {
-		b, err := c.MarshalJSON()
-		if err != nil {
-			t.Fatal(err)
-		}
-		var got Cell
-		if err := got.UnmarshalJSON(b); err != nil {
-			t.Fatal(err)
-		}
-		if got.Kind != c.Kind || got.Text != c.Text || got.Num != c.Num || !got.Time.Equal(c.Time) {
-			t.Errorf("%s: got %+v, want %+v", b, got, c)
-		}
-	}
-}
