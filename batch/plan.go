@@ -386,8 +386,16 @@ func Build(r sheet.Reader, opts BuildOptions) (*Plan, error) {
 	if err := b.findHeader(r); err != nil {
 		return nil, err
 	}
+	if err := b.checkWidth(b.p.HeaderRow); err != nil {
+		return nil, err
+	}
 	for r.Next() {
-		b.add(r.Record())
+		rec := r.Record()
+		b.widen(rec)
+		if err := b.checkWidth(rec.Row); err != nil {
+			return nil, err
+		}
+		b.add(rec)
 	}
 	if err := r.Err(); err != nil {
 		return nil, err
@@ -676,13 +684,35 @@ func cloneTyped(t Typed) *Typed {
 	return &Typed{strings.Clone(t.Customer), strings.Clone(t.Order), strings.Clone(t.Line), strings.Clone(t.Offer)}
 }
 
-// extras copies the cells of the extra columns, and of any column beyond
-// the header's width that holds data (reported as "Column X").
-func (b *builder) extras(rec sheet.Record) []sheet.Cell {
-	for b.width < len(rec.Cells) {
+// MaxExtraColumns is how many extra columns the report's Lines sheet can
+// hold after its own: Excel's 16,384 columns less the 19 fixed ones.
+const MaxExtraColumns = 16384 - 19
+
+// widen names the columns beyond the header's width in which rec holds data
+// ("Column X"): they are extra columns too.
+func (b *builder) widen(rec sheet.Record) {
+	for b.width < len(rec.Cells) && len(b.p.Extra) <= MaxExtraColumns {
 		b.p.Extra = append(b.p.Extra, "Column "+sheet.ColumnName(b.width))
 		b.width++
 	}
+}
+
+// checkWidth refuses a sheet with more extra columns than the report can
+// hold — before any request, not when the report is written after the run.
+func (b *builder) checkWidth(row int) error {
+	if len(b.p.Extra) <= MaxExtraColumns {
+		return nil
+	}
+	return &InputError{
+		File:   b.opts.File,
+		Reason: fmt.Sprintf("row %d has data in more columns than the report can copy: an Excel sheet holds 16,384 columns, and the report's Lines sheet needs 19 of them for its own", row),
+		Hint:   "delete the columns you do not need in the report, or keep only Customer Tenant ID, Order ID and Line Item Number",
+	}
+}
+
+// extras copies the cells of the extra columns, and of any column beyond
+// the header's width that holds data (named by widen).
+func (b *builder) extras(rec sheet.Record) []sheet.Cell {
 	out := make([]sheet.Cell, 0, len(b.cols.Extras)+max(0, len(rec.Cells)-b.header))
 	for _, i := range b.cols.Extras {
 		out = append(out, cellAt(rec, i))

@@ -264,3 +264,30 @@ func TestHugeCellMakesTheRowInvalid(t *testing.T) {
 		t.Errorf("orders = %+v", p.Orders)
 	}
 }
+
+// TestWidestSheetTheReportCanHold: a sheet with as many extra columns as
+// the report's Lines sheet can copy is read; one more column with data, in
+// the header or in any row, is a structural error before any request —
+// for check (no extras kept) as for run.
+func TestWidestSheetTheReportCanHold(t *testing.T) {
+	h, _ := NewHeaders(nil)
+	header := "Customer ID,Order ID,Line" + strings.Repeat(",x", MaxExtraColumns)
+	row := cA + ",o1,0" + strings.Repeat(",v", MaxExtraColumns)
+	p := readPlan(t, header+"\n"+row+"\n")
+	if len(p.Extra) != MaxExtraColumns || len(p.Rows.At(0).Extras) != MaxExtraColumns {
+		t.Errorf("%d extra headers, %d extra cells; want %d", len(p.Extra), len(p.Rows.At(0).Extras), MaxExtraColumns)
+	}
+	for name, csv := range map[string]string{
+		"header": header + ",y\n" + row + "\n",
+		"row 3":  header + "\n" + row + "\n" + row + ",surprise\n",
+	} {
+		for _, extras := range []bool{false, true} {
+			_, err := ReadFile(writeFile(t, "in.csv", csv), ReadOptions{Headers: h, Extras: extras})
+			var ie *InputError
+			wantRow := map[string]string{"header": "row 1 ", "row 3": "row 3 "}[name]
+			if !errors.As(err, &ie) || !strings.HasPrefix(ie.Reason, wantRow) || !strings.Contains(ie.Reason, "16,384 columns") {
+				t.Errorf("%s, extras %v: err = %v, want an input error naming %q", name, extras, err, wantRow)
+			}
+		}
+	}
+}

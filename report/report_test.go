@@ -318,3 +318,38 @@ func TestOpenRefusesOtherWorkbooks(t *testing.T) {
 		t.Errorf("err = %v", err)
 	}
 }
+
+// TestWidestLinesSheet writes a plan with as many extra columns as batch
+// lets through: the Lines sheet fills Excel's 16,384 columns, and the
+// extras keep their headers and values to the last one.
+func TestWidestLinesSheet(t *testing.T) {
+	csv := "Customer Tenant ID,Order ID,Line Item Number" + strings.Repeat(",x", batch.MaxExtraColumns-1) + ",last\n" +
+		cust + ",o1,0" + strings.Repeat(",v", batch.MaxExtraColumns-1) + ",end\n"
+	dir := t.TempDir()
+	in := filepath.Join(dir, "in.csv")
+	os.WriteFile(in, []byte(csv), 0o644)
+	h, _ := batch.NewHeaders(nil)
+	p, err := batch.ReadFile(in, batch.ReadOptions{Headers: h, Extras: true})
+	if err != nil {
+		t.Fatal(err)
+	}
+	path := filepath.Join(dir, "report.xlsx")
+	if _, err := Write(Options{Path: path, Plan: p, Records: records{}, Meta: Meta{Command: "plan", RunID: "run-1"}}); err != nil {
+		t.Fatal(err)
+	}
+	f, err := excelize.OpenFile(path)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer f.Close()
+	last, _ := excelize.ColumnNumberToName(excelize.MaxColumns)
+	if got, _ := f.GetCellValue("Lines", last+"1"); got != "last" {
+		t.Errorf("Lines!%s1 = %q, want the last extra header", last, got)
+	}
+	if got, _ := f.GetCellValue("Lines", last+"2"); got != "end" {
+		t.Errorf("Lines!%s2 = %q, want the last extra value", last, got)
+	}
+	if got, _ := f.GetCellValue("Lines", "I2"); got != string(batch.Pending) {
+		t.Errorf("Lines!I2 = %q, want pending", got)
+	}
+}

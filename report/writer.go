@@ -301,12 +301,15 @@ func setup(f *excelize.File, sw *excelize.StreamWriter, cols []string, widths []
 	if err := f.SetPageLayout(sw.Sheet, &excelize.PageLayoutOptions{Orientation: &landscape}); err != nil {
 		return err
 	}
-	for i := range cols {
-		wd := 16.0
-		if i < len(widths) {
-			wd = widths[i]
-		}
+	for i, wd := range widths[:min(len(widths), len(cols))] {
 		if err := sw.SetColWidth(i+1, i+1, wd); err != nil {
+			return err
+		}
+	}
+	// The extra columns share one width, set in one call: excelize merges
+	// every call with all earlier ones, which is quadratic in the calls.
+	if len(cols) > len(widths) {
+		if err := sw.SetColWidth(len(widths)+1, len(cols), 16); err != nil {
 			return err
 		}
 	}
