@@ -59,18 +59,24 @@ type OrderResult struct {
 	AuthFailed bool
 }
 
+// QuantityCancelled is the quantity a cancelled line lost (0 for any other).
+func (l *LineResult) QuantityCancelled() int {
+	if l.Status != Cancelled || l.Before == nil {
+		return 0
+	}
+	after := 0
+	if l.After != nil {
+		after = *l.After
+	}
+	return *l.Before - after
+}
+
 // Counts returns the lines cancelled and the quantity they had.
 func (o *OrderResult) Counts() (lines, quantity int) {
-	for _, l := range o.Lines {
-		if l.Status == Cancelled {
+	for i := range o.Lines {
+		if l := &o.Lines[i]; l.Status == Cancelled {
 			lines++
-			if l.Before != nil {
-				after := 0
-				if l.After != nil {
-					after = *l.After
-				}
-				quantity += *l.Before - after
-			}
+			quantity += l.QuantityCancelled()
 		}
 	}
 	return lines, quantity

@@ -463,13 +463,7 @@ func (w *writer) addLines(res *batch.OrderResult) error {
 		if l.Before != nil {
 			c.Quantity[l.Status] += *l.Before
 		}
-		if l.Status == batch.Cancelled && l.Before != nil {
-			after := 0
-			if l.After != nil {
-				after = *l.After
-			}
-			c.QuantityCancelled += *l.Before - after
-		}
+		c.QuantityCancelled += l.QuantityCancelled()
 		if l.Status.Retryable() {
 			c.Unfinished++
 		}
