@@ -17,8 +17,8 @@ import (
 	"os"
 	"path/filepath"
 	"runtime/debug"
+	"slices"
 	"sort"
-	"strings"
 	"time"
 
 	"github.com/klauspost/compress/flate"
@@ -665,7 +665,10 @@ func writeSummary(f *excelize.File, st *styles, m Meta, c *Counts) error {
 	for o := range c.Orders {
 		outcomes = append(outcomes, o)
 	}
-	sort.Slice(outcomes, func(i, j int) bool { return statusRank(outcomes[i]) < statusRank(outcomes[j]) })
+	sort.Slice(outcomes, func(i, j int) bool {
+		ri, rj := statusRank(outcomes[i]), statusRank(outcomes[j])
+		return ri < rj || ri == rj && outcomes[i] < outcomes[j]
+	})
 	for _, o := range outcomes {
 		row++
 		if err := set(fmt.Sprintf("A%d", row), o, st.status[outcomeClass(o)]); err != nil {
@@ -721,11 +724,10 @@ func addStatusChart(f *excelize.File, at string, first, last int) error {
 	})
 }
 
+// statusRank orders outcomes as the statuses are listed, "partial" last.
 func statusRank(o string) int {
-	for i, s := range batch.Statuses {
-		if string(s) == o {
-			return i
-		}
+	if i := slices.Index(batch.Statuses, batch.Status(o)); i >= 0 {
+		return i
 	}
-	return len(batch.Statuses) + int(strings.Compare(o, ""))
+	return len(batch.Statuses)
 }
