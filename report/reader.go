@@ -4,6 +4,7 @@ import (
 	"errors"
 	"fmt"
 	"math"
+	"slices"
 	"sort"
 	"strconv"
 	"strings"
@@ -51,14 +52,18 @@ func (p *Prior) open() error {
 	has := map[string]bool{}
 	for _, n := range names {
 		has[n] = true
-		if n == LinesSheet || (strings.HasPrefix(n, LinesSheet+" ") && isNumber(strings.TrimPrefix(n, LinesSheet+" "))) {
+		if _, ok := linesSheetNo(n); ok {
 			p.sheets = append(p.sheets, n)
 		}
 	}
 	if !has[SummarySheet] || !has[LinesSheet] || !has[OrdersSheet] {
 		return notReport("it lacks the Summary, Lines and Orders sheets")
 	}
-	sort.SliceStable(p.sheets, func(i, j int) bool { return sheetNo(p.sheets[i]) < sheetNo(p.sheets[j]) })
+	sort.Slice(p.sheets, func(i, j int) bool {
+		a, _ := linesSheetNo(p.sheets[i])
+		b, _ := linesSheetNo(p.sheets[j])
+		return a < b
+	})
 
 	sum, err := p.wb.Rows(SummarySheet, false)
 	if err != nil {
@@ -84,7 +89,7 @@ func (p *Prior) open() error {
 		return notReport("its Lines sheet is empty")
 	}
 	head := lines.Record().Texts()
-	if len(head) < len(LineColumns) || strings.Join(head[:len(LineColumns)], "|") != strings.Join(LineColumns, "|") {
+	if !startsWith(head, LineColumns) {
 		return notReport("its Lines sheet does not have the report's columns")
 	}
 	p.Extra = append([]string(nil), head[len(LineColumns):]...)
@@ -92,14 +97,23 @@ func (p *Prior) open() error {
 	return p.readOrders()
 }
 
-func isNumber(s string) bool { _, err := strconv.Atoi(s); return err == nil }
-
-func sheetNo(name string) int {
-	n, err := strconv.Atoi(strings.TrimPrefix(name, LinesSheet+" "))
-	if err != nil {
-		return 1
+// linesSheetNo reports whether name is a Lines sheet — "Lines" or its
+// continuation "Lines N" — and its number (1 for "Lines").
+func linesSheetNo(name string) (int, bool) {
+	if name == LinesSheet {
+		return 1, true
 	}
-	return n
+	rest, ok := strings.CutPrefix(name, LinesSheet+" ")
+	if !ok {
+		return 0, false
+	}
+	n, err := strconv.Atoi(rest)
+	return n, err == nil
+}
+
+// startsWith reports whether a header row begins with cols.
+func startsWith(head, cols []string) bool {
+	return len(head) >= len(cols) && slices.Equal(head[:len(cols)], cols)
 }
 
 func (p *Prior) readOrders() error {
@@ -114,7 +128,7 @@ func (p *Prior) readOrders() error {
 		c := rec.Texts()
 		if first {
 			first = false
-			if len(c) < len(OrderColumns) || strings.Join(c[:len(OrderColumns)], "|") != strings.Join(OrderColumns, "|") {
+			if !startsWith(c, OrderColumns) {
 				return &sheet.Error{File: p.Path, Reason: "is not a pcreconcile report: its Orders sheet does not have the report's columns"}
 			}
 			continue
