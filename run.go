@@ -286,12 +286,8 @@ func (j *job) prepareFresh(input string, ep *endpoint) int {
 	}
 	src := p.Source
 	src.Path = abs(input)
-	jr, err := j.newJournal(src, ep)
-	if err != nil {
-		return j.reportFail("cannot create the journal", err)
-	}
-	j.journal = jr
-	return exitOK
+	_, code = j.startJournal(src, ep)
+	return code
 }
 
 // unfinishedJournal finds a journal in dir left by a run of the same
@@ -369,17 +365,43 @@ func (j *job) resumeReport(path string, ep *endpoint) int {
 		SHA256: prior.Meta[report.LabelInputSHA],
 	}
 	src := batch.Source{Path: abs(path), Name: path, SHA256: sum, Format: "xlsx", Report: true}
-	if j.journal, err = j.newJournal(src, ep); err != nil {
-		return j.reportFail("cannot create the journal", err)
+	c, code := j.startJournal(src, ep)
+	if code != exitOK {
+		return code
 	}
-	c := &carrier{j: j.journal}
+	if j.plan, code = j.planFromReport(prior, src, c); code != exitOK {
+		return code
+	}
+	return j.flushCarried(c)
+}
+
+// startJournal creates this run's journal, and the carrier that batches
+// the records an earlier run finished into it.
+func (j *job) startJournal(src batch.Source, ep *endpoint) (*carrier, int) {
+	jr, err := j.newJournal(src, ep)
+	if err != nil {
+		return nil, j.reportFail("cannot create the journal", err)
+	}
+	j.journal = jr
+	return &carrier{j: jr}, exitOK
+}
+
+// planFromReport rebuilds a plan from an earlier report; the orders it
+// finished go to c.
+func (j *job) planFromReport(prior *report.Prior, src batch.Source, c *carrier) (*batch.Plan, int) {
 	b := batch.NewReportPlan(src, prior.Extra, prior.Orders, j.headers(), c.add)
 	if err := prior.Lines(b.Add); err != nil {
-		return j.inputFail(err)
+		return nil, j.inputFail(err)
 	}
-	if j.plan, err = b.Plan(); err != nil {
-		return j.inputFail(err)
+	p, err := b.Plan()
+	if err != nil {
+		return nil, j.inputFail(err)
 	}
+	return p, exitOK
+}
+
+// flushCarried writes the last carried records.
+func (j *job) flushCarried(c *carrier) int {
 	if err := c.flush(); err != nil {
 		return j.reportFail("cannot write the journal", err)
 	}
@@ -398,6 +420,7 @@ func (j *job) resumeJournal(path string, ep *endpoint) int {
 	}
 	var plan *batch.Plan
 	var c *carrier
+	var code int
 	if h.Source.Report {
 		// The interrupted run was itself a resume: rebuild from its report.
 		prior, err := report.Open(h.Source.Path)
@@ -408,16 +431,11 @@ func (j *job) resumeJournal(path string, ep *endpoint) int {
 		if code := j.sameFile(h.Source); code != exitOK {
 			return code
 		}
-		if j.journal, err = j.newJournal(h.Source, ep); err != nil {
-			return j.reportFail("cannot create the journal", err)
+		if c, code = j.startJournal(h.Source, ep); code != exitOK {
+			return code
 		}
-		c = &carrier{j: j.journal}
-		b := batch.NewReportPlan(h.Source, prior.Extra, prior.Orders, j.headers(), c.add)
-		if err := prior.Lines(b.Add); err != nil {
-			return j.inputFail(err)
-		}
-		if plan, err = b.Plan(); err != nil {
-			return j.inputFail(err)
+		if plan, code = j.planFromReport(prior, h.Source, c); code != exitOK {
+			return code
 		}
 	} else {
 		if code := j.sameFile(h.Source); code != exitOK {
@@ -425,24 +443,19 @@ func (j *job) resumeJournal(path string, ep *endpoint) int {
 		}
 		cfg := *j.cfg
 		cfg.Input.Sheet = h.Source.Sheet
-		var code int
 		if plan, code = j.readInput(h.Source.Path, &cfg, true); plan == nil {
 			return code
 		}
 		plan.Source = h.Source
-		if j.journal, err = j.newJournal(h.Source, ep); err != nil {
-			return j.reportFail("cannot create the journal", err)
+		if c, code = j.startJournal(h.Source, ep); code != exitOK {
+			return code
 		}
-		c = &carrier{j: j.journal}
 	}
 	if err := plan.Overlay(old, c.add); err != nil {
 		return j.inputFail(err)
 	}
-	if err := c.flush(); err != nil {
-		return j.reportFail("cannot write the journal", err)
-	}
 	j.plan = plan
-	return exitOK
+	return j.flushCarried(c)
 }
 
 // sameFile checks that the file a journal was made from is unchanged.
