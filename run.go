@@ -245,7 +245,7 @@ func (j *job) prepare(pos []string, ep *endpoint) int {
 		return j.usageError(fmt.Sprintf("the sheet asks to cancel %d lines, more than run.max_lines (%d)", todo, max), "check the sheet, then raise run.max_lines in the config if the size is right")
 	}
 	if j.resumed != "" {
-		j.log.Info("resuming", "from", j.resumed, "carried", s.Carried, "to_do", todo, "orders", len(batch.FairOrder(j.plan)))
+		j.log.Info("resuming", "from", j.resumed, "carried", s.Carried, "to_do", todo, "orders", s.Orders)
 	}
 	return exitOK
 }
