@@ -90,13 +90,18 @@ func (a *app) readInput(path string, cfg *config, extras bool) (*batch.Plan, int
 	}
 	p, err := batch.ReadFile(path, batch.ReadOptions{Headers: headers, Sheet: cfg.Input.Sheet, Delimiter: delim, Extras: extras})
 	if err != nil {
-		a.errorf("%v", err)
-		if h := hintOf(err); h != "" {
-			a.hint("%s", h)
-		}
-		return nil, exitUsage
+		return nil, a.inputError(err)
 	}
 	return p, exitOK
+}
+
+// inputError prints why the input cannot be used, with its hint: exit 2.
+func (a *app) inputError(err error) int {
+	a.errorf("%v", err)
+	if h := hintOf(err); h != "" {
+		a.hint("%s", h)
+	}
+	return exitUsage
 }
 
 // describePlan is the plan summary: what the sheet asks for.

@@ -603,11 +603,7 @@ func (j *job) inputFail(err error) int {
 		j.journal.Remove()
 		j.journal = nil
 	}
-	j.errorf("%v", err)
-	if h := hintOf(err); h != "" {
-		j.hint("%s", h)
-	}
-	return exitUsage
+	return j.inputError(err)
 }
 
 // hintOf returns the hint an input error carries.
