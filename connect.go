@@ -168,8 +168,7 @@ func (j *job) tokenSource(hc *http.Client) (oauth2.TokenSource, error) {
 		return nil
 	}
 	tokenHTTP := &http.Client{Timeout: time.Duration(j.cfg.PartnerCenter.Timeout), CheckRedirect: pcclient.SameHostRedirects}
-	switch a.Mode {
-	case "token":
+	if a.Mode == "token" {
 		tok, err := env(a.TokenEnv, "a Partner Center access token")
 		if err != nil {
 			return nil, err
@@ -179,37 +178,32 @@ func (j *job) tokenSource(hc *http.Client) (oauth2.TokenSource, error) {
 			return nil, &authFailure{err}
 		}
 		return ts, nil
-	case "refresh_token":
-		if err := errors.Join(need("auth.tenant_id", a.TenantID), need("auth.client_id", a.ClientID)); err != nil {
-			return nil, err
-		}
-		secret, err := env(a.ClientSecretEnv, "the app's client secret")
-		if err != nil {
-			return nil, err
-		}
+	}
+	// app and refresh_token: the app's own credentials first.
+	if err := errors.Join(need("auth.tenant_id", a.TenantID), need("auth.client_id", a.ClientID)); err != nil {
+		return nil, err
+	}
+	secret, err := env(a.ClientSecretEnv, "the app's client secret")
+	if err != nil {
+		return nil, err
+	}
+	var src oauth2.TokenSource
+	if a.Mode == "refresh_token" {
 		rt, err := env(a.RefreshTokenEnv, "a refresh token from the Secure Application Model consent")
 		if err != nil {
 			return nil, err
 		}
-		src := pcclient.RefreshTokenSource(pcclient.RefreshCredentials{
+		src = pcclient.RefreshTokenSource(pcclient.RefreshCredentials{
 			TokenURL: j.cfg.tokenURL(), ClientID: a.ClientID, ClientSecret: secret, RefreshToken: rt,
 			Resource: a.Resource, HTTPClient: tokenHTTP, Rotated: j.rotated,
 		})
-		return pcclient.NewTokenCache(src, nil, 5*time.Minute), nil
-	default: // app
-		if err := errors.Join(need("auth.tenant_id", a.TenantID), need("auth.client_id", a.ClientID)); err != nil {
-			return nil, err
-		}
-		secret, err := env(a.ClientSecretEnv, "the app's client secret")
-		if err != nil {
-			return nil, err
-		}
-		src := pcclient.AppTokenSource(pcclient.AppCredentials{
+	} else {
+		src = pcclient.AppTokenSource(pcclient.AppCredentials{
 			TokenURL: j.cfg.tokenURL(), ClientID: a.ClientID, ClientSecret: secret,
 			Resource: a.Resource, HTTPClient: tokenHTTP,
 		})
-		return pcclient.NewTokenCache(src, nil, 5*time.Minute), nil
 	}
+	return pcclient.NewTokenCache(src, nil, 5*time.Minute), nil
 }
 
 // rotated handles a refresh token Azure AD has replaced: the user is told,

@@ -174,8 +174,7 @@ func (r *Runner) process(ctx context.Context, p *Plan, o *Order) *OrderResult {
 	order, resp, err := r.Client.GetOrder(ctx, o.Customer, o.ID)
 	calls = append(calls, resp)
 	if err != nil {
-		f := classify(err)
-		res.ErrorCode, res.ErrorMessage, res.AuthFailed = f.code, f.message, f.auth
+		f := res.fail(err)
 		for _, row := range rows {
 			res.Lines = append(res.Lines, withStatus(requested(row, o), f.status, f.code, f.message))
 		}
@@ -255,8 +254,7 @@ func (r *Runner) process(ctx context.Context, p *Plan, o *Order) *OrderResult {
 	after, presp, err := r.Client.CancelOrder(ctx, o.Customer, o.ID, refs)
 	calls = append(calls, presp)
 	if err != nil {
-		f := classify(err)
-		res.ErrorCode, res.ErrorMessage, res.AuthFailed = f.code, f.message, f.auth
+		f := res.fail(err)
 		for _, w := range active {
 			lr := line(w)
 			if f.rejected {
@@ -428,6 +426,14 @@ type failure struct {
 	message  string
 	auth     bool // authentication failed
 	rejected bool // Partner Center refused the request: nothing changed
+}
+
+// fail records on res why its order failed, and returns what that means
+// for the order's lines.
+func (res *OrderResult) fail(err error) failure {
+	f := classify(err)
+	res.ErrorCode, res.ErrorMessage, res.AuthFailed = f.code, f.message, f.auth
+	return f
 }
 
 // classify maps a client error to line statuses (SPEC §5.7).
