@@ -59,10 +59,10 @@ func (j *job) describe() *endpoint {
 // now so that wrong credentials stop the run before any order.
 func (j *job) connect(ep *endpoint) error {
 	cfg := j.cfg
+	// pcclient.New sets the redirect policy that keeps the token on the host.
 	hc := &http.Client{
-		Timeout:       time.Duration(cfg.PartnerCenter.Timeout),
-		Transport:     transport(cfg.Run.Concurrency),
-		CheckRedirect: pcclient.SameHostRedirects,
+		Timeout:   time.Duration(cfg.PartnerCenter.Timeout),
+		Transport: transport(cfg.Run.Concurrency),
 	}
 	j.httpClient = hc
 	pacer := pcclient.NewPacer(pcclient.PacerOptions{

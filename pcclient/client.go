@@ -57,7 +57,8 @@ func WithHTTPClient(hc *http.Client) Option { return func(c *Client) { c.hc = hc
 // refused token and the call is retried once with a new one.
 func WithTokenSource(ts oauth2.TokenSource) Option { return func(c *Client) { c.tokens = ts } }
 
-// WithLimiter sets the limiter every attempt waits on (default: none).
+// WithLimiter sets the limiter every attempt waits on (default: a Pacer
+// with no rate limit, which still pauses every call after a 429).
 func WithLimiter(l Limiter) Option { return func(c *Client) { c.limiter = l } }
 
 // WithRetry sets the retry policy (default DefaultRetryPolicy).

@@ -23,7 +23,6 @@ type Limiter interface {
 type Pacer struct {
 	clock       Clock
 	global      *rate.Limiter
-	configured  rate.Limit
 	perCustomer rate.Limit
 
 	mu          sync.Mutex
@@ -44,14 +43,13 @@ type PacerOptions struct {
 func NewPacer(opts PacerOptions) *Pacer {
 	p := &Pacer{
 		clock:       opts.Clock,
-		configured:  paceLimit(opts.RequestsPerMinute),
+		global:      rate.NewLimiter(paceLimit(opts.RequestsPerMinute), 1),
 		perCustomer: paceLimit(opts.CustomerRequestsPerMinute),
 		customers:   make(map[string]*rate.Limiter),
 	}
 	if p.clock == nil {
 		p.clock = SystemClock{}
 	}
-	p.global = rate.NewLimiter(p.configured, 1)
 	return p
 }
 
@@ -70,9 +68,6 @@ func paceLimit(perMinute float64) rate.Limit {
 	}
 	return rate.Limit(r)
 }
-
-// Limit returns the current rate of the shared bucket in requests per minute.
-func (p *Pacer) Limit() float64 { return float64(p.global.Limit()) * 60 }
 
 // Wait blocks until a request for customerID may go, or ctx is done.
 func (p *Pacer) Wait(ctx context.Context, customerID string) error {
