@@ -41,7 +41,6 @@ type Client struct {
 	clock     Clock
 	log       *slog.Logger
 	userAgent string
-	newID     func() string
 }
 
 // Option configures a Client.
@@ -74,10 +73,6 @@ func WithClock(clk Clock) Option { return func(c *Client) { c.clock = clk } }
 // WithUserAgent sets the User-Agent header.
 func WithUserAgent(ua string) Option { return func(c *Client) { c.userAgent = ua } }
 
-// WithRequestIDs sets the generator of MS-RequestId and MS-CorrelationId
-// values (default: random GUIDs).
-func WithRequestIDs(f func() string) Option { return func(c *Client) { c.newID = f } }
-
 // New returns a client for baseURL, e.g. https://api.partnercenter.microsoft.com.
 // It returns an error when baseURL is not an absolute URL, or uses plain
 // http:// to a host other than loopback.
@@ -93,7 +88,6 @@ func New(baseURL string, opts ...Option) (*Client, error) {
 		clock:     SystemClock{},
 		log:       slog.New(slog.DiscardHandler),
 		userAgent: "pcreconcile",
-		newID:     uuid.NewString,
 	}
 	for _, opt := range opts {
 		opt(c)
@@ -216,7 +210,7 @@ func (c *Client) newRequest(ctx context.Context, cl *call, resp *Response, token
 // on success it decodes the answer into out. It returns ctx.Err() when the
 // context ends it.
 func (c *Client) do(ctx context.Context, cl *call, out any) (*Response, error) {
-	resp := &Response{RequestID: c.newID(), CorrelationID: c.newID()}
+	resp := &Response{RequestID: uuid.NewString(), CorrelationID: uuid.NewString()}
 	start := c.clock.Now()
 	defer func() { resp.Duration = c.clock.Now().Sub(start) }()
 	policy := c.retry.withDefaults()
