@@ -75,9 +75,11 @@ func (a *app) cmdSandbox(ctx context.Context, args []string) int {
 	if set["seed"] {
 		f.Seed = *seed
 	}
-	for name, dst := range map[string]*float64{"error-500": &f.Error500, "error-503": &f.Error503, "busy": &f.Busy, "drop": &f.Drop} {
+	for name, rate := range map[string]struct{ flag, cfg *float64 }{
+		"error-500": {e500, &f.Error500}, "error-503": {e503, &f.Error503}, "busy": {busy, &f.Busy}, "drop": {drop, &f.Drop},
+	} {
 		if set[name] {
-			*dst = map[string]float64{"error-500": *e500, "error-503": *e503, "busy": *busy, "drop": *drop}[name]
+			*rate.cfg = *rate.flag
 		}
 	}
 	if set["throttle"] {
