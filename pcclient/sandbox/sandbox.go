@@ -198,7 +198,7 @@ func (s *Server) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 		writeError(w, http.StatusUnauthorized, 800001, "Authorization token is missing, invalid or expired.")
 		return
 	}
-	if wait, ok := s.throttle(r.PathValue("customer"), r.URL.Path); !ok {
+	if wait, ok := s.throttle(r.URL.Path); !ok {
 		s.count(func(st *Stats) { st.Throttled++ })
 		secs := int(math.Ceil(wait.Seconds()))
 		w.Header().Set("Retry-After", strconv.Itoa(secs))
@@ -240,15 +240,14 @@ func (s *Server) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 	s.mux.ServeHTTP(w, r)
 }
 
-// throttle takes a token from the partner bucket (and the customer bucket).
-// It returns the Retry-After to answer when there is none.
-func (s *Server) throttle(customer, path string) (time.Duration, bool) {
+// throttle takes a token from the partner bucket (and the bucket of the
+// customer in path). It returns the Retry-After to answer when there is none.
+func (s *Server) throttle(path string) (time.Duration, bool) {
 	t := s.opts.Faults.Throttle
-	if customer == "" {
-		// PathValue is only set once the mux has matched; take it from the path.
-		if parts := strings.Split(strings.TrimPrefix(path, "/v1/customers/"), "/"); len(parts) > 1 {
-			customer = strings.ToLower(parts[0])
-		}
+	// The mux has not matched yet (PathValue is empty): read the path.
+	customer := ""
+	if parts := strings.Split(strings.TrimPrefix(path, "/v1/customers/"), "/"); len(parts) > 1 {
+		customer = strings.ToLower(parts[0])
 	}
 	now := s.now()
 	var buckets []*rate.Limiter
