@@ -200,7 +200,7 @@ func (r *Runner) process(ctx context.Context, p *Plan, o *Order) *OrderResult {
 		}
 		msg := fmt.Sprintf("order %s has no line item%s (its lines: %s); nothing of this order was sent", o.ID, joinInts(missing), strings.Join(have, ", "))
 		for _, w := range wants {
-			res.Lines = append(res.Lines, withStatus(line(w), Invalid, "", msg))
+			res.Lines = append(res.Lines, unchanged(w, Invalid, msg))
 		}
 		for _, row := range rows {
 			if !row.AllLines() && order.Line(int(row.Line)) == nil {

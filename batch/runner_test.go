@@ -207,6 +207,31 @@ func TestSampleRunGivesEveryStatus(t *testing.T) {
 	}
 }
 
+// TestMissingLineHoldsTheWholeOrderUnchanged: a sheet naming a line the
+// order does not have is wrong about the order, so none of it is sent; the
+// line that does exist is invalid too, and shows it kept its quantity.
+func TestMissingLineHoldsTheWholeOrderUnchanged(t *testing.T) {
+	e := newEnv(t, sandbox.Options{})
+	const c = "e3d95b27-0c4f-4a61-8b7e-9f2a6c1d5e08"
+	p := readPlan(t, "Customer Tenant ID,Order ID,Line Item Number\n"+
+		c+",Rx9Bq4Wm1Tz6Kd3Vn8Pc5Lf0Hg2Js7Ya-,0\n"+
+		c+",Rx9Bq4Wm1Tz6Kd3Vn8Pc5Lf0Hg2Js7Ya-,9\n")
+	got, _, err := e.run(t, p, false)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if n := len(e.rec.requests("PATCH")); n != 0 {
+		t.Errorf("%d PATCHes sent for an order the sheet is wrong about", n)
+	}
+	l := got["2/0"]
+	if l.Status != Invalid || l.Before == nil || l.After == nil || *l.Before != 20 || *l.After != 20 {
+		t.Errorf("existing line = %s before %v after %v, want invalid 20→20", l.Status, optInt(l.Before), optInt(l.After))
+	}
+	if m := got["3/9"]; m.Status != Invalid || m.Before != nil || !strings.Contains(m.ErrorMessage, "has no line item 9") {
+		t.Errorf("missing line = %+v", m)
+	}
+}
+
 func TestPatchBodiesCarryOnlyActiveLinesWithOffersFromTheOrder(t *testing.T) {
 	e := newEnv(t, sandbox.Options{})
 	p := readPlan(t, "Customer Tenant ID,Order ID,Line Item Number,Offer ID\n"+
