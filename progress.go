@@ -17,6 +17,7 @@ type progress struct {
 	terminal bool
 	log      *slog.Logger
 	what     string
+	now      func() time.Time
 
 	mu    sync.Mutex
 	bar   *progressbar.ProgressBar
@@ -29,14 +30,14 @@ type progress struct {
 
 const progressEvery = 10 * time.Second
 
-func newProgress(w io.Writer, terminal bool, log *slog.Logger, command string) *progress {
-	return &progress{w: w, terminal: terminal, log: log, what: command}
+func newProgress(w io.Writer, terminal bool, log *slog.Logger, command string, now func() time.Time) *progress {
+	return &progress{w: w, terminal: terminal, log: log, what: command, now: now}
 }
 
 func (p *progress) Start(total int) {
 	p.mu.Lock()
 	defer p.mu.Unlock()
-	p.total, p.start = total, time.Now()
+	p.total, p.start = total, p.now()
 	if total == 0 {
 		return
 	}
@@ -72,7 +73,7 @@ func (p *progress) Start(total int) {
 
 func (p *progress) logLine() {
 	p.mu.Lock()
-	done, total, elapsed := p.done, p.total, time.Since(p.start)
+	done, total, elapsed := p.done, p.total, p.now().Sub(p.start)
 	p.mu.Unlock()
 	rate := float64(done) / elapsed.Seconds()
 	attrs := []any{"orders_done", done, "orders_total", total, "per_minute", int(rate * 60)}

@@ -509,7 +509,7 @@ func (j *job) execute(ctx context.Context, ep *endpoint) int {
 	if ep.sandbox {
 		j.log.Warn("running against the built-in SANDBOX: no real orders will be changed", "state", ep.state)
 	}
-	progress := newProgress(j.stderr, j.stderrTTY && !j.flags.quiet, j.log, j.command)
+	progress := newProgress(j.stderr, j.stderrTTY && !j.flags.quiet, j.log, j.command, j.now)
 	r := &batch.Runner{
 		Client:      ep.client,
 		Concurrency: j.cfg.Run.Concurrency,
