@@ -306,10 +306,11 @@ func setup(f *excelize.File, sw *excelize.StreamWriter, cols []string, widths []
 			return err
 		}
 	}
-	// The extra columns share one width, set in one call: excelize merges
-	// every call with all earlier ones, which is quadratic in the calls.
+	// The extra columns take the sheet's default width. (A width per column
+	// would cost excelize time quadratic in the columns, for every cell.)
 	if len(cols) > len(widths) {
-		if err := sw.SetColWidth(len(widths)+1, len(cols), 16); err != nil {
+		wd := 16.0
+		if err := f.SetSheetProps(sw.Sheet, &excelize.SheetPropsOptions{DefaultColWidth: &wd}); err != nil {
 			return err
 		}
 	}
