@@ -12,7 +12,7 @@ import (
 	"github.com/pcreconcile/pcreconcile/batch"
 )
 
-func (a *app) cmdCheck(ctx context.Context, args []string) int {
+func (a *app) cmdCheck(ctx context.Context, args []string) error {
 	fs := flag.NewFlagSet("check", flag.ContinueOnError)
 	fs.SetOutput(a.stderr)
 	configPath := fs.String("config", "", "config `FILE` (default pcreconcile.yaml if present)")
@@ -43,19 +43,19 @@ Flags:
 `)
 		fs.PrintDefaults()
 	}
-	pos, code, ok := parseFlags(fs, args)
-	if !ok {
-		return code
+	pos, err := parseFlags(fs, args)
+	if err != nil {
+		return err
 	}
 	if len(pos) != 1 {
-		return a.usageError("check needs exactly one INPUT file", "pcreconcile check cancellations.csv")
+		return usage("check needs exactly one INPUT file", "pcreconcile check cancellations.csv")
 	}
 	if *format != "text" && *format != "json" {
-		return a.usageError(fmt.Sprintf("--format %q: want text or json", *format), "")
+		return usage(fmt.Sprintf("--format %q: want text or json", *format), "")
 	}
 	cfg, err := loadConfig(*configPath)
 	if err != nil {
-		return a.configFail(err)
+		return err
 	}
 	if *sheetName != "" {
 		cfg.Input.Sheet = *sheetName
@@ -63,9 +63,13 @@ Flags:
 	if *delim != "" {
 		cfg.Input.Delimiter = *delim
 	}
-	p, code := a.readInput(pos[0], cfg, false)
-	if p == nil {
-		return code
+	read, err := a.readOptions(cfg, false)
+	if err != nil {
+		return err
+	}
+	p, err := batch.ReadFile(pos[0], read)
+	if err != nil {
+		return err
 	}
 	if *format == "json" {
 		a.checkJSON(a.stdout, p)
@@ -73,35 +77,9 @@ Flags:
 		a.checkText(a.stdout, p)
 	}
 	if len(p.Invalid()) > 0 {
-		return exitIncomplete
+		return exitWith(exitIncomplete)
 	}
-	return exitOK
-}
-
-// readInput reads and validates INPUT, printing a structural error (exit 2).
-func (a *app) readInput(path string, cfg *config, extras bool) (*batch.Plan, int) {
-	headers, err := batch.NewHeaders(cfg.Input.Columns)
-	if err != nil {
-		return nil, a.configFail(err)
-	}
-	delim, err := parseDelimiter(cfg.Input.Delimiter)
-	if err != nil {
-		return nil, a.usageError(err.Error(), "")
-	}
-	p, err := batch.ReadFile(path, batch.ReadOptions{Headers: headers, Sheet: cfg.Input.Sheet, Delimiter: delim, Extras: extras})
-	if err != nil {
-		return nil, a.inputError(err)
-	}
-	return p, exitOK
-}
-
-// inputError prints why the input cannot be used, with its hint: exit 2.
-func (a *app) inputError(err error) int {
-	a.errorf("%v", err)
-	if h := hintOf(err); h != "" {
-		a.hint("%s", h)
-	}
-	return exitUsage
+	return nil
 }
 
 // describePlan is the plan summary: what the sheet asks for.
@@ -176,8 +154,8 @@ func groupProblems(rows []*batch.Row) []problemGroup {
 				index[title] = i
 				groups = append(groups, problemGroup{title: title})
 			}
-			text := pr.String()
-			groups[i].rows = append(groups[i].rows, problemRow{r.Source, text})
+			text := pr.Detail()
+			groups[i].rows = append(groups[i].rows, problemRow{pr.Row, text})
 		}
 	}
 	sort.SliceStable(groups, func(i, j int) bool { return len(groups[i].rows) > len(groups[j].rows) })
@@ -208,7 +186,9 @@ type checkSummary struct {
 type checkProblem struct {
 	Row    int          `json:"row"`
 	Status batch.Status `json:"status"`
-	batch.Problem
+	Column string       `json:"column,omitempty"`
+	Value  string       `json:"value,omitempty"`
+	Reason string       `json:"reason"`
 }
 
 func (a *app) checkJSON(w io.Writer, p *batch.Plan) {
@@ -220,7 +200,7 @@ func (a *app) checkJSON(w io.Writer, p *batch.Plan) {
 	}
 	for _, r := range p.Invalid() {
 		for _, pr := range r.Problems() {
-			out.Problems = append(out.Problems, checkProblem{Row: r.Source, Status: r.Status, Problem: pr})
+			out.Problems = append(out.Problems, checkProblem{Row: pr.Row, Status: r.Status, Column: pr.Column, Value: pr.Value, Reason: pr.Reason})
 		}
 	}
 	out.Valid = len(out.Problems) == 0

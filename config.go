@@ -131,6 +131,9 @@ type configError struct {
 	hint string
 }
 
+// Hint returns what to do about the error, or "".
+func (e *configError) Hint() string { return e.hint }
+
 func (e *configError) Error() string {
 	if e.line > 0 {
 		return fmt.Sprintf("%s: line %d: %s", e.path, e.line, e.msg)

@@ -30,12 +30,6 @@ type endpoint struct {
 	close    func()
 }
 
-// authFailure is an authentication problem found before any order.
-type authFailure struct{ err error }
-
-func (e *authFailure) Error() string { return e.err.Error() }
-func (e *authFailure) Unwrap() error { return e.err }
-
 // describe says where the run goes and as whom, from the config alone.
 func (j *job) describe() *endpoint {
 	cfg := j.cfg
@@ -64,7 +58,6 @@ func (j *job) connect(ep *endpoint) error {
 		Timeout:   time.Duration(cfg.PartnerCenter.Timeout),
 		Transport: transport(cfg.Run.Concurrency),
 	}
-	j.httpClient = hc
 	pacer := pcclient.NewPacer(pcclient.PacerOptions{
 		RequestsPerMinute:         cfg.Run.RequestsPerMinute,
 		CustomerRequestsPerMinute: cfg.Run.CustomerRequestsPerMinute,
@@ -77,14 +70,14 @@ func (j *job) connect(ep *endpoint) error {
 		pcclient.WithUserAgent("pcreconcile/" + mustVersion()),
 	}
 	if ep.sandbox {
-		return j.connectSandbox(ep, opts)
+		return j.connectSandbox(ep, hc, opts)
 	}
 	ts, err := j.tokenSource(hc)
 	if err != nil {
 		return err
 	}
 	if _, err := ts.Token(); err != nil {
-		return &authFailure{err}
+		return authFailure(err)
 	}
 	ep.client, err = pcclient.New(cfg.PartnerCenter.BaseURL, append(opts, pcclient.WithTokenSource(ts))...)
 	return err
@@ -109,7 +102,7 @@ func sandboxState(cfg *config) string {
 	return filepath.Join(dir, "pcreconcile", "sandbox-state.json")
 }
 
-func (j *job) connectSandbox(ep *endpoint, opts []pcclient.Option) error {
+func (j *job) connectSandbox(ep *endpoint, hc *http.Client, opts []pcclient.Option) error {
 	srv, err := newSandbox(j.cfg, ep.state, false)
 	if err != nil {
 		return err
@@ -124,7 +117,7 @@ func (j *job) connectSandbox(ep *endpoint, opts []pcclient.Option) error {
 		return err
 	}
 	ep.close = func() {
-		j.httpClient.CloseIdleConnections()
+		hc.CloseIdleConnections()
 		l.Close()
 	}
 	return nil
@@ -175,7 +168,7 @@ func (j *job) tokenSource(hc *http.Client) (oauth2.TokenSource, error) {
 		}
 		ts, err := pcclient.StaticTokenSource(tok, j.now(), 5*time.Minute)
 		if err != nil {
-			return nil, &authFailure{err}
+			return nil, authFailure(err)
 		}
 		return ts, nil
 	}
@@ -224,21 +217,8 @@ func (j *job) rotated(rt pcclient.Secret) {
 	j.log.Info("stored the rotated refresh token", "file", file)
 }
 
-// connectFail reports why the endpoint could not be set up.
-func (j *job) connectFail(err error) int {
-	var af *authFailure
-	if errors.As(err, &af) {
-		j.errorf("authentication failed before any order was sent: %v", af.err)
-		var ae *pcclient.AuthError
-		if errors.As(err, &ae) && ae.Hint != "" {
-			j.hint("%s", ae.Hint)
-		}
-		return exitAborted
-	}
-	var ce *configError
-	if errors.As(err, &ce) {
-		return j.configFail(err)
-	}
-	j.errorf("%v", err) // a corrupt sandbox state says how to reset it
-	return exitUsage
+// authFailure is an authentication problem found before any order: exit 3
+// with the hint the error carries (the Azure AD code's likely fix).
+func authFailure(err error) error {
+	return &exitError{code: exitAborted, err: fmt.Errorf("authentication failed before any order was sent: %w", err)}
 }

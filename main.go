@@ -78,9 +78,13 @@ type app struct {
 }
 
 func (a *app) run(ctx context.Context, args []string) int {
+	return a.fail(a.dispatch(ctx, args))
+}
+
+func (a *app) dispatch(ctx context.Context, args []string) error {
 	if len(args) == 0 {
 		a.mainUsage(a.stderr)
-		return exitUsage
+		return exitWith(exitUsage)
 	}
 	switch cmd, rest := args[0], args[1:]; cmd {
 	case "check":
@@ -94,17 +98,15 @@ func (a *app) run(ctx context.Context, args []string) int {
 	case "version", "--version":
 		v, commit := versionInfo()
 		fmt.Fprintf(a.stdout, "pcreconcile %s\ncommit %s\n%s\n", v, commit, runtimeVersion())
-		return exitOK
+		return nil
 	case "help", "-h", "-help", "--help":
 		if len(rest) > 0 {
-			return a.run(ctx, []string{rest[0], "--help"})
+			return a.dispatch(ctx, []string{rest[0], "--help"})
 		}
 		a.mainUsage(a.stdout)
-		return exitOK
+		return nil
 	default:
-		a.errorf("unknown command %q", cmd)
-		a.hint("the commands are check, plan, run, sandbox and version; try pcreconcile --help")
-		return exitUsage
+		return usage(fmt.Sprintf("unknown command %q", cmd), "the commands are check, plan, run, sandbox and version; try pcreconcile --help")
 	}
 }
 
@@ -139,28 +141,86 @@ Exit codes: 0 all lines succeeded, 1 some did not, 2 usage/config/input error
 `)
 }
 
-// errorf prints "pcreconcile: error: …" to stderr.
-func (a *app) errorf(format string, args ...any) {
-	fmt.Fprintf(a.stderr, "pcreconcile: error: "+format+"\n", args...)
+// exitError ends a command with an exit code. err, when set, is printed
+// as "pcreconcile: error: …", and the hint — its own, or the one the error
+// carries — as "pcreconcile: hint: …".
+type exitError struct {
+	code int
+	err  error
+	hint string
 }
 
-func (a *app) hint(format string, args ...any) {
-	fmt.Fprintf(a.stderr, "pcreconcile: hint: "+format+"\n", args...)
+func (e *exitError) Error() string {
+	if e.err == nil {
+		return fmt.Sprintf("exit status %d", e.code)
+	}
+	return e.err.Error()
+}
+
+func (e *exitError) Unwrap() error { return e.err }
+
+func (e *exitError) Hint() string {
+	if e.hint != "" {
+		return e.hint
+	}
+	var h hinter
+	if errors.As(e.err, &h) {
+		return h.Hint()
+	}
+	return ""
+}
+
+// hinter is an error that knows what the user can do about it.
+type hinter interface{ Hint() string }
+
+// exitWith ends a command with code and nothing more to print.
+func exitWith(code int) error { return &exitError{code: code} }
+
+// usage is a wrong invocation: exit 2, nothing was sent.
+func usage(msg, hint string) error {
+	return &exitError{code: exitUsage, err: errors.New(msg), hint: hint}
+}
+
+// fail prints err with its hint and returns the exit code it means: the
+// code of an *exitError, else 2 (a usage, config or input error).
+func (a *app) fail(err error) int {
+	if err == nil {
+		return exitOK
+	}
+	code := exitUsage
+	var ee *exitError
+	if errors.As(err, &ee) {
+		code = ee.code
+		if ee.err == nil {
+			return code
+		}
+	}
+	a.printError(err)
+	return code
+}
+
+// printError prints "pcreconcile: error: …" and the error's hint.
+func (a *app) printError(err error) {
+	fmt.Fprintf(a.stderr, "pcreconcile: error: %v\n", err)
+	var h hinter
+	if errors.As(err, &h) && h.Hint() != "" {
+		fmt.Fprintf(a.stderr, "pcreconcile: hint: %s\n", h.Hint())
+	}
 }
 
 // parseFlags parses flags and positional arguments in any order, so that
-// `pcreconcile run input.csv --yes` works as users type it. When it returns
-// ok false the command is over, with exit code: 0 after --help, 2 after a
-// bad flag (which the flag package has already reported).
-func parseFlags(fs *flag.FlagSet, args []string) (pos []string, code int, ok bool) {
+// `pcreconcile run input.csv --yes` works as users type it. A non-nil error
+// ends the command: exit 0 after --help, 2 after a bad flag (which the flag
+// package has already reported).
+func parseFlags(fs *flag.FlagSet, args []string) (pos []string, err error) {
 	for {
 		if err := fs.Parse(args); errors.Is(err, flag.ErrHelp) {
-			return nil, exitOK, false
+			return nil, exitWith(exitOK)
 		} else if err != nil {
-			return nil, exitUsage, false
+			return nil, exitWith(exitUsage)
 		}
 		if fs.NArg() == 0 {
-			return pos, exitOK, true
+			return pos, nil
 		}
 		pos = append(pos, fs.Arg(0))
 		args = fs.Args()[1:]
@@ -210,25 +270,6 @@ func runtimeVersion() string {
 		return info.GoVersion
 	}
 	return "go"
-}
-
-// usageError reports a wrong invocation and returns exit 2.
-func (a *app) usageError(msg, hint string) int {
-	a.errorf("%s", msg)
-	if hint != "" {
-		a.hint("%s", hint)
-	}
-	return exitUsage
-}
-
-// configFail reports a config error with its hint.
-func (a *app) configFail(err error) int {
-	a.errorf("%v", err)
-	var ce *configError
-	if errors.As(err, &ce) && ce.hint != "" {
-		a.hint("%s", ce.hint)
-	}
-	return exitUsage
 }
 
 func plural(n int, one, many string) string {

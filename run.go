@@ -9,7 +9,6 @@ import (
 	"flag"
 	"fmt"
 	"log/slog"
-	"net/http"
 	"os"
 	"path/filepath"
 	"strconv"
@@ -17,7 +16,6 @@ import (
 	"time"
 
 	"github.com/pcreconcile/pcreconcile/batch"
-	"github.com/pcreconcile/pcreconcile/batch/sheet"
 	"github.com/pcreconcile/pcreconcile/report"
 )
 
@@ -98,7 +96,7 @@ Examples:
 Flags:
 `
 
-func (a *app) cmdRun(ctx context.Context, args []string, command string) int {
+func (a *app) cmdRun(ctx context.Context, args []string, command string) error {
 	fs := flag.NewFlagSet(command, flag.ContinueOnError)
 	fs.SetOutput(a.stderr)
 	var f runFlags
@@ -111,40 +109,45 @@ func (a *app) cmdRun(ctx context.Context, args []string, command string) int {
 		}
 		fs.PrintDefaults()
 	}
-	pos, code, ok := parseFlags(fs, args)
-	if !ok {
-		return code
+	pos, err := parseFlags(fs, args)
+	if err != nil {
+		return err
 	}
 	// Every flag combination is checked before any work.
 	switch {
 	case f.resume != "" && len(pos) > 0:
-		return a.usageError("--resume cannot be combined with an INPUT file", "did you mean pcreconcile run --resume "+quoteArg(f.resume)+"?")
+		return usage("--resume cannot be combined with an INPUT file", "did you mean pcreconcile run --resume "+quoteArg(f.resume)+"?")
 	case f.resume != "" && f.fresh:
-		return a.usageError("--resume and --fresh contradict each other", "")
+		return usage("--resume and --fresh contradict each other", "")
 	case f.resume == "" && len(pos) == 0:
-		return a.usageError(command+" needs an INPUT file", "pcreconcile "+command+" samples/cancellations.csv")
+		return usage(command+" needs an INPUT file", "pcreconcile "+command+" samples/cancellations.csv")
 	case len(pos) > 1:
-		return a.usageError(fmt.Sprintf("%s takes one INPUT file, got %d: %s", command, len(pos), strings.Join(pos, " ")), "")
+		return usage(fmt.Sprintf("%s takes one INPUT file, got %d: %s", command, len(pos), strings.Join(pos, " ")), "")
 	case f.concurrency < 0 || f.concurrency > 64:
-		return a.usageError(fmt.Sprintf("--concurrency %d is out of range 1–64", f.concurrency), "")
+		return usage(fmt.Sprintf("--concurrency %d is out of range 1–64", f.concurrency), "")
 	}
 	cfg, err := loadConfig(f.config)
 	if err != nil {
-		return a.configFail(err)
+		return err
 	}
-	if code := f.apply(cfg); code != exitOK {
-		return a.usageError(fmt.Sprintf("--rate %q: want a number of requests per minute", f.rate), "")
+	if err := f.apply(cfg); err != nil {
+		return err
 	}
 	log, err := newLogger(a.stderr, f.logFormat, f.verbose, f.quiet)
 	if err != nil {
-		return a.usageError(err.Error(), "")
+		return usage(err.Error(), "")
 	}
-	j := &job{app: a, cfg: cfg, flags: f, command: command, log: log, started: a.now()}
+	started := a.now()
+	j := &job{app: a, cfg: cfg, flags: f, command: command, log: log, started: started, runID: newRunID(started)}
+	j.report = f.report
+	if j.report == "" {
+		j.report = "reconciliation-" + started.Format("20060102-150405") + ".xlsx"
+	}
 	return j.run(ctx, pos)
 }
 
 // apply lets flags override the config.
-func (f *runFlags) apply(cfg *config) int {
+func (f *runFlags) apply(cfg *config) error {
 	if f.concurrency > 0 {
 		cfg.Run.Concurrency = f.concurrency
 	}
@@ -157,11 +160,11 @@ func (f *runFlags) apply(cfg *config) int {
 	if f.rate != "" {
 		v, err := strconv.ParseFloat(f.rate, 64)
 		if err != nil || v <= 0 {
-			return exitUsage
+			return usage(fmt.Sprintf("--rate %q: want a number of requests per minute", f.rate), "")
 		}
 		cfg.Run.RequestsPerMinute = v
 	}
-	return exitOK
+	return nil
 }
 
 // job is one plan or run.
@@ -173,309 +176,142 @@ type job struct {
 	log     *slog.Logger
 	started time.Time
 	runID   string
+	report  string // the workbook to write
 
-	reportPath string
-	httpClient *http.Client
-	journal    *batch.Journal
-	plan       *batch.Plan
-	input      batch.Source // the original input, for the Summary
-	resumed    string       // the report or journal resumed from
+	work    *batch.Resumed // the plan, its journal and the original input
+	resumed string         // the report or journal resumed from
 }
 
 func (j *job) dryRun() bool { return j.command == "plan" }
 
-func (j *job) run(ctx context.Context, pos []string) int {
-	j.runID = newRunID(j.started)
-	j.reportPath = j.flags.report
-	if j.reportPath == "" {
-		j.reportPath = "reconciliation-" + j.started.Format("20060102-150405") + ".xlsx"
+// run checks where the report goes, prepares the work (nothing sent yet:
+// exit 2 on any problem), connects (exit 3 on wrong credentials), asks for
+// confirmation, and executes.
+func (j *job) run(ctx context.Context, pos []string) error {
+	if err := j.checkReportPath(); err != nil {
+		return err
 	}
-	if !j.flags.force {
-		if _, err := os.Stat(j.reportPath); err == nil {
-			return j.usageError("report "+j.reportPath+" exists", "choose another --report PATH, or --force to replace it")
-		}
-	}
-	jpath := batch.JournalPath(j.reportPath)
-	if _, err := os.Stat(jpath); err == nil {
-		return j.usageError("an unfinished journal "+jpath+" is in the way", "finish it with pcreconcile run --resume "+quoteArg(jpath)+", or choose another --report PATH")
-	}
-	if j.resumed = j.flags.resume; j.resumed != "" {
-		if abs(j.resumed) == abs(j.reportPath) || abs(j.resumed) == abs(jpath) {
-			return j.usageError("the new report would replace the one being resumed", "leave --report out, or give a new PATH")
-		}
-	}
-
-	// The input first (exit 2 with nothing sent), then the endpoint (the
-	// first token: exit 3 on wrong credentials), then the confirmation.
 	ep := j.describe()
-	code := j.prepare(pos, ep)
-	if code == exitOK {
-		if err := j.connect(ep); err != nil {
-			code = j.connectFail(err)
-		}
+	err := j.prepare(pos, ep)
+	if err == nil {
+		err = j.connect(ep)
 	}
-	if code == exitOK {
+	if err == nil {
 		defer ep.close()
-		code = j.confirm(ep)
+		err = j.confirm(ep)
 	}
-	if code != exitOK {
-		if j.journal != nil {
-			j.journal.Remove()
+	if err != nil {
+		if j.work != nil {
+			j.work.Journal.Remove()
 		}
-		return code
+		var je *batch.JournalError
+		if errors.As(err, &je) {
+			return &exitError{code: exitAborted, err: je, hint: "the report's directory must be writable; choose another --report PATH"}
+		}
+		return err
 	}
 	return j.execute(ctx, ep)
 }
 
-// prepare reads the input (or the earlier report or journal), creates the
-// journal, and applies run.max_lines.
-func (j *job) prepare(pos []string, ep *endpoint) int {
-	var code int
-	if j.resumed != "" {
-		code = j.prepareResume(ep)
-	} else {
-		code = j.prepareFresh(pos[0], ep)
-	}
-	if code != exitOK {
-		return code
-	}
-	s := j.plan.Summarize()
-	todo := j.todo(s)
-	if max := j.cfg.Run.MaxLines; max > 0 && todo > max && !j.dryRun() {
-		return j.usageError(fmt.Sprintf("the sheet asks to cancel %d lines, more than run.max_lines (%d)", todo, max), "check the sheet, then raise run.max_lines in the config if the size is right")
-	}
-	if j.resumed != "" {
-		j.log.Info("resuming", "from", j.resumed, "carried", s.Carried, "to_do", todo, "orders", s.Orders)
-	}
-	return exitOK
-}
-
-// todo counts the lines the run will process.
-func (j *job) todo(s batch.Summary) int {
-	if j.resumed != "" {
-		return j.plan.Unfinished()
-	}
-	return s.Lines + s.AllLineRows
-}
-
-func (j *job) newJournal(src batch.Source, ep *endpoint) (*batch.Journal, error) {
-	return batch.CreateJournal(batch.JournalPath(j.reportPath), batch.JournalHeader{
-		RunID:       j.runID,
-		Command:     j.command,
-		Source:      src,
-		Input:       j.input,
-		Report:      abs(j.reportPath),
-		ResumedFrom: j.resumed,
-		Endpoint:    ep.name,
-		Sandbox:     ep.sandbox,
-		Started:     j.started,
-	})
-}
-
-func (j *job) prepareFresh(input string, ep *endpoint) int {
-	p, code := j.readInput(input, j.cfg, true)
-	if p == nil {
-		return code
-	}
-	p.Source.Sheet = j.cfg.Input.Sheet
-	j.plan, j.input = p, p.Source
-	if !j.flags.fresh {
-		if other := unfinishedJournal(filepath.Dir(j.reportPath), p.Source.SHA256, j.command); other != "" {
-			return j.usageError(fmt.Sprintf("%s has an unfinished %s of this input (%s)", other, j.command, input), "continue it with: pcreconcile run --resume "+quoteArg(other)+"   (or start afresh with --fresh)")
+// checkReportPath refuses to overwrite a report or to start over a journal
+// in its way.
+func (j *job) checkReportPath() error {
+	if !j.flags.force {
+		if _, err := os.Stat(j.report); err == nil {
+			return usage("report "+j.report+" exists", "choose another --report PATH, or --force to replace it")
 		}
 	}
-	src := p.Source
-	src.Path = abs(input)
-	_, code = j.startJournal(src, ep)
-	return code
-}
-
-// unfinishedJournal finds a journal in dir left by a run of the same
-// command on the same input.
-func unfinishedJournal(dir, sha, command string) string {
-	matches, _ := filepath.Glob(filepath.Join(dir, "*.journal"))
-	for _, m := range matches {
-		h, err := batch.ReadJournalHeader(m)
-		if err == nil && !h.Source.Report && h.Source.SHA256 == sha && h.Command == command {
-			return m
+	jpath := batch.JournalPath(j.report)
+	if _, err := os.Stat(jpath); err == nil {
+		return usage("an unfinished journal "+jpath+" is in the way", "finish it with pcreconcile run --resume "+quoteArg(jpath)+", or choose another --report PATH")
+	}
+	if j.resumed = j.flags.resume; j.resumed != "" {
+		if abs(j.resumed) == abs(j.report) || abs(j.resumed) == abs(jpath) {
+			return usage("the new report would replace the one being resumed", "leave --report out, or give a new PATH")
 		}
-	}
-	return ""
-}
-
-func (j *job) prepareResume(ep *endpoint) int {
-	from := j.resumed
-	jpath := ""
-	switch {
-	case strings.HasSuffix(from, ".journal"):
-		jpath = from
-	default:
-		if _, err := os.Stat(from); err != nil {
-			if _, jerr := os.Stat(batch.JournalPath(from)); jerr == nil {
-				jpath = batch.JournalPath(from) // the run died before writing its report
-			} else {
-				return j.usageError("cannot resume: "+err.Error(), "pass the report a run or plan wrote, or its .journal")
-			}
-		} else if _, jerr := os.Stat(batch.JournalPath(from)); jerr == nil {
-			j.log.Warn("the report has an unfinished journal beside it; resuming from the report", "journal", batch.JournalPath(from))
-		}
-	}
-	if jpath != "" {
-		return j.resumeJournal(jpath, ep)
-	}
-	return j.resumeReport(from, ep)
-}
-
-// carrier batches carried records into the journal.
-type carrier struct {
-	j   *batch.Journal
-	buf []*batch.OrderResult
-}
-
-func (c *carrier) add(r *batch.OrderResult) error {
-	c.buf = append(c.buf, r)
-	if len(c.buf) >= 512 {
-		return c.flush()
 	}
 	return nil
 }
 
-func (c *carrier) flush() error {
-	if len(c.buf) == 0 {
-		return nil
+// prepare reads the input (or the earlier report or journal), creates the
+// journal, and applies run.max_lines.
+func (j *job) prepare(pos []string, ep *endpoint) error {
+	header := batch.JournalHeader{
+		RunID:       j.runID,
+		Command:     j.command,
+		Report:      abs(j.report),
+		ResumedFrom: j.resumed,
+		Endpoint:    ep.name,
+		Sandbox:     ep.sandbox,
+		Started:     j.started,
 	}
-	err := c.j.AppendCarried(c.buf)
-	c.buf = c.buf[:0]
-	return err
-}
-
-func (j *job) resumeReport(path string, ep *endpoint) int {
-	prior, err := report.Open(path)
+	read, err := j.readOptions(j.cfg, true)
 	if err != nil {
-		return j.inputFail(err)
+		return err
 	}
-	defer prior.Close()
-	sum, err := batch.FileSHA256(path)
-	if err != nil {
-		return j.inputFail(err)
-	}
-	j.input = batch.Source{
-		Name:   prior.Meta[report.LabelInput],
-		Path:   prior.Meta[report.LabelInputPath],
-		SHA256: prior.Meta[report.LabelInputSHA],
-	}
-	src := batch.Source{Path: abs(path), Name: path, SHA256: sum, Format: "xlsx", Report: true}
-	c, code := j.startJournal(src, ep)
-	if code != exitOK {
-		return code
-	}
-	if j.plan, code = j.planFromReport(prior, src, c); code != exitOK {
-		return code
-	}
-	return j.flushCarried(c)
-}
-
-// startJournal creates this run's journal, and the carrier that batches
-// the records an earlier run finished into it.
-func (j *job) startJournal(src batch.Source, ep *endpoint) (*carrier, int) {
-	jr, err := j.newJournal(src, ep)
-	if err != nil {
-		return nil, j.reportFail("cannot create the journal", err)
-	}
-	j.journal = jr
-	return &carrier{j: jr}, exitOK
-}
-
-// planFromReport rebuilds a plan from an earlier report; the orders it
-// finished go to c.
-func (j *job) planFromReport(prior *report.Prior, src batch.Source, c *carrier) (*batch.Plan, int) {
-	b := batch.NewReportPlan(src, prior.Extra, prior.Orders, j.headers(), c.add)
-	if err := prior.Lines(b.Add); err != nil {
-		return nil, j.inputFail(err)
-	}
-	p, err := b.Plan()
-	if err != nil {
-		return nil, j.inputFail(err)
-	}
-	return p, exitOK
-}
-
-// flushCarried writes the last carried records.
-func (j *job) flushCarried(c *carrier) int {
-	if err := c.flush(); err != nil {
-		return j.reportFail("cannot write the journal", err)
-	}
-	return exitOK
-}
-
-func (j *job) resumeJournal(path string, ep *endpoint) int {
-	old, h, err := batch.OpenJournal(path)
-	if err != nil {
-		return j.inputFail(err)
-	}
-	defer old.Close()
-	j.input = h.Source
-	if h.Input.SHA256 != "" {
-		j.input = h.Input
-	}
-	var plan *batch.Plan
-	var c *carrier
-	var code int
-	if h.Source.Report {
-		// The interrupted run was itself a resume: rebuild from its report.
-		prior, err := report.Open(h.Source.Path)
-		if err != nil {
-			return j.inputFail(err)
-		}
-		defer prior.Close()
-		if code := j.sameFile(h.Source); code != exitOK {
-			return code
-		}
-		if c, code = j.startJournal(h.Source, ep); code != exitOK {
-			return code
-		}
-		if plan, code = j.planFromReport(prior, h.Source, c); code != exitOK {
-			return code
-		}
+	if j.resumed != "" {
+		j.work, err = batch.Resume(batch.ResumeOptions{
+			From:        j.resumed,
+			OpenReport:  openReport,
+			Read:        read,
+			JournalPath: batch.JournalPath(j.report),
+			Journal:     header,
+			Log:         j.log,
+		})
 	} else {
-		if code := j.sameFile(h.Source); code != exitOK {
-			return code
-		}
-		cfg := *j.cfg
-		cfg.Input.Sheet = h.Source.Sheet
-		if plan, code = j.readInput(h.Source.Path, &cfg, true); plan == nil {
-			return code
-		}
-		plan.Source = h.Source
-		if c, code = j.startJournal(h.Source, ep); code != exitOK {
-			return code
-		}
+		j.work, err = j.prepareFresh(pos[0], read, header)
 	}
-	if err := plan.Overlay(old, c.add); err != nil {
-		return j.inputFail(err)
+	if err != nil {
+		return err
 	}
-	j.plan = plan
-	return j.flushCarried(c)
+	s := j.work.Plan.Summarize()
+	todo := j.todo(s)
+	if max := j.cfg.Run.MaxLines; max > 0 && todo > max && !j.dryRun() {
+		return usage(fmt.Sprintf("the sheet asks to cancel %d lines, more than run.max_lines (%d)", todo, max), "check the sheet, then raise run.max_lines in the config if the size is right")
+	}
+	if j.resumed != "" {
+		j.log.Info("resuming", "from", j.resumed, "carried", s.Carried, "to_do", todo, "orders", s.Orders)
+	}
+	return nil
 }
 
-// sameFile checks that the file a journal was made from is unchanged.
-func (j *job) sameFile(src batch.Source) int {
-	sum, err := batch.FileSHA256(src.Path)
+// openReport is report.Open as batch.Resume wants it.
+func openReport(path string) (batch.PriorReport, error) { return report.Open(path) }
+
+// todo counts the lines the run will process.
+func (j *job) todo(s batch.Summary) int {
+	if j.resumed != "" {
+		return j.work.Plan.Unfinished()
+	}
+	return s.Lines + s.AllLineRows
+}
+
+func (j *job) prepareFresh(input string, read batch.ReadOptions, header batch.JournalHeader) (*batch.Resumed, error) {
+	p, err := batch.ReadFile(input, read)
 	if err != nil {
-		return j.usageError(fmt.Sprintf("cannot read %s, which the journal was made from: %v", src.Path, err), "put the file back where it was to resume")
+		return nil, err
 	}
-	if sum != src.SHA256 {
-		return j.usageError(fmt.Sprintf("%s has changed since the interrupted run (SHA-256 %s, was %s)", src.Path, shortSHA(sum), shortSHA(src.SHA256)), "restore the original file to resume, or start a fresh run with the changed file (--fresh)")
+	p.Source.Sheet = j.cfg.Input.Sheet
+	if !j.flags.fresh {
+		if other := batch.UnfinishedJournal(filepath.Dir(j.report), p.Source.SHA256, j.command); other != "" {
+			return nil, usage(fmt.Sprintf("%s has an unfinished %s of this input (%s)", other, j.command, input), "continue it with: pcreconcile run --resume "+quoteArg(other)+"   (or start afresh with --fresh)")
+		}
 	}
-	return exitOK
+	header.Source = p.Source
+	header.Source.Path = abs(input)
+	jr, err := batch.CreateJournal(batch.JournalPath(j.report), header)
+	if err != nil {
+		return nil, &batch.JournalError{Op: "create", Err: err}
+	}
+	return &batch.Resumed{Plan: p, Journal: jr, Input: p.Source}, nil
 }
 
 // confirm shows the plan and asks, when a run goes to a real endpoint.
-func (j *job) confirm(ep *endpoint) int {
+func (j *job) confirm(ep *endpoint) error {
 	if ep.sandbox || j.dryRun() {
-		return exitOK
+		return nil
 	}
-	s := j.plan.Summarize()
+	s := j.work.Plan.Summarize()
 	todo := j.todo(s)
 	fmt.Fprintf(j.stderr, "\nAbout to cancel on %s", ep.name)
 	if ep.tenant != "" {
@@ -489,38 +325,39 @@ func (j *job) confirm(ep *endpoint) int {
 		fmt.Fprintf(j.stderr, "  %d invalid and %d duplicate rows will not be sent (see pcreconcile check)\n", s.Invalid, s.Duplicate)
 	}
 	if j.flags.yes {
-		return exitOK
+		return nil
 	}
 	if !j.stdinTTY {
-		return j.usageError("confirmation needed, and there is no terminal to ask", "add --yes to run without asking (e.g. in a scheduled job)")
+		return usage("confirmation needed, and there is no terminal to ask", "add --yes to run without asking (e.g. in a scheduled job)")
 	}
 	fmt.Fprint(j.stderr, "Continue? [y/N] ")
 	answer, _ := bufio.NewReader(j.stdin).ReadString('\n')
 	switch strings.ToLower(strings.TrimSpace(answer)) {
 	case "y", "yes":
-		return exitOK
+		return nil
 	}
 	fmt.Fprintln(j.stderr, "pcreconcile: nothing was sent")
-	return exitUsage
+	return exitWith(exitUsage)
 }
 
 // execute runs the plan and writes the report.
-func (j *job) execute(ctx context.Context, ep *endpoint) int {
+func (j *job) execute(ctx context.Context, ep *endpoint) error {
 	if ep.sandbox {
 		j.log.Warn("running against the built-in SANDBOX: no real orders will be changed", "state", ep.state)
 	}
 	progress := newProgress(j.stderr, j.stderrTTY && !j.flags.quiet, j.log, j.command, j.now)
+	journal := j.work.Journal
 	r := &batch.Runner{
 		Client:      ep.client,
 		Concurrency: j.cfg.Run.Concurrency,
 		DryRun:      j.dryRun(),
 		RunID:       j.runID,
-		Journal:     j.journal,
+		Journal:     journal,
 		Now:         j.now,
 		Log:         j.log,
 		Progress:    progress,
 	}
-	runErr := r.Run(ctx, j.plan)
+	runErr := r.Run(ctx, j.work.Plan)
 	finished := j.now()
 
 	result := "complete"
@@ -537,7 +374,7 @@ func (j *job) execute(ctx context.Context, ep *endpoint) int {
 		code = exitInterrupted
 	}
 	counts, err := report.Write(report.Options{
-		Path:  j.reportPath,
+		Path:  j.report,
 		Force: j.flags.force,
 		Meta: report.Meta{
 			Version:     mustVersion(),
@@ -545,7 +382,7 @@ func (j *job) execute(ctx context.Context, ep *endpoint) int {
 			Endpoint:    ep.name,
 			Tenant:      ep.tenant,
 			Identity:    ep.identity,
-			Input:       j.input,
+			Input:       j.work.Input,
 			ResumedFrom: j.resumed,
 			RunID:       j.runID,
 			Started:     j.started,
@@ -554,40 +391,47 @@ func (j *job) execute(ctx context.Context, ep *endpoint) int {
 			Rate:        j.rateText(),
 			Result:      result,
 		},
-		Plan:    j.plan,
-		Records: j.journal,
+		Plan:    j.work.Plan,
+		Records: journal,
 	})
 	if err != nil {
-		j.journal.Close()
-		j.errorf("cannot write the report %s: %v", j.reportPath, err)
-		j.hint("every finished order is in %s; write the report with: pcreconcile run --resume %s", j.journal.Path(), quoteArg(j.journal.Path()))
-		return exitAborted
+		journal.Close()
+		return &exitError{code: exitAborted, err: fmt.Errorf("cannot write the report %s: %w", j.report, err),
+			hint: fmt.Sprintf("every finished order is in %s; write the report with: pcreconcile run --resume %s", journal.Path(), quoteArg(journal.Path()))}
 	}
-	if err := j.journal.Remove(); err != nil {
-		j.log.Warn("cannot remove the journal", "path", j.journal.Path(), "err", err)
+	if err := journal.Remove(); err != nil {
+		j.log.Warn("cannot remove the journal", "path", journal.Path(), "err", err)
 	}
 	if runErr != nil && code == exitAborted {
-		j.errorf("%v", runErr)
+		hint := ""
 		if errors.Is(runErr, batch.ErrAuthAborted) {
-			j.hint("check the credentials (auth in the config and the environment variables), then continue with pcreconcile run --resume %s", quoteArg(j.reportPath))
+			hint = "check the credentials (auth in the config and the environment variables), then continue with pcreconcile run --resume " + quoteArg(j.report)
 		}
+		j.printError(&exitError{code: code, err: runErr, hint: hint})
 	}
 	j.printSummary(ep, counts, result)
 	if code != exitOK {
-		return code
+		return exitWith(code)
 	}
 	for status, n := range counts.Lines {
 		if n > 0 && !status.Success(j.dryRun()) {
-			return exitIncomplete
+			return exitWith(exitIncomplete)
 		}
 	}
-	return exitOK
+	return nil
 }
 
-// headers is the header matcher of the config (validated at load).
-func (j *job) headers() *batch.Headers {
-	h, _ := batch.NewHeaders(j.cfg.Input.Columns)
-	return h
+// readOptions says how to read an input under cfg.
+func (a *app) readOptions(cfg *config, extras bool) (batch.ReadOptions, error) {
+	headers, err := batch.NewHeaders(cfg.Input.Columns)
+	if err != nil {
+		return batch.ReadOptions{}, err
+	}
+	delim, err := parseDelimiter(cfg.Input.Delimiter)
+	if err != nil {
+		return batch.ReadOptions{}, usage(err.Error(), "")
+	}
+	return batch.ReadOptions{Headers: headers, Sheet: cfg.Input.Sheet, Delimiter: delim, Extras: extras}, nil
 }
 
 func (j *job) rateText() string {
@@ -596,33 +440,6 @@ func (j *job) rateText() string {
 		s += fmt.Sprintf(", %g per customer", c)
 	}
 	return s
-}
-
-func (j *job) inputFail(err error) int {
-	if j.journal != nil {
-		j.journal.Remove()
-		j.journal = nil
-	}
-	return j.inputError(err)
-}
-
-// hintOf returns the hint an input error carries.
-func hintOf(err error) string {
-	var se *sheet.Error
-	var ie *batch.InputError
-	switch {
-	case errors.As(err, &se):
-		return se.Hint
-	case errors.As(err, &ie):
-		return ie.Hint
-	}
-	return ""
-}
-
-func (j *job) reportFail(what string, err error) int {
-	j.errorf("%s: %v", what, err)
-	j.hint("the report's directory must be writable; choose another --report PATH")
-	return exitAborted
 }
 
 func newRunID(t time.Time) string {

@@ -34,7 +34,7 @@ Faults are decided from --seed and each request, so a failing run replays.
 Flags:
 `
 
-func (a *app) cmdSandbox(ctx context.Context, args []string) int {
+func (a *app) cmdSandbox(ctx context.Context, args []string) error {
 	fs := flag.NewFlagSet("sandbox", flag.ContinueOnError)
 	fs.SetOutput(a.stderr)
 	configPath := fs.String("config", "", "config `FILE` (sandbox.* keys; default pcreconcile.yaml if present)")
@@ -52,16 +52,16 @@ func (a *app) cmdSandbox(ctx context.Context, args []string) int {
 	burst := fs.Int("throttle-burst", -1, "throttle bucket `size` (default a tenth of a minute's requests)")
 	retryAfter := fs.Duration("throttle-retry-after", -1, "answer 429s with this Retry-After instead of the computed one")
 	fs.Usage = func() { fmt.Fprint(fs.Output(), sandboxHelp); fs.PrintDefaults() }
-	pos, code, ok := parseFlags(fs, args)
-	if !ok {
-		return code
+	pos, err := parseFlags(fs, args)
+	if err != nil {
+		return err
 	}
 	if len(pos) > 0 {
-		return a.usageError("sandbox takes no arguments, got "+pos[0], "")
+		return usage("sandbox takes no arguments, got "+pos[0], "")
 	}
 	cfg, err := loadConfig(*configPath)
 	if err != nil {
-		return a.configFail(err)
+		return err
 	}
 	set := map[string]bool{}
 	fs.Visit(func(f *flag.Flag) { set[f.Name] = true })
@@ -96,35 +96,31 @@ func (a *app) cmdSandbox(ctx context.Context, args []string) int {
 		f.ThrottleRetryAfterOverride = &d
 	}
 	if err := cfg.faults().Validate(); err != nil {
-		return a.usageError(err.Error(), "")
+		return usage(err.Error(), "")
 	}
 	log, _ := newLogger(a.stderr, "text", false, false)
 	path := sandboxState(cfg)
 	srv, err := newSandbox(cfg, path, *reset)
 	if err != nil {
-		a.errorf("%v", err)
-		return exitUsage
+		return err // a corrupt state says how to reset it
 	}
 	if *reset && !set["addr"] {
 		log.Info("sandbox state reset to the seed", "state", path)
-		return exitOK
+		return nil
 	}
 	if host, _, err := net.SplitHostPort(*addr); err == nil && !pcclient.IsLoopback(host) {
 		log.Warn("the sandbox is reachable from other machines; it has no real authentication", "addr", *addr)
 	}
 	l, err := sandbox.Listen(*addr, srv)
 	if err != nil {
-		a.errorf("cannot listen on %s: %v", *addr, err)
-		a.hint("choose another --addr, e.g. 127.0.0.1:0 for any free port")
-		return exitUsage
+		return usage(fmt.Sprintf("cannot listen on %s: %v", *addr, err), "choose another --addr, e.g. 127.0.0.1:0 for any free port")
 	}
 	log.Info("Partner Center sandbox listening", "url", l.URL, "state", path,
 		"latency", time.Duration(cfg.Sandbox.Latency), "throttle_per_minute", cfg.faults().Throttle.RequestsPerMinute)
 	if err := l.Wait(ctx); err != nil {
-		a.errorf("%v", err)
-		return exitAborted
+		return &exitError{code: exitAborted, err: err}
 	}
 	st := srv.Stats()
 	log.Info("sandbox stopped", "requests", st.Requests, "patches", st.Patches, "throttled", st.Throttled)
-	return exitOK
+	return nil
 }

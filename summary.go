@@ -17,11 +17,11 @@ func (j *job) printSummary(ep *endpoint, c *report.Counts, result string) {
 		where = "SANDBOX (built-in simulator) — no real orders were changed"
 	}
 	fmt.Fprintf(w, "pcreconcile %s: %s\n", j.command, where)
-	fmt.Fprintf(w, "Input:    %s (sha256 %s)\n", j.input.Name, shortSHA(j.input.SHA256))
+	fmt.Fprintf(w, "Input:    %s (sha256 %s)\n", j.work.Input.Name, shortSHA(j.work.Input.SHA256))
 	if j.resumed != "" {
 		fmt.Fprintf(w, "Resumed:  %s\n", j.resumed)
 	}
-	fmt.Fprintf(w, "Report:   %s\n", j.reportPath)
+	fmt.Fprintf(w, "Report:   %s\n", j.report)
 	fmt.Fprintf(w, "Result:   %s\n\n", result)
 
 	tw := tabwriter.NewWriter(w, 0, 0, 2, ' ', 0)
@@ -50,7 +50,7 @@ func (j *job) printSummary(ep *endpoint, c *report.Counts, result string) {
 	fmt.Fprintln(w)
 	switch {
 	case len(attention) == 0 && j.dryRun():
-		fmt.Fprintf(w, "Every line can be cancelled. Review %s, then execute it with:\n  pcreconcile run --resume %s\n", j.reportPath, quoteArg(j.reportPath))
+		fmt.Fprintf(w, "Every line can be cancelled. Review %s, then execute it with:\n  pcreconcile run --resume %s\n", j.report, quoteArg(j.report))
 	case len(attention) == 0:
 		fmt.Fprintln(w, "Every line is cancelled.")
 	default:
@@ -60,7 +60,7 @@ func (j *job) printSummary(ep *endpoint, c *report.Counts, result string) {
 			if j.dryRun() {
 				verb = "After review, execute the plan (lines that would cancel, and any to retry)"
 			}
-			fmt.Fprintf(w, "%s:\n  pcreconcile run --resume %s\n", verb, quoteArg(j.reportPath))
+			fmt.Fprintf(w, "%s:\n  pcreconcile run --resume %s\n", verb, quoteArg(j.report))
 		}
 	}
 }

@@ -34,7 +34,7 @@ func corpusFingerprint(p *Plan) string {
 	for _, r := range p.Invalid() {
 		var why []string
 		for _, pr := range r.Problems() {
-			why = append(why, pr.String())
+			why = append(why, pr.Detail())
 		}
 		out += string(r.Status) + ": " + strings.Join(why, "; ") + "\n"
 	}
@@ -112,7 +112,7 @@ func TestCorpusFilesThatCannotBeRead(t *testing.T) {
 	} {
 		_, err := ReadFile(filepath.Join("testdata", "corpus", name), ReadOptions{Headers: h})
 		var se *sheet.Error
-		if !errors.As(err, &se) || !strings.Contains(se.Reason, want) || se.Hint == "" {
+		if !errors.As(err, &se) || !strings.Contains(se.Reason, want) || se.Hint() == "" {
 			t.Errorf("%s: err = %v", name, err)
 		}
 	}

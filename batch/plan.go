@@ -22,24 +22,6 @@ import (
 // notes above it are skipped.
 const headerSearchRows = 20
 
-// Problem is one thing wrong with a row, in the terms of csv.ParseError:
-// where (the column's header), what (the value) and why.
-type Problem struct {
-	Column string `json:"column,omitempty"`
-	Value  string `json:"value,omitempty"`
-	Reason string `json:"reason"`
-}
-
-func (p Problem) String() string {
-	switch {
-	case p.Column == "":
-		return p.Reason
-	case p.Value == "":
-		return fmt.Sprintf("%s: %s", p.Column, p.Reason)
-	}
-	return fmt.Sprintf("%s %q: %s", p.Column, p.Value, p.Reason)
-}
-
 // Typed holds a row's key values as the user typed them, for rows the
 // report must show unprocessed (invalid, duplicate).
 type Typed struct {
@@ -62,7 +44,7 @@ type Row struct {
 }
 
 type rowDetail struct {
-	problems []Problem
+	problems []*Error
 	typed    *Typed
 	prev     *LineResult
 }
@@ -75,7 +57,7 @@ func (r *Row) d() *rowDetail {
 }
 
 // Problems are why the row is invalid or a duplicate.
-func (r *Row) Problems() []Problem {
+func (r *Row) Problems() []*Error {
 	if r.detail == nil {
 		return nil
 	}
@@ -264,19 +246,10 @@ type ReadOptions struct {
 	Extras bool
 }
 
-// InputError is a structural problem with the input: nothing was sent. It
-// says where and why and, where it helps, what to do.
-type InputError struct {
-	File   string
-	Reason string
-	Hint   string
-}
-
-func (e *InputError) Error() string { return e.File + ": " + e.Reason }
-
 // ReadFile reads, validates and groups the cancellations in path. A file
-// that is not a usable sheet is an *InputError (or *sheet.Error); problems
-// with single rows are not errors but rows with Status Invalid.
+// that is not a usable sheet is an *Error (or a *sheet.Error from the
+// reader); problems with single rows are not errors but rows with Status
+// Invalid.
 func ReadFile(path string, opts ReadOptions) (*Plan, error) {
 	// The file is hashed while it is parsed: a second reader, mostly from
 	// the page cache, on the other core.
@@ -310,7 +283,7 @@ func ReadFile(path string, opts ReadOptions) (*Plan, error) {
 	}
 	d := <-hashed
 	if d.err != nil {
-		return nil, &sheet.Error{File: path, Reason: "cannot read the file", Err: d.err}
+		return nil, &Error{File: path, Reason: "cannot read the file", Err: d.err}
 	}
 	sum := d.sum
 	p.Source = Source{Path: path, Name: path, SHA256: sum, Format: string(format), Sheet: opts.Sheet}
@@ -401,7 +374,7 @@ func Build(r sheet.Reader, opts BuildOptions) (*Plan, error) {
 		return nil, err
 	}
 	if b.p.Rows.Len() == 0 {
-		return nil, &InputError{File: opts.File, Reason: fmt.Sprintf("no data rows below the header (row %d)", b.p.HeaderRow), Hint: "add one row per line item to cancel"}
+		return nil, &Error{File: opts.File, Reason: fmt.Sprintf("no data rows below the header (row %d)", b.p.HeaderRow), Fix: "add one row per line item to cancel"}
 	}
 	b.finish()
 	return b.p, nil
@@ -419,7 +392,7 @@ func (b *builder) findHeader(r sheet.Reader) error {
 		texts := rec.Texts()
 		cols, missing, err := b.opts.Headers.Match(texts)
 		if err != nil {
-			return &InputError{File: b.opts.File, Reason: fmt.Sprintf("row %d: %v", rec.Row, err)}
+			return &Error{File: b.opts.File, Row: rec.Row, Reason: err.Error(), Err: err}
 		}
 		if len(missing) == 0 {
 			cols = keepQuantityColumn(cols, texts)
@@ -443,10 +416,10 @@ func (b *builder) findHeader(r sheet.Reader) error {
 		return err
 	}
 	if best == nil {
-		return &InputError{
+		return &Error{
 			File:   b.opts.File,
 			Reason: "no header row: none of the first 20 rows names the required columns Customer Tenant ID, Order ID and Line Item Number",
-			Hint:   "the header must name " + b.describe(FieldCustomer) + "; " + b.describe(FieldOrder) + "; " + b.describe(FieldLine) + " (or aliases from input.columns in the config)",
+			Fix:    "the header must name " + b.describe(FieldCustomer) + "; " + b.describe(FieldOrder) + "; " + b.describe(FieldLine) + " (or aliases from input.columns in the config)",
 		}
 	}
 	var names, hints []string
@@ -454,11 +427,16 @@ func (b *builder) findHeader(r sheet.Reader) error {
 		names = append(names, f.String())
 		hints = append(hints, b.describe(f))
 	}
-	return &InputError{
+	return &Error{
 		File:   b.opts.File,
 		Reason: fmt.Sprintf("required column %s missing: the header (row %d) names %s", strings.Join(names, " and "), best.row, strings.Join(best.found, ", ")),
-		Hint:   "accepted headers: " + strings.Join(hints, "; "),
+		Fix:    "accepted headers: " + strings.Join(hints, "; "),
 	}
+}
+
+// rowError is a problem with the row numbered row.
+func (b *builder) rowError(row int, column, value, reason string) *Error {
+	return &Error{File: b.opts.File, Row: row, Column: column, Value: value, Reason: reason}
 }
 
 func (b *builder) describe(f Field) string {
@@ -506,16 +484,16 @@ func (b *builder) add(rec sheet.Record) {
 		Line:     b.cell(rec, FieldLine),
 		Offer:    b.cell(rec, FieldOffer),
 	}
-	var problems []Problem
+	var problems []*Error
 	problem := func(f Field, value string, err error) {
-		problems = append(problems, Problem{Column: b.cols.Names[f], Value: value, Reason: err.Error()})
+		problems = append(problems, b.rowError(rec.Row, b.cols.Names[f], value, err.Error()))
 	}
 	if rec.Err != nil {
-		problems = append(problems, Problem{Reason: rec.Err.Error()})
+		problems = append(problems, b.rowError(rec.Row, "", "", rec.Err.Error()))
 	}
 	for _, c := range rec.Cells {
 		if len(c.Text) > maxCellChars {
-			problems = append(problems, Problem{Reason: fmt.Sprintf("a value is longer than %d characters", maxCellChars)})
+			problems = append(problems, b.rowError(rec.Row, "", "", fmt.Sprintf("a value is longer than %d characters", maxCellChars)))
 			break
 		}
 	}
@@ -582,7 +560,7 @@ func (b *builder) add(rec sheet.Record) {
 		if row.AllLines() || p.Rows.At(first).AllLines() {
 			what = "every line"
 		}
-		row.d().problems = []Problem{{Reason: fmt.Sprintf("duplicate: row %d already asks to cancel %s of order %s", p.Rows.At(first).Source, what, o.ID)}}
+		row.d().problems = []*Error{b.rowError(rec.Row, "", "", fmt.Sprintf("duplicate: row %d already asks to cancel %s of order %s", p.Rows.At(first).Source, what, o.ID))}
 		p.Rows.Add(row)
 		return
 	}
@@ -703,10 +681,10 @@ func (b *builder) checkWidth(row int) error {
 	if len(b.p.Extra) <= MaxExtraColumns {
 		return nil
 	}
-	return &InputError{
+	return &Error{
 		File:   b.opts.File,
 		Reason: fmt.Sprintf("row %d has data in more columns than the report can copy: an Excel sheet holds 16,384 columns, and the report's Lines sheet needs 19 of them for its own", row),
-		Hint:   "delete the columns you do not need in the report, or keep only Customer Tenant ID, Order ID and Line Item Number",
+		Fix:    "delete the columns you do not need in the report, or keep only Customer Tenant ID, Order ID and Line Item Number",
 	}
 }
 
@@ -748,7 +726,7 @@ func (b *builder) finish() {
 				r.d().typed = &Typed{Customer: o.Customer, Order: o.ID, Line: line, Offer: r.Offer}
 			}
 			r.Status, r.Order = Invalid, -1
-			r.d().problems = append(r.d().problems, Problem{Column: b.cols.Names[FieldOrder], Value: o.ID, Reason: reason})
+			r.d().problems = append(r.d().problems, b.rowError(r.Source, b.cols.Names[FieldOrder], o.ID, reason))
 		}
 		o.Rows = nil
 	}

@@ -143,8 +143,8 @@ func TestStructuralInputErrors(t *testing.T) {
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
 			_, err := ReadFile(writeFile(t, "in.csv", tt.csv), ReadOptions{Headers: h})
-			var ie *InputError
-			if !errors.As(err, &ie) || !strings.Contains(ie.Reason, tt.reason) || !strings.Contains(ie.Hint, tt.hint) {
+			var ie *Error
+			if !errors.As(err, &ie) || !strings.Contains(ie.Reason, tt.reason) || !strings.Contains(ie.Hint(), tt.hint) {
 				t.Errorf("err = %v (hint %q), want reason %q hint %q", err, hintOf(err), tt.reason, tt.hint)
 			}
 		})
@@ -152,9 +152,9 @@ func TestStructuralInputErrors(t *testing.T) {
 }
 
 func hintOf(err error) string {
-	var ie *InputError
+	var ie *Error
 	if errors.As(err, &ie) {
-		return ie.Hint
+		return ie.Hint()
 	}
 	return ""
 }
@@ -165,7 +165,10 @@ func TestRowProblemsNameRowColumnValueReason(t *testing.T) {
 	r := p.Invalid()[0]
 	got := []string{}
 	for _, pr := range r.Problems() {
-		got = append(got, pr.String())
+		if pr.Row != 2 {
+			t.Errorf("problem %q names row %d, want 2", pr.Detail(), pr.Row)
+		}
+		got = append(got, pr.Detail())
 	}
 	want := []string{
 		`Customer Tenant ID "nope": is not a GUID`,
@@ -229,7 +232,7 @@ func TestReadFileReportsSheetErrors(t *testing.T) {
 	h, _ := NewHeaders(nil)
 	_, err := ReadFile(filepath.Join(t.TempDir(), "nope.csv"), ReadOptions{Headers: h})
 	var se *sheet.Error
-	if !errors.As(err, &se) || se.Hint == "" {
+	if !errors.As(err, &se) || se.Hint() == "" {
 		t.Errorf("err = %v", err)
 	}
 }
@@ -245,7 +248,9 @@ func TestSampleCSVAndXLSXGiveTheSamePlan(t *testing.T) {
 		}
 		fp := planFingerprint(p)
 		for _, r := range p.Invalid() {
-			fp += fmt.Sprintf("row %d %s %v\n", r.Source, r.Status, r.Problems())
+			for _, pr := range r.Problems() {
+				fp += fmt.Sprintf("row %d %s %s\n", pr.Row, r.Status, pr.Detail())
+			}
 		}
 		prints = append(prints, fp)
 	}
@@ -283,7 +288,7 @@ func TestWidestSheetTheReportCanHold(t *testing.T) {
 	} {
 		for _, extras := range []bool{false, true} {
 			_, err := ReadFile(writeFile(t, "in.csv", csv), ReadOptions{Headers: h, Extras: extras})
-			var ie *InputError
+			var ie *Error
 			wantRow := map[string]string{"header": "row 1 ", "row 3": "row 3 "}[name]
 			if !errors.As(err, &ie) || !strings.HasPrefix(ie.Reason, wantRow) || !strings.Contains(ie.Reason, "16,384 columns") {
 				t.Errorf("%s, extras %v: err = %v, want an input error naming %q", name, extras, err, wantRow)

@@ -98,7 +98,7 @@ func (p *Plan) rowResult(r *Row, runID string) LineResult {
 	}
 	var msgs []string
 	for _, pr := range r.Problems() {
-		msgs = append(msgs, pr.String())
+		msgs = append(msgs, pr.Detail())
 	}
 	lr.ErrorMessage = strings.Join(msgs, "; ")
 	return lr

@@ -1,6 +1,12 @@
 package batch
 
-import "fmt"
+import (
+	"fmt"
+	"log/slog"
+	"os"
+	"path/filepath"
+	"strings"
+)
 
 // OrderKey identifies an order across reports and journals.
 func OrderKey(customer, order string) string { return customer + "/" + order }
@@ -168,7 +174,7 @@ func (b *ReportPlan) Plan() (*Plan, error) {
 	}
 	b.p.Customers = len(b.cust)
 	if len(b.p.Items) == 0 {
-		return nil, &InputError{File: b.p.Source.Name, Reason: "the report's Lines sheet has no rows"}
+		return nil, &Error{File: b.p.Source.Name, Reason: "the report's Lines sheet has no rows"}
 	}
 	return b.p, nil
 }
@@ -180,4 +186,256 @@ func (p *Plan) Unfinished() int {
 		n += len(o.Rows)
 	}
 	return n
+}
+
+// PriorReport is an earlier report, as a resume reads it: report.Prior is
+// one. batch does not read workbooks itself.
+type PriorReport interface {
+	// Input is the original input the report was made from.
+	Input() Source
+	// ExtraHeaders are the headers of the input's extra columns.
+	ExtraHeaders() []string
+	// Orders holds the report's order-level fields by OrderKey.
+	Orders() map[string]*OrderResult
+	// Lines calls fn with every line of the report, in order.
+	Lines(fn func(LineResult) error) error
+	Close() error
+}
+
+// ResumeOptions says what to continue and how to start the new run.
+type ResumeOptions struct {
+	// From is the report, plan or journal to continue.
+	From string
+	// OpenReport opens an earlier report (report.Open).
+	OpenReport func(path string) (PriorReport, error)
+	// Read says how to read the original input again (a journal names it).
+	Read ReadOptions
+	// JournalPath and Journal start the new run's journal; Resume fills in
+	// the header's Source and Input.
+	JournalPath string
+	Journal     JournalHeader
+	Log         *slog.Logger
+}
+
+// Resumed is a run rebuilt from an earlier one: the plan of what is left,
+// with everything finished already carried into the new journal.
+type Resumed struct {
+	Plan    *Plan
+	Journal *Journal
+	// Input is the original input, for the report's Summary.
+	Input Source
+}
+
+// Resume rebuilds the plan of an earlier run from its report or journal
+// and starts the new run's journal with everything that run finished.
+//
+// From a report, the report itself is the plan: its lines pending, failed,
+// not_cancelled and would_cancel are done again, the rest carried. From a
+// journal — a run that died before writing its report — the original input
+// is read again (it must be unchanged: its SHA-256 is in the journal) and
+// the orders the journal finished are carried. A report that does not exist
+// but has its journal beside it is resumed from that journal.
+//
+// Errors are *Error values (or the reader's) that say what to pass instead.
+func Resume(opts ResumeOptions) (*Resumed, error) {
+	if opts.Log == nil {
+		opts.Log = slog.New(slog.DiscardHandler)
+	}
+	from := opts.From
+	journal := ""
+	switch {
+	case strings.HasSuffix(from, ".journal"):
+		journal = from
+	default:
+		if _, err := os.Stat(from); err != nil {
+			if _, jerr := os.Stat(JournalPath(from)); jerr != nil {
+				return nil, &Error{Reason: "cannot resume: " + err.Error(), Fix: "pass the report a run or plan wrote, or its .journal", Err: err}
+			}
+			journal = JournalPath(from) // the run died before writing its report
+		} else if _, jerr := os.Stat(JournalPath(from)); jerr == nil {
+			opts.Log.Warn("the report has an unfinished journal beside it; resuming from the report", "journal", JournalPath(from))
+		}
+	}
+	r := &resumer{opts: opts}
+	var err error
+	if journal != "" {
+		err = r.fromJournal(journal)
+	} else {
+		err = r.fromReport(from)
+	}
+	if err == nil {
+		if ferr := r.carry.flush(); ferr != nil {
+			err = &JournalError{Op: "write", Err: ferr}
+		}
+	}
+	if err != nil {
+		if r.out.Journal != nil {
+			r.out.Journal.Remove()
+		}
+		return nil, err
+	}
+	return &r.out, nil
+}
+
+type resumer struct {
+	opts  ResumeOptions
+	out   Resumed
+	carry carrier
+}
+
+func (r *resumer) fromReport(path string) error {
+	prior, err := r.opts.OpenReport(path)
+	if err != nil {
+		return err
+	}
+	defer prior.Close()
+	sum, err := FileSHA256(path)
+	if err != nil {
+		return &Error{File: path, Reason: "cannot read the file", Err: err}
+	}
+	r.out.Input = prior.Input()
+	src := Source{Path: absPath(path), Name: path, SHA256: sum, Format: "xlsx", Report: true}
+	if err := r.startJournal(src); err != nil {
+		return err
+	}
+	r.out.Plan, err = r.planFromReport(prior, src)
+	return err
+}
+
+func (r *resumer) fromJournal(path string) error {
+	old, h, err := OpenJournal(path)
+	if err != nil {
+		return err
+	}
+	defer old.Close()
+	r.out.Input = h.Source
+	if h.Input.SHA256 != "" {
+		r.out.Input = h.Input
+	}
+	if err := sameFile(h.Source); err != nil {
+		return err
+	}
+	var plan *Plan
+	if h.Source.Report {
+		// The interrupted run was itself a resume: rebuild from its report.
+		prior, err := r.opts.OpenReport(h.Source.Path)
+		if err != nil {
+			return err
+		}
+		defer prior.Close()
+		if err := r.startJournal(h.Source); err != nil {
+			return err
+		}
+		if plan, err = r.planFromReport(prior, h.Source); err != nil {
+			return err
+		}
+	} else {
+		read := r.opts.Read
+		read.Sheet = h.Source.Sheet
+		if plan, err = ReadFile(h.Source.Path, read); err != nil {
+			return err
+		}
+		plan.Source = h.Source
+		if err := r.startJournal(h.Source); err != nil {
+			return err
+		}
+	}
+	if err := plan.Overlay(old, r.carry.add); err != nil {
+		return err
+	}
+	r.out.Plan = plan
+	return nil
+}
+
+// startJournal creates the new run's journal, made from src.
+func (r *resumer) startJournal(src Source) error {
+	h := r.opts.Journal
+	h.Source, h.Input = src, r.out.Input
+	j, err := CreateJournal(r.opts.JournalPath, h)
+	if err != nil {
+		return &JournalError{Op: "create", Err: err}
+	}
+	r.out.Journal = j
+	r.carry.j = j
+	return nil
+}
+
+// planFromReport rebuilds a plan from an earlier report; the orders it
+// finished go to the new journal.
+func (r *resumer) planFromReport(prior PriorReport, src Source) (*Plan, error) {
+	b := NewReportPlan(src, prior.ExtraHeaders(), prior.Orders(), r.opts.Read.Headers, r.carry.add)
+	if err := prior.Lines(b.Add); err != nil {
+		return nil, err
+	}
+	return b.Plan()
+}
+
+// sameFile checks that the file a journal was made from is unchanged.
+func sameFile(src Source) error {
+	sum, err := FileSHA256(src.Path)
+	if err != nil {
+		return &Error{Reason: fmt.Sprintf("cannot read %s, which the journal was made from: %v", src.Path, err), Fix: "put the file back where it was to resume", Err: err}
+	}
+	if sum != src.SHA256 {
+		return &Error{Reason: fmt.Sprintf("%s has changed since the interrupted run (SHA-256 %s, was %s)", src.Path, shortSum(sum), shortSum(src.SHA256)), Fix: "restore the original file to resume, or start a fresh run with the changed file (--fresh)"}
+	}
+	return nil
+}
+
+// shortSum is the first 12 hex digits of a SHA-256, as messages show it.
+func shortSum(s string) string { return s[:min(len(s), 12)] }
+
+// carrier batches carried records into the journal: one write and one
+// fsync per 512 orders instead of one each.
+type carrier struct {
+	j   *Journal
+	buf []*OrderResult
+}
+
+func (c *carrier) add(r *OrderResult) error {
+	c.buf = append(c.buf, r)
+	if len(c.buf) >= 512 {
+		return c.flush()
+	}
+	return nil
+}
+
+func (c *carrier) flush() error {
+	if len(c.buf) == 0 {
+		return nil
+	}
+	err := c.j.AppendCarried(c.buf)
+	c.buf = c.buf[:0]
+	return err
+}
+
+// UnfinishedJournal finds a journal in dir left by a run of command on the
+// input with the given SHA-256, or returns "".
+func UnfinishedJournal(dir, sha, command string) string {
+	matches, _ := filepath.Glob(filepath.Join(dir, "*.journal"))
+	for _, m := range matches {
+		h, err := ReadJournalHeader(m)
+		if err == nil && !h.Source.Report && h.Source.SHA256 == sha && h.Command == command {
+			return m
+		}
+	}
+	return ""
+}
+
+// JournalError is a journal that cannot be created or written: the run
+// cannot record what it does, so it must not do anything.
+type JournalError struct {
+	Op  string // create or write
+	Err error
+}
+
+func (e *JournalError) Error() string { return "cannot " + e.Op + " the journal: " + e.Err.Error() }
+func (e *JournalError) Unwrap() error { return e.Err }
+
+// absPath returns the absolute form of p, or p.
+func absPath(p string) string {
+	if a, err := filepath.Abs(p); err == nil {
+		return a
+	}
+	return p
 }

@@ -443,8 +443,8 @@ func classify(err error) failure {
 	switch {
 	case errors.As(err, &auth):
 		f := failure{status: Failed, code: auth.AADSTS, message: auth.Error(), auth: true}
-		if auth.Hint != "" {
-			f.message += " (" + auth.Hint + ")"
+		if auth.Fix != "" {
+			f.message += " (" + auth.Fix + ")"
 		}
 		return f
 	case errors.As(err, &ae):

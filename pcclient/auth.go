@@ -169,7 +169,7 @@ func StaticTokenSource(token Secret, now time.Time, minValid time.Duration) (oau
 			if left > 0 {
 				desc = fmt.Sprintf("the access token expires at %s, in less than %s", exp.UTC().Format(time.RFC3339), minValid)
 			}
-			return nil, &AuthError{Description: desc, Hint: "get a fresh one, e.g. az account get-access-token --resource https://api.partnercenter.microsoft.com", Permanent: true}
+			return nil, &AuthError{Description: desc, Fix: "get a fresh one, e.g. az account get-access-token --resource https://api.partnercenter.microsoft.com", Permanent: true}
 		}
 	}
 	return oauth2.StaticTokenSource(tok), nil
@@ -303,9 +303,9 @@ func authError(err error) error {
 		ae.AADSTS = aadstsRE.FindString(string(re.Body))
 	}
 	if h, ok := aadHints[ae.AADSTS]; ok {
-		ae.Hint = h
+		ae.Fix = h
 	} else if re.ErrorCode == "invalid_client" {
-		ae.Hint = aadHints["AADSTS7000215"]
+		ae.Fix = aadHints["AADSTS7000215"]
 	}
 	if strings.HasPrefix(ae.Description, ae.AADSTS+": ") {
 		ae.Description = strings.TrimPrefix(ae.Description, ae.AADSTS+": ")

@@ -108,7 +108,7 @@ func TestWrongSecretGivesAADSTSHint(t *testing.T) {
 	if !errors.As(err, &ae) {
 		t.Fatalf("err = %v, want *AuthError", err)
 	}
-	if ae.AADSTS != "AADSTS7000215" || !ae.Permanent || !strings.Contains(ae.Hint, "client secret") {
+	if ae.AADSTS != "AADSTS7000215" || !ae.Permanent || !strings.Contains(ae.Hint(), "client secret") {
 		t.Errorf("AuthError = %+v", ae)
 	}
 	if !errors.Is(err, ErrUnauthorized) {

@@ -159,8 +159,8 @@ type AuthError struct {
 	AADSTS string
 	// Description is Azure AD's explanation, shortened.
 	Description string
-	// Hint says what the user most likely has to fix.
-	Hint string
+	// Fix says what the user most likely has to fix.
+	Fix string
 	// Permanent is false for failures worth retrying (network, 5xx).
 	Permanent bool
 	Err       error
@@ -180,6 +180,9 @@ func (e *AuthError) Error() string {
 }
 
 func (e *AuthError) Unwrap() error { return e.Err }
+
+// Hint returns what the user most likely has to fix, or "".
+func (e *AuthError) Hint() string { return e.Fix }
 
 // Is makes an AuthError match ErrUnauthorized.
 func (e *AuthError) Is(target error) bool { return target == ErrUnauthorized }

@@ -14,16 +14,42 @@ import (
 	"github.com/pcreconcile/pcreconcile/batch/sheet"
 )
 
+// Error is a workbook that cannot be resumed from: not a pcreconcile
+// report, or one whose cells were edited into something this tool did not
+// write. It names the sheet and row when it is about one row.
+type Error struct {
+	File   string
+	Sheet  string
+	Row    int
+	Reason string
+	// Fix says what to do about it, or "".
+	Fix string
+	Err error
+}
+
+func (e *Error) Error() string {
+	where := e.File
+	if e.Sheet != "" {
+		where += fmt.Sprintf(": sheet %q", e.Sheet)
+	}
+	if e.Row > 0 {
+		where += fmt.Sprintf(" row %d", e.Row)
+	}
+	return where + ": " + e.Reason
+}
+
+func (e *Error) Unwrap() error { return e.Err }
+
+// Hint returns what to do about the error, or "".
+func (e *Error) Hint() string { return e.Fix }
+
 // Prior is an earlier report, open for reading.
 type Prior struct {
 	Path string
 	// Meta holds the Summary sheet's values by label (LabelRunID, …).
-	Meta map[string]string
-	// Extra are the headers of the input's extra columns.
-	Extra []string
-	// Orders holds the Orders sheet by batch.OrderKey (order-level fields
-	// only).
-	Orders map[string]*batch.OrderResult
+	Meta   map[string]string
+	extra  []string
+	orders map[string]*batch.OrderResult
 	wb     *sheet.Workbook
 	sheets []string // Lines, Lines 2, …
 }
@@ -36,7 +62,7 @@ func Open(path string) (*Prior, error) {
 	if err != nil {
 		return nil, err
 	}
-	p := &Prior{Path: path, wb: wb, Meta: map[string]string{}, Orders: map[string]*batch.OrderResult{}}
+	p := &Prior{Path: path, wb: wb, Meta: map[string]string{}, orders: map[string]*batch.OrderResult{}}
 	if err := p.open(); err != nil {
 		wb.Close()
 		return nil, err
@@ -46,7 +72,7 @@ func Open(path string) (*Prior, error) {
 
 func (p *Prior) open() error {
 	notReport := func(why string) error {
-		return &sheet.Error{File: p.Path, Reason: "is not a pcreconcile report: " + why, Hint: "pass the reconciliation-….xlsx a run or plan wrote, or its .journal"}
+		return &Error{File: p.Path, Reason: "is not a pcreconcile report: " + why, Fix: "pass the reconciliation-….xlsx a run or plan wrote, or its .journal"}
 	}
 	names := p.wb.SheetNames()
 	has := map[string]bool{}
@@ -92,10 +118,22 @@ func (p *Prior) open() error {
 	if !startsWith(head, LineColumns) {
 		return notReport("its Lines sheet does not have the report's columns")
 	}
-	p.Extra = append([]string(nil), head[len(LineColumns):]...)
+	p.extra = append([]string(nil), head[len(LineColumns):]...)
 
 	return p.readOrders()
 }
+
+// Input is the original input the report was made from, as its Summary
+// names it.
+func (p *Prior) Input() batch.Source {
+	return batch.Source{Name: p.Meta[LabelInput], Path: p.Meta[LabelInputPath], SHA256: p.Meta[LabelInputSHA]}
+}
+
+// ExtraHeaders are the headers of the input's extra columns.
+func (p *Prior) ExtraHeaders() []string { return p.extra }
+
+// Orders holds the Orders sheet by batch.OrderKey (order-level fields only).
+func (p *Prior) Orders() map[string]*batch.OrderResult { return p.orders }
 
 // linesSheetNo reports whether name is a Lines sheet — "Lines" or its
 // continuation "Lines N" — and its number (1 for "Lines").
@@ -129,7 +167,7 @@ func (p *Prior) readOrders() error {
 		if first {
 			first = false
 			if !startsWith(c, OrderColumns) {
-				return &sheet.Error{File: p.Path, Reason: "is not a pcreconcile report: its Orders sheet does not have the report's columns"}
+				return &Error{File: p.Path, Reason: "is not a pcreconcile report: its Orders sheet does not have the report's columns"}
 			}
 			continue
 		}
@@ -144,7 +182,7 @@ func (p *Prior) readOrders() error {
 		o.Attempts, _ = atoi(c[11])
 		d, _ := atoi(c[13])
 		o.DurationMS = int64(d)
-		p.Orders[batch.OrderKey(o.Customer, o.Order)] = o
+		p.orders[batch.OrderKey(o.Customer, o.Order)] = o
 	}
 	return r.Err()
 }
@@ -175,9 +213,9 @@ func (p *Prior) readLines(name string, r sheet.Reader, fn func(batch.LineResult)
 			header = false
 			continue
 		}
-		l, err := parseLine(rec.Cells, len(p.Extra))
+		l, err := parseLine(rec.Cells, len(p.extra))
 		if err != nil {
-			return &sheet.Error{File: p.Path, Reason: fmt.Sprintf("sheet %q row %d: %v", name, rec.Row, err), Hint: "the report was edited; resume from the report as written, or from its journal"}
+			return &Error{File: p.Path, Sheet: name, Row: rec.Row, Reason: err.Error(), Err: err, Fix: "the report was edited; resume from the report as written, or from its journal"}
 		}
 		if err := fn(l); err != nil {
 			return err

@@ -232,10 +232,10 @@ func TestReadBack(t *testing.T) {
 	if prior.Meta[LabelRunID] != "run-1" || prior.Meta[LabelInputSHA] != "abc123" {
 		t.Errorf("meta = %v", prior.Meta)
 	}
-	if !reflect.DeepEqual(prior.Extra, []string{"Ticket", "Amount"}) {
-		t.Errorf("extra = %v", prior.Extra)
+	if !reflect.DeepEqual(prior.ExtraHeaders(), []string{"Ticket", "Amount"}) {
+		t.Errorf("extra = %v", prior.ExtraHeaders())
 	}
-	if o := prior.Orders[batch.OrderKey(cust, "o1")]; o == nil || o.HTTPStatus != 200 || o.DurationMS != 120 || o.Outcome != "partial" {
+	if o := prior.Orders()[batch.OrderKey(cust, "o1")]; o == nil || o.HTTPStatus != 200 || o.DurationMS != 120 || o.Outcome != "partial" {
 		t.Errorf("order o1 = %+v", o)
 	}
 	p, recs := fixture(t)
@@ -313,7 +313,7 @@ func TestOpenRefusesOtherWorkbooks(t *testing.T) {
 	f.SetCellValue("Sheet1", "A1", "hello")
 	f.SaveAs(path)
 	_, err := Open(path)
-	var se *sheet.Error
+	var se *Error
 	if !errors.As(err, &se) || !strings.Contains(se.Reason, "not a pcreconcile report") {
 		t.Errorf("err = %v", err)
 	}

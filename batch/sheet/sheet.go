@@ -99,8 +99,9 @@ type Options struct {
 type Error struct {
 	File   string
 	Reason string
-	Hint   string
-	Err    error
+	// Fix says what to do about it, when that is known.
+	Fix string
+	Err error
 }
 
 func (e *Error) Error() string {
@@ -111,6 +112,9 @@ func (e *Error) Error() string {
 }
 
 func (e *Error) Unwrap() error { return e.Err }
+
+// Hint returns what to do about the error, or "".
+func (e *Error) Hint() string { return e.Fix }
 
 // Format is the detected kind of an input file.
 type Format string
@@ -126,7 +130,7 @@ const (
 func Open(path string, opts Options) (Reader, Format, error) {
 	f, err := os.Open(path)
 	if err != nil {
-		return nil, "", &Error{File: path, Reason: "cannot open the file", Err: err, Hint: openHint(err)}
+		return nil, "", &Error{File: path, Reason: "cannot open the file", Err: err, Fix: openHint(err)}
 	}
 	if fi, err := f.Stat(); err == nil && fi.IsDir() {
 		f.Close()
@@ -167,10 +171,10 @@ func OpenReader(name string, r io.Reader, opts Options) (Reader, Format, error) 
 	}
 	ext := strings.ToLower(filepath.Ext(name))
 	if ext == ".xlsx" || ext == ".xlsm" {
-		return nil, "", &Error{File: name, Reason: "is not a valid XLSX workbook (not a zip archive; the file may be truncated or renamed)", Hint: "open it in Excel and save it again as .xlsx, or export it as CSV"}
+		return nil, "", &Error{File: name, Reason: "is not a valid XLSX workbook (not a zip archive; the file may be truncated or renamed)", Fix: "open it in Excel and save it again as .xlsx, or export it as CSV"}
 	}
 	if ext == ".ods" || ext == ".numbers" || ext == ".xls" {
-		return nil, "", &Error{File: name, Reason: "is a " + ext + " file, which pcreconcile cannot read", Hint: "save it as .xlsx or .csv"}
+		return nil, "", &Error{File: name, Reason: "is a " + ext + " file, which pcreconcile cannot read", Fix: "save it as .xlsx or .csv"}
 	}
 	closer, _ := r.(io.Closer)
 	if closer == nil {
@@ -214,7 +218,7 @@ func ColumnName(i int) string {
 
 // errorf is an *Error about file.
 func errorf(file, hint string, format string, args ...any) *Error {
-	return &Error{File: file, Reason: fmt.Sprintf(format, args...), Hint: hint}
+	return &Error{File: file, Reason: fmt.Sprintf(format, args...), Fix: hint}
 }
 
 // readAllLimit reads r fully, refusing more than limit bytes.

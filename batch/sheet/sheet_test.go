@@ -291,7 +291,7 @@ func TestXLSXSheetChoice(t *testing.T) {
 	}
 	_, _, err := Open(path, Options{Sheet: "December"})
 	var se *Error
-	if !errors.As(err, &se) || !strings.Contains(se.Hint, `"Sheet1", "November"`) {
+	if !errors.As(err, &se) || !strings.Contains(se.Hint(), `"Sheet1", "November"`) {
 		t.Errorf("unknown sheet: err = %v hint = %v", err, se)
 	}
 }

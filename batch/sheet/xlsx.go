@@ -60,7 +60,7 @@ func OpenWorkbook(path string, maxBytes int64) (*Workbook, error) {
 	}
 	fh, err := os.Open(path)
 	if err != nil {
-		return nil, &Error{File: path, Reason: "cannot open the file", Err: err, Hint: openHint(err)}
+		return nil, &Error{File: path, Reason: "cannot open the file", Err: err, Fix: openHint(err)}
 	}
 	data, err := readAllLimit(fh, maxBytes)
 	fh.Close()
@@ -78,7 +78,7 @@ func openWorkbook(path string, data []byte) (wb *Workbook, err error) {
 	// holds, the answer is an error, never a crash.
 	defer func() {
 		if p := recover(); p != nil {
-			wb, err = nil, &Error{File: path, Reason: fmt.Sprintf("is not a readable XLSX workbook (%v)", p), Hint: "open it in Excel or LibreOffice and save it again as .xlsx"}
+			wb, err = nil, &Error{File: path, Reason: fmt.Sprintf("is not a readable XLSX workbook (%v)", p), Fix: "open it in Excel or LibreOffice and save it again as .xlsx"}
 		}
 	}()
 	f, err := excelize.OpenReader(bytes.NewReader(data), excelize.Options{UnzipSizeLimit: UnzipLimit, UnzipXMLSizeLimit: min(UnzipLimit, 16<<20)})
@@ -90,7 +90,7 @@ func openWorkbook(path string, data []byte) (wb *Workbook, err error) {
 		if strings.Contains(err.Error(), "unzip size") {
 			return nil, &Error{File: path, Reason: fmt.Sprintf("unpacks to more than %d MiB; refusing it (a zip bomb, or not a cancellation list)", UnzipLimit>>20), Err: err}
 		}
-		return nil, &Error{File: path, Reason: "is not a readable XLSX workbook: " + err.Error(), Hint: hint, Err: err}
+		return nil, &Error{File: path, Reason: "is not a readable XLSX workbook: " + err.Error(), Fix: hint, Err: err}
 	}
 	wb = &Workbook{path: path, f: f}
 	if props, err := f.GetWorkbookProps(); err == nil && props.Date1904 != nil {
@@ -288,7 +288,7 @@ func (r *xlsxReader) Next() bool {
 			}
 		}
 		if row.err != nil {
-			r.err = &Error{File: r.wb.path, Reason: fmt.Sprintf("sheet %q row %d: %v", r.sheet, row.n, row.err), Err: row.err, Hint: "open it in Excel or LibreOffice and save it again as .xlsx"}
+			r.err = &Error{File: r.wb.path, Reason: fmt.Sprintf("sheet %q row %d: %v", r.sheet, row.n, row.err), Err: row.err, Fix: "open it in Excel or LibreOffice and save it again as .xlsx"}
 			return false
 		}
 		vals := trimEmpty(row.vals)
