@@ -10,6 +10,7 @@ import (
 	"io"
 	"os"
 	"path/filepath"
+	"slices"
 	"strconv"
 	"strings"
 	"sync"
@@ -19,7 +20,9 @@ import (
 )
 
 // JournalVersion is the format version written in every journal header.
-const JournalVersion = 2
+// Version 2 journals (positional columns of the same names) still resume:
+// columns are read by name.
+const JournalVersion = 3
 
 // JournalHeader is the first line of a journal: what run it belongs to and
 // where its input came from, so that `run --resume` can rebuild the plan.
@@ -50,12 +53,13 @@ type JournalHeader struct {
 // million-line report reads every record back: encoding/csv decodes them
 // about ten times faster.)
 type Journal struct {
-	path string
-	mu   sync.Mutex
-	f    *os.File
-	end  int64
-	at   map[int]span // seq → where its latest block is
-	sync bool
+	path   string
+	layout *journalLayout
+	mu     sync.Mutex
+	f      *os.File
+	end    int64
+	at     map[int]span // seq → where its latest block is
+	sync   bool
 }
 
 type span struct{ off, n int64 }
@@ -65,17 +69,54 @@ const journalMagic = "#pcreconcile-journal "
 // JournalPath is where the journal of a report lives: beside it.
 func JournalPath(report string) string { return report + ".journal" }
 
-// journalColumns are the columns of a journal row. Order-level values repeat
-// on every row of the order, so that each row reads on its own in Excel.
-var journalColumns = []string{
-	"seq", "rows", "index",
-	"customer", "order", "order_status_before", "order_status_after", "outcome", "http_status",
-	"order_error_code", "order_error", "order_attempts", "order_request_id", "duration_ms", "auth_failed",
-	"source_row", "line", "line_text", "offer", "product", "quantity_before", "quantity_after", "status",
-	"line_order_status_before", "line_order_status_after", "purchase_date", "error_code", "error",
-	"attempts", "request_id", "correlation_id", "processed_at", "run_id", "expected_quantity",
-	"extras",
+// A journal row is the block's place (seq, rows, index), the order's
+// columns (OrderTable), the line's (LineTable), and the input's extra
+// cells from the column named "extras" on.
+var journalColumns = func() []string {
+	cols := []string{"seq", "rows", "index"}
+	for _, c := range OrderTable.journaled() {
+		cols = append(cols, c.Key)
+	}
+	for _, c := range LineTable.journaled() {
+		cols = append(cols, c.Key)
+	}
+	return append(cols, "extras")
+}()
+
+// journalLayout is where a journal's header row puts each column.
+type journalLayout struct {
+	order Binding[OrderResult]
+	line  Binding[LineResult]
+	// extras is the index of the column named "extras": the input's extra
+	// cells start there.
+	extras int
 }
+
+// newLayout binds a journal's header row, by name.
+func newLayout(cols []string) (*journalLayout, error) {
+	if len(cols) < 4 || cols[0] != "seq" || cols[1] != "rows" || cols[2] != "index" {
+		return nil, errors.New("the journal's columns are not a journal's")
+	}
+	l := &journalLayout{extras: len(cols)}
+	if i := slices.Index(cols, "extras"); i >= 0 {
+		l.extras = i
+	}
+	var m1, m2 []string
+	l.order, m1 = OrderTable.bindKeys(cols[:l.extras])
+	l.line, m2 = LineTable.bindKeys(cols[:l.extras])
+	if missing := append(m1, m2...); len(missing) > 0 {
+		return nil, fmt.Errorf("the journal lacks the columns %s", strings.Join(missing, ", "))
+	}
+	return l, nil
+}
+
+var currentLayout = func() *journalLayout {
+	l, err := newLayout(journalColumns)
+	if err != nil {
+		panic(err)
+	}
+	return l
+}()
 
 // CreateJournal starts a new journal at path with header h; it fails if the
 // file exists.
@@ -97,7 +138,7 @@ func CreateJournal(path string, h JournalHeader) (*Journal, error) {
 	w := csv.NewWriter(&buf)
 	w.Write(journalColumns)
 	w.Flush()
-	j := &Journal{path: path, f: f, at: make(map[int]span), sync: true}
+	j := &Journal{path: path, layout: currentLayout, f: f, at: make(map[int]span), sync: true}
 	if err := j.write(buf.Bytes()); err != nil {
 		f.Close()
 		os.Remove(path)
@@ -160,15 +201,6 @@ func (j *Journal) AppendCarried(rs []*OrderResult) error {
 	return nil
 }
 
-func itoa(n int) string { return strconv.Itoa(n) }
-
-func optInt(p *int) string {
-	if p == nil {
-		return ""
-	}
-	return strconv.Itoa(*p)
-}
-
 func timeText(t time.Time) string {
 	if t.IsZero() {
 		return ""
@@ -176,29 +208,26 @@ func timeText(t time.Time) string {
 	return t.UTC().Format(time.RFC3339Nano)
 }
 
-func boolText(b bool) string {
-	if b {
-		return "1"
-	}
-	return ""
-}
-
 // encodeRow renders line k of r as a journal row.
 func encodeRow(row []string, r *OrderResult, k, n int) []string {
 	l := &r.Lines[k]
-	row = append(row,
-		itoa(r.Seq), itoa(n), itoa(k),
-		r.Customer, r.Order, r.StatusBefore, r.StatusAfter, r.Outcome, itoa(r.HTTPStatus),
-		r.ErrorCode, r.ErrorMessage, itoa(r.Attempts), r.RequestID, strconv.FormatInt(r.DurationMS, 10), boolText(r.AuthFailed),
-		itoa(l.Row), optInt(l.Line), l.LineText, l.Offer, l.Product, optInt(l.Before), optInt(l.After), string(l.Status),
-		l.OrderBefore, l.OrderAfter, timeText(l.Purchased), l.ErrorCode, l.ErrorMessage,
-		itoa(l.Attempts), l.RequestID, l.CorrelationID, timeText(l.ProcessedAt), l.RunID, optInt(l.Expect),
-	)
+	row = append(row, strconv.Itoa(r.Seq), strconv.Itoa(n), strconv.Itoa(k))
+	for _, c := range orderJournal {
+		row = append(row, Text(c.Get(r)))
+	}
+	for _, c := range lineJournal {
+		row = append(row, Text(c.Get(l)))
+	}
 	for _, c := range l.Extras {
 		row = append(row, encodeCell(c))
 	}
 	return row
 }
+
+var (
+	orderJournal = OrderTable.journaled()
+	lineJournal  = LineTable.journaled()
+)
 
 // encodeCell writes a typed cell as "T:text", "N:1234.5", "B:TRUE",
 // "D:<RFC 3339>|shown", or "" for an empty one.
@@ -247,48 +276,12 @@ func decodeCell(s string) (sheet.Cell, error) {
 	return sheet.Cell{}, fmt.Errorf("bad extra cell %q", s)
 }
 
-// rowDecoder turns journal rows back into OrderResults.
-type rowDecoder struct {
-	rec []string
-	err error
-}
-
-func (d *rowDecoder) int(i int) int {
-	if d.rec[i] == "" {
-		return 0
-	}
-	n, err := strconv.Atoi(d.rec[i])
-	if err != nil && d.err == nil {
-		d.err = fmt.Errorf("column %s: %q is not a number", journalColumns[i], d.rec[i])
-	}
-	return n
-}
-
-func (d *rowDecoder) optInt(i int) *int {
-	if d.rec[i] == "" {
-		return nil
-	}
-	n := d.int(i)
-	return &n
-}
-
-func (d *rowDecoder) time(i int) time.Time {
-	if d.rec[i] == "" {
-		return time.Time{}
-	}
-	t, err := time.Parse(time.RFC3339Nano, d.rec[i])
-	if err != nil && d.err == nil {
-		d.err = fmt.Errorf("column %s: %v", journalColumns[i], err)
-	}
-	return t
-}
-
 // blockReaders recycles the buffers csv.NewReader would allocate for every
 // block (csv.NewReader keeps a *bufio.Reader that is large enough).
 var blockReaders = sync.Pool{New: func() any { return bufio.NewReaderSize(nil, 16<<10) }}
 
 // decodeBlock parses the rows of one order.
-func decodeBlock(block []byte) (*OrderResult, error) {
+func (l *journalLayout) decodeBlock(block []byte) (*OrderResult, error) {
 	br := blockReaders.Get().(*bufio.Reader)
 	br.Reset(bytes.NewReader(block))
 	defer func() {
@@ -307,35 +300,36 @@ func decodeBlock(block []byte) (*OrderResult, error) {
 		if err != nil {
 			return nil, err
 		}
-		if len(rec) < len(journalColumns)-1 {
-			return nil, fmt.Errorf("a row has %d columns, want %d", len(rec), len(journalColumns)-1)
+		if len(rec) < l.extras {
+			return nil, fmt.Errorf("a row has %d columns, want %d", len(rec), l.extras)
 		}
-		d := &rowDecoder{rec: rec}
 		if r == nil {
-			r = &OrderResult{
-				Seq: d.int(0), Customer: rec[3], Order: rec[4], StatusBefore: rec[5], StatusAfter: rec[6], Outcome: rec[7],
-				HTTPStatus: d.int(8), ErrorCode: rec[9], ErrorMessage: rec[10], Attempts: d.int(11), RequestID: rec[12],
-				DurationMS: int64(d.int(13)), AuthFailed: rec[14] == "1",
+			r = &OrderResult{}
+			if r.Seq, err = strconv.Atoi(rec[0]); err != nil {
+				return nil, fmt.Errorf("column seq: %q is not a number", rec[0])
 			}
-			r.Lines = make([]LineResult, 0, d.int(1))
+			for i, v := range rec[:l.extras] {
+				if err := l.order.Set(r, i, v); err != nil {
+					return nil, err
+				}
+			}
+			rows, _ := strconv.Atoi(rec[1])
+			r.Lines = make([]LineResult, 0, max(rows, 0))
 		}
-		l := LineResult{
-			Row: d.int(15), Customer: r.Customer, Order: r.Order, Line: d.optInt(16), LineText: rec[17], Offer: rec[18], Product: rec[19],
-			Before: d.optInt(20), After: d.optInt(21), Status: Status(rec[22]), OrderBefore: rec[23], OrderAfter: rec[24],
-			Purchased: d.time(25), ErrorCode: rec[26], ErrorMessage: rec[27], Attempts: d.int(28), RequestID: rec[29],
-			CorrelationID: rec[30], ProcessedAt: d.time(31), RunID: rec[32], Expect: d.optInt(33),
+		line := LineResult{Customer: r.Customer, Order: r.Order}
+		for i, v := range rec[:l.extras] {
+			if err := l.line.Set(&line, i, v); err != nil {
+				return nil, err
+			}
 		}
-		for i := len(journalColumns) - 1; i < len(rec); i++ {
+		for i := l.extras; i < len(rec); i++ {
 			c, err := decodeCell(rec[i])
 			if err != nil {
 				return nil, err
 			}
-			l.Extras = append(l.Extras, c)
+			line.Extras = append(line.Extras, c)
 		}
-		if d.err != nil {
-			return nil, d.err
-		}
-		r.Lines = append(r.Lines, l)
+		r.Lines = append(r.Lines, line)
 	}
 	if r == nil {
 		return nil, errors.New("empty block")
@@ -363,7 +357,7 @@ func (j *Journal) Get(seq int) (*OrderResult, bool, error) {
 	if _, err := j.f.ReadAt(buf, s.off); err != nil {
 		return nil, false, fmt.Errorf("journal %s: %w", j.path, err)
 	}
-	r, err := decodeBlock(buf)
+	r, err := j.layout.decodeBlock(buf)
 	if err != nil {
 		return nil, false, fmt.Errorf("journal %s: record of item %d is corrupt: %v", j.path, seq, err)
 	}
@@ -391,8 +385,8 @@ func readHeader(r *bufio.Reader, path string) (JournalHeader, int64, error) {
 	if err := json.Unmarshal(bytes.TrimPrefix(line, []byte(journalMagic)), &h); err != nil || h.Kind != "header" {
 		return h, 0, fmt.Errorf("%s is not a pcreconcile journal", path)
 	}
-	if h.Version != JournalVersion {
-		return h, 0, fmt.Errorf("%s is a version %d journal; this pcreconcile reads version %d", path, h.Version, JournalVersion)
+	if h.Version < 2 || h.Version > JournalVersion {
+		return h, 0, fmt.Errorf("%s is a version %d journal; this pcreconcile reads versions 2 to %d", path, h.Version, JournalVersion)
 	}
 	return h, int64(len(line)), nil
 }
@@ -436,10 +430,14 @@ func indexJournal(path string, f *os.File) (*Journal, JournalHeader, error) {
 	cr.FieldsPerRecord = -1
 	cr.ReuseRecord = true
 	cols, err := cr.Read()
-	if err != nil || strings.Join(cols, ",") != strings.Join(journalColumns, ",") {
-		return nil, h, fmt.Errorf("%s: the journal's columns are not this version's", path)
+	if err != nil {
+		return nil, h, fmt.Errorf("%s: the journal has no header row", path)
 	}
-	j := &Journal{path: path, f: f, at: make(map[int]span), sync: true}
+	layout, err := newLayout(slices.Clone(cols))
+	if err != nil {
+		return nil, h, fmt.Errorf("%s: %v", path, err)
+	}
+	j := &Journal{path: path, layout: layout, f: f, at: make(map[int]span), sync: true}
 	blockStart, want, next := int64(-1), 0, 0
 	for {
 		before := cr.InputOffset()

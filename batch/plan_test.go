@@ -63,7 +63,7 @@ func TestBuildGroupsRowsIntoOrders(t *testing.T) {
 	}
 	var bad []string
 	for _, r := range p.Invalid() {
-		bad = append(bad, string(r.Status)+"@"+itoa(r.Source))
+		bad = append(bad, string(r.Status)+"@"+strconv.Itoa(r.Source))
 	}
 	if strings.Join(bad, " ") != "duplicate@7 duplicate@8 invalid@9" {
 		t.Errorf("rows not processed = %v", bad)
@@ -77,7 +77,7 @@ func TestBuildGroupsRowsIntoOrders(t *testing.T) {
 		if it.Order != nil {
 			seq = append(seq, it.Order.ID)
 		} else {
-			seq = append(seq, itoa(p.Rows.At(it.Row).Source))
+			seq = append(seq, strconv.Itoa(p.Rows.At(it.Row).Source))
 		}
 	}
 	if strings.Join(seq, " ") != "o1 o2 7 8 9" {

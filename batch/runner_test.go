@@ -225,7 +225,7 @@ func TestMissingLineHoldsTheWholeOrderUnchanged(t *testing.T) {
 	}
 	l := got["2/0"]
 	if l.Status != Invalid || l.Before == nil || l.After == nil || *l.Before != 20 || *l.After != 20 {
-		t.Errorf("existing line = %s before %v after %v, want invalid 20→20", l.Status, optInt(l.Before), optInt(l.After))
+		t.Errorf("existing line = %s before %v after %v, want invalid 20→20", l.Status, Text(optional(l.Before)), Text(optional(l.After)))
 	}
 	if m := got["3/9"]; m.Status != Invalid || m.Before != nil || !strings.Contains(m.ErrorMessage, "has no line item 9") {
 		t.Errorf("missing line = %+v", m)

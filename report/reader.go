@@ -3,7 +3,6 @@ package report
 import (
 	"errors"
 	"fmt"
-	"math"
 	"slices"
 	"sort"
 	"strconv"
@@ -50,6 +49,8 @@ type Prior struct {
 	Meta   map[string]string
 	extra  []string
 	orders map[string]*batch.OrderResult
+	lines  batch.Binding[batch.LineResult] // the Lines sheets' columns
+	own    int                             // the Lines sheets' own columns; extras follow
 	wb     *sheet.Workbook
 	sheets []string // Lines, Lines 2, …
 }
@@ -115,10 +116,16 @@ func (p *Prior) open() error {
 		return notReport("its Lines sheet is empty")
 	}
 	head := lines.Record().Texts()
-	if !startsWith(head, LineColumns) {
+	last := slices.Index(head, batch.LastLineHeader)
+	if last < 0 {
 		return notReport("its Lines sheet does not have the report's columns")
 	}
-	p.extra = append([]string(nil), head[len(LineColumns):]...)
+	p.own = last + 1
+	var missing []string
+	if p.lines, missing = batch.LineTable.BindHeaders(head[:p.own]); len(missing) > 0 {
+		return notReport("its Lines sheet lacks the columns " + strings.Join(missing, ", "))
+	}
+	p.extra = append([]string(nil), head[p.own:]...)
 
 	return p.readOrders()
 }
@@ -149,39 +156,30 @@ func linesSheetNo(name string) (int, bool) {
 	return n, err == nil
 }
 
-// startsWith reports whether a header row begins with cols.
-func startsWith(head, cols []string) bool {
-	return len(head) >= len(cols) && slices.Equal(head[:len(cols)], cols)
-}
-
 func (p *Prior) readOrders() error {
 	r, err := p.wb.Rows(OrdersSheet, false)
 	if err != nil {
 		return err
 	}
 	defer r.Close()
+	var cols batch.Binding[batch.OrderResult]
 	first := true
 	for r.Next() {
 		rec := r.Record()
-		c := rec.Texts()
 		if first {
 			first = false
-			if !startsWith(c, OrderColumns) {
-				return &Error{File: p.Path, Reason: "is not a pcreconcile report: its Orders sheet does not have the report's columns"}
+			var missing []string
+			if cols, missing = batch.OrderTable.BindHeaders(rec.Texts()); len(missing) > 0 {
+				return &Error{File: p.Path, Reason: "is not a pcreconcile report: its Orders sheet lacks the columns " + strings.Join(missing, ", ")}
 			}
 			continue
 		}
-		for len(c) < len(OrderColumns) {
-			c = append(c, "")
+		o := &batch.OrderResult{}
+		for i, c := range rec.Cells {
+			if err := cols.Set(o, i, cellText(c)); err != nil {
+				return &Error{File: p.Path, Sheet: OrdersSheet, Row: rec.Row, Reason: err.Error(), Err: err, Fix: "the report was edited; resume from the report as written, or from its journal"}
+			}
 		}
-		o := &batch.OrderResult{
-			Customer: c[0], Order: c[1], StatusBefore: c[5], StatusAfter: c[6], Outcome: c[7],
-			ErrorCode: c[9], ErrorMessage: c[10], RequestID: c[12],
-		}
-		o.HTTPStatus, _ = atoi(c[8])
-		o.Attempts, _ = atoi(c[11])
-		d, _ := atoi(c[13])
-		o.DurationMS = int64(d)
 		p.orders[batch.OrderKey(o.Customer, o.Order)] = o
 	}
 	return r.Err()
@@ -213,7 +211,7 @@ func (p *Prior) readLines(name string, r sheet.Reader, fn func(batch.LineResult)
 			header = false
 			continue
 		}
-		l, err := parseLine(rec.Cells, len(p.extra))
+		l, err := p.parseLine(rec.Cells)
 		if err != nil {
 			return &Error{File: p.Path, Sheet: name, Row: rec.Row, Reason: err.Error(), Err: err, Fix: "the report was edited; resume from the report as written, or from its journal"}
 		}
@@ -227,53 +225,24 @@ func (p *Prior) readLines(name string, r sheet.Reader, fn func(batch.LineResult)
 // Close releases the workbook.
 func (p *Prior) Close() error { return p.wb.Close() }
 
-func parseLine(cells []sheet.Cell, extras int) (batch.LineResult, error) {
-	get := func(i int) sheet.Cell {
-		if i < len(cells) {
-			return cells[i]
-		}
-		return sheet.Cell{}
-	}
-	text := func(i int) string { return get(i).Text }
+// parseLine reads a row of a Lines sheet: its own columns by name, then
+// the input's extra columns as they are.
+func (p *Prior) parseLine(cells []sheet.Cell) (batch.LineResult, error) {
 	var l batch.LineResult
-	var err error
-	if l.Row, err = atoi(text(0)); err != nil || l.Row <= 0 {
-		return l, fmt.Errorf("column Source Row: %q is not a row number", text(0))
-	}
-	l.Customer, l.Order = text(1), text(2)
-	if c := get(3); c.Kind == sheet.Number {
-		if n, err := atoi(c.Text); err == nil {
-			l.Line = &n
-		} else {
-			l.LineText = c.Text // an invalid row shows what was typed, e.g. 2.5
+	for i, c := range cells[:min(len(cells), p.own)] {
+		if err := p.lines.Set(&l, i, cellText(c)); err != nil {
+			return l, err
 		}
-	} else {
-		l.LineText = c.Text
 	}
-	l.Offer, l.Product = text(4), text(5)
-	if l.Before, err = optInt(text(6)); err != nil {
-		return l, fmt.Errorf("column Quantity Before: %q: %v", text(6), err)
+	if l.Row == 0 {
+		return l, errors.New("column Source Row: empty, not a row number")
 	}
-	if l.After, err = optInt(text(7)); err != nil {
-		return l, fmt.Errorf("column Quantity After: %q: %v", text(7), err)
+	if _, ok := batch.ParseStatus(string(l.Status)); !ok {
+		return l, fmt.Errorf("unknown Status %q", l.Status)
 	}
-	st, ok := batch.ParseStatus(text(8))
-	if !ok {
-		return l, fmt.Errorf("unknown Status %q", text(8))
-	}
-	l.Status = st
-	l.OrderBefore, l.OrderAfter = text(9), text(10)
-	l.Purchased = dateOf(get(11))
-	l.ErrorCode, l.ErrorMessage = text(12), text(13)
-	l.Attempts, _ = atoi(text(14))
-	l.RequestID, l.CorrelationID = text(15), text(16)
-	l.ProcessedAt = dateOf(get(17))
-	l.RunID = text(18)
-	if extras > 0 {
-		l.Extras = make([]sheet.Cell, extras)
-		for i := range extras {
-			l.Extras[i] = get(len(LineColumns) + i)
-		}
+	if len(p.extra) > 0 && len(cells) > p.own {
+		l.Extras = make([]sheet.Cell, min(len(p.extra), len(cells)-p.own))
+		copy(l.Extras, cells[p.own:])
 		for len(l.Extras) > 0 && l.Extras[len(l.Extras)-1].Kind == sheet.Empty {
 			l.Extras = l.Extras[:len(l.Extras)-1]
 		}
@@ -281,32 +250,12 @@ func parseLine(cells []sheet.Cell, extras int) (batch.LineResult, error) {
 	return l, nil
 }
 
-func atoi(s string) (int, error) {
-	if s == "" {
-		return 0, errors.New("empty")
+// cellText is a workbook cell as the tables' setters read it: a date as
+// RFC 3339, to the millisecond a serial number keeps; anything else as
+// stored.
+func cellText(c sheet.Cell) string {
+	if c.Kind == sheet.Date {
+		return batch.Text(c.Time.UTC().Round(time.Millisecond))
 	}
-	f, err := strconv.ParseFloat(s, 64)
-	if err != nil || f != math.Trunc(f) || math.Abs(f) > 1<<31 {
-		return 0, errors.New("not a whole number")
-	}
-	return int(f), nil
-}
-
-func optInt(s string) (*int, error) {
-	if s == "" {
-		return nil, nil
-	}
-	n, err := atoi(s)
-	if err != nil {
-		return nil, err
-	}
-	return &n, nil
-}
-
-// dateOf reads a date cell, to the millisecond the serial number keeps.
-func dateOf(c sheet.Cell) time.Time {
-	if c.Kind != sheet.Date {
-		return time.Time{}
-	}
-	return c.Time.UTC().Round(time.Millisecond)
+	return c.Text
 }

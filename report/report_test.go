@@ -94,7 +94,12 @@ func TestWorkbookLayout(t *testing.T) {
 		t.Errorf("sheets = %v", got)
 	}
 	rows, _ := f.GetRows("Lines", excelize.Options{RawCellValue: true})
-	wantHeader := append(append([]string{}, LineColumns...), "Ticket", "Amount")
+	wantHeader := []string{
+		"Source Row", "Customer Tenant ID", "Order ID", "Line Item Number", "Offer ID", "Product",
+		"Quantity Before", "Quantity After", "Status", "Order Status Before", "Order Status After",
+		"Purchase Date", "Error Code", "Error Message", "Attempts", "Request ID", "Correlation ID",
+		"Processed At", "Run ID", "Ticket", "Amount",
+	}
 	if !reflect.DeepEqual(rows[0], wantHeader) {
 		t.Errorf("Lines header = %v", rows[0])
 	}
@@ -150,7 +155,12 @@ func TestWorkbookLayout(t *testing.T) {
 	}
 	// Orders: one row per order; the never-started order is pending.
 	orows, _ := f.GetRows("Orders")
-	if !reflect.DeepEqual(orows[0], OrderColumns) || len(orows) != 4 {
+	wantOrders := []string{
+		"Customer Tenant ID", "Order ID", "Lines Requested", "Lines Cancelled", "Quantity Cancelled",
+		"Order Status Before", "Order Status After", "Outcome", "HTTP Status", "Error Code",
+		"Error Message", "Attempts", "Request ID", "Duration (ms)",
+	}
+	if !reflect.DeepEqual(orows[0], wantOrders) || len(orows) != 4 {
 		t.Fatalf("Orders = %v", orows)
 	}
 	if orows[1][1] != "o1" || orows[1][2] != "2" || orows[1][3] != "1" || orows[1][4] != "5" || orows[1][7] != "partial" {

@@ -37,21 +37,12 @@ const (
 	OrdersSheet  = "Orders"
 )
 
-// LineColumns are the columns of the Lines sheet, in order; the input's
-// extra columns follow them.
-var LineColumns = []string{
-	"Source Row", "Customer Tenant ID", "Order ID", "Line Item Number", "Offer ID", "Product",
-	"Quantity Before", "Quantity After", "Status", "Order Status Before", "Order Status After",
-	"Purchase Date", "Error Code", "Error Message", "Attempts", "Request ID", "Correlation ID",
-	"Processed At", "Run ID",
-}
-
-// OrderColumns are the columns of the Orders sheet, in order.
-var OrderColumns = []string{
-	"Customer Tenant ID", "Order ID", "Lines Requested", "Lines Cancelled", "Quantity Cancelled",
-	"Order Status Before", "Order Status After", "Outcome", "HTTP Status", "Error Code",
-	"Error Message", "Attempts", "Request ID", "Duration (ms)",
-}
+// The columns of the Lines and Orders sheets are batch.LineTable and
+// batch.OrderTable; the input's extra columns follow the Lines sheet's own.
+var (
+	lineColumns  = batch.LineTable.Sheet()
+	orderColumns = batch.OrderTable.Sheet()
+)
 
 // MaxSheetRows is Excel's row limit; the Lines sheet continues on "Lines 2",
 // "Lines 3", … past it (each with its header row).
@@ -267,7 +258,7 @@ func newWriter(f *excelize.File, extra []string) (*writer, error) {
 	}
 	w := &writer{
 		f: f, styles: st, extra: extra,
-		row:    make([]any, len(LineColumns)+len(extra)),
+		row:    make([]any, len(lineColumns)+len(extra)),
 		counts: &Counts{Lines: map[batch.Status]int{}, Quantity: map[batch.Status]int{}, Orders: map[string]int{}},
 	}
 	if _, err := f.NewSheet(LinesSheet); err != nil {
@@ -282,18 +273,24 @@ func newWriter(f *excelize.File, extra []string) (*writer, error) {
 	if w.orders, err = f.NewStreamWriter(OrdersSheet); err != nil {
 		return nil, err
 	}
-	if err := setup(f, w.orders, OrderColumns, orderWidths); err != nil {
+	if err := setup(f, w.orders, batch.OrderTable.Headers(), widths(orderColumns)); err != nil {
 		return nil, err
 	}
-	if err := w.orders.SetRow("A1", headerRow(OrderColumns, st.header)); err != nil {
+	if err := w.orders.SetRow("A1", headerRow(batch.OrderTable.Headers(), st.header)); err != nil {
 		return nil, err
 	}
 	w.orderN = 1
 	return w, nil
 }
 
-var lineWidths = []float64{10, 38, 36, 10, 32, 44, 10, 10, 18, 14, 14, 12, 12, 60, 9, 38, 38, 20, 28}
-var orderWidths = []float64{38, 36, 10, 10, 10, 14, 14, 18, 8, 12, 60, 9, 38, 12}
+// widths returns the widths of a sheet's own columns.
+func widths[T any](t batch.Table[T]) []float64 {
+	out := make([]float64, len(t))
+	for i, c := range t {
+		out[i] = c.Width
+	}
+	return out
+}
 
 func setup(f *excelize.File, sw *excelize.StreamWriter, cols []string, widths []float64) error {
 	// The stream writer writes the page setup of its worksheet at Flush.
@@ -330,8 +327,8 @@ func (w *writer) startLines(name string) (*excelize.StreamWriter, error) {
 	if err != nil {
 		return nil, err
 	}
-	cols := append(append([]string(nil), LineColumns...), w.extra...)
-	if err := setup(w.f, sw, cols, lineWidths); err != nil {
+	cols := append(batch.LineTable.Headers(), w.extra...)
+	if err := setup(w.f, sw, cols, widths(lineColumns)); err != nil {
 		return nil, err
 	}
 	if err := sw.SetRow("A1", headerRow(cols, w.styles.header)); err != nil {
@@ -355,7 +352,7 @@ func (w *writer) nextLinesSheet() error {
 	if err := w.f.MoveSheet(name, OrdersSheet); err != nil {
 		return err
 	}
-	if err := w.finishSheet(prev, prevName, len(LineColumns)+len(w.extra), rows); err != nil {
+	if err := w.finishSheet(prev, prevName, len(lineColumns)+len(w.extra), rows); err != nil {
 		return err
 	}
 	var err error
@@ -384,10 +381,10 @@ func (w *writer) finishSheet(sw *excelize.StreamWriter, name string, cols, rows 
 }
 
 func (w *writer) flush() error {
-	if err := w.finishSheet(w.lines, w.currentLinesName(), len(LineColumns)+len(w.extra), w.lineN); err != nil {
+	if err := w.finishSheet(w.lines, w.currentLinesName(), len(lineColumns)+len(w.extra), w.lineN); err != nil {
 		return err
 	}
-	return w.finishSheet(w.orders, OrdersSheet, len(OrderColumns), w.orderN)
+	return w.finishSheet(w.orders, OrdersSheet, len(orderColumns), w.orderN)
 }
 
 // excelSerial converts a time to Excel's serial date (days since 1899-12-30)
@@ -481,14 +478,31 @@ func (w *writer) addOrder(res *batch.OrderResult) error {
 	w.orderN++
 	c.TotalOrders++
 	c.Orders[res.Outcome]++
-	cancelled, qty := res.Counts()
-	row := []any{
-		res.Customer, res.Order, len(res.Lines), cancelled, qty,
-		str(res.StatusBefore), str(res.StatusAfter),
-		excelize.Cell{StyleID: w.styles.status[outcomeClass(res.Outcome)], Value: res.Outcome},
-		num(res.HTTPStatus), str(res.ErrorCode), str(res.ErrorMessage), num(res.Attempts), str(res.RequestID), res.DurationMS,
+	row := make([]any, len(orderColumns))
+	for i, col := range orderColumns {
+		row[i] = w.cell(col.Format, col.Get(res))
 	}
 	return w.orders.SetRow(cellName(w.orderN), row)
+}
+
+// cell is a value of a column as the stream writer takes it: dates and
+// times as serial numbers with their formats, statuses coloured.
+func (w *writer) cell(f batch.Format, v any) any {
+	switch v := v.(type) {
+	case nil:
+		return nil
+	case time.Time:
+		style := w.styles.date
+		if f == batch.FormatTime {
+			style = w.styles.dateTime
+		}
+		return excelize.Cell{StyleID: style, Value: excelSerial(v)}
+	}
+	if f == batch.FormatStatus {
+		s := batch.Text(v)
+		return excelize.Cell{StyleID: w.styles.status[outcomeClass(s)], Value: s}
+	}
+	return v
 }
 
 func outcomeClass(o string) string {
@@ -503,55 +517,15 @@ func cellName(row int) string {
 	return name
 }
 
-// str leaves an empty cell empty (no XML for it) instead of writing "".
-func str(s string) any {
-	if s == "" {
-		return nil
-	}
-	return s
-}
-
-func num(n int) any {
-	if n == 0 {
-		return nil
-	}
-	return n
-}
-
-func intp(p *int) any {
-	if p == nil {
-		return nil
-	}
-	return *p
-}
-
 func (w *writer) lineRow(l *batch.LineResult) []any {
 	r := w.row
 	clear(r)
-	r[0] = l.Row
-	r[1], r[2] = str(l.Customer), str(l.Order)
-	if l.Line != nil {
-		r[3] = *l.Line
-	} else {
-		r[3] = str(l.LineText)
+	for i, col := range lineColumns {
+		r[i] = w.cell(col.Format, col.Get(l))
 	}
-	r[4], r[5] = str(l.Offer), str(l.Product)
-	r[6], r[7] = intp(l.Before), intp(l.After)
-	r[8] = excelize.Cell{StyleID: w.styles.status[l.Status.Class()], Value: string(l.Status)}
-	r[9], r[10] = str(l.OrderBefore), str(l.OrderAfter)
-	if !l.Purchased.IsZero() {
-		r[11] = excelize.Cell{StyleID: w.styles.date, Value: excelSerial(l.Purchased)}
-	}
-	r[12], r[13] = str(l.ErrorCode), str(l.ErrorMessage)
-	r[14] = num(l.Attempts)
-	r[15], r[16] = str(l.RequestID), str(l.CorrelationID)
-	if !l.ProcessedAt.IsZero() {
-		r[17] = excelize.Cell{StyleID: w.styles.dateTime, Value: excelSerial(l.ProcessedAt)}
-	}
-	r[18] = str(l.RunID)
 	for i, c := range l.Extras {
-		if len(LineColumns)+i < len(r) {
-			r[len(LineColumns)+i] = w.extraValue(c)
+		if len(lineColumns)+i < len(r) {
+			r[len(lineColumns)+i] = w.extraValue(c)
 		}
 	}
 	return r
