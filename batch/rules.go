@@ -1,0 +1,314 @@
+package batch
+
+import (
+	"errors"
+	"fmt"
+	"sort"
+	"strings"
+	"time"
+
+	"github.com/pcreconcile/pcreconcile/pcclient"
+)
+
+// The per-order rules, as pure functions of what the sheet asks and what
+// Partner Center answered; the runner does the I/O around them:
+//
+//  1. GET the order. An error: every requested line fails with it (unread).
+//  2. decide: requested line numbers the order lacks hold the whole order
+//     as invalid; an offer id or expected quantity that disagrees holds it
+//     as mismatch; lines already at 0 (or a cancelled order) are
+//     already_cancelled and not sent; a plan stops here (would_cancel).
+//     The rest is the PATCH: the lines with the offer ids read, or no lines
+//     when the sheet asked for the whole order and all of it is active.
+//  3. PATCH. An error: the sent lines take its status (refused).
+//  4. settle: a sent line at 0 in the answer is cancelled, still above 0
+//     not_cancelled.
+
+// want is a requested line: the row that asks for it and the line item as
+// Partner Center has it.
+type want struct {
+	row  *Row
+	item *pcclient.LineItem
+}
+
+// decision is what the rules make of an order as the GET returned it.
+type decision struct {
+	// settled are the lines decided without a PATCH.
+	settled []LineResult
+	// send are the lines to cancel, and refs the PATCH's lineItems (nil for
+	// the whole order).
+	send []LineResult
+	refs []pcclient.LineItemRef
+}
+
+// decide applies the rules to order o, read as before, for the rows that
+// name it. dryRun (a plan) sends nothing: the lines a run would cancel are
+// would_cancel.
+func decide(o *Order, rows []*Row, before *pcclient.Order, dryRun bool) decision {
+	var d decision
+	purchased, _ := time.Parse(time.RFC3339Nano, before.CreationDate)
+	wants, missing := expand(rows, before)
+	// unchanged is a line this run leaves as it found it.
+	unchanged := func(w want, s Status, msg string) LineResult {
+		lr := line(w.row, o, w.item, purchased)
+		lr.After = lr.Before
+		return withStatus(lr, s, "", msg)
+	}
+	if len(missing) > 0 {
+		// Line numbers the order does not have: the sheet is wrong about this
+		// order, so none of it is sent.
+		var have []string
+		for _, li := range before.LineItems {
+			have = append(have, fmt.Sprint(li.LineItemNumber))
+		}
+		msg := fmt.Sprintf("order %s has no line item%s (its lines: %s); nothing of this order was sent", o.ID, joinInts(missing), strings.Join(have, ", "))
+		for _, w := range wants {
+			d.settled = append(d.settled, unchanged(w, Invalid, msg))
+		}
+		for _, row := range rows {
+			if !row.AllLines() && before.Line(int(row.Line)) == nil {
+				d.settled = append(d.settled, withStatus(requested(row, o), Invalid, "", msg))
+			}
+		}
+		return d
+	}
+	if reasons := mismatches(wants, before); len(reasons) > 0 {
+		for i, w := range wants {
+			msg := reasons[i]
+			if msg == "" {
+				msg = "held: another line of this order does not match the sheet"
+			}
+			d.settled = append(d.settled, unchanged(w, Mismatch, msg))
+		}
+		return d
+	}
+	var active []want
+	orderCancelled := strings.EqualFold(before.Status, "cancelled")
+	for _, w := range wants {
+		if w.item.Quantity == 0 || orderCancelled {
+			d.settled = append(d.settled, unchanged(w, AlreadyCancelled, ""))
+		} else {
+			active = append(active, w)
+		}
+	}
+	if len(active) == 0 {
+		return d
+	}
+	if dryRun {
+		for _, w := range active {
+			d.settled = append(d.settled, unchanged(w, WouldCancel, ""))
+		}
+		return d
+	}
+	everyLine := true
+	for _, row := range rows {
+		everyLine = everyLine && row.AllLines()
+	}
+	for _, w := range active {
+		d.send = append(d.send, line(w.row, o, w.item, purchased))
+		d.refs = append(d.refs, pcclient.LineItemRef{LineItemNumber: w.item.LineItemNumber, OfferID: w.item.OfferID})
+	}
+	if everyLine && len(active) == len(before.LineItems) {
+		d.refs = nil // the sheet asked for the whole order, and all of it is active
+	}
+	return d
+}
+
+// settle reads the answer to the PATCH: each sent line at 0 is cancelled,
+// still above 0 not_cancelled. verified says the answer was lost and a GET
+// showed the cancellation instead.
+func settle(d decision, after *pcclient.Order, verified bool) []LineResult {
+	note := ""
+	if verified {
+		note = "the answer to the PATCH was lost; a GET confirmed the cancellation"
+	}
+	out := make([]LineResult, 0, len(d.send))
+	for _, lr := range d.send {
+		got := after.Line(*lr.Line)
+		switch {
+		case got == nil:
+			out = append(out, withStatus(lr, NotCancelled, "", "the answer does not include this line"))
+		case got.Quantity == 0:
+			lr.After = intPtr(0)
+			out = append(out, withStatus(lr, Cancelled, "", note))
+		default:
+			lr.After = intPtr(got.Quantity)
+			out = append(out, withStatus(lr, NotCancelled, "", "Partner Center accepted the request but the line still has quantity "+fmt.Sprint(got.Quantity)))
+		}
+	}
+	return out
+}
+
+// refused gives the sent lines the status of the PATCH's failure. When
+// Partner Center refused the request outright, nothing changed: the
+// quantity after is the quantity before.
+func refused(d decision, f failure) []LineResult {
+	out := make([]LineResult, 0, len(d.send))
+	for _, lr := range d.send {
+		if f.rejected {
+			lr.After = lr.Before
+		}
+		out = append(out, withStatus(lr, f.status, f.code, f.message))
+	}
+	return out
+}
+
+// unread gives every requested line of an order the GET could not read the
+// status of that failure.
+func unread(o *Order, rows []*Row, f failure) []LineResult {
+	out := make([]LineResult, 0, len(rows))
+	for _, row := range rows {
+		out = append(out, withStatus(requested(row, o), f.status, f.code, f.message))
+	}
+	return out
+}
+
+// expand pairs the rows with the order's line items: a row for one line
+// takes that line; a row for every line takes the lines no other row names.
+// It returns the line numbers the order does not have.
+func expand(rows []*Row, order *pcclient.Order) (wants []want, missing []int) {
+	named := map[int]bool{}
+	for _, row := range rows {
+		if !row.AllLines() {
+			named[int(row.Line)] = true
+		}
+	}
+	for _, row := range rows {
+		if !row.AllLines() {
+			if item := order.Line(int(row.Line)); item != nil {
+				wants = append(wants, want{row, item})
+			} else {
+				missing = append(missing, int(row.Line))
+			}
+			continue
+		}
+		items := make([]*pcclient.LineItem, 0, len(order.LineItems))
+		for i := range order.LineItems {
+			if !named[order.LineItems[i].LineItemNumber] {
+				items = append(items, &order.LineItems[i])
+			}
+		}
+		sort.Slice(items, func(a, b int) bool { return items[a].LineItemNumber < items[b].LineItemNumber })
+		for _, item := range items {
+			wants = append(wants, want{row, item})
+		}
+	}
+	return wants, missing
+}
+
+// mismatches checks each wanted line against the sheet's offer id and
+// expected quantity; it returns a reason per line ("" when it matches), or
+// nil when every line matches. A row for every line compares its expected
+// quantity with the order's total. Lines already at 0 are not compared on
+// quantity: a re-run of a finished sheet must say already_cancelled.
+func mismatches(wants []want, order *pcclient.Order) []string {
+	reasons := make([]string, len(wants))
+	any := false
+	totals := map[*Row]int{}
+	for _, w := range wants {
+		totals[w.row] += w.item.Quantity
+	}
+	for i, w := range wants {
+		var why []string
+		if w.row.Offer != "" && !sameOffer(w.row.Offer, w.item.OfferID) {
+			why = append(why, fmt.Sprintf("the sheet's offer id %s differs from line %d's offer %s", w.row.Offer, w.item.LineItemNumber, w.item.OfferID))
+		}
+		if w.row.Expect >= 0 && w.item.Quantity > 0 && !strings.EqualFold(order.Status, "cancelled") {
+			have := w.item.Quantity
+			if w.row.AllLines() {
+				have = totals[w.row]
+			}
+			if int(w.row.Expect) != have {
+				why = append(why, fmt.Sprintf("expected quantity %d, but the order has %d", w.row.Expect, have))
+			}
+		}
+		if len(why) > 0 {
+			reasons[i], any = strings.Join(why, "; "), true
+		}
+	}
+	if !any {
+		return nil
+	}
+	return reasons
+}
+
+// line starts the result of a requested line.
+func line(row *Row, o *Order, item *pcclient.LineItem, purchased time.Time) LineResult {
+	lr := LineResult{Row: row.Source, Customer: o.Customer, Order: o.ID, Extras: row.Extras, Purchased: purchased}
+	if row.Expect >= 0 {
+		lr.Expect = intPtr(int(row.Expect))
+	}
+	if item != nil {
+		lr.Line, lr.Offer, lr.Product, lr.Before = intPtr(item.LineItemNumber), item.OfferID, item.FriendlyName, intPtr(item.Quantity)
+	}
+	return lr
+}
+
+func withStatus(lr LineResult, s Status, code, msg string) LineResult {
+	lr.Status, lr.ErrorCode, lr.ErrorMessage = s, code, msg
+	return lr
+}
+
+// failure is what an error means for the lines of an order.
+type failure struct {
+	status   Status
+	code     string
+	message  string
+	auth     bool // authentication failed
+	rejected bool // Partner Center refused the request: nothing changed
+}
+
+// fail records on res why its order failed, and returns what that means
+// for the order's lines.
+func (res *OrderResult) fail(err error) failure {
+	f := classify(err)
+	res.ErrorCode, res.ErrorMessage, res.AuthFailed = f.code, f.message, f.auth
+	return f
+}
+
+// classify maps a client error to line statuses (SPEC §5.7).
+func classify(err error) failure {
+	var ae *pcclient.APIError
+	var auth *pcclient.AuthError
+	switch {
+	case errors.As(err, &auth):
+		f := failure{status: Failed, code: auth.AADSTS, message: auth.Error(), auth: true}
+		if auth.Fix != "" {
+			f.message += " (" + auth.Fix + ")"
+		}
+		return f
+	case errors.As(err, &ae):
+		f := failure{status: Failed, code: ae.Code, message: ae.Description, rejected: ae.StatusCode < 500 && ae.StatusCode != 429}
+		if f.code == "" {
+			f.code = fmt.Sprint(ae.StatusCode)
+		}
+		if err != error(ae) {
+			f.message = err.Error() // "giving up after N attempts: …"
+		}
+		switch ae.Code {
+		case pcclient.CodeOutsideWindow:
+			f.status = OutsideWindow
+		case pcclient.CodeOrderNotCancelable, pcclient.CodeLineItemCancelled, pcclient.CodeProductNotCancel1, pcclient.CodeProductNotCancel2:
+			f.status = NotCancellable
+		}
+		switch ae.StatusCode {
+		case 404:
+			f.status = NotFound
+		case 401:
+			f.auth = true
+		}
+		return f
+	}
+	return failure{status: Failed, message: err.Error()}
+}
+
+func joinInts(ns []int) string {
+	s := make([]string, len(ns))
+	for i, n := range ns {
+		s[i] = fmt.Sprint(n)
+	}
+	if len(s) > 1 {
+		return "s " + strings.Join(s[:len(s)-1], ", ") + " and " + s[len(s)-1]
+	}
+	return " " + s[0]
+}

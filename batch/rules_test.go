@@ -1,0 +1,160 @@
+package batch
+
+import (
+	"fmt"
+	"reflect"
+	"strings"
+	"testing"
+
+	"github.com/pcreconcile/pcreconcile/pcclient"
+)
+
+// pcOrder is an order as Partner Center answers it: quantities by line
+// number, offer "OFFER:n" for line n.
+func pcOrder(status string, qty ...int) *pcclient.Order {
+	o := &pcclient.Order{ID: "o1", Status: status, CreationDate: "2026-11-20T10:00:00Z"}
+	for n, q := range qty {
+		o.LineItems = append(o.LineItems, pcclient.LineItem{LineItemNumber: n, OfferID: fmt.Sprintf("OFFER:%d", n), Quantity: q})
+	}
+	return o
+}
+
+// sheetRow is a row of the sheet: line n (or allLines), with an offer id
+// and expected quantity when given.
+func sheetRow(source int, line int32, offer string, expect int32) *Row {
+	return &Row{Source: source, Line: line, Offer: offer, Expect: expect}
+}
+
+// outcome renders lines as "row/line status before→after", in order.
+func outcomes(lines []LineResult) string {
+	var s []string
+	for _, l := range lines {
+		line := l.LineText
+		if l.Line != nil {
+			line = fmt.Sprint(*l.Line)
+		}
+		s = append(s, fmt.Sprintf("%d/%s %s %s→%s", l.Row, line, l.Status, qty(l.Before), qty(l.After)))
+	}
+	return strings.Join(s, ", ")
+}
+
+func qty(p *int) string {
+	if p == nil {
+		return "-"
+	}
+	return fmt.Sprint(*p)
+}
+
+func TestDecide(t *testing.T) {
+	o := &Order{Customer: cA, ID: "o1"}
+	tests := []struct {
+		name   string
+		rows   []*Row
+		before *pcclient.Order
+		dry    bool
+		// settled and sent lines, and the PATCH's line numbers ("all" for none)
+		settled, sent, refs string
+	}{
+		{name: "one line of two",
+			rows: []*Row{sheetRow(2, 0, "", -1)}, before: pcOrder("completed", 4, 10),
+			sent: "2/0  4→-", refs: "0"},
+		{name: "every line, all active: the whole order",
+			rows: []*Row{sheetRow(2, allLines, "", -1)}, before: pcOrder("completed", 4, 10),
+			sent: "2/0  4→-, 2/1  10→-", refs: "all"},
+		{name: "every line, one already at 0: the active lines by number",
+			rows: []*Row{sheetRow(2, allLines, "", -1)}, before: pcOrder("completed", 0, 10),
+			settled: "2/0 already_cancelled 0→0", sent: "2/1  10→-", refs: "1"},
+		{name: "a line named and every other line",
+			rows: []*Row{sheetRow(2, 1, "", -1), sheetRow(3, allLines, "", -1)}, before: pcOrder("completed", 4, 10, 1),
+			sent: "2/1  10→-, 3/0  4→-, 3/2  1→-", refs: "1 0 2"},
+		{name: "order cancelled: nothing sent",
+			rows: []*Row{sheetRow(2, 0, "", -1)}, before: pcOrder("cancelled", 0),
+			settled: "2/0 already_cancelled 0→0", refs: "none"},
+		{name: "plan: would_cancel, nothing sent",
+			rows: []*Row{sheetRow(2, 0, "", -1), sheetRow(3, 1, "", -1)}, before: pcOrder("completed", 4, 0), dry: true,
+			settled: "2/0 would_cancel 4→4, 3/1 already_cancelled 0→0", refs: "none"},
+		{name: "a line the order lacks holds the whole order",
+			rows: []*Row{sheetRow(2, 0, "", -1), sheetRow(3, 4, "", -1)}, before: pcOrder("completed", 4, 10),
+			settled: "2/0 invalid 4→4, 3/4 invalid -→-", refs: "none"},
+		{name: "offer id disagrees: the whole order held",
+			rows: []*Row{sheetRow(2, 0, "OFFER:9", -1), sheetRow(3, 1, "", -1)}, before: pcOrder("completed", 4, 10),
+			settled: "2/0 mismatch 4→4, 3/1 mismatch 10→10", refs: "none"},
+		{name: "expected quantity agrees",
+			rows: []*Row{sheetRow(2, 0, "offer:0", 4)}, before: pcOrder("completed", 4),
+			sent: "2/0  4→-", refs: "0"},
+		{name: "expected quantity of every line is the order's total",
+			rows: []*Row{sheetRow(2, allLines, "", 15)}, before: pcOrder("completed", 4, 10),
+			settled: "2/0 mismatch 4→4, 2/1 mismatch 10→10", refs: "none"},
+		{name: "expected quantity is not compared once a line is at 0",
+			rows: []*Row{sheetRow(2, 0, "", 4)}, before: pcOrder("completed", 0),
+			settled: "2/0 already_cancelled 0→0", refs: "none"},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			d := decide(o, tt.rows, tt.before, tt.dry)
+			sortLines(d.settled) // as the runner does
+			if got := outcomes(d.settled); got != tt.settled {
+				t.Errorf("settled = %q, want %q", got, tt.settled)
+			}
+			if got := outcomes(d.send); got != tt.sent {
+				t.Errorf("sent = %q, want %q", got, tt.sent)
+			}
+			refs := "none"
+			switch {
+			case d.refs == nil && len(d.send) > 0:
+				refs = "all"
+			case d.refs != nil:
+				var n []string
+				for _, r := range d.refs {
+					n = append(n, fmt.Sprint(r.LineItemNumber))
+					if r.OfferID != fmt.Sprintf("OFFER:%d", r.LineItemNumber) {
+						t.Errorf("line %d is sent with offer %q, not the order's", r.LineItemNumber, r.OfferID)
+					}
+				}
+				refs = strings.Join(n, " ")
+			}
+			if refs != tt.refs {
+				t.Errorf("PATCH lines = %s, want %s", refs, tt.refs)
+			}
+		})
+	}
+}
+
+func TestSettle(t *testing.T) {
+	o := &Order{Customer: cA, ID: "o1"}
+	d := decide(o, []*Row{sheetRow(2, allLines, "", -1)}, pcOrder("completed", 4, 10, 2), false)
+	after := pcOrder("completed", 0, 3)
+	got := settle(d, after, false)
+	if want := "2/0 cancelled 4→0, 2/1 not_cancelled 10→3, 2/2 not_cancelled 2→-"; outcomes(got) != want {
+		t.Errorf("settle = %q, want %q", outcomes(got), want)
+	}
+	if got[2].ErrorMessage != "the answer does not include this line" {
+		t.Errorf("a line missing from the answer says %q", got[2].ErrorMessage)
+	}
+	v := settle(d, pcOrder("cancelled", 0, 0, 0), true)
+	if v[0].Status != Cancelled || !strings.Contains(v[0].ErrorMessage, "a GET confirmed the cancellation") {
+		t.Errorf("verified: %+v", v[0])
+	}
+}
+
+func TestRefusedAndUnread(t *testing.T) {
+	o := &Order{Customer: cA, ID: "o1"}
+	rows := []*Row{sheetRow(2, 0, "", -1), sheetRow(3, allLines, "", -1)}
+	d := decide(o, rows, pcOrder("completed", 4, 10), false)
+	window := classify(&pcclient.APIError{StatusCode: 400, Code: pcclient.CodeOutsideWindow, Description: "too late"})
+	if got, want := outcomes(refused(d, window)), "2/0 outside_window 4→4, 3/1 outside_window 10→10"; got != want {
+		t.Errorf("refused = %q, want %q", got, want)
+	}
+	busy := classify(fmt.Errorf("giving up after 6 attempts: %w", &pcclient.APIError{StatusCode: 503}))
+	if got, want := outcomes(refused(d, busy)), "2/0 failed 4→-, 3/1 failed 10→-"; got != want {
+		t.Errorf("a 503 leaves the quantity after unknown: %q, want %q", got, want)
+	}
+	gone := classify(&pcclient.APIError{StatusCode: 404, Code: pcclient.CodeOrderNotFound})
+	lines := unread(o, rows, gone)
+	if got, want := outcomes(lines), "2/0 not_found -→-, 3/* not_found -→-"; got != want {
+		t.Errorf("unread = %q, want %q", got, want)
+	}
+	if !reflect.DeepEqual([]string{lines[0].ErrorCode, lines[1].ErrorCode}, []string{"20000", "20000"}) {
+		t.Errorf("error codes %q %q", lines[0].ErrorCode, lines[1].ErrorCode)
+	}
+}
