@@ -232,4 +232,3 @@ func lineNo(l LineResult) int {
 	}
 	return *l.Line
 }
-
