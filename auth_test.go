@@ -111,6 +111,7 @@ run:
 // token for the whole run, sent on every request, the secret and the token
 // nowhere in the output, the logs, the journal or the report.
 func TestAppAuthEndToEnd(t *testing.T) {
+	t.Parallel()
 	const secret = "Zq8~s3cr3t.VALUE-never-print"
 	c := newCLI(t)
 	idp := newAAD(t, secret)
@@ -175,6 +176,7 @@ func workbookText(t *testing.T, path string) string {
 // A 401 in the middle of a run (the token was revoked) fetches a new token
 // once and the run goes on.
 func TestUnauthorizedMidRunRefreshes(t *testing.T) {
+	t.Parallel()
 	c := newCLI(t)
 	idp := newAAD(t, "s")
 	// After the 8th request the first token stops working.
@@ -201,6 +203,7 @@ func TestUnauthorizedMidRunRefreshes(t *testing.T) {
 // Partner Center refusing every token aborts after three orders, with the
 // report written and the rest pending.
 func TestRevokedAppAbortsWithReport(t *testing.T) {
+	t.Parallel()
 	c := newCLI(t)
 	idp := newAAD(t, "s")
 	a := newAPI(t, func(string, int) bool { return false }, nil)
@@ -234,6 +237,7 @@ func jwtFor(exp time.Time) string {
 }
 
 func TestStaticTokenMode(t *testing.T) {
+	t.Parallel()
 	c := newCLI(t)
 	a := newAPI(t, func(tok string, _ int) bool { return true }, nil)
 	c.config = c.writeConfig(fmt.Sprintf("partner_center:\n  base_url: %s\nauth:\n  mode: token\n  token_env: MY_TOKEN\nrun:\n  requests_per_minute: 60000\n", a.URL))
@@ -260,6 +264,7 @@ func TestStaticTokenMode(t *testing.T) {
 }
 
 func TestRefreshTokenMode(t *testing.T) {
+	t.Parallel()
 	c := newCLI(t)
 	idp := newAAD(t, "s")
 	idp.rotate = true
@@ -299,6 +304,7 @@ run:
 }
 
 func TestPlainHTTPAuthEndpointsRefused(t *testing.T) {
+	t.Parallel()
 	for _, yaml := range []string{
 		"auth:\n  authority: http://login.microsoftonline.com\n",
 		"auth:\n  token_url: http://login.example.com/t/oauth2/token\n",
@@ -313,6 +319,7 @@ func TestPlainHTTPAuthEndpointsRefused(t *testing.T) {
 }
 
 func TestCloudPresets(t *testing.T) {
+	t.Parallel()
 	dir := t.TempDir()
 	load := func(yaml string) *config {
 		path := filepath.Join(dir, "c.yaml")

@@ -20,7 +20,7 @@ func (a *app) cmdCheck(ctx context.Context, args []string) error {
 	delim := fs.String("delimiter", "", "CSV delimiter: auto, \",\", \";\", \"|\" or tab (default from config, auto)")
 	format := fs.String("format", "text", "output `FORMAT`: text or json")
 	// check prints its result and logs nothing: these are accepted so that
-	// one set of flags serves every command (SPEC §2), and change nothing.
+	// one set of flags serves every command, and change nothing.
 	fs.Bool("quiet", false, "accepted like run's; check prints only its result anyway")
 	fs.Bool("v", false, "accepted like run's; check logs nothing")
 	fs.String("log-format", "text", "accepted like run's; check logs nothing")

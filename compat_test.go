@@ -11,6 +11,7 @@ import (
 // journal written by the first release (testdata/v1): files are read by
 // column name, so those of earlier versions still finish their work.
 func TestEarlierVersionsResume(t *testing.T) {
+	t.Parallel()
 	t.Run("plan", func(t *testing.T) {
 		c := newCLI(t)
 		res := c.runCfg("run", "--resume", "testdata/v1/plan-v1.xlsx", "--report", c.path("run.xlsx"))

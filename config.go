@@ -17,7 +17,7 @@ import (
 	"github.com/pcreconcile/pcreconcile/pcclient/sandbox"
 )
 
-// config is pcreconcile.yaml (SPEC §3). Every key has a default; unknown
+// config is pcreconcile.yaml. Every key has a default; unknown
 // keys, wrong types and duplicate keys are errors naming the line. Secrets
 // never live here, only the names of the environment variables holding them.
 type config struct {
@@ -72,7 +72,7 @@ type sandboxConfig struct {
 	Faults  faultsConfig `yaml:"faults"`
 }
 
-// faultsConfig is sandbox.faults (SPEC §8): every knob also exists as a flag
+// faultsConfig is sandbox.faults: every knob also exists as a flag
 // of `pcreconcile sandbox`.
 type faultsConfig struct {
 	Seed                       int64     `yaml:"seed"`
@@ -237,7 +237,7 @@ func (c *config) errorf(key, hint, format string, args ...any) error {
 
 var envName = regexp.MustCompile(`^[A-Za-z_][A-Za-z0-9_]*$`)
 
-// validate checks every key (SPEC §3).
+// validate checks every key.
 func (c *config) validate() error {
 	pc, a, r, in := &c.PartnerCenter, &c.Auth, &c.Run, &c.Input
 	preset, ok := clouds[pc.Cloud]

@@ -20,7 +20,7 @@ import (
 	"golang.org/x/term"
 )
 
-// Exit codes (SPEC §2).
+// Exit codes: other programs and scripts act on them.
 const (
 	exitOK          = 0   // every line ended in a success status
 	exitIncomplete  = 1   // the run finished, some lines did not succeed

@@ -121,6 +121,7 @@ var sampleWant = map[string]string{
 }
 
 func TestRunSampleOnSandbox(t *testing.T) {
+	t.Parallel()
 	c := newCLI(t)
 	rep := c.path("r.xlsx")
 	res := c.runCfg("run", sampleCSV, "--report", rep)
@@ -153,6 +154,7 @@ func TestRunSampleOnSandbox(t *testing.T) {
 }
 
 func TestPlanThenResumeEqualsDirectRun(t *testing.T) {
+	t.Parallel()
 	direct := newCLI(t)
 	if res := direct.runCfg("run", sampleCSV, "--report", direct.path("run.xlsx")); res.code != exitIncomplete {
 		t.Fatalf("direct run exit %d: %s", res.code, res.stderr)
@@ -195,6 +197,7 @@ func TestPlanThenResumeEqualsDirectRun(t *testing.T) {
 }
 
 func TestResumeTouchesOnlyUnfinishedLines(t *testing.T) {
+	t.Parallel()
 	c := newCLI(t)
 	c.runCfg("run", sampleCSV, "--report", c.path("a.xlsx"))
 	first, _ := report.Open(c.path("a.xlsx"))
@@ -225,6 +228,7 @@ func TestResumeTouchesOnlyUnfinishedLines(t *testing.T) {
 }
 
 func TestCheck(t *testing.T) {
+	t.Parallel()
 	c := newCLI(t)
 	res := c.runCfg("check", sampleCSV)
 	if res.code != exitIncomplete {
@@ -256,6 +260,7 @@ func TestCheck(t *testing.T) {
 }
 
 func TestConfigErrorsNameTheLine(t *testing.T) {
+	t.Parallel()
 	tests := []struct{ yaml, want string }{
 		{"run:\n  concurrency: 4\n  bogus: 1\n", `line 3: unknown key "bogus" in run`},
 		{"partner_centre:\n  cloud: global\n", `line 1: unknown key "partner_centre" at the top level`},
@@ -287,6 +292,7 @@ func TestConfigErrorsNameTheLine(t *testing.T) {
 }
 
 func TestUsageErrors(t *testing.T) {
+	t.Parallel()
 	c := newCLI(t)
 	os.WriteFile(c.path("exists.xlsx"), []byte("x"), 0o644)
 	tests := []struct {
@@ -316,6 +322,7 @@ func TestUsageErrors(t *testing.T) {
 }
 
 func TestHelpOnEveryCommand(t *testing.T) {
+	t.Parallel()
 	c := newCLI(t)
 	for _, cmd := range []string{"check", "plan", "run", "sandbox"} {
 		res := c.run(cmd, "--help")
@@ -349,6 +356,7 @@ func realEndpoint(t *testing.T, c *cli) (*sandbox.Server, *atomic.Int64) {
 }
 
 func TestRealEndpointNeedsConfirmation(t *testing.T) {
+	t.Parallel()
 	c := newCLI(t)
 	_, hits := realEndpoint(t, c)
 	res := c.runCfg("run", sampleCSV, "--report", c.path("r.xlsx"))
@@ -377,6 +385,7 @@ func TestRealEndpointNeedsConfirmation(t *testing.T) {
 }
 
 func TestMaxLinesGuard(t *testing.T) {
+	t.Parallel()
 	c := newCLI(t)
 	_, hits := realEndpoint(t, c)
 	c.config = c.writeConfig(strings.Replace(mustRead(t, c.config), "run:", "run:\n  max_lines: 5", 1))
@@ -395,6 +404,7 @@ func mustRead(t *testing.T, path string) string {
 }
 
 func TestSandboxReset(t *testing.T) {
+	t.Parallel()
 	c := newCLI(t)
 	c.runCfg("run", sampleCSV, "--report", c.path("a.xlsx"))
 	if got := readLines(t, c.path("a.xlsx"))["2/0"]; got != "cancelled 4→0" {
@@ -417,6 +427,7 @@ func TestSandboxReset(t *testing.T) {
 // holds the order as mismatch instead of cancelling more (or less) than the
 // reviewer saw.
 func TestReviewedPlanHoldsChangedQuantity(t *testing.T) {
+	t.Parallel()
 	c := newCLI(t)
 	if res := c.runCfg("plan", sampleCSV, "--report", c.path("plan.xlsx")); res.code != exitIncomplete {
 		t.Fatalf("plan: %d %s", res.code, res.stderr)
@@ -444,6 +455,7 @@ func TestReviewedPlanHoldsChangedQuantity(t *testing.T) {
 }
 
 func TestUnknownSheetListsTheSheets(t *testing.T) {
+	t.Parallel()
 	c := newCLI(t)
 	res := c.runCfg("check", "samples/cancellations.xlsx", "--sheet", "December")
 	if res.code != exitUsage || !strings.Contains(res.stderr, `has no sheet named "December"`) || !strings.Contains(res.stderr, `hint: use --sheet with one of: "Cancellations"`) {
@@ -456,6 +468,7 @@ func TestUnknownSheetListsTheSheets(t *testing.T) {
 
 // Dates typed in an extra column of an XLSX stay dates in the report.
 func TestExtraColumnTypesReachTheReport(t *testing.T) {
+	t.Parallel()
 	c := newCLI(t)
 	rep := c.path("r.xlsx")
 	c.runCfg("plan", "samples/cancellations.xlsx", "--report", rep)
@@ -483,6 +496,7 @@ func TestExtraColumnTypesReachTheReport(t *testing.T) {
 }
 
 func TestSandboxCommandServesWithFaults(t *testing.T) {
+	t.Parallel()
 	c := newCLI(t)
 	pr, pw := io.Pipe()
 	ctx, cancel := context.WithCancel(t.Context())

@@ -230,6 +230,7 @@ func (e *procEnv) checkComplete(t *testing.T, rep string) {
 // PATCHes applied and then dropped) to both runs, and the seed picks the
 // instant and the concurrency, so a failure names its replay.
 func TestKill9AtManyPointsThenResume(t *testing.T) {
+	t.Parallel()
 	if testing.Short() {
 		t.Skip("starts processes")
 	}
@@ -332,6 +333,7 @@ func absSample(t *testing.T) string {
 // first PATCH: the order in flight finishes, the rest is pending in a
 // complete report, the exit code is 130, and --resume finishes the job.
 func TestSIGINTFinishesInFlightAndWritesPending(t *testing.T) {
+	t.Parallel()
 	if testing.Short() {
 		t.Skip("starts processes")
 	}
@@ -383,6 +385,7 @@ func TestSIGINTFinishesInFlightAndWritesPending(t *testing.T) {
 // TestSecondSIGINTQuitsAtOnce: with an order stuck in flight, a second
 // Ctrl-C quits without waiting; the journal keeps what finished.
 func TestSecondSIGINTQuitsAtOnce(t *testing.T) {
+	t.Parallel()
 	if testing.Short() {
 		t.Skip("starts processes")
 	}
@@ -421,6 +424,7 @@ func TestSecondSIGINTQuitsAtOnce(t *testing.T) {
 }
 
 func TestWrongSecretAbortsBeforeAnyOrder(t *testing.T) {
+	t.Parallel()
 	var apiHits atomic.Int64
 	api := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) { apiHits.Add(1) }))
 	defer api.Close()

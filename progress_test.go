@@ -11,6 +11,7 @@ import (
 
 // Without a terminal, progress is a log line with counts, rate and ETA.
 func TestProgressLogLineWithoutTerminal(t *testing.T) {
+	t.Parallel()
 	var logs, out bytes.Buffer
 	now := time.Date(2026, 11, 21, 9, 0, 0, 0, time.UTC)
 	log := slog.New(slog.NewTextHandler(&logs, nil))
@@ -34,6 +35,7 @@ func TestProgressLogLineWithoutTerminal(t *testing.T) {
 
 // On a terminal, progress is a bar with the count, rate and ETA.
 func TestProgressBarOnTerminal(t *testing.T) {
+	t.Parallel()
 	var logs, out bytes.Buffer
 	p := newProgress(&out, true, slog.New(slog.NewTextHandler(&logs, nil)), "run", time.Now)
 	p.Start(4)

@@ -11,6 +11,7 @@ import (
 	"log/slog"
 	"os"
 	"path/filepath"
+	"runtime/debug"
 	"strconv"
 	"strings"
 	"time"
@@ -372,6 +373,13 @@ func (j *job) execute(ctx context.Context, ep *endpoint) error {
 	case ctx.Err() != nil:
 		result = "interrupted: the orders not started are pending"
 		code = exitInterrupted
+	}
+	if os.Getenv("GOGC") == "" {
+		// The whole plan stays live while a million lines stream past it into
+		// the report; a 50 % GC target holds the peak at 1.5 times the live
+		// heap instead of twice it — 300 MB instead of 400 MB for a million
+		// lines, for about 4 % more time (README, Performance).
+		defer debug.SetGCPercent(debug.SetGCPercent(50))
 	}
 	counts, err := report.Write(report.Options{
 		Path:  j.report,

@@ -19,6 +19,7 @@ var update = flag.Bool("update", false, "rewrite the golden files in testdata/")
 // change to what users read shows up here as a diff to review, and
 // `go test -run Walkthrough -update` accepts it.
 func TestWalkthroughOutput(t *testing.T) {
+	t.Parallel()
 	c := newCLI(t)
 	var b strings.Builder
 	step := func(args ...string) {

@@ -115,7 +115,7 @@ func benchRows(full int) int {
 }
 
 // BenchmarkCheckCSV is `check` on a CSV: read, validate and group
-// (SPEC §9 target at 1,000,000 rows: ≤ 1.5 s, ≤ 300 MB RSS).
+// (the target at 1,000,000 rows: ≤ 1.5 s, ≤ 300 MB RSS).
 func BenchmarkCheckCSV(b *testing.B) {
 	n := benchRows(1_000_000)
 	benchRead(b, benchCSV(b, n), n, false)
@@ -128,7 +128,7 @@ func BenchmarkReadCSVForRun(b *testing.B) {
 	benchRead(b, benchCSV(b, n), n, true)
 }
 
-// BenchmarkCheckXLSX is `check` on an XLSX (SPEC §9 target at 100,000 rows:
+// BenchmarkCheckXLSX is `check` on an XLSX (the target at 100,000 rows:
 // ≤ 1 s).
 func BenchmarkCheckXLSX(b *testing.B) {
 	n := benchRows(100_000)

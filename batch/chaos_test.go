@@ -3,15 +3,12 @@ package batch
 import (
 	"fmt"
 	"math/rand/v2"
-	"net/http"
 	"net/http/httptest"
 	"os"
 	"path/filepath"
 	"strings"
 	"testing"
 	"time"
-
-	"golang.org/x/oauth2"
 
 	"github.com/pcreconcile/pcreconcile/pcclient"
 	"github.com/pcreconcile/pcreconcile/pcclient/sandbox"
@@ -135,16 +132,10 @@ func rebuild(t *testing.T, p *Plan) *Plan {
 // chaosClient paces at 3,000 requests a minute, above the sandbox's
 // throttle, so 429s keep coming and the shared pause is exercised.
 func chaosClient(t *testing.T, url string) *pcclient.Client {
-	client, err := pcclient.New(url,
-		pcclient.WithTokenSource(oauth2.StaticTokenSource(&oauth2.Token{AccessToken: "t"})),
+	return testClient(t, url,
 		pcclient.WithLimiter(pcclient.NewPacer(pcclient.PacerOptions{RequestsPerMinute: 3000})),
 		pcclient.WithRetry(pcclient.RetryPolicy{BaseDelay: 5 * time.Millisecond, MaxDelay: 80 * time.Millisecond}),
-		pcclient.WithHTTPClient(&http.Client{Timeout: 10 * time.Second}),
 	)
-	if err != nil {
-		t.Fatal(err)
-	}
-	return client
 }
 
 // TestEveryFaultAtOnce turns on every fault the sandbox has, at 10 % each
@@ -152,6 +143,7 @@ func chaosClient(t *testing.T, url string) *pcclient.Client {
 // throttle, and checks that every line ends as it must and that no order
 // is ever cancelled by two PATCHes.
 func TestEveryFaultAtOnce(t *testing.T) {
+	t.Parallel()
 	zero := time.Duration(0)
 	for _, seed := range []uint64{1, 2, 3} {
 		t.Run(fmt.Sprint("seed ", seed), func(t *testing.T) {

@@ -9,6 +9,7 @@ import (
 // The journal's row is the order's columns and the line's side by side:
 // a key used twice would make one of them unreadable.
 func TestTableNamesAreUnique(t *testing.T) {
+	t.Parallel()
 	seen := map[string]bool{}
 	for _, k := range journalColumns {
 		if seen[k] {
@@ -32,6 +33,7 @@ func TestTableNamesAreUnique(t *testing.T) {
 
 // Every column reads back what it writes.
 func TestColumnsRoundTrip(t *testing.T) {
+	t.Parallel()
 	four, two, seven := 4, 2, 7
 	line := LineResult{
 		Row: 12, Customer: cA, Order: "o1", Line: &two, Offer: "P:S:A", Product: "SQL, \"2 core\"",
@@ -80,6 +82,7 @@ func TestColumnsRoundTrip(t *testing.T) {
 // A file is read by name: columns in another order, columns this version
 // does not know, and a missing required column named.
 func TestBindByName(t *testing.T) {
+	t.Parallel()
 	b, missing := LineTable.BindHeaders([]string{"Status", "Ticket", "Source Row"})
 	if len(missing) == 0 {
 		t.Error("a sheet without Order ID binds without complaint")

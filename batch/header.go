@@ -11,7 +11,7 @@ import (
 // Field is an input column the tool understands.
 type Field int
 
-// The input fields (SPEC §4). The first three are required.
+// The input fields. The first three are required.
 const (
 	FieldCustomer Field = iota
 	FieldOrder

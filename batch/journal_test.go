@@ -12,6 +12,7 @@ import (
 )
 
 func TestJournalRoundTrip(t *testing.T) {
+	t.Parallel()
 	path := filepath.Join(t.TempDir(), "r.xlsx.journal")
 	started := time.Date(2026, 11, 21, 9, 0, 0, 0, time.UTC)
 	j, err := CreateJournal(path, JournalHeader{RunID: "run-1", Command: "run", Source: Source{Path: "/in.csv", SHA256: "abc"}, Started: started})
@@ -82,6 +83,7 @@ func TestJournalRoundTrip(t *testing.T) {
 }
 
 func TestJournalExtrasSurvive(t *testing.T) {
+	t.Parallel()
 	j := newJournal(t)
 	when := time.Date(2026, 11, 3, 0, 0, 0, 0, time.UTC)
 	extras := []sheet.Cell{{Kind: sheet.Text, Text: "0012"}, {Kind: sheet.Number, Text: "1234.5", Num: 1234.5}, {}, {Kind: sheet.Date, Time: when, Text: "11/03/26"}}
@@ -97,6 +99,7 @@ func TestJournalExtrasSurvive(t *testing.T) {
 }
 
 func TestOpenJournalRejectsOtherFiles(t *testing.T) {
+	t.Parallel()
 	dir := t.TempDir()
 	for name, content := range map[string]string{
 		"empty":        "",
@@ -118,13 +121,6 @@ func TestOpenJournalRejectsOtherFiles(t *testing.T) {
 // normLine renders a line with its pointers followed.
 func normLine(l LineResult) string {
 	return fmt.Sprintf("row=%d c=%s o=%s line=%s/%s b=%s a=%s st=%s bought=%s exp=%s msg=%q extras=%v",
-		l.Row, l.Customer, l.Order, ptrText(l.Line), l.LineText, ptrText(l.Before), ptrText(l.After), l.Status,
-		l.Purchased.UTC(), ptrText(l.Expect), l.ErrorMessage, l.Extras)
-}
-
-func ptrText(p *int) string {
-	if p == nil {
-		return "-"
-	}
-	return fmt.Sprint(*p)
+		l.Row, l.Customer, l.Order, qty(l.Line), l.LineText, qty(l.Before), qty(l.After), l.Status,
+		l.Purchased.UTC(), qty(l.Expect), l.ErrorMessage, l.Extras)
 }

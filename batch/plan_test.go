@@ -37,6 +37,7 @@ const (
 )
 
 func TestBuildGroupsRowsIntoOrders(t *testing.T) {
+	t.Parallel()
 	p := readPlan(t, "Cancellations for November\n\n"+
 		"Customer Tenant ID,Order ID,Line Item Number,Offer ID,Expected Quantity,Ticket\n"+
 		cA+",o1,0,OFF-A,5,T1\n"+ // row 4
@@ -90,6 +91,7 @@ func TestBuildGroupsRowsIntoOrders(t *testing.T) {
 }
 
 func TestSpecificLineBeforeEveryLine(t *testing.T) {
+	t.Parallel()
 	p := readPlan(t, "Customer ID,Order,Line\n"+cA+",o1,1\n"+cA+",o1,*\n"+cA+",o1,\n")
 	o := p.Orders[0]
 	if len(o.Rows) != 2 || p.Rows.At(o.Rows[1]).Line != allLines {
@@ -101,6 +103,7 @@ func TestSpecificLineBeforeEveryLine(t *testing.T) {
 }
 
 func TestSameOrderUnderTwoCustomersInvalidatesBoth(t *testing.T) {
+	t.Parallel()
 	p := readPlan(t, "Customer Tenant ID,Order ID,Line Item Number\n"+cA+",o1,0\n"+cA+",o2,0\n"+cB+",o1,1\n")
 	if len(p.Orders) != 1 || p.Orders[0].ID != "o2" {
 		t.Fatalf("orders = %+v", p.Orders)
@@ -121,6 +124,7 @@ func TestSameOrderUnderTwoCustomersInvalidatesBoth(t *testing.T) {
 }
 
 func TestExtrasBeyondHeaderAreKept(t *testing.T) {
+	t.Parallel()
 	p := readPlan(t, "Customer ID,Order ID,Line,Note\n"+cA+",o1,0,n1,surprise\n"+cA+",o2,0\n")
 	if strings.Join(p.Extra, "|") != "Note|Column E" {
 		t.Errorf("extra headers = %v", p.Extra)
@@ -131,6 +135,7 @@ func TestExtrasBeyondHeaderAreKept(t *testing.T) {
 }
 
 func TestStructuralInputErrors(t *testing.T) {
+	t.Parallel()
 	h, _ := NewHeaders(nil)
 	tests := []struct {
 		name, csv, reason, hint string
@@ -160,6 +165,7 @@ func hintOf(err error) string {
 }
 
 func TestRowProblemsNameRowColumnValueReason(t *testing.T) {
+	t.Parallel()
 	p := readPlan(t, "Customer Tenant ID,Order ID,Line Item Number,Expected Quantity\n"+
 		"nope,o 1,2.5,1.000\n")
 	r := p.Invalid()[0]
@@ -187,6 +193,7 @@ func TestRowProblemsNameRowColumnValueReason(t *testing.T) {
 }
 
 func TestSameCancellationsInEveryDialectGiveTheSamePlan(t *testing.T) {
+	t.Parallel()
 	// The same three rows as a US Excel CSV, a European one with a sep=
 	// line, and a tab-separated one with title rows: identical plans.
 	inputs := []string{
@@ -229,6 +236,7 @@ func fmtLine(n int32) string {
 }
 
 func TestReadFileReportsSheetErrors(t *testing.T) {
+	t.Parallel()
 	h, _ := NewHeaders(nil)
 	_, err := ReadFile(filepath.Join(t.TempDir(), "nope.csv"), ReadOptions{Headers: h})
 	var se *sheet.Error
@@ -239,6 +247,7 @@ func TestReadFileReportsSheetErrors(t *testing.T) {
 
 // The two sample sheets hold the same rows: the plans must be identical.
 func TestSampleCSVAndXLSXGiveTheSamePlan(t *testing.T) {
+	t.Parallel()
 	h, _ := NewHeaders(nil)
 	var prints []string
 	for _, f := range []string{"../samples/cancellations.csv", "../samples/cancellations.xlsx"} {
@@ -260,6 +269,7 @@ func TestSampleCSVAndXLSXGiveTheSamePlan(t *testing.T) {
 }
 
 func TestHugeCellMakesTheRowInvalid(t *testing.T) {
+	t.Parallel()
 	p := readPlan(t, "Customer ID,Order ID,Line,Notes\n"+cA+",o1,0,"+strings.Repeat("x", 40000)+"\n"+cA+",o2,0,ok\n")
 	bad := p.Invalid()
 	if len(bad) != 1 || bad[0].Source != 2 || !strings.Contains(bad[0].Problems()[0].Reason, "longer than 32767") {
@@ -275,6 +285,7 @@ func TestHugeCellMakesTheRowInvalid(t *testing.T) {
 // the header or in any row, is a structural error before any request —
 // for check (no extras kept) as for run.
 func TestWidestSheetTheReportCanHold(t *testing.T) {
+	t.Parallel()
 	h, _ := NewHeaders(nil)
 	header := "Customer ID,Order ID,Line" + strings.Repeat(",x", MaxExtraColumns)
 	row := cA + ",o1,0" + strings.Repeat(",v", MaxExtraColumns)

@@ -266,7 +266,7 @@ func (res *OrderResult) fail(err error) failure {
 	return f
 }
 
-// classify maps a client error to line statuses (SPEC §5.7).
+// classify maps a client error to line statuses.
 func classify(err error) failure {
 	var ae *pcclient.APIError
 	var auth *pcclient.AuthError

@@ -38,14 +38,8 @@ func outcomes(lines []LineResult) string {
 	return strings.Join(s, ", ")
 }
 
-func qty(p *int) string {
-	if p == nil {
-		return "-"
-	}
-	return fmt.Sprint(*p)
-}
-
 func TestDecide(t *testing.T) {
+	t.Parallel()
 	o := &Order{Customer: cA, ID: "o1"}
 	tests := []struct {
 		name   string
@@ -121,6 +115,7 @@ func TestDecide(t *testing.T) {
 }
 
 func TestSettle(t *testing.T) {
+	t.Parallel()
 	o := &Order{Customer: cA, ID: "o1"}
 	d := decide(o, []*Row{sheetRow(2, allLines, "", -1)}, pcOrder("completed", 4, 10, 2), false)
 	after := pcOrder("completed", 0, 3)
@@ -138,6 +133,7 @@ func TestSettle(t *testing.T) {
 }
 
 func TestRefusedAndUnread(t *testing.T) {
+	t.Parallel()
 	o := &Order{Customer: cA, ID: "o1"}
 	rows := []*Row{sheetRow(2, 0, "", -1), sheetRow(3, allLines, "", -1)}
 	d := decide(o, rows, pcOrder("completed", 4, 10), false)

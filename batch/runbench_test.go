@@ -12,8 +12,6 @@ import (
 	"testing"
 	"time"
 
-	"golang.org/x/oauth2"
-
 	"github.com/pcreconcile/pcreconcile/pcclient"
 	"github.com/pcreconcile/pcreconcile/pcclient/sandbox"
 )
@@ -70,11 +68,7 @@ func runAtRate(b *testing.B, n int, perMinute float64, latency time.Duration, th
 	srv := httptest.NewServer(arr)
 	defer srv.Close()
 	pacer := pcclient.NewPacer(pcclient.PacerOptions{RequestsPerMinute: perMinute})
-	client, _ := pcclient.New(srv.URL,
-		pcclient.WithTokenSource(oauth2.StaticTokenSource(&oauth2.Token{AccessToken: "t"})),
-		pcclient.WithLimiter(pacer),
-		pcclient.WithRetry(pcclient.RetryPolicy{MaxAttempts: 20}),
-	)
+	client := testClient(b, srv.URL, pcclient.WithLimiter(pacer), pcclient.WithRetry(pcclient.RetryPolicy{MaxAttempts: 20}))
 	dir := b.TempDir()
 	path := filepath.Join(dir, "in.csv")
 	os.WriteFile(path, []byte(csv), 0o644)
@@ -114,7 +108,7 @@ func runAtRate(b *testing.B, n int, perMinute float64, latency time.Duration, th
 
 // BenchmarkRunRate runs orders against the sandbox with 150 ms of latency
 // and reports the request rate the sandbox saw against the configured one
-// (SPEC §9: at least 95 %, and never above it in any 10-second window,
+// (the target: at least 95 %, and never above it in any 10-second window,
 // retries included).
 func BenchmarkRunRate(b *testing.B) {
 	const perMinute = 1500

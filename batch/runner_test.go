@@ -15,9 +15,6 @@ import (
 	"strings"
 	"sync"
 	"testing"
-	"time"
-
-	"golang.org/x/oauth2"
 
 	"github.com/pcreconcile/pcreconcile/pcclient"
 	"github.com/pcreconcile/pcreconcile/pcclient/sandbox"
@@ -80,15 +77,7 @@ func newEnv(t *testing.T, opts sandbox.Options) *env {
 	rec := &recorder{next: sb}
 	srv := httptest.NewServer(rec)
 	t.Cleanup(srv.Close)
-	client, err := pcclient.New(srv.URL,
-		pcclient.WithTokenSource(oauth2.StaticTokenSource(&oauth2.Token{AccessToken: "t"})),
-		pcclient.WithRetry(pcclient.RetryPolicy{BaseDelay: time.Millisecond, MaxDelay: 5 * time.Millisecond}),
-		pcclient.WithHTTPClient(&http.Client{Timeout: 5 * time.Second}),
-	)
-	if err != nil {
-		t.Fatal(err)
-	}
-	return &env{sb: sb, client: client, rec: rec, url: srv.URL}
+	return &env{sb: sb, client: testClient(t, srv.URL), rec: rec, url: srv.URL}
 }
 
 func newJournal(t *testing.T) *Journal {
@@ -143,17 +132,11 @@ func samplePlan(t *testing.T) *Plan {
 	return p
 }
 
-func ptr(p *int) string {
-	if p == nil {
-		return "-"
-	}
-	return fmt.Sprint(*p)
-}
-
 // TestSampleRunGivesEveryStatus runs the sample sheet against the sandbox:
-// every status of SPEC §5 appears where the seed says it must, with the
+// every line status appears where the seed says it must, with the
 // quantities before and after.
 func TestSampleRunGivesEveryStatus(t *testing.T) {
+	t.Parallel()
 	e := newEnv(t, sandbox.Options{})
 	got, _, err := e.run(t, samplePlan(t), false)
 	if err != nil {
@@ -185,7 +168,7 @@ func TestSampleRunGivesEveryStatus(t *testing.T) {
 			t.Errorf("no line %s in the results", key)
 			continue
 		}
-		if g := fmt.Sprintf("%s %s→%s", l.Status, ptr(l.Before), ptr(l.After)); g != w {
+		if g := fmt.Sprintf("%s %s→%s", l.Status, qty(l.Before), qty(l.After)); g != w {
 			t.Errorf("line %s: %s, want %s (%s)", key, g, w, l.ErrorMessage)
 		}
 	}
@@ -211,6 +194,7 @@ func TestSampleRunGivesEveryStatus(t *testing.T) {
 // order does not have is wrong about the order, so none of it is sent; the
 // line that does exist is invalid too, and shows it kept its quantity.
 func TestMissingLineHoldsTheWholeOrderUnchanged(t *testing.T) {
+	t.Parallel()
 	e := newEnv(t, sandbox.Options{})
 	const c = "e3d95b27-0c4f-4a61-8b7e-9f2a6c1d5e08"
 	p := readPlan(t, "Customer Tenant ID,Order ID,Line Item Number\n"+
@@ -225,7 +209,7 @@ func TestMissingLineHoldsTheWholeOrderUnchanged(t *testing.T) {
 	}
 	l := got["2/0"]
 	if l.Status != Invalid || l.Before == nil || l.After == nil || *l.Before != 20 || *l.After != 20 {
-		t.Errorf("existing line = %s before %v after %v, want invalid 20→20", l.Status, Text(optional(l.Before)), Text(optional(l.After)))
+		t.Errorf("existing line = %s before %v after %v, want invalid 20→20", l.Status, qty(l.Before), qty(l.After))
 	}
 	if m := got["3/9"]; m.Status != Invalid || m.Before != nil || !strings.Contains(m.ErrorMessage, "has no line item 9") {
 		t.Errorf("missing line = %+v", m)
@@ -233,6 +217,7 @@ func TestMissingLineHoldsTheWholeOrderUnchanged(t *testing.T) {
 }
 
 func TestPatchBodiesCarryOnlyActiveLinesWithOffersFromTheOrder(t *testing.T) {
+	t.Parallel()
 	e := newEnv(t, sandbox.Options{})
 	p := readPlan(t, "Customer Tenant ID,Order ID,Line Item Number,Offer ID\n"+
 		cA+",Q2v7Lm9kT4xR8sPz1wYb3nHc6dFg5jKa0,0,\n"+ // one line of two; no offer in the sheet
@@ -276,6 +261,7 @@ func TestPatchBodiesCarryOnlyActiveLinesWithOffersFromTheOrder(t *testing.T) {
 var guid = regexp.MustCompile(`^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$`)
 
 func TestEveryRequestCarriesTheDocumentedHeaders(t *testing.T) {
+	t.Parallel()
 	e := newEnv(t, sandbox.Options{})
 	got, _, err := e.run(t, samplePlan(t), false)
 	if err != nil {
@@ -314,6 +300,7 @@ func TestEveryRequestCarriesTheDocumentedHeaders(t *testing.T) {
 }
 
 func TestPlanSendsNoPatch(t *testing.T) {
+	t.Parallel()
 	e := newEnv(t, sandbox.Options{})
 	got, _, err := e.run(t, samplePlan(t), true)
 	if err != nil {
@@ -327,12 +314,13 @@ func TestPlanSendsNoPatch(t *testing.T) {
 			t.Errorf("plan line %s = %s, want %s", key, got[key].Status, want)
 		}
 	}
-	if l := got["2/0"]; ptr(l.Before) != "4" || ptr(l.After) != "4" {
-		t.Errorf("would_cancel quantities %s→%s, want 4→4", ptr(l.Before), ptr(l.After))
+	if l := got["2/0"]; qty(l.Before) != "4" || qty(l.After) != "4" {
+		t.Errorf("would_cancel quantities %s→%s, want 4→4", qty(l.Before), qty(l.After))
 	}
 }
 
 func TestRerunFindsEverythingAlreadyCancelled(t *testing.T) {
+	t.Parallel()
 	e := newEnv(t, sandbox.Options{})
 	if _, _, err := e.run(t, samplePlan(t), false); err != nil {
 		t.Fatal(err)
@@ -360,6 +348,7 @@ func TestRerunFindsEverythingAlreadyCancelled(t *testing.T) {
 // authFailing answers 401 to everything, as Partner Center does to a token
 // of the wrong tenant.
 func TestAuthFailuresAbortTheRun(t *testing.T) {
+	t.Parallel()
 	e := newEnv(t, sandbox.Options{Authorize: func(string) bool { return false }})
 	p := samplePlan(t)
 	j := newJournal(t)
@@ -396,6 +385,7 @@ func (h hookProgress) Add(int)   { h.add() }
 func (h hookProgress) Finish()   {}
 
 func TestCancelStopsDispatchAndLeavesTheRestPending(t *testing.T) {
+	t.Parallel()
 	e := newEnv(t, sandbox.Options{})
 	p := samplePlan(t)
 	j := newJournal(t)
@@ -426,6 +416,7 @@ func TestCancelStopsDispatchAndLeavesTheRestPending(t *testing.T) {
 }
 
 func TestFairOrderInterleavesCustomers(t *testing.T) {
+	t.Parallel()
 	csv := "Customer ID,Order ID,Line\n"
 	for i := range 4 {
 		csv += fmt.Sprintf("%s,a%d,0\n", cA, i)
@@ -444,6 +435,7 @@ func TestFairOrderInterleavesCustomers(t *testing.T) {
 // the others: their orders are dispatched between its orders and finish
 // early instead of queueing behind all of them.
 func TestPerCustomerLimitDoesNotStarveOthers(t *testing.T) {
+	t.Parallel()
 	st, _ := rateWorld(0)
 	big, small := st.Customers[0], st.Customers[1]
 	csv := "Customer Tenant ID,Order ID,Line Item Number\n"
@@ -469,10 +461,7 @@ func TestPerCustomerLimitDoesNotStarveOthers(t *testing.T) {
 		}
 	}))
 	defer srv.Close()
-	client, _ := pcclient.New(srv.URL,
-		pcclient.WithTokenSource(oauth2.StaticTokenSource(&oauth2.Token{AccessToken: "t"})),
-		pcclient.WithLimiter(pcclient.NewPacer(pcclient.PacerOptions{RequestsPerMinute: 60000, CustomerRequestsPerMinute: 900})),
-	)
+	client := testClient(t, srv.URL, pcclient.WithLimiter(pcclient.NewPacer(pcclient.PacerOptions{RequestsPerMinute: 60000, CustomerRequestsPerMinute: 900})))
 	p := readPlan(t, csv) // the sheet lists all of A's orders first
 	j := newJournal(t)
 	r := &Runner{Client: client, Concurrency: 4, Journal: j}

@@ -1,7 +1,7 @@
 package batch
 
 // Status is the final word on one line item, exactly as it appears in the
-// report's Status column (SPEC §5). Other programs read these words.
+// report's Status column. Other programs read these words: never rename one.
 type Status string
 
 // The line statuses.

@@ -16,7 +16,6 @@ import (
 	"io/fs"
 	"os"
 	"path/filepath"
-	"runtime/debug"
 	"slices"
 	"sort"
 	"time"
@@ -122,15 +121,9 @@ var ErrExists = errors.New("report exists")
 // Write writes the workbook. The file appears complete or not at all: it
 // is written to a temporary file beside Path and renamed into place.
 //
-// While it writes, the Go garbage collector's target is 50 % instead of
-// 100 % (unless GOGC is set): the whole plan stays live while a million
-// lines stream past it, and the lower target holds the peak at 1.5 times the
-// live heap instead of twice it — 300 MB instead of 400 MB for a million
-// lines, for about 4 % more time (README, Performance).
+// The whole plan stays live while the lines stream past it; the caller
+// decides whether to trade time for a lower peak (debug.SetGCPercent).
 func Write(opts Options) (*Counts, error) {
-	if os.Getenv("GOGC") == "" {
-		defer debug.SetGCPercent(debug.SetGCPercent(50))
-	}
 	if !opts.Force {
 		if _, err := os.Stat(opts.Path); err == nil {
 			return nil, fmt.Errorf("%s: %w", opts.Path, ErrExists)
