@@ -2,12 +2,8 @@ package main
 
 import (
 	"context"
-	"encoding/json"
 	"flag"
 	"fmt"
-	"io"
-	"sort"
-	"strings"
 
 	"github.com/pcreconcile/pcreconcile/batch"
 )
@@ -72,139 +68,12 @@ Flags:
 		return err
 	}
 	if *format == "json" {
-		a.checkJSON(a.stdout, p)
+		p.WriteCheckJSON(a.stdout)
 	} else {
-		a.checkText(a.stdout, p)
+		p.WriteCheck(a.stdout)
 	}
 	if len(p.Invalid()) > 0 {
 		return exitWith(exitIncomplete)
 	}
 	return nil
-}
-
-// describePlan is the plan summary: what the sheet asks for.
-func describePlan(s batch.Summary) string {
-	var b strings.Builder
-	fmt.Fprintf(&b, "%s, %s, %s", plural(s.Customers, "customer", "customers"), plural(s.Orders, "order", "orders"), plural(s.Lines, "line", "lines"))
-	if s.AllLineRows > 0 {
-		fmt.Fprintf(&b, " + %s for every line of an order", plural(s.AllLineRows, "row", "rows"))
-	}
-	if s.QuantityRows > 0 {
-		fmt.Fprintf(&b, "; expected quantity %d (on %s)", s.Quantity, plural(s.QuantityRows, "row", "rows"))
-	}
-	return b.String()
-}
-
-func (a *app) checkText(w io.Writer, p *batch.Plan) {
-	s := p.Summarize()
-	src := p.Source
-	how := strings.ToUpper(src.Format)
-	if src.Encoding != "" {
-		how += ", " + src.Encoding
-	}
-	fmt.Fprintf(w, "%s (%s; header on row %d)\n", src.Name, how, p.HeaderRow)
-	fmt.Fprintf(w, "  asks for: %s\n", describePlan(s))
-	bad := p.Invalid()
-	if len(bad) == 0 {
-		fmt.Fprintf(w, "  every row is valid\n")
-		return
-	}
-	fmt.Fprintf(w, "  problems: %s invalid, %s duplicate\n\n", plural(s.Invalid, "row", "rows"), plural(s.Duplicate, "row", "rows"))
-	for _, g := range groupProblems(bad) {
-		fmt.Fprintf(w, "%s — %s\n", g.title, plural(len(g.rows), "row", "rows"))
-		for i, pr := range g.rows {
-			if i == 20 {
-				fmt.Fprintf(w, "    … and %d more\n", len(g.rows)-20)
-				break
-			}
-			fmt.Fprintf(w, "    row %d: %s\n", pr.row, pr.text)
-		}
-	}
-}
-
-type problemRow struct {
-	row  int
-	text string
-}
-
-type problemGroup struct {
-	title string
-	rows  []problemRow
-}
-
-// groupProblems groups row problems by column and kind of reason, in order
-// of first appearance.
-func groupProblems(rows []*batch.Row) []problemGroup {
-	var groups []problemGroup
-	index := map[string]int{}
-	for _, r := range rows {
-		for _, pr := range r.Problems() {
-			kind, _, _ := strings.Cut(pr.Reason, ":")
-			kind, _, _ = strings.Cut(kind, " (")
-			if r.Status == batch.Duplicate {
-				kind = "duplicate"
-			}
-			title := kind
-			if pr.Column != "" {
-				title = pr.Column + " " + kind
-			}
-			i, ok := index[title]
-			if !ok {
-				i = len(groups)
-				index[title] = i
-				groups = append(groups, problemGroup{title: title})
-			}
-			text := pr.Detail()
-			groups[i].rows = append(groups[i].rows, problemRow{pr.Row, text})
-		}
-	}
-	sort.SliceStable(groups, func(i, j int) bool { return len(groups[i].rows) > len(groups[j].rows) })
-	return groups
-}
-
-type checkReport struct {
-	File      string         `json:"file"`
-	Format    string         `json:"format"`
-	Encoding  string         `json:"encoding,omitempty"`
-	SHA256    string         `json:"sha256"`
-	HeaderRow int            `json:"headerRow"`
-	Valid     bool           `json:"valid"`
-	Summary   checkSummary   `json:"summary"`
-	Problems  []checkProblem `json:"problems"`
-}
-
-type checkSummary struct {
-	Customers        int `json:"customers"`
-	Orders           int `json:"orders"`
-	Lines            int `json:"lines"`
-	EveryLineRows    int `json:"everyLineRows"`
-	ExpectedQuantity int `json:"expectedQuantity"`
-	InvalidRows      int `json:"invalidRows"`
-	DuplicateRows    int `json:"duplicateRows"`
-}
-
-type checkProblem struct {
-	Row    int          `json:"row"`
-	Status batch.Status `json:"status"`
-	Column string       `json:"column,omitempty"`
-	Value  string       `json:"value,omitempty"`
-	Reason string       `json:"reason"`
-}
-
-func (a *app) checkJSON(w io.Writer, p *batch.Plan) {
-	s := p.Summarize()
-	out := checkReport{
-		File: p.Source.Name, Format: p.Source.Format, Encoding: p.Source.Encoding, SHA256: p.Source.SHA256, HeaderRow: p.HeaderRow,
-		Summary:  checkSummary{s.Customers, s.Orders, s.Lines, s.AllLineRows, s.Quantity, s.Invalid, s.Duplicate},
-		Problems: []checkProblem{},
-	}
-	for _, r := range p.Invalid() {
-		for _, pr := range r.Problems() {
-			out.Problems = append(out.Problems, checkProblem{Row: pr.Row, Status: r.Status, Column: pr.Column, Value: pr.Value, Reason: pr.Reason})
-		}
-	}
-	out.Valid = len(out.Problems) == 0
-	enc := json.NewEncoder(w)
-	enc.SetIndent("", "  ")
-	enc.Encode(out)
 }

@@ -272,13 +272,6 @@ func runtimeVersion() string {
 	return "go"
 }
 
-func plural(n int, one, many string) string {
-	if n == 1 {
-		return fmt.Sprintf("%d %s", n, one)
-	}
-	return fmt.Sprintf("%d %s", n, many)
-}
-
 func shortSHA(s string) string {
 	if len(s) > 12 {
 		return s[:12]

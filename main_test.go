@@ -240,7 +240,7 @@ func TestCheck(t *testing.T) {
 		}
 	}
 	res = c.runCfg("check", sampleCSV, "--format", "json")
-	var doc checkReport
+	var doc batch.CheckReport
 	if err := json.Unmarshal([]byte(res.stdout), &doc); err != nil {
 		t.Fatalf("json: %v\n%s", err, res.stdout)
 	}

@@ -17,6 +17,7 @@ import (
 	"time"
 
 	"github.com/pcreconcile/pcreconcile/batch"
+	"github.com/pcreconcile/pcreconcile/batch/progress"
 	"github.com/pcreconcile/pcreconcile/report"
 )
 
@@ -318,7 +319,7 @@ func (j *job) confirm(ep *endpoint) error {
 	if ep.tenant != "" {
 		fmt.Fprintf(j.stderr, " (partner tenant %s)", ep.tenant)
 	}
-	fmt.Fprintf(j.stderr, ":\n  %s\n", describePlan(s))
+	fmt.Fprintf(j.stderr, ":\n  %s\n", s)
 	if s.Carried > 0 {
 		fmt.Fprintf(j.stderr, "  %d lines are finished already and will not be touched; %d to do\n", s.Carried, todo)
 	}
@@ -346,7 +347,7 @@ func (j *job) execute(ctx context.Context, ep *endpoint) error {
 	if ep.sandbox {
 		j.log.Warn("running against the built-in SANDBOX: no real orders will be changed", "state", ep.state)
 	}
-	progress := newProgress(j.stderr, j.stderrTTY && !j.flags.quiet, j.log, j.command, j.now)
+	progress := progress.New(j.stderr, j.stderrTTY && !j.flags.quiet, j.log, j.command, j.now)
 	journal := j.work.Journal
 	r := &batch.Runner{
 		Client:      ep.client,
@@ -381,24 +382,25 @@ func (j *job) execute(ctx context.Context, ep *endpoint) error {
 		// lines, for about 4 % more time (README, Performance).
 		defer debug.SetGCPercent(debug.SetGCPercent(50))
 	}
+	meta := report.Meta{
+		Version:     mustVersion(),
+		Command:     j.command,
+		Endpoint:    ep.name,
+		Tenant:      ep.tenant,
+		Identity:    ep.identity,
+		Input:       j.work.Input,
+		ResumedFrom: j.resumed,
+		RunID:       j.runID,
+		Started:     j.started,
+		Finished:    finished,
+		Concurrency: j.cfg.Run.Concurrency,
+		Rate:        j.rateText(),
+		Result:      result,
+	}
 	counts, err := report.Write(report.Options{
-		Path:  j.report,
-		Force: j.flags.force,
-		Meta: report.Meta{
-			Version:     mustVersion(),
-			Command:     j.command,
-			Endpoint:    ep.name,
-			Tenant:      ep.tenant,
-			Identity:    ep.identity,
-			Input:       j.work.Input,
-			ResumedFrom: j.resumed,
-			RunID:       j.runID,
-			Started:     j.started,
-			Finished:    finished,
-			Concurrency: j.cfg.Run.Concurrency,
-			Rate:        j.rateText(),
-			Result:      result,
-		},
+		Path:    j.report,
+		Force:   j.flags.force,
+		Meta:    meta,
 		Plan:    j.work.Plan,
 		Records: journal,
 	})
@@ -417,7 +419,7 @@ func (j *job) execute(ctx context.Context, ep *endpoint) error {
 		}
 		j.printError(&exitError{code: code, err: runErr, hint: hint})
 	}
-	j.printSummary(ep, counts, result)
+	counts.WriteSummary(j.stdout, meta, j.report, "pcreconcile run --resume "+quoteArg(j.report))
 	if code != exitOK {
 		return exitWith(code)
 	}

@@ -1,28 +1,32 @@
-package main
+package report
 
 import (
 	"fmt"
+	"io"
 	"strings"
 	"text/tabwriter"
 
 	"github.com/pcreconcile/pcreconcile/batch"
-	"github.com/pcreconcile/pcreconcile/report"
 )
 
-// printSummary writes the final summary, the only thing on stdout.
-func (j *job) printSummary(ep *endpoint, c *report.Counts, result string) {
-	w := j.stdout
-	where := ep.name
-	if ep.sandbox {
+// WriteSummary writes the summary a run prints when it ends (its only
+// output on stdout): where it ran, the lines per status with their
+// quantities, and what needs attention. next is the command that continues
+// the work — executes a plan, retries what is left — printed when there is
+// something to continue.
+func (c *Counts) WriteSummary(w io.Writer, m Meta, path, next string) {
+	plan := m.Command == "plan"
+	where := m.Endpoint
+	if where == SandboxEndpoint {
 		where = "SANDBOX (built-in simulator) — no real orders were changed"
 	}
-	fmt.Fprintf(w, "pcreconcile %s: %s\n", j.command, where)
-	fmt.Fprintf(w, "Input:    %s (sha256 %s)\n", j.work.Input.Name, shortSHA(j.work.Input.SHA256))
-	if j.resumed != "" {
-		fmt.Fprintf(w, "Resumed:  %s\n", j.resumed)
+	fmt.Fprintf(w, "pcreconcile %s: %s\n", m.Command, where)
+	fmt.Fprintf(w, "Input:    %s (sha256 %s)\n", m.Input.Name, m.Input.SHA256[:min(12, len(m.Input.SHA256))])
+	if m.ResumedFrom != "" {
+		fmt.Fprintf(w, "Resumed:  %s\n", m.ResumedFrom)
 	}
-	fmt.Fprintf(w, "Report:   %s\n", j.report)
-	fmt.Fprintf(w, "Result:   %s\n\n", result)
+	fmt.Fprintf(w, "Report:   %s\n", path)
+	fmt.Fprintf(w, "Result:   %s\n\n", m.Result)
 
 	tw := tabwriter.NewWriter(w, 0, 0, 2, ' ', 0)
 	fmt.Fprintf(tw, "Lines\t%d\t\n", c.TotalLines)
@@ -43,24 +47,24 @@ func (j *job) printSummary(ep *endpoint, c *report.Counts, result string) {
 
 	var attention []string
 	for _, s := range batch.Statuses {
-		if n := c.Lines[s]; n > 0 && !s.Success(j.dryRun()) {
+		if n := c.Lines[s]; n > 0 && !s.Success(plan) {
 			attention = append(attention, fmt.Sprintf("%s %d", s, n))
 		}
 	}
 	fmt.Fprintln(w)
 	switch {
-	case len(attention) == 0 && j.dryRun():
-		fmt.Fprintf(w, "Every line can be cancelled. Review %s, then execute it with:\n  pcreconcile run --resume %s\n", j.report, quoteArg(j.report))
+	case len(attention) == 0 && plan:
+		fmt.Fprintf(w, "Every line can be cancelled. Review %s, then execute it with:\n  %s\n", path, next)
 	case len(attention) == 0:
 		fmt.Fprintln(w, "Every line is cancelled.")
 	default:
 		fmt.Fprintf(w, "Needs attention: %s (see the Error Message column of the Lines sheet).\n", strings.Join(attention, ", "))
 		if c.Unfinished > 0 {
 			verb := "To continue with the lines that can be retried"
-			if j.dryRun() {
+			if plan {
 				verb = "After review, execute the plan (lines that would cancel, and any to retry)"
 			}
-			fmt.Fprintf(w, "%s:\n  pcreconcile run --resume %s\n", verb, quoteArg(j.report))
+			fmt.Fprintf(w, "%s:\n  %s\n", verb, next)
 		}
 	}
 }

@@ -1,4 +1,7 @@
-package main
+// Package progress shows how far a run is: a bar with count, rate and ETA
+// on a terminal; otherwise a log line every ten seconds, which suits CI
+// logs and cron mail. It implements batch.Progress.
+package progress
 
 import (
 	"io"
@@ -9,10 +12,8 @@ import (
 	"github.com/schollz/progressbar/v3"
 )
 
-// progress shows how far a run is: a bar with count, rate and ETA on a
-// terminal; otherwise a log line every progressEvery, which suits CI logs
-// and cron mail.
-type progress struct {
+// Display shows the progress of one run.
+type Display struct {
 	w        io.Writer
 	terminal bool
 	log      *slog.Logger
@@ -30,11 +31,14 @@ type progress struct {
 
 const progressEvery = 10 * time.Second
 
-func newProgress(w io.Writer, terminal bool, log *slog.Logger, command string, now func() time.Time) *progress {
-	return &progress{w: w, terminal: terminal, log: log, what: command, now: now}
+// New returns a display writing to w: a bar when terminal is true, else
+// log lines on log. what names the run ("run", "plan"); now is the clock.
+func New(w io.Writer, terminal bool, log *slog.Logger, what string, now func() time.Time) *Display {
+	return &Display{w: w, terminal: terminal, log: log, what: what, now: now}
 }
 
-func (p *progress) Start(total int) {
+// Start begins a run of total orders.
+func (p *Display) Start(total int) {
 	p.mu.Lock()
 	defer p.mu.Unlock()
 	p.total, p.start = total, p.now()
@@ -71,7 +75,7 @@ func (p *progress) Start(total int) {
 	})
 }
 
-func (p *progress) logLine() {
+func (p *Display) logLine() {
 	p.mu.Lock()
 	done, total, elapsed := p.done, p.total, p.now().Sub(p.start)
 	p.mu.Unlock()
@@ -83,7 +87,8 @@ func (p *progress) logLine() {
 	p.log.Info("progress", attrs...)
 }
 
-func (p *progress) Add(n int) {
+// Add counts n more finished orders.
+func (p *Display) Add(n int) {
 	p.mu.Lock()
 	defer p.mu.Unlock()
 	p.done += n
@@ -92,7 +97,8 @@ func (p *progress) Add(n int) {
 	}
 }
 
-func (p *progress) Finish() {
+// Finish ends the display.
+func (p *Display) Finish() {
 	p.mu.Lock()
 	bar, stop := p.bar, p.stop
 	p.mu.Unlock()

@@ -1,4 +1,4 @@
-package main
+package progress
 
 import (
 	"bytes"
@@ -15,7 +15,7 @@ func TestProgressLogLineWithoutTerminal(t *testing.T) {
 	var logs, out bytes.Buffer
 	now := time.Date(2026, 11, 21, 9, 0, 0, 0, time.UTC)
 	log := slog.New(slog.NewTextHandler(&logs, nil))
-	p := newProgress(&out, false, log, "run", func() time.Time { return now })
+	p := New(&out, false, log, "run", func() time.Time { return now })
 	p.Start(100)
 	p.Add(20)
 	p.Add(5)
@@ -37,7 +37,7 @@ func TestProgressLogLineWithoutTerminal(t *testing.T) {
 func TestProgressBarOnTerminal(t *testing.T) {
 	t.Parallel()
 	var logs, out bytes.Buffer
-	p := newProgress(&out, true, slog.New(slog.NewTextHandler(&logs, nil)), "run", time.Now)
+	p := New(&out, true, slog.New(slog.NewTextHandler(&logs, nil)), "run", time.Now)
 	p.Start(4)
 	p.Add(3)
 	p.Add(1)
