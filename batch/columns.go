@@ -6,6 +6,8 @@ import (
 	"math"
 	"strconv"
 	"time"
+
+	"github.com/shopspring/decimal"
 )
 
 // The record of a run is written twice: to the journal (CSV, one row per
@@ -42,7 +44,7 @@ type Column[T any] struct {
 	// Width is the workbook column's width in characters; 0 fits the header.
 	Width float64
 	// Get returns the value of the field: nil for an empty cell, or a
-	// string, int, int64, time.Time or Status.
+	// string, int, int64, decimal.Decimal, time.Time or Status.
 	Get func(*T) any
 	// Set stores the field from its text, as Text(Get(t)) writes it; nil for
 	// a column computed from others and never read back.
@@ -166,6 +168,8 @@ func Text(v any) string {
 		return strconv.Itoa(v)
 	case int64:
 		return strconv.FormatInt(v, 10)
+	case decimal.Decimal:
+		return v.String()
 	case time.Time:
 		return timeText(v)
 	}
@@ -193,6 +197,24 @@ func optional(p *int) any {
 		return nil
 	}
 	return *p
+}
+
+func money(d decimal.NullDecimal) any {
+	if !d.Valid {
+		return nil
+	}
+	return d.Decimal
+}
+
+func parseMoney(s string) (decimal.NullDecimal, error) {
+	if s == "" {
+		return decimal.NullDecimal{}, nil
+	}
+	d, err := decimal.NewFromString(s)
+	if err != nil {
+		return decimal.NullDecimal{}, errors.New("not an amount")
+	}
+	return decimal.NewNullDecimal(d), nil
 }
 
 func date(t time.Time) any {
@@ -294,6 +316,17 @@ var LineTable = Table[LineResult]{
 	{Key: "quantity_after", Header: "Quantity After", Format: FormatInt, Width: 10,
 		Get: func(l *LineResult) any { return optional(l.After) },
 		Set: func(l *LineResult, s string) (err error) { l.After, err = parseOptInt(s); return err }},
+	{Key: "unit_price", Header: "Unit Price", Format: FormatMoney, Width: 12, Optional: true,
+		Get: func(l *LineResult) any { return money(l.UnitPrice) },
+		Set: func(l *LineResult, s string) (err error) { l.UnitPrice, err = parseMoney(s); return err }},
+	{Key: "currency", Header: "Currency", Format: FormatID, Width: 9, Optional: true,
+		Get: func(l *LineResult) any { return str(l.Currency) },
+		Set: func(l *LineResult, s string) error { return setText(&l.Currency)(s) }},
+	{Header: "Amount Cancelled", Format: FormatMoney, Width: 14,
+		Get: func(l *LineResult) any { return money(l.AmountCancelled()) }},
+	{Key: "price_field", Optional: true,
+		Get: func(l *LineResult) any { return str(l.PriceField) },
+		Set: func(l *LineResult, s string) error { return setText(&l.PriceField)(s) }},
 	{Key: "status", Header: "Status", Format: FormatStatus, Width: 18,
 		Get: func(l *LineResult) any { return l.Status },
 		Set: func(l *LineResult, s string) error {
@@ -359,6 +392,11 @@ var OrderTable = Table[OrderResult]{
 		Get: func(o *OrderResult) any { n, _ := o.Counts(); return n }},
 	{Header: "Quantity Cancelled", Format: FormatInt, Width: 10,
 		Get: func(o *OrderResult) any { _, q := o.Counts(); return q }},
+	{Key: "order_currency", Header: "Currency", Format: FormatID, Width: 9, Optional: true,
+		Get: func(o *OrderResult) any { return str(o.Currency) },
+		Set: func(o *OrderResult, s string) error { return setText(&o.Currency)(s) }},
+	{Header: "Amount Cancelled", Format: FormatMoney, Width: 14,
+		Get: func(o *OrderResult) any { return money(o.AmountCancelled()) }},
 	{Key: "order_status_before", Header: "Order Status Before", Format: FormatText, Width: 14,
 		Get: func(o *OrderResult) any { return str(o.StatusBefore) },
 		Set: func(o *OrderResult, s string) error { return setText(&o.StatusBefore)(s) }},

@@ -4,6 +4,8 @@ import (
 	"reflect"
 	"testing"
 	"time"
+
+	"github.com/shopspring/decimal"
 )
 
 // The journal's row is the order's columns and the line's side by side:
@@ -37,7 +39,8 @@ func TestColumnsRoundTrip(t *testing.T) {
 	four, two, seven := 4, 2, 7
 	line := LineResult{
 		Row: 12, Customer: cA, Order: "o1", Line: &two, Offer: "P:S:A", Product: "SQL, \"2 core\"",
-		Before: &four, After: &two, Status: NotCancelled, OrderBefore: "completed", OrderAfter: "completed",
+		Before: &four, After: &two, UnitPrice: decimal.NewNullDecimal(decimal.RequireFromString("12373.205")), Currency: "EUR", PriceField: "price",
+		Status: NotCancelled, OrderBefore: "completed", OrderAfter: "completed",
 		Purchased: time.Date(2026, 11, 20, 0, 0, 0, 0, time.UTC), ErrorCode: "800071", ErrorMessage: "line\nbreak",
 		Attempts: 3, RequestID: "r", CorrelationID: "c", ProcessedAt: time.Date(2026, 11, 21, 9, 1, 2, 345e6, time.UTC),
 		RunID: "run-1", Expect: &seven,
@@ -55,7 +58,7 @@ func TestColumnsRoundTrip(t *testing.T) {
 		t.Errorf("line read back\n got %+v\nwant %+v", back, line)
 	}
 
-	order := OrderResult{Customer: cA, Order: "o1", StatusBefore: "completed", StatusAfter: "cancelled", Outcome: "partial",
+	order := OrderResult{Customer: cA, Order: "o1", Currency: "EUR", StatusBefore: "completed", StatusAfter: "cancelled", Outcome: "partial",
 		HTTPStatus: 200, ErrorCode: "x", ErrorMessage: "y", Attempts: 2, RequestID: "r", DurationMS: 1 << 40, AuthFailed: true}
 	var oback OrderResult
 	for _, c := range OrderTable {

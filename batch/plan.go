@@ -663,8 +663,8 @@ func cloneTyped(t Typed) *Typed {
 }
 
 // MaxExtraColumns is how many extra columns the report's Lines sheet can
-// hold after its own: Excel's 16,384 columns less the 19 fixed ones.
-const MaxExtraColumns = 16384 - 19
+// hold after its own: Excel's 16,384 columns less the sheet's own.
+var MaxExtraColumns = 16384 - len(LineTable.Sheet())
 
 // widen names the columns beyond the header's width in which rec holds data
 // ("Column X"): they are extra columns too.
@@ -683,7 +683,7 @@ func (b *builder) checkWidth(row int) error {
 	}
 	return &Error{
 		File:   b.opts.File,
-		Reason: fmt.Sprintf("row %d has data in more columns than the report can copy: an Excel sheet holds 16,384 columns, and the report's Lines sheet needs 19 of them for its own", row),
+		Reason: fmt.Sprintf("row %d has data in more columns than the report can copy: an Excel sheet holds 16,384 columns, and the report's Lines sheet needs %d of them for its own", row, 16384-MaxExtraColumns),
 		Fix:    "delete the columns you do not need in the report, or keep only Customer Tenant ID, Order ID and Line Item Number",
 	}
 }

@@ -3,6 +3,8 @@ package batch
 import (
 	"time"
 
+	"github.com/shopspring/decimal"
+
 	"github.com/pcreconcile/pcreconcile/batch/sheet"
 )
 
@@ -15,12 +17,18 @@ type LineResult struct {
 	// Line is the line item number; nil when unknown (a row for every line
 	// of an order that was never read, or an invalid row), with LineText
 	// holding what the sheet said.
-	Line          *int
-	LineText      string
-	Offer         string
-	Product       string
-	Before        *int
-	After         *int
+	Line     *int
+	LineText string
+	Offer    string
+	Product  string
+	Before   *int
+	After    *int
+	// UnitPrice is the price of one unit in Currency, from the order's
+	// pricing (PriceField names the field); invalid when Partner Center
+	// returned none.
+	UnitPrice     decimal.NullDecimal
+	Currency      string
+	PriceField    string
 	Status        Status
 	OrderBefore   string
 	OrderAfter    string
@@ -41,9 +49,11 @@ type LineResult struct {
 // OrderResult is what happened to one order: a row of the Orders sheet and
 // the lines of the Lines sheet. The journal holds one per finished order.
 type OrderResult struct {
-	Seq          int
-	Customer     string
-	Order        string
+	Seq      int
+	Customer string
+	Order    string
+	// Currency is the order's currency, as Partner Center read it.
+	Currency     string
 	StatusBefore string
 	StatusAfter  string
 	Outcome      string
@@ -71,6 +81,15 @@ func (l *LineResult) QuantityCancelled() int {
 	return *l.Before - after
 }
 
+// AmountCancelled is the unit price times the quantity the line lost: 0
+// for any status but cancelled, and invalid when the line has no price.
+func (l *LineResult) AmountCancelled() decimal.NullDecimal {
+	if !l.UnitPrice.Valid {
+		return decimal.NullDecimal{}
+	}
+	return decimal.NewNullDecimal(l.UnitPrice.Decimal.Mul(decimal.NewFromInt(int64(l.QuantityCancelled()))))
+}
+
 // Counts returns the lines cancelled and the quantity they had.
 func (o *OrderResult) Counts() (lines, quantity int) {
 	for i := range o.Lines {
@@ -80,6 +99,18 @@ func (o *OrderResult) Counts() (lines, quantity int) {
 		}
 	}
 	return lines, quantity
+}
+
+// AmountCancelled totals the amounts the order's lines lost; invalid when
+// no line has a price. An order's lines share its currency.
+func (o *OrderResult) AmountCancelled() decimal.NullDecimal {
+	var sum decimal.NullDecimal
+	for i := range o.Lines {
+		if a := o.Lines[i].AmountCancelled(); a.Valid {
+			sum = decimal.NewNullDecimal(sum.Decimal.Add(a.Decimal))
+		}
+	}
+	return sum
 }
 
 // outcome summarises the statuses of an order's lines in one word: the

@@ -7,6 +7,8 @@ import (
 	"strings"
 	"time"
 
+	"github.com/shopspring/decimal"
+
 	"github.com/pcreconcile/pcreconcile/pcclient"
 )
 
@@ -46,11 +48,10 @@ type decision struct {
 // would_cancel.
 func decide(o *Order, rows []*Row, before *pcclient.Order, dryRun bool) decision {
 	var d decision
-	purchased, _ := time.Parse(time.RFC3339Nano, before.CreationDate)
 	wants, missing := expand(rows, before)
 	// unchanged is a line this run leaves as it found it.
 	unchanged := func(w want, s Status, msg string) LineResult {
-		lr := line(w.row, o, w.item, purchased)
+		lr := line(w.row, o, before, w.item)
 		lr.After = lr.Before
 		return withStatus(lr, s, "", msg)
 	}
@@ -105,7 +106,7 @@ func decide(o *Order, rows []*Row, before *pcclient.Order, dryRun bool) decision
 		everyLine = everyLine && row.AllLines()
 	}
 	for _, w := range active {
-		d.send = append(d.send, line(w.row, o, w.item, purchased))
+		d.send = append(d.send, line(w.row, o, before, w.item))
 		d.refs = append(d.refs, pcclient.LineItemRef{LineItemNumber: w.item.LineItemNumber, OfferID: w.item.OfferID})
 	}
 	if everyLine && len(active) == len(before.LineItems) {
@@ -232,14 +233,17 @@ func mismatches(wants []want, order *pcclient.Order) []string {
 	return reasons
 }
 
-// line starts the result of a requested line.
-func line(row *Row, o *Order, item *pcclient.LineItem, purchased time.Time) LineResult {
-	lr := LineResult{Row: row.Source, Customer: o.Customer, Order: o.ID, Extras: row.Extras, Purchased: purchased}
+// line starts the result of a requested line, as the order read shows it:
+// its quantity before, its unit price and the order's currency.
+func line(row *Row, o *Order, read *pcclient.Order, item *pcclient.LineItem) LineResult {
+	lr := LineResult{Row: row.Source, Customer: o.Customer, Order: o.ID, Extras: row.Extras, Currency: read.CurrencyCode}
+	lr.Purchased, _ = time.Parse(time.RFC3339Nano, read.CreationDate)
 	if row.Expect >= 0 {
 		lr.Expect = intPtr(int(row.Expect))
 	}
-	if item != nil {
-		lr.Line, lr.Offer, lr.Product, lr.Before = intPtr(item.LineItemNumber), item.OfferID, item.FriendlyName, intPtr(item.Quantity)
+	lr.Line, lr.Offer, lr.Product, lr.Before = intPtr(item.LineItemNumber), item.OfferID, item.FriendlyName, intPtr(item.Quantity)
+	if price, field, ok := item.UnitPrice(); ok {
+		lr.UnitPrice, lr.PriceField = decimal.NewNullDecimal(price), field
 	}
 	return lr
 }

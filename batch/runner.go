@@ -169,7 +169,7 @@ func (r *Runner) process(ctx context.Context, p *Plan, o *Order) *OrderResult {
 		res.Lines = unread(o, rows, res.fail(err))
 		return res
 	}
-	res.StatusBefore, res.StatusAfter = before.Status, before.Status
+	res.StatusBefore, res.StatusAfter, res.Currency = before.Status, before.Status, before.CurrencyCode
 	d := decide(o, rows, before, r.DryRun)
 	res.Lines = d.settled
 	if len(d.send) == 0 {

@@ -168,6 +168,7 @@ type Response struct {
 type call struct {
 	method   string
 	path     string // relative to the base URL
+	query    url.Values
 	customer string // for the per-customer limit
 	body     any    // JSON-encoded anew for every attempt
 	// verify, for calls that change state, checks after an ambiguous
@@ -181,6 +182,7 @@ func (c *Client) newRequest(ctx context.Context, cl *call, resp *Response, token
 	if err != nil {
 		return nil, err
 	}
+	u.RawQuery = cl.query.Encode()
 	var body io.Reader
 	var payload []byte
 	if cl.body != nil {

@@ -641,3 +641,37 @@ func TestGivesUpWhenWaitingTooLong(t *testing.T) {
 		t.Errorf("pauses = %v", lim.pauses)
 	}
 }
+
+// GetOrder asks for prices; the line items' pricing and the order's
+// currency are read exactly, and a price Partner Center does not give —
+// absent, null, not a number, negative — is no price, never an error.
+func TestGetOrderReadsPrices(t *testing.T) {
+	t.Parallel()
+	c, mux, _, _ := setup(t)
+	var query string
+	mux.HandleFunc("GET "+testPath(testCustomer, testOrder), func(w http.ResponseWriter, r *http.Request) {
+		query = r.URL.RawQuery
+		io.WriteString(w, `{"id":"`+testOrder+`","currencyCode":"EUR","lineItems":[
+			{"lineItemNumber":0,"offerId":"A","quantity":4,"pricing":{"listPrice":13748.00,"discountedPrice":12373.2,"price":12373.20,"extendedPrice":49492.8}},
+			{"lineItemNumber":1,"offerId":"B","quantity":3,"pricing":{"listPrice":"209.005","discountedPrice":null,"price":"n/a"}},
+			{"lineItemNumber":2,"offerId":"C","quantity":1,"pricing":{"price":-5,"discountedPrice":0.1}},
+			{"lineItemNumber":3,"offerId":"D","quantity":1,"pricing":{}},
+			{"lineItemNumber":4,"offerId":"E","quantity":1}]}`)
+	})
+	o, _, err := c.GetOrder(t.Context(), testCustomer, testOrder)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if query != "include_price=true" || o.CurrencyCode != "EUR" {
+		t.Errorf("query %q, currency %q", query, o.CurrencyCode)
+	}
+	for n, want := range []string{"12373.2 price", "209.005 listPrice", "0.1 discountedPrice", "none", "none"} {
+		got := "none"
+		if price, field, ok := o.Line(n).UnitPrice(); ok {
+			got = price.String() + " " + field
+		}
+		if got != want {
+			t.Errorf("line %d unit price = %s, want %s", n, got, want)
+		}
+	}
+}

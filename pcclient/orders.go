@@ -1,9 +1,12 @@
 package pcclient
 
 import (
+	"bytes"
 	"context"
 	"net/http"
 	"net/url"
+
+	"github.com/shopspring/decimal"
 )
 
 // Order is a Partner Center order, with the fields the tool uses. Unknown
@@ -27,6 +30,71 @@ type LineItem struct {
 	Quantity        int    `json:"quantity"`
 	TermDuration    string `json:"termDuration,omitempty"`
 	TransactionType string `json:"transactionType,omitempty"`
+	// Pricing is present when the order was read with prices and the caller
+	// may see them (GetOrder asks for them).
+	Pricing *Pricing `json:"pricing,omitempty"`
+}
+
+// Pricing is a line item's prices, as "Get an order by ID" returns them
+// with include_price=true. Every field is optional: Partner Center omits
+// what the caller may not see.
+type Pricing struct {
+	ListPrice       Amount `json:"listPrice"`
+	DiscountedPrice Amount `json:"discountedPrice"`
+	ExtendedPrice   Amount `json:"extendedPrice"`
+	Price           Amount `json:"price"`
+	ProratedPrice   Amount `json:"proratedPrice"`
+}
+
+// Amount is an optional, exact decimal amount. A value that is absent,
+// null, not a number or negative is not Valid: a price Partner Center did
+// not give, never an error that fails the order.
+type Amount struct {
+	Value decimal.Decimal
+	Valid bool
+}
+
+// UnmarshalJSON reads a JSON number (or a number in a string).
+func (a *Amount) UnmarshalJSON(b []byte) error {
+	*a = Amount{}
+	b = bytes.Trim(bytes.TrimSpace(b), `"`)
+	if d, err := decimal.NewFromString(string(b)); err == nil && !d.IsNegative() {
+		*a = Amount{Value: d, Valid: true}
+	}
+	return nil
+}
+
+// MarshalJSON writes the amount as a JSON number, or null.
+func (a Amount) MarshalJSON() ([]byte, error) {
+	if !a.Valid {
+		return []byte("null"), nil
+	}
+	return []byte(a.Value.String()), nil
+}
+
+// The pricing fields a unit price is taken from, in order of preference.
+const (
+	PriceField           = "price"
+	DiscountedPriceField = "discountedPrice"
+	ListPriceField       = "listPrice"
+)
+
+// UnitPrice is what one unit of the line costs the partner: pricing.price,
+// else discountedPrice, else listPrice. field names the one used; ok is
+// false when the answer carried none.
+func (li *LineItem) UnitPrice() (price decimal.Decimal, field string, ok bool) {
+	if li.Pricing == nil {
+		return decimal.Decimal{}, "", false
+	}
+	for _, f := range []struct {
+		name string
+		a    Amount
+	}{{PriceField, li.Pricing.Price}, {DiscountedPriceField, li.Pricing.DiscountedPrice}, {ListPriceField, li.Pricing.ListPrice}} {
+		if f.a.Valid {
+			return f.a.Value, f.name, true
+		}
+	}
+	return decimal.Decimal{}, "", false
 }
 
 // Line returns the line item numbered n, or nil.
@@ -57,11 +125,17 @@ func orderPath(customerID, orderID string) string {
 	return "v1/customers/" + url.PathEscape(customerID) + "/orders/" + url.PathEscape(orderID)
 }
 
-// GetOrder reads an order. It returns an error matching ErrNotFound when the
-// order does not exist, and an *APIError for any other refusal.
+// withPrices asks "Get an order by ID" for the line items' pricing and
+// the order's currency.
+var withPrices = url.Values{"include_price": {"true"}}
+
+// GetOrder reads an order with its prices (include_price=true; a caller
+// without permission to see prices gets the order without them). It returns
+// an error matching ErrNotFound when the order does not exist, and an
+// *APIError for any other refusal.
 func (c *Client) GetOrder(ctx context.Context, customerID, orderID string) (*Order, *Response, error) {
 	var o Order
-	resp, err := c.do(ctx, &call{method: http.MethodGet, path: orderPath(customerID, orderID), customer: customerID}, &o)
+	resp, err := c.do(ctx, &call{method: http.MethodGet, path: orderPath(customerID, orderID), query: withPrices, customer: customerID}, &o)
 	if err != nil {
 		return nil, resp, err
 	}

@@ -11,6 +11,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/shopspring/decimal"
 	"github.com/xuri/excelize/v2"
 
 	"github.com/pcreconcile/pcreconcile/batch"
@@ -59,11 +60,13 @@ func fixture(t *testing.T) (*batch.Plan, records) {
 	}
 	l1, l2 := line(2, 0, 5, 0, batch.Cancelled, "T-1"), line(3, 1, 3, 3, batch.NotCancelled, "T-2")
 	l1.Order, l2.Order = "o1", "o1"
+	l1.UnitPrice, l1.Currency, l1.PriceField = decimal.NewNullDecimal(decimal.RequireFromString("12373.20")), "USD", "price"
+	l2.UnitPrice, l2.Currency, l2.PriceField = decimal.NewNullDecimal(decimal.RequireFromString("30.6")), "USD", "price"
 	l2.Extras = append(l2.Extras, sheet.Cell{Kind: sheet.Number, Text: "20", Num: 20})
 	l3 := line(4, 0, 7, 7, batch.OutsideWindow, "T-3")
 	l3.Order, l3.ErrorCode, l3.ErrorMessage = "o2", "900117", "window passed"
 	recs := records{
-		0: {Seq: 0, Customer: cust, Order: "o1", Outcome: "partial", HTTPStatus: 200, Attempts: 2, RequestID: "rid", DurationMS: 120, StatusBefore: "completed", StatusAfter: "completed", Lines: []batch.LineResult{l1, l2}},
+		0: {Seq: 0, Customer: cust, Order: "o1", Currency: "USD", Outcome: "partial", HTTPStatus: 200, Attempts: 2, RequestID: "rid", DurationMS: 120, StatusBefore: "completed", StatusAfter: "completed", Lines: []batch.LineResult{l1, l2}},
 		1: {Seq: 1, Customer: cust, Order: "o2", Outcome: "outside_window", HTTPStatus: 400, ErrorCode: "900117", ErrorMessage: "window passed", Attempts: 2, Lines: []batch.LineResult{l3}},
 	}
 	return p, recs
@@ -96,7 +99,8 @@ func TestWorkbookLayout(t *testing.T) {
 	rows, _ := f.GetRows("Lines", excelize.Options{RawCellValue: true})
 	wantHeader := []string{
 		"Source Row", "Customer Tenant ID", "Order ID", "Line Item Number", "Offer ID", "Product",
-		"Quantity Before", "Quantity After", "Status", "Order Status Before", "Order Status After",
+		"Quantity Before", "Quantity After", "Unit Price", "Currency", "Amount Cancelled",
+		"Status", "Order Status Before", "Order Status After",
 		"Purchase Date", "Error Code", "Error Message", "Attempts", "Request ID", "Correlation ID",
 		"Processed At", "Run ID", "Ticket", "Amount",
 	}
@@ -104,28 +108,42 @@ func TestWorkbookLayout(t *testing.T) {
 		t.Errorf("Lines header = %v", rows[0])
 	}
 	// Sheet order, every input row at least once, pending and invalid included.
+	lines := byHeader(rows)
 	var got []string
-	for _, r := range rows[1:] {
-		got = append(got, r[0]+":"+r[3]+":"+r[8])
+	for _, r := range lines {
+		got = append(got, r["Source Row"]+":"+r["Line Item Number"]+":"+r["Status"])
 	}
 	want := []string{"2:0:cancelled", "3:1:not_cancelled", "4:0:outside_window", "5:0:invalid", "6:2:pending", "7:0:duplicate"}
 	if !reflect.DeepEqual(got, want) {
 		t.Errorf("lines = %v\nwant %v", got, want)
 	}
-	// Numbers are numbers, dates are dates, text extras stay text.
-	for cell, want := range map[string]excelize.CellType{"A2": excelize.CellTypeNumber, "D2": excelize.CellTypeNumber, "G2": excelize.CellTypeNumber, "H2": excelize.CellTypeNumber, "O2": excelize.CellTypeNumber, "T2": excelize.CellTypeInlineString} {
-		if ct, _ := f.GetCellType("Lines", cell); ct != want && !(want == excelize.CellTypeNumber && ct == excelize.CellTypeUnset) {
-			t.Errorf("Lines!%s type %v, want %v", cell, ct, want)
+	// Money: the unit price, the currency, and the amount this run cancelled
+	// (0 for other statuses, blank without a price).
+	for i, want := range []string{"12373.2 USD 61866", "30.6 USD 0", "  "} {
+		if got := lines[i]["Unit Price"] + " " + lines[i]["Currency"] + " " + lines[i]["Amount Cancelled"]; got != want {
+			t.Errorf("line %d money = %q, want %q", i, got, want)
 		}
 	}
-	if v, _ := f.GetCellValue("Lines", "R2"); v != "2026-11-21 09:30:15" {
+	if v, _ := f.GetCellValue("Lines", cellOf(rows[0], "Amount Cancelled", 2)); v != "61,866.00" {
+		t.Errorf("Amount Cancelled shows %q, want 61,866.00", v)
+	}
+	// Numbers are numbers, dates are dates, text extras stay text.
+	for _, col := range []string{"Source Row", "Line Item Number", "Quantity Before", "Quantity After", "Unit Price", "Amount Cancelled", "Attempts"} {
+		if ct, _ := f.GetCellType("Lines", cellOf(rows[0], col, 2)); ct != excelize.CellTypeNumber && ct != excelize.CellTypeUnset {
+			t.Errorf("Lines %s type %v, want a number", col, ct)
+		}
+	}
+	if ct, _ := f.GetCellType("Lines", cellOf(rows[0], "Ticket", 2)); ct != excelize.CellTypeInlineString {
+		t.Errorf("Ticket type %v, want text", ct)
+	}
+	if v, _ := f.GetCellValue("Lines", cellOf(rows[0], "Processed At", 2)); v != "2026-11-21 09:30:15" {
 		t.Errorf("Processed At shows %q", v)
 	}
-	if v, _ := f.GetCellValue("Lines", "L2"); v != "2026-11-19" {
+	if v, _ := f.GetCellValue("Lines", cellOf(rows[0], "Purchase Date", 2)); v != "2026-11-19" {
 		t.Errorf("Purchase Date shows %q", v)
 	}
-	if v, _ := f.GetCellValue("Lines", "U3", excelize.Options{RawCellValue: true}); v != "20" {
-		t.Errorf("typed extra Amount = %q", v)
+	if lines[1]["Amount"] != "20" {
+		t.Errorf("typed extra Amount = %q", lines[1]["Amount"])
 	}
 	// Header frozen, filter on, statuses coloured.
 	for _, s := range []string{"Lines", "Orders"} {
@@ -141,12 +159,12 @@ func TestWorkbookLayout(t *testing.T) {
 			filters = append(filters, n.RefersTo)
 		}
 	}
-	if strings.Join(filters, " ") != "'Lines'!$A$1:$U$7 'Orders'!$A$1:$N$4" {
+	if strings.Join(filters, " ") != "'Lines'!$A$1:$X$7 'Orders'!$A$1:$P$4" {
 		t.Errorf("filters = %v", filters)
 	}
 	fills := map[string]string{}
-	for cell, status := range map[string]string{"I2": "cancelled", "I3": "not_cancelled", "I6": "pending"} {
-		id, _ := f.GetCellStyle("Lines", cell)
+	for row, status := range map[int]string{2: "cancelled", 3: "not_cancelled", 6: "pending"} {
+		id, _ := f.GetCellStyle("Lines", cellOf(rows[0], "Status", row))
 		st, _ := f.GetStyle(id)
 		fills[status] = strings.Join(st.Fill.Color, "")
 	}
@@ -157,17 +175,19 @@ func TestWorkbookLayout(t *testing.T) {
 	orows, _ := f.GetRows("Orders")
 	wantOrders := []string{
 		"Customer Tenant ID", "Order ID", "Lines Requested", "Lines Cancelled", "Quantity Cancelled",
-		"Order Status Before", "Order Status After", "Outcome", "HTTP Status", "Error Code",
+		"Currency", "Amount Cancelled", "Order Status Before", "Order Status After", "Outcome", "HTTP Status", "Error Code",
 		"Error Message", "Attempts", "Request ID", "Duration (ms)",
 	}
 	if !reflect.DeepEqual(orows[0], wantOrders) || len(orows) != 4 {
 		t.Fatalf("Orders = %v", orows)
 	}
-	if orows[1][1] != "o1" || orows[1][2] != "2" || orows[1][3] != "1" || orows[1][4] != "5" || orows[1][7] != "partial" {
-		t.Errorf("Orders o1 = %v", orows[1])
+	orders := byHeader(orows)
+	if o := orders[0]; o["Order ID"] != "o1" || o["Lines Requested"] != "2" || o["Lines Cancelled"] != "1" || o["Quantity Cancelled"] != "5" ||
+		o["Outcome"] != "partial" || o["Currency"] != "USD" || o["Amount Cancelled"] != "61,866.00" {
+		t.Errorf("Orders o1 = %v", o)
 	}
-	if orows[3][1] != "o3" || orows[3][7] != "pending" {
-		t.Errorf("Orders o3 = %v", orows[3])
+	if o := orders[2]; o["Order ID"] != "o3" || o["Outcome"] != "pending" || o["Amount Cancelled"] != "" {
+		t.Errorf("Orders o3 = %v", o)
 	}
 	// Summary.
 	summary := map[string]string{}
@@ -263,7 +283,7 @@ func TestReadBack(t *testing.T) {
 	}
 	for i := range want {
 		w, g := want[i], got[i]
-		w.Expect = nil // not a report column
+		w.Expect, w.PriceField = nil, "" // not report columns
 		if fmt.Sprintf("%+v", norm(w)) != fmt.Sprintf("%+v", norm(g)) {
 			t.Errorf("line %d:\n got %+v\nwant %+v", i, norm(g), norm(w))
 		}
@@ -279,13 +299,39 @@ func norm(l batch.LineResult) string {
 	for len(l.Extras) > 0 && l.Extras[len(l.Extras)-1].Kind == sheet.Empty {
 		l.Extras = l.Extras[:len(l.Extras)-1] // an empty cell is no cell
 	}
-	s := fmt.Sprintf("row=%d c=%s o=%s line=%s offer=%s prod=%s before=%s after=%s st=%s %s→%s bought=%s code=%s msg=%s att=%d rid=%s cid=%s at=%s run=%s",
-		l.Row, l.Customer, l.Order, line, l.Offer, l.Product, p(l.Before), p(l.After), l.Status, l.OrderBefore, l.OrderAfter,
+	s := fmt.Sprintf("row=%d c=%s o=%s line=%s offer=%s prod=%s before=%s after=%s price=%v %s st=%s %s→%s bought=%s code=%s msg=%s att=%d rid=%s cid=%s at=%s run=%s",
+		l.Row, l.Customer, l.Order, line, l.Offer, l.Product, p(l.Before), p(l.After), l.UnitPrice, l.Currency, l.Status, l.OrderBefore, l.OrderAfter,
 		l.Purchased.UTC().Format(time.RFC3339), l.ErrorCode, l.ErrorMessage, l.Attempts, l.RequestID, l.CorrelationID, l.ProcessedAt.UTC().Format(time.RFC3339), l.RunID)
 	for _, e := range l.Extras {
 		s += fmt.Sprintf(" [%d %s %g]", e.Kind, e.Text, e.Num)
 	}
 	return s
+}
+
+// byHeader turns a sheet's rows into maps keyed by the header row.
+func byHeader(rows [][]string) []map[string]string {
+	var out []map[string]string
+	for _, r := range rows[1:] {
+		m := map[string]string{}
+		for i, h := range rows[0] {
+			if i < len(r) {
+				m[h] = r[i]
+			}
+		}
+		out = append(out, m)
+	}
+	return out
+}
+
+// cellOf is the cell of column header on row (1 is the header row).
+func cellOf(header []string, col string, row int) string {
+	for i, h := range header {
+		if h == col {
+			name, _ := excelize.CoordinatesToCellName(i+1, row)
+			return name
+		}
+	}
+	return "no-such-column-" + col
 }
 
 func p(n *int) string {
@@ -359,7 +405,8 @@ func TestWidestLinesSheet(t *testing.T) {
 	if got, _ := f.GetCellValue("Lines", last+"2"); got != "end" {
 		t.Errorf("Lines!%s2 = %q, want the last extra value", last, got)
 	}
-	if got, _ := f.GetCellValue("Lines", "I2"); got != string(batch.Pending) {
-		t.Errorf("Lines!I2 = %q, want pending", got)
+	header, _ := f.GetRows("Lines")
+	if got, _ := f.GetCellValue("Lines", cellOf(header[0], "Status", 2)); got != string(batch.Pending) {
+		t.Errorf("Lines Status = %q, want pending", got)
 	}
 }

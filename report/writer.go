@@ -21,6 +21,7 @@ import (
 	"time"
 
 	"github.com/klauspost/compress/flate"
+	"github.com/shopspring/decimal"
 	"github.com/xuri/excelize/v2"
 	"golang.org/x/sync/errgroup"
 
@@ -189,10 +190,10 @@ func save(f *excelize.File, path string, force bool) error {
 }
 
 type styles struct {
-	header, date, dateTime, wrap int
-	status                       map[string]int // by status class
-	bold, title, left, sandbox   int
-	dateTimeLeft                 int
+	header, date, dateTime, wrap, money int
+	status                              map[string]int // by status class
+	bold, title, left, sandbox          int
+	dateTimeLeft                        int
 }
 
 func newStyles(f *excelize.File) (*styles, error) {
@@ -214,6 +215,9 @@ func newStyles(f *excelize.File) (*styles, error) {
 	dateFmt, dateTimeFmt := "yyyy-mm-dd", "yyyy-mm-dd hh:mm:ss"
 	s.date = mk(&excelize.Style{CustomNumFmt: &dateFmt})
 	s.dateTime = mk(&excelize.Style{CustomNumFmt: &dateTimeFmt})
+	// Two decimals always, up to four when a unit price has them.
+	moneyFmt := "#,##0.00##"
+	s.money = mk(&excelize.Style{CustomNumFmt: &moneyFmt})
 	// Excel's own Good / Bad / Neutral colours.
 	s.status["success"] = mk(&excelize.Style{Font: &excelize.Font{Color: "006100"}, Fill: excelize.Fill{Type: "pattern", Pattern: 1, Color: []string{"C6EFCE"}}})
 	s.status["failure"] = mk(&excelize.Style{Font: &excelize.Font{Color: "9C0006"}, Fill: excelize.Fill{Type: "pattern", Pattern: 1, Color: []string{"FFC7CE"}}})
@@ -490,6 +494,10 @@ func (w *writer) cell(f batch.Format, v any) any {
 			style = w.styles.dateTime
 		}
 		return excelize.Cell{StyleID: style, Value: excelSerial(v)}
+	case decimal.Decimal:
+		// Excel holds a double; the decimal's exact digits are what the
+		// journal keeps and what every total is summed from.
+		return excelize.Cell{StyleID: w.styles.money, Value: v.InexactFloat64()}
 	}
 	if f == batch.FormatStatus {
 		s := batch.Text(v)

@@ -22,6 +22,7 @@ import (
 	"sync"
 	"time"
 
+	"github.com/shopspring/decimal"
 	"golang.org/x/time/rate"
 )
 
@@ -307,7 +308,7 @@ func (s *Server) getOrder(w http.ResponseWriter, r *http.Request) {
 	c, o, ok := s.lookup(w, r)
 	var body []byte
 	if ok {
-		body, _ = json.Marshal(s.orderJSON(c, o))
+		body, _ = json.Marshal(s.orderJSON(c, o, r.URL.Query().Get("include_price") == "true"))
 	}
 	s.mu.Unlock()
 	if ok {
@@ -447,19 +448,22 @@ func (s *Server) cancel(r *http.Request, body []byte) (int, []byte, *change) {
 		li.Quantity = 0
 		ch.lines = append(ch.lines, li.LineItemNumber)
 	}
-	b, _ := json.Marshal(s.orderJSON(c, o))
+	b, _ := json.Marshal(s.orderJSON(c, o, false))
 	return http.StatusOK, b, ch
 }
 
 // orderJSON renders an order as Partner Center does, including fields the
 // client does not use (links, attributes), so the client's tolerance of
-// unknown fields is exercised on every call.
-func (s *Server) orderJSON(c *Customer, o *Order) map[string]any {
+// unknown fields is exercised on every call. withPrices adds each line's
+// pricing, as "Get an order by ID" does with include_price=true (unless the
+// state withholds prices, as for a caller who may not see them); the
+// PATCH's answer carries none.
+func (s *Server) orderJSON(c *Customer, o *Order, withPrices bool) map[string]any {
 	self := "/customers/" + c.ID + "/orders/" + o.ID
 	lines := make([]map[string]any, 0, len(o.LineItems))
 	for _, li := range o.LineItems {
 		product, _, _ := strings.Cut(li.OfferID, ":")
-		lines = append(lines, map[string]any{
+		line := map[string]any{
 			"lineItemNumber":  li.LineItemNumber,
 			"offerId":         li.OfferID,
 			"termDuration":    li.TermDuration,
@@ -469,14 +473,20 @@ func (s *Server) orderJSON(c *Customer, o *Order) map[string]any {
 			"links": map[string]any{
 				"product": map[string]any{"uri": "/products/" + product + "?country=US", "method": "GET", "headers": []any{}},
 			},
-		})
+		}
+		if withPrices && !s.state.PricesHidden {
+			if p := pricing(li); len(p) > 0 {
+				line["pricing"] = p
+			}
+		}
+		lines = append(lines, line)
 	}
 	created := s.now().Add(-time.Duration(o.PurchasedDaysAgo * float64(24*time.Hour))).UTC()
 	return map[string]any{
 		"id":                  o.ID,
 		"referenceCustomerId": c.ID,
 		"billingCycle":        o.BillingCycle,
-		"currencyCode":        o.CurrencyCode,
+		"currencyCode":        o.currency(c),
 		"lineItems":           lines,
 		"creationDate":        created.Format(time.RFC3339Nano),
 		"status":              o.status(),
@@ -488,6 +498,22 @@ func (s *Server) orderJSON(c *Customer, o *Order) map[string]any {
 		"client":     map[string]any{"name": "pcreconcile sandbox"},
 		"attributes": map[string]any{"objectType": "Order"},
 	}
+}
+
+// pricing is a line's pricing object: list price, the price the partner
+// pays (also as the discounted price), and their extension by quantity.
+func pricing(li *LineItem) map[string]any {
+	p := map[string]any{}
+	if li.ListPrice != "" {
+		p["listPrice"] = li.ListPrice
+	}
+	if li.Price != "" {
+		price, _ := decimal.NewFromString(li.Price.String())
+		p["price"] = li.Price
+		p["discountedPrice"] = li.Price
+		p["extendedPrice"] = json.Number(price.Mul(decimal.NewFromInt(int64(li.Quantity))).String())
+	}
+	return p
 }
 
 func errorBody(code any, desc string) map[string]any {

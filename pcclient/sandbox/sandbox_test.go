@@ -254,3 +254,36 @@ func TestSeedValidation(t *testing.T) {
 		}
 	}
 }
+
+// Prices come with include_price=true only, in the customer's currency,
+// and not at all when the state withholds them.
+func TestPricesOnRequest(t *testing.T) {
+	_, ts := newSandbox(t, Options{})
+	priced := func(a answer) string {
+		li := a.body["lineItems"].([]any)[0].(map[string]any)
+		p, ok := li["pricing"].(map[string]any)
+		if !ok {
+			return "none"
+		}
+		return fmt.Sprintf("%v %v %v", p["price"], p["listPrice"], p["extendedPrice"])
+	}
+	a := send(t, ts, "GET", contoso, partial+"?include_price=true", "", nil)
+	if got := priced(a); got != "12373.2 13748 49492.8" || a.body["currencyCode"] != "USD" {
+		t.Errorf("with include_price: %s %v", got, a.body["currencyCode"])
+	}
+	if b := send(t, ts, "GET", fabrikam, expired+"?include_price=true", "", nil); b.body["currencyCode"] != "EUR" {
+		t.Errorf("Fabrikam's currency = %v, want EUR", b.body["currencyCode"])
+	}
+	if got := priced(send(t, ts, "GET", contoso, partial, "", nil)); got != "none" {
+		t.Errorf("without include_price: %s", got)
+	}
+
+	st, _ := ReadState(bytes.NewReader(samples.SandboxSeed))
+	st.PricesHidden = true
+	s, _ := New(st, Options{})
+	hidden := httptest.NewServer(s)
+	defer hidden.Close()
+	if got := priced(send(t, hidden, "GET", contoso, partial+"?include_price=true", "", nil)); got != "none" {
+		t.Errorf("prices hidden: %s", got)
+	}
+}

@@ -10,6 +10,8 @@ import (
 	"path/filepath"
 	"strings"
 
+	"github.com/shopspring/decimal"
+
 	"github.com/pcreconcile/pcreconcile/report/atomicfile"
 )
 
@@ -42,8 +44,11 @@ func (k Kind) Window() (days int, ok bool) {
 // State is everything the sandbox knows: customers, their orders and line
 // items. It is the format of samples/sandbox.json and of the state file.
 type State struct {
-	Comment   string      `json:"comment,omitempty"`
-	Customers []*Customer `json:"customers"`
+	Comment string `json:"comment,omitempty"`
+	// PricesHidden withholds every line's pricing, as Partner Center does
+	// for a caller without permission to see prices.
+	PricesHidden bool        `json:"pricesHidden,omitempty"`
+	Customers    []*Customer `json:"customers"`
 }
 
 // Customer is a customer tenant of the simulated partner.
@@ -52,8 +57,11 @@ type Customer struct {
 	Name string `json:"name,omitempty"`
 	// Relationship false makes every call for this customer answer 403/20002,
 	// as Partner Center does when the reseller relationship is gone.
-	Relationship bool     `json:"relationship"`
-	Orders       []*Order `json:"orders"`
+	Relationship bool `json:"relationship"`
+	// Currency is the currency the customer is billed in; an order's own
+	// CurrencyCode, when set, wins.
+	Currency string   `json:"currency,omitempty"`
+	Orders   []*Order `json:"orders"`
 }
 
 // Order is one order of a customer.
@@ -78,6 +86,10 @@ type LineItem struct {
 	Quantity       int    `json:"quantity"`
 	Kind           Kind   `json:"kind,omitempty"`
 	TermDuration   string `json:"termDuration,omitempty"`
+	// ListPrice and Price are per unit, in the order's currency; Price is
+	// what the partner pays. Either may be absent.
+	ListPrice json.Number `json:"listPrice,omitempty"`
+	Price     json.Number `json:"price,omitempty"`
 }
 
 // ReadState decodes a state or seed document. Unknown fields are errors, so a
@@ -113,6 +125,11 @@ func (s *State) validate() error {
 			for _, li := range o.LineItems {
 				if li.Quantity < 0 {
 					return fmt.Errorf("order %s line %d: negative quantity", o.ID, li.LineItemNumber)
+				}
+				for _, p := range []json.Number{li.ListPrice, li.Price} {
+					if d, err := decimal.NewFromString(p.String()); p != "" && (err != nil || d.IsNegative()) {
+						return fmt.Errorf("order %s line %d: price %q is not an amount", o.ID, li.LineItemNumber, p)
+					}
 				}
 				if li.Kind != "" {
 					if _, ok := li.Kind.Window(); !ok && li.Kind != AzurePlan {
@@ -187,6 +204,14 @@ func (o *Order) line(n int) *LineItem {
 		}
 	}
 	return nil
+}
+
+// currency is the order's currency: its own, else its customer's.
+func (o *Order) currency(c *Customer) string {
+	if o.CurrencyCode != "" {
+		return o.CurrencyCode
+	}
+	return c.Currency
 }
 
 // status is the order status Partner Center reports: "cancelled" once every
