@@ -117,7 +117,7 @@ var sampleWant = map[string]string{
 	"5/0": "cancelled 2→0", "5/1": "cancelled 50→0", "5/2": "cancelled 1→0",
 	"6/0": "already_cancelled 0→0", "7/0": "outside_window 12→12", "8/0": "not_cancellable 1→1",
 	"9/0": "mismatch 8→8", "10/0": "mismatch 6→6", "11/4": "invalid -→-", "12/0": "not_found -→-",
-	"13/0": "failed -→-", "14/0": "duplicate -→-", "15/1": "invalid -→-", "16/2.5": "invalid -→-", "17/1": "invalid -→-",
+	"13/0": "rejected -→-", "14/0": "duplicate -→-", "15/1": "invalid -→-", "16/2.5": "invalid -→-", "17/1": "invalid -→-",
 }
 
 func TestRunSampleOnSandbox(t *testing.T) {
@@ -196,34 +196,52 @@ func TestPlanThenResumeEqualsDirectRun(t *testing.T) {
 	}
 }
 
-func TestResumeTouchesOnlyUnfinishedLines(t *testing.T) {
+// A report whose only unfinished lines were rejected by Partner Center has
+// nothing a resume would change: it sends nothing and suggests no resume.
+// --retry-rejected sends exactly those lines again (say, after the reseller
+// relationship was restored), carrying every other line unchanged.
+func TestResumeWithOnlyRejectedLinesLeft(t *testing.T) {
 	t.Parallel()
 	c := newCLI(t)
-	c.runCfg("run", sampleCSV, "--report", c.path("a.xlsx"))
+	sb, hits := realEndpoint(t, c)
+	if res := c.runCfg("run", sampleCSV, "--yes", "--report", c.path("a.xlsx")); res.code != exitIncomplete {
+		t.Fatalf("run exit %d\n%s", res.code, res.stderr)
+	}
+	if got := readLines(t, c.path("a.xlsx"))["13/0"]; got != "rejected -→-" {
+		t.Fatalf("no relationship: %s, want rejected", got)
+	}
 	first, _ := report.Open(c.path("a.xlsx"))
 	runA := first.Meta[report.LabelRunID]
 	first.Close()
-	res := c.runCfg("run", "--resume", c.path("a.xlsx"), "--report", c.path("b.xlsx"))
-	if res.code != exitIncomplete {
-		t.Fatalf("exit %d: %s", res.code, res.stderr)
+
+	hits.Store(0)
+	res := c.runCfg("run", "--resume", c.path("a.xlsx"), "--yes", "--report", c.path("b.xlsx"))
+	if res.code != exitIncomplete || hits.Load() != 0 {
+		t.Errorf("resume with only rejected lines left: exit %d, %d requests, want 1 and none\n%s", res.code, hits.Load(), res.stderr)
 	}
-	prior, _ := report.Open(c.path("b.xlsx"))
+	if strings.Contains(res.stdout, "--resume") {
+		t.Errorf("a resume command is suggested though nothing can be retried:\n%s", res.stdout)
+	}
+
+	// The relationship is back: --retry-rejected sends the rejected line.
+	sb.SetRelationship("7c2b9e48-d1f3-4a0e-b6c5-3e8d0a4f9b12", true)
+	res = c.runCfg("run", "--resume", c.path("b.xlsx"), "--retry-rejected", "--yes", "--report", c.path("c.xlsx"))
+	if hits.Load() != 2 { // the GET and the PATCH of that one order
+		t.Errorf("--retry-rejected made %d requests, want 2\n%s", hits.Load(), res.stderr)
+	}
+	prior, _ := report.Open(c.path("c.xlsx"))
 	defer prior.Close()
-	runB := prior.Meta[report.LabelRunID]
+	runC := prior.Meta[report.LabelRunID]
 	byRun := map[string][]string{}
 	prior.Lines(func(l batch.LineResult) error {
 		byRun[l.RunID] = append(byRun[l.RunID], fmt.Sprintf("%d:%s", l.Row, l.Status))
 		return nil
 	})
-	// Only the failed line (no relationship) was processed again.
-	if got := strings.Join(byRun[runB], " "); got != "13:failed" {
-		t.Errorf("lines processed by the resume: %s", got)
+	if got := strings.Join(byRun[runC], " "); got != "13:cancelled" {
+		t.Errorf("lines processed by --retry-rejected: %s, want 13:cancelled", got)
 	}
 	if len(byRun[runA]) != len(sampleWant)-1 {
 		t.Errorf("carried lines keep their run id: %v", byRun)
-	}
-	if !strings.Contains(res.stdout, "pcreconcile run --resume "+c.path("b.xlsx")) {
-		t.Errorf("no command to continue:\n%s", res.stdout)
 	}
 }
 

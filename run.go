@@ -25,7 +25,7 @@ import (
 type runFlags struct {
 	config, report, sheet, delimiter, rate, logFormat, resume string
 	concurrency                                               int
-	yes, quiet, verbose, force, fresh                         bool
+	yes, quiet, verbose, force, fresh, retryRejected          bool
 }
 
 func (f *runFlags) register(fs *flag.FlagSet, command string) {
@@ -41,6 +41,7 @@ func (f *runFlags) register(fs *flag.FlagSet, command string) {
 	fs.StringVar(&f.logFormat, "log-format", "text", "log `format` on stderr: text or json")
 	if command == "run" {
 		fs.StringVar(&f.resume, "resume", "", "continue from an earlier `REPORT` (or its .journal): process only what is not finished")
+		fs.BoolVar(&f.retryRejected, "retry-rejected", false, "with --resume: also send again the lines Partner Center rejected (e.g. after a reseller relationship was restored)")
 		fs.BoolVar(&f.fresh, "fresh", false, "start afresh although an unfinished journal of the same input exists")
 		fs.BoolVar(&f.yes, "yes", false, "do not ask for confirmation (required without a terminal, against a real endpoint)")
 	}
@@ -121,6 +122,8 @@ func (a *app) cmdRun(ctx context.Context, args []string, command string) error {
 		return usage("--resume cannot be combined with an INPUT file", "did you mean pcreconcile run --resume "+quoteArg(f.resume)+"?")
 	case f.resume != "" && f.fresh:
 		return usage("--resume and --fresh contradict each other", "")
+	case f.retryRejected && f.resume == "":
+		return usage("--retry-rejected goes with --resume", "pcreconcile run --resume REPORT --retry-rejected")
 	case f.resume == "" && len(pos) == 0:
 		return usage(command+" needs an INPUT file", "pcreconcile "+command+" samples/cancellations.csv")
 	case len(pos) > 1:
@@ -253,12 +256,13 @@ func (j *job) prepare(pos []string, ep *endpoint) error {
 	}
 	if j.resumed != "" {
 		j.work, err = batch.Resume(batch.ResumeOptions{
-			From:        j.resumed,
-			OpenReport:  openReport,
-			Read:        read,
-			JournalPath: batch.JournalPath(j.report),
-			Journal:     header,
-			Log:         j.log,
+			From:          j.resumed,
+			RetryRejected: j.flags.retryRejected,
+			OpenReport:    openReport,
+			Read:          read,
+			JournalPath:   batch.JournalPath(j.report),
+			Journal:       header,
+			Log:           j.log,
 		})
 	} else {
 		j.work, err = j.prepareFresh(pos[0], read, header)

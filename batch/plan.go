@@ -175,6 +175,8 @@ type Plan struct {
 	Customers int
 	// Carried counts the lines an earlier run finished (resume).
 	Carried int
+	// RetryRejected makes a resume do rejected lines again.
+	RetryRejected bool
 }
 
 // Summary is what a plan asks for, before any request.

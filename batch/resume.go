@@ -18,6 +18,12 @@ func standalone(l *LineResult) bool {
 	return (l.Status == Invalid || l.Status == Duplicate) && l.RequestID == ""
 }
 
+// redo reports whether a resume does a line in status s again: the
+// retryable statuses, and rejected when asked to retry those too.
+func (p *Plan) redo(s Status) bool {
+	return s.Retryable() || (p.RetryRejected && s == Rejected)
+}
+
 // resumeOrder splits the earlier lines of order o (at index idx) into lines
 // to carry and lines to do again. With nothing to do again, the earlier
 // record is carried whole through carry and o is marked journaled.
@@ -25,7 +31,7 @@ func (p *Plan) resumeOrder(idx int32, o *Order, prev *OrderResult, carry func(*O
 	o.Prev, o.Rows = nil, nil
 	var again []LineResult
 	for _, l := range prev.Lines {
-		if l.Status.Retryable() {
+		if p.redo(l.Status) {
 			again = append(again, l)
 		} else {
 			o.Prev = append(o.Prev, l)
@@ -128,7 +134,7 @@ func (b *ReportPlan) Add(l LineResult) error {
 		}
 		line := l
 		status := l.Status
-		if status.Retryable() {
+		if b.p.redo(status) {
 			return fmt.Errorf("row %d (order %s) is %s but the report's Orders sheet does not list its order", l.Row, l.Order, status)
 		}
 		ri := b.p.Rows.Add(Row{Source: l.Row, Order: -1, Status: status, Expect: -1, Line: allLines, detail: &rowDetail{prev: &line}})
@@ -210,6 +216,8 @@ type ResumeOptions struct {
 	OpenReport func(path string) (PriorReport, error)
 	// Read says how to read the original input again (a journal names it).
 	Read ReadOptions
+	// RetryRejected does rejected lines again too.
+	RetryRejected bool
 	// JournalPath and Journal start the new run's journal; Resume fills in
 	// the header's Source and Input.
 	JournalPath string
@@ -335,6 +343,7 @@ func (r *resumer) fromJournal(path string) error {
 		if plan, err = ReadFile(h.Source.Path, read); err != nil {
 			return err
 		}
+		plan.RetryRejected = r.opts.RetryRejected
 		plan.Source = h.Source
 		if err := r.startJournal(h.Source); err != nil {
 			return err
@@ -364,6 +373,7 @@ func (r *resumer) startJournal(src Source) error {
 // finished go to the new journal.
 func (r *resumer) planFromReport(prior PriorReport, src Source) (*Plan, error) {
 	b := NewReportPlan(src, prior.ExtraHeaders(), prior.Orders(), r.opts.Read.Headers, r.carry.add)
+	b.p.RetryRejected = r.opts.RetryRejected
 	if err := prior.Lines(b.Add); err != nil {
 		return nil, err
 	}

@@ -270,7 +270,14 @@ func (res *OrderResult) fail(err error) failure {
 	return f
 }
 
-// classify maps a client error to line statuses.
+// classify maps a client error to line statuses:
+//   - 404 is not_found; 900117 outside_window; 800061, 800063, 800019 and
+//     800077 not_cancellable;
+//   - any other refusal (4xx: no relationship 20002, a bad line 800071, a
+//     bad request, forbidden) is rejected: the same request would be
+//     refused again;
+//   - what a retry may fix — throttling, 5xx, busy, timeouts, a dropped
+//     connection, authentication — is failed once the client has given up.
 func classify(err error) failure {
 	var ae *pcclient.APIError
 	var auth *pcclient.AuthError
@@ -289,21 +296,29 @@ func classify(err error) failure {
 		if err != error(ae) {
 			f.message = err.Error() // "giving up after N attempts: …"
 		}
-		switch ae.Code {
-		case pcclient.CodeOutsideWindow:
-			f.status = OutsideWindow
-		case pcclient.CodeOrderNotCancelable, pcclient.CodeLineItemCancelled, pcclient.CodeProductNotCancel1, pcclient.CodeProductNotCancel2:
-			f.status = NotCancellable
-		}
-		switch ae.StatusCode {
-		case 404:
+		switch {
+		case ae.StatusCode == 404:
 			f.status = NotFound
-		case 401:
+		case ae.Code == pcclient.CodeOutsideWindow:
+			f.status = OutsideWindow
+		case ae.Code == pcclient.CodeOrderNotCancelable, ae.Code == pcclient.CodeLineItemCancelled,
+			ae.Code == pcclient.CodeProductNotCancel1, ae.Code == pcclient.CodeProductNotCancel2:
+			f.status = NotCancellable
+		case ae.StatusCode == 401:
 			f.auth = true
+		case retryable(ae.StatusCode):
+		case ae.StatusCode >= 400 && ae.StatusCode < 500:
+			f.status = Rejected
 		}
 		return f
 	}
 	return failure{status: Failed, message: err.Error()}
+}
+
+// retryable reports the HTTP statuses a later attempt may get past:
+// throttled, busy, timed out, or a server error.
+func retryable(status int) bool {
+	return status == 408 || status == 409 || status == 429 || status >= 500
 }
 
 func joinInts(ns []int) string {

@@ -154,3 +154,38 @@ func TestRefusedAndUnread(t *testing.T) {
 		t.Errorf("error codes %q %q", lines[0].ErrorCode, lines[1].ErrorCode)
 	}
 }
+
+// A refusal a retry cannot change is rejected; what a retry may fix is
+// failed; the documented codes have statuses of their own.
+func TestClassify(t *testing.T) {
+	t.Parallel()
+	api := func(status int, code string) error {
+		return &pcclient.APIError{StatusCode: status, Code: code, Description: "d"}
+	}
+	for _, tt := range []struct {
+		err  error
+		want Status
+	}{
+		{api(404, "20000"), NotFound},
+		{api(400, "900117"), OutsideWindow},
+		{api(400, "800061"), NotCancellable},
+		{api(400, "800063"), NotCancellable},
+		{api(403, "800019"), NotCancellable},
+		{api(403, "800077"), NotCancellable},
+		{api(403, "20002"), Rejected},
+		{api(400, "800071"), Rejected},
+		{api(400, ""), Rejected},
+		{api(403, ""), Rejected},
+		{fmt.Errorf("giving up after 6 attempts: %w", api(409, "800014")), Failed},
+		{fmt.Errorf("giving up after 6 attempts: %w", api(429, "")), Failed},
+		{fmt.Errorf("giving up after 6 attempts: %w", api(503, "")), Failed},
+		{api(408, ""), Failed},
+		{api(401, "800001"), Failed},
+		{&pcclient.AuthError{Description: "expired"}, Failed},
+		{fmt.Errorf("PATCH x: giving up after 6 attempts: connection reset by peer"), Failed},
+	} {
+		if got := classify(tt.err).status; got != tt.want {
+			t.Errorf("%v: %s, want %s", tt.err, got, tt.want)
+		}
+	}
+}

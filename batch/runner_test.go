@@ -156,7 +156,7 @@ func TestSampleRunGivesEveryStatus(t *testing.T) {
 		"10/0":   "mismatch 6→6",          // expected quantity differs
 		"11/4":   "invalid -→-",           // no line 4 on the order
 		"12/0":   "not_found -→-",         // 404
-		"13/0":   "failed -→-",            // 403 no relationship
+		"13/0":   "rejected -→-",          // 403 no relationship
 		"14/0":   "duplicate -→-",         // row 3 again
 		"15/1":   "invalid -→-",           // bad GUID
 		"16/2.5": "invalid -→-",           // bad line

@@ -16,14 +16,16 @@ const (
 	Mismatch         Status = "mismatch"          // offer id or expected quantity disagrees: order held
 	Invalid          Status = "invalid"           // the row (or the order's line numbers) cannot be used
 	Duplicate        Status = "duplicate"         // the same line named again; the first row wins
-	Failed           Status = "failed"            // an error, or retries exhausted
+	Ignored          Status = "ignored"           // a row that asks for nothing (a totals or note row)
+	Rejected         Status = "rejected"          // Partner Center refused; a retry will not change it
+	Failed           Status = "failed"            // an error a retry may fix, or retries exhausted
 	Pending          Status = "pending"           // not processed (interrupted or aborted run)
 )
 
 // Statuses lists every status in report order.
 var Statuses = []Status{
 	Cancelled, AlreadyCancelled, WouldCancel, NotCancelled, OutsideWindow, NotCancellable,
-	NotFound, Mismatch, Invalid, Duplicate, Failed, Pending,
+	NotFound, Mismatch, Invalid, Duplicate, Ignored, Rejected, Failed, Pending,
 }
 
 // ParseStatus returns the status named s.
@@ -37,26 +39,48 @@ func ParseStatus(s string) (Status, bool) {
 }
 
 // Success reports whether the line ended as the user wanted: cancelled, or
-// already cancelled; in a plan, also would_cancel.
+// already cancelled; in a plan, also would_cancel. (Ignored rows asked for
+// nothing: they are neither.)
 func (s Status) Success(plan bool) bool {
 	return s == Cancelled || s == AlreadyCancelled || (plan && s == WouldCancel)
 }
 
 // Retryable reports whether `run --resume` processes a line in this status:
 // it was not finished (pending, failed, not_cancelled), or it was only
-// planned (would_cancel).
+// planned (would_cancel). Rejected lines are done again only when asked
+// (--retry-rejected): Partner Center refused them, and the same request
+// will be refused again.
 func (s Status) Retryable() bool {
 	return s == Pending || s == Failed || s == NotCancelled || s == WouldCancel
 }
 
-// Class is how a status is coloured: "success" (green), "pending" (amber)
-// or "failure" (red).
-func (s Status) Class() string {
+// Family is how a status is coloured and counted.
+type Family string
+
+// The status families.
+const (
+	FamilyDone    Family = "done"    // green: cancelled, already_cancelled
+	FamilyWould   Family = "would"   // blue: would_cancel
+	FamilyRetry   Family = "retry"   // amber: pending, failed, not_cancelled
+	FamilyPerson  Family = "person"  // red: needs a person
+	FamilyIgnored Family = "ignored" // grey: asked for nothing
+)
+
+// Families lists the families in report order.
+var Families = []Family{FamilyDone, FamilyWould, FamilyRetry, FamilyPerson, FamilyIgnored}
+
+// Family returns the family of s; an unknown word (an order's outcome
+// "partial") needs a person.
+func (s Status) Family() Family {
 	switch s {
-	case Cancelled, AlreadyCancelled, WouldCancel:
-		return "success"
-	case Pending:
-		return "pending"
+	case Cancelled, AlreadyCancelled:
+		return FamilyDone
+	case WouldCancel:
+		return FamilyWould
+	case Pending, Failed, NotCancelled:
+		return FamilyRetry
+	case Ignored:
+		return FamilyIgnored
 	}
-	return "failure"
+	return FamilyPerson
 }

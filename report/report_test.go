@@ -168,7 +168,7 @@ func TestWorkbookLayout(t *testing.T) {
 		st, _ := f.GetStyle(id)
 		fills[status] = strings.Join(st.Fill.Color, "")
 	}
-	if fills["cancelled"] != "C6EFCE" || fills["not_cancelled"] != "FFC7CE" || fills["pending"] != "FFEB9C" {
+	if fills["cancelled"] != "C6EFCE" || fills["not_cancelled"] != "FFEB9C" || fills["pending"] != "FFEB9C" {
 		t.Errorf("status fills = %v", fills)
 	}
 	// Orders: one row per order; the never-started order is pending.

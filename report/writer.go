@@ -191,13 +191,24 @@ func save(f *excelize.File, path string, force bool) error {
 
 type styles struct {
 	header, date, dateTime, wrap, money int
-	status                              map[string]int // by status class
+	status                              map[batch.Family]int
 	bold, title, left, sandbox          int
 	dateTimeLeft                        int
 }
 
+// familyColours colour a status by its family: Excel's own Good (done),
+// Neutral (to retry) and Bad (needs a person) cell styles, a light blue for
+// what a plan would do, grey for rows that asked for nothing.
+var familyColours = map[batch.Family]struct{ font, fill string }{
+	batch.FamilyDone:    {"006100", "C6EFCE"},
+	batch.FamilyWould:   {"1F4E79", "DDEBF7"},
+	batch.FamilyRetry:   {"9C5700", "FFEB9C"},
+	batch.FamilyPerson:  {"9C0006", "FFC7CE"},
+	batch.FamilyIgnored: {"595959", "EDEDED"},
+}
+
 func newStyles(f *excelize.File) (*styles, error) {
-	s := &styles{status: map[string]int{}}
+	s := &styles{status: map[batch.Family]int{}}
 	var err error
 	mk := func(st *excelize.Style) int {
 		if err != nil {
@@ -218,10 +229,9 @@ func newStyles(f *excelize.File) (*styles, error) {
 	// Two decimals always, up to four when a unit price has them.
 	moneyFmt := "#,##0.00##"
 	s.money = mk(&excelize.Style{CustomNumFmt: &moneyFmt})
-	// Excel's own Good / Bad / Neutral colours.
-	s.status["success"] = mk(&excelize.Style{Font: &excelize.Font{Color: "006100"}, Fill: excelize.Fill{Type: "pattern", Pattern: 1, Color: []string{"C6EFCE"}}})
-	s.status["failure"] = mk(&excelize.Style{Font: &excelize.Font{Color: "9C0006"}, Fill: excelize.Fill{Type: "pattern", Pattern: 1, Color: []string{"FFC7CE"}}})
-	s.status["pending"] = mk(&excelize.Style{Font: &excelize.Font{Color: "9C5700"}, Fill: excelize.Fill{Type: "pattern", Pattern: 1, Color: []string{"FFEB9C"}}})
+	for fam, c := range familyColours {
+		s.status[fam] = mk(&excelize.Style{Font: &excelize.Font{Color: c.font}, Fill: excelize.Fill{Type: "pattern", Pattern: 1, Color: []string{c.fill}}})
+	}
 	s.bold = mk(&excelize.Style{Font: &excelize.Font{Bold: true}})
 	s.title = mk(&excelize.Style{Font: &excelize.Font{Bold: true, Size: 14}})
 	s.wrap = mk(&excelize.Style{Alignment: &excelize.Alignment{WrapText: true, Vertical: "top"}})
@@ -501,16 +511,9 @@ func (w *writer) cell(f batch.Format, v any) any {
 	}
 	if f == batch.FormatStatus {
 		s := batch.Text(v)
-		return excelize.Cell{StyleID: w.styles.status[outcomeClass(s)], Value: s}
+		return excelize.Cell{StyleID: w.styles.status[batch.Status(s).Family()], Value: s}
 	}
 	return v
-}
-
-func outcomeClass(o string) string {
-	if s, ok := batch.ParseStatus(o); ok {
-		return s.Class()
-	}
-	return "failure" // partial
 }
 
 func cellName(row int) string {
@@ -612,7 +615,7 @@ func writeSummary(f *excelize.File, st *styles, m Meta, c *Counts) error {
 	statusStart := row + 1
 	for _, status := range batch.Statuses {
 		row++
-		if err := set(fmt.Sprintf("A%d", row), string(status), st.status[status.Class()]); err != nil {
+		if err := set(fmt.Sprintf("A%d", row), string(status), st.status[status.Family()]); err != nil {
 			return err
 		}
 		if err := set(fmt.Sprintf("B%d", row), c.Lines[status], 0); err != nil {
@@ -647,7 +650,7 @@ func writeSummary(f *excelize.File, st *styles, m Meta, c *Counts) error {
 	})
 	for _, o := range outcomes {
 		row++
-		if err := set(fmt.Sprintf("A%d", row), o, st.status[outcomeClass(o)]); err != nil {
+		if err := set(fmt.Sprintf("A%d", row), o, st.status[batch.Status(o).Family()]); err != nil {
 			return err
 		}
 		if err := set(fmt.Sprintf("B%d", row), c.Orders[o], 0); err != nil {

@@ -148,6 +148,19 @@ func (s *Server) Stats() Stats {
 	return st
 }
 
+// SetRelationship makes the partner's reseller relationship with a
+// customer exist or not, as when it is restored after a 20002; it reports
+// whether the customer exists.
+func (s *Server) SetRelationship(customerID string, ok bool) bool {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	c := s.state.customer(customerID)
+	if c != nil {
+		c.Relationship = ok
+	}
+	return c != nil
+}
+
 // Quantity returns the current quantity of a line item, and false when the
 // customer, order or line does not exist.
 func (s *Server) Quantity(customerID, orderID string, line int) (int, bool) {
