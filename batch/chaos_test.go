@@ -95,7 +95,11 @@ func runToCompletion(t *testing.T, client *pcclient.Client, p *Plan) (map[string
 			t.Fatal(err)
 		}
 		if prev != nil {
-			if err := p.Overlay(prev, func(r *OrderResult) error { return j.AppendCarried([]*OrderResult{r}) }); err != nil {
+			c := &carrier{j: j}
+			if err := p.overlay(prev, c.add); err != nil {
+				t.Fatal(err)
+			}
+			if err := c.flush(); err != nil {
 				t.Fatal(err)
 			}
 		}

@@ -94,7 +94,8 @@ func parseInTime(t *testing.T, name string, data []byte) {
 
 type noRecords struct{}
 
-func (noRecords) Get(int) (*OrderResult, bool, error) { return nil, false, nil }
+func (noRecords) Get(int) (*OrderResult, bool, error)    { return nil, false, nil }
+func (noRecords) Intent(int) (*OrderResult, bool, error) { return nil, false, nil }
 
 func FuzzReadCSV(f *testing.F) {
 	seeds(f, func(n string) bool { return strings.HasSuffix(n, ".csv") || strings.HasSuffix(n, ".txt") })

@@ -41,39 +41,61 @@ type JournalHeader struct {
 	Started     time.Time `json:"started"`
 }
 
-// Journal is the append-only record of a run, written as each order
-// finishes and fsynced before the order counts as done, so that a crash —
-// even kill -9 — loses nothing that finished. The report is written from it.
+// Journal is the append-only record of a run, written as it happens and
+// fsynced before anything counts as done, so that a crash — even kill -9 —
+// loses nothing. The report is written from it.
 //
 // It is a CSV file that opens in Excel: a first line "#pcreconcile-journal"
 // with the header as JSON, a row of column names, then one row per line
-// item. An order's rows are written together; each names its order's Seq,
-// how many rows the order has and which one it is, so a block cut short by
-// a crash is recognised and ignored. (CSV rather than JSON lines because a
-// million-line report reads every record back: encoding/csv decodes them
-// about ten times faster.)
+// item. A record is a block of rows written together; each row names its
+// order's Seq, how many rows the block has and which one it is, so a block
+// cut short by a crash is recognised and ignored. (CSV rather than JSON
+// lines because a million-line report reads every record back:
+// encoding/csv decodes them about ten times faster.)
+//
+// A record is one of three kinds (the "kind" column):
+//   - an outcome (""): what happened to the order; the latest one counts;
+//   - an intent ("intent"), written before a PATCH is sent: its
+//     MS-RequestId and the lines it cancels, with their quantities and
+//     prices before. An intent with no outcome after it means the process
+//     died with the PATCH out — perhaps applied, perhaps not;
+//   - a prior ("prior"): an earlier run's record of an order this run does
+//     again, carried so that a second crash keeps what the first run did.
 type Journal struct {
 	path   string
 	layout *journalLayout
 	mu     sync.Mutex
 	f      *os.File
 	end    int64
-	at     map[int]span // seq → where its latest block is
+	at     map[int]*records // by order Seq
 	sync   bool
 }
 
+// records are where an order's latest record of each kind is.
+type records struct{ outcome, intent, prior span }
+
+// span is a block of the file; n == 0 is none.
 type span struct{ off, n int64 }
+
+// recordKind is what a block records.
+type recordKind string
+
+const (
+	kindOutcome recordKind = ""
+	kindIntent  recordKind = "intent"
+	kindPrior   recordKind = "prior"
+)
 
 const journalMagic = "#pcreconcile-journal "
 
 // JournalPath is where the journal of a report lives: beside it.
 func JournalPath(report string) string { return report + ".journal" }
 
-// A journal row is the block's place (seq, rows, index), the order's
-// columns (OrderTable), the line's (LineTable), and the input's extra
-// cells from the column named "extras" on.
+// A journal row is the block's place (seq, rows, index) and kind, the
+// order's columns (OrderTable), the line's (LineTable), and the input's
+// extra cells from the column named "extras" on.
 var journalColumns = func() []string {
-	cols := []string{"seq", "rows", "index"}
+	cols := []string{"seq", "rows", "index", "kind"}
 	for _, c := range OrderTable.journaled() {
 		cols = append(cols, c.Key)
 	}
@@ -87,6 +109,7 @@ var journalColumns = func() []string {
 type journalLayout struct {
 	order Binding[OrderResult]
 	line  Binding[LineResult]
+	kind  int // index of the kind column; -1 in version 2 (outcomes only)
 	// extras is the index of the column named "extras": the input's extra
 	// cells start there.
 	extras int
@@ -97,7 +120,7 @@ func newLayout(cols []string) (*journalLayout, error) {
 	if len(cols) < 4 || cols[0] != "seq" || cols[1] != "rows" || cols[2] != "index" {
 		return nil, errors.New("the journal's columns are not a journal's")
 	}
-	l := &journalLayout{extras: len(cols)}
+	l := &journalLayout{extras: len(cols), kind: slices.Index(cols, "kind")}
 	if i := slices.Index(cols, "extras"); i >= 0 {
 		l.extras = i
 	}
@@ -138,7 +161,7 @@ func CreateJournal(path string, h JournalHeader) (*Journal, error) {
 	w := csv.NewWriter(&buf)
 	w.Write(journalColumns)
 	w.Flush()
-	j := &Journal{path: path, layout: currentLayout, f: f, at: make(map[int]span), sync: true}
+	j := &Journal{path: path, layout: currentLayout, f: f, at: make(map[int]*records), sync: true}
 	if err := j.write(buf.Bytes()); err != nil {
 		f.Close()
 		os.Remove(path)
@@ -170,7 +193,18 @@ func (j *Journal) Append(r *OrderResult) error { return j.AppendCarried([]*Order
 
 // AppendCarried records orders — finished by this run or carried from an
 // earlier one — with one write and one fsync for all of them.
-func (j *Journal) AppendCarried(rs []*OrderResult) error {
+func (j *Journal) AppendCarried(rs []*OrderResult) error { return j.append(kindOutcome, rs) }
+
+// AppendIntent records, before the PATCH is sent, that the order's lines
+// in r are about to be cancelled with r.RequestID: with their quantities and
+// prices before, so that a resume can tell what that PATCH cancelled if the
+// process dies before its answer is recorded.
+func (j *Journal) AppendIntent(r *OrderResult) error { return j.append(kindIntent, []*OrderResult{r}) }
+
+// AppendPrior records earlier runs' records of orders this run does again.
+func (j *Journal) AppendPrior(rs []*OrderResult) error { return j.append(kindPrior, rs) }
+
+func (j *Journal) append(kind recordKind, rs []*OrderResult) error {
 	var buf bytes.Buffer
 	w := csv.NewWriter(&buf)
 	blocks := make([]int64, len(rs)+1)
@@ -181,7 +215,7 @@ func (j *Journal) AppendCarried(rs []*OrderResult) error {
 			return fmt.Errorf("journal: order %s has no lines", r.Order)
 		}
 		for k := range r.Lines {
-			w.Write(encodeRow(row[:0], r, k, len(r.Lines)))
+			w.Write(encodeRow(row[:0], kind, r, k, len(r.Lines)))
 		}
 		w.Flush()
 	}
@@ -196,9 +230,26 @@ func (j *Journal) AppendCarried(rs []*OrderResult) error {
 		return fmt.Errorf("journal %s: %w", j.path, err)
 	}
 	for i, r := range rs {
-		j.at[r.Seq] = span{base + blocks[i], blocks[i+1] - blocks[i]}
+		j.index(r.Seq, kind, span{base + blocks[i], blocks[i+1] - blocks[i]})
 	}
 	return nil
+}
+
+// index notes where the latest record of a kind of an order is.
+func (j *Journal) index(seq int, kind recordKind, at span) {
+	rec := j.at[seq]
+	if rec == nil {
+		rec = &records{}
+		j.at[seq] = rec
+	}
+	switch kind {
+	case kindIntent:
+		rec.intent = at
+	case kindPrior:
+		rec.prior = at
+	default:
+		rec.outcome = at
+	}
 }
 
 func timeText(t time.Time) string {
@@ -208,10 +259,10 @@ func timeText(t time.Time) string {
 	return t.UTC().Format(time.RFC3339Nano)
 }
 
-// encodeRow renders line k of r as a journal row.
-func encodeRow(row []string, r *OrderResult, k, n int) []string {
+// encodeRow renders line k of r as a journal row of a record of kind.
+func encodeRow(row []string, kind recordKind, r *OrderResult, k, n int) []string {
 	l := &r.Lines[k]
-	row = append(row, strconv.Itoa(r.Seq), strconv.Itoa(n), strconv.Itoa(k))
+	row = append(row, strconv.Itoa(r.Seq), strconv.Itoa(n), strconv.Itoa(k), string(kind))
 	for _, c := range orderJournal {
 		row = append(row, Text(c.Get(r)))
 	}
@@ -337,19 +388,49 @@ func (l *journalLayout) decodeBlock(block []byte) (*OrderResult, error) {
 	return r, nil
 }
 
-// Has reports whether the order at seq has a record.
+// Has reports whether the order at seq has an outcome.
 func (j *Journal) Has(seq int) bool {
-	j.mu.Lock()
-	defer j.mu.Unlock()
-	_, ok := j.at[seq]
+	_, ok := j.find(seq, kindOutcome)
 	return ok
 }
 
-// Get reads the record of the order at seq.
-func (j *Journal) Get(seq int) (*OrderResult, bool, error) {
+// Get reads the latest outcome of the order at seq.
+func (j *Journal) Get(seq int) (*OrderResult, bool, error) { return j.read(seq, kindOutcome) }
+
+// Intent reads the intent of the order at seq that no outcome followed: a
+// PATCH that was out when the run ended.
+func (j *Journal) Intent(seq int) (*OrderResult, bool, error) { return j.read(seq, kindIntent) }
+
+// Prior reads the earlier run's record of the order at seq that this run
+// was doing again.
+func (j *Journal) Prior(seq int) (*OrderResult, bool, error) { return j.read(seq, kindPrior) }
+
+// find returns where the record of kind is; an intent counts only when no
+// outcome followed it.
+func (j *Journal) find(seq int, kind recordKind) (span, bool) {
 	j.mu.Lock()
-	s, ok := j.at[seq]
-	j.mu.Unlock()
+	defer j.mu.Unlock()
+	rec := j.at[seq]
+	if rec == nil {
+		return span{}, false
+	}
+	var s span
+	switch kind {
+	case kindIntent:
+		if rec.outcome.n > 0 && rec.outcome.off > rec.intent.off {
+			return span{}, false
+		}
+		s = rec.intent
+	case kindPrior:
+		s = rec.prior
+	default:
+		s = rec.outcome
+	}
+	return s, s.n > 0
+}
+
+func (j *Journal) read(seq int, kind recordKind) (*OrderResult, bool, error) {
+	s, ok := j.find(seq, kind)
 	if !ok {
 		return nil, false, nil
 	}
@@ -437,8 +518,9 @@ func indexJournal(path string, f *os.File) (*Journal, JournalHeader, error) {
 	if err != nil {
 		return nil, h, fmt.Errorf("%s: %v", path, err)
 	}
-	j := &Journal{path: path, layout: layout, f: f, at: make(map[int]span), sync: true}
+	j := &Journal{path: path, layout: layout, f: f, at: make(map[int]*records), sync: true}
 	blockStart, want, next := int64(-1), 0, 0
+	kind := kindOutcome
 	for {
 		before := cr.InputOffset()
 		rec, err := cr.Read()
@@ -458,7 +540,13 @@ func indexJournal(path string, f *os.File) (*Journal, JournalHeader, error) {
 			return nil, h, fmt.Errorf("%s: a row has a bad seq/rows/index", path)
 		}
 		if index == 0 {
-			blockStart, want, next = off+before, rows, 0
+			blockStart, want, next, kind = off+before, rows, 0, kindOutcome
+			if layout.kind >= 0 && layout.kind < len(rec) {
+				kind = recordKind(rec[layout.kind])
+			}
+			if kind != kindOutcome && kind != kindIntent && kind != kindPrior {
+				return nil, h, fmt.Errorf("%s: order %d has a record of unknown kind %q", path, seq, kind)
+			}
 		}
 		if blockStart < 0 || index != next || rows != want {
 			return nil, h, fmt.Errorf("%s: order %d's rows are out of order", path, seq)
@@ -466,7 +554,7 @@ func indexJournal(path string, f *os.File) (*Journal, JournalHeader, error) {
 		next++
 		if next == want {
 			end := off + cr.InputOffset()
-			j.at[seq] = span{blockStart, end - blockStart}
+			j.index(seq, kind, span{blockStart, end - blockStart})
 			blockStart = -1
 		}
 	}
@@ -499,11 +587,17 @@ func ReadJournalHeader(path string) (JournalHeader, error) {
 	return h, err
 }
 
-// Len returns the number of orders recorded.
+// Len returns the number of orders with an outcome.
 func (j *Journal) Len() int {
 	j.mu.Lock()
 	defer j.mu.Unlock()
-	return len(j.at)
+	n := 0
+	for _, rec := range j.at {
+		if rec.outcome.n > 0 {
+			n++
+		}
+	}
+	return n
 }
 
 // syncDir makes a created or removed file name durable.

@@ -37,7 +37,7 @@ func TestJournalRoundTrip(t *testing.T) {
 
 	// A crash mid-write leaves a torn block: it is not a record.
 	f, _ := os.OpenFile(path, os.O_APPEND|os.O_WRONLY, 0)
-	f.WriteString("4,2,0," + cA + ",o4,completed\n4,2,1," + cA + ",o4,compl")
+	f.WriteString("4,2,0,," + cA + ",o4,completed\n4,2,1,," + cA + ",o4,compl")
 	f.Close()
 
 	old, h, err := OpenJournal(path)
@@ -123,4 +123,47 @@ func normLine(l LineResult) string {
 	return fmt.Sprintf("row=%d c=%s o=%s line=%s/%s b=%s a=%s st=%s bought=%s exp=%s msg=%q extras=%v",
 		l.Row, l.Customer, l.Order, qty(l.Line), l.LineText, qty(l.Before), qty(l.After), l.Status,
 		l.Purchased.UTC(), qty(l.Expect), l.ErrorMessage, l.Extras)
+}
+
+// An intent counts only while no outcome follows it; a prior is found as
+// written; v2-style outcomes stay outcomes.
+func TestJournalRecordKinds(t *testing.T) {
+	t.Parallel()
+	path := filepath.Join(t.TempDir(), "r.xlsx.journal")
+	j, err := CreateJournal(path, JournalHeader{RunID: "run-1"})
+	if err != nil {
+		t.Fatal(err)
+	}
+	line := func(status Status) []LineResult {
+		return []LineResult{{Row: 2, Line: intPtr(0), Before: intPtr(3), Status: status}}
+	}
+	must := func(err error) {
+		t.Helper()
+		if err != nil {
+			t.Fatal(err)
+		}
+	}
+	must(j.AppendPrior([]*OrderResult{{Seq: 1, Customer: cA, Order: "o1", Lines: line(Failed)}}))
+	must(j.AppendIntent(&OrderResult{Seq: 1, Customer: cA, Order: "o1", RequestID: "r1", Lines: line(Pending)}))
+	must(j.AppendIntent(&OrderResult{Seq: 2, Customer: cA, Order: "o2", RequestID: "r2", Lines: line(Pending)}))
+	must(j.Append(&OrderResult{Seq: 2, Customer: cA, Order: "o2", Lines: line(Cancelled)}))
+	j.Close()
+
+	old, _, err := OpenJournal(path)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer old.Close()
+	if in, ok, _ := old.Intent(1); !ok || in.RequestID != "r1" || *in.Lines[0].Before != 3 {
+		t.Errorf("order 1's intent without an outcome: %v %+v", ok, in)
+	}
+	if _, ok, _ := old.Intent(2); ok {
+		t.Error("order 2's intent counts although its outcome followed")
+	}
+	if pr, ok, _ := old.Prior(1); !ok || pr.Lines[0].Status != Failed {
+		t.Errorf("order 1's prior: %v %+v", ok, pr)
+	}
+	if old.Has(1) || !old.Has(2) || old.Len() != 1 {
+		t.Errorf("outcomes: has(1)=%v has(2)=%v len=%d", old.Has(1), old.Has(2), old.Len())
+	}
 }

@@ -99,7 +99,10 @@ type Order struct {
 	// Journaled marks an order whose record is already in the journal
 	// (everything carried); the runner skips it.
 	Journaled bool
-	conflict  bool
+	// Intent is a PATCH an interrupted run sent for this order and whose
+	// answer it never recorded (resume).
+	Intent   *OrderResult
+	conflict bool
 }
 
 // Item is one entry of the report, in sheet order: an order (all its

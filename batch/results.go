@@ -1,15 +1,24 @@
 package batch
 
 import (
+	"errors"
 	"fmt"
 	"strings"
 )
 
-// Records gives the recorded outcome of an order by its Seq; a *Journal is
+// Records gives what was recorded of an order by its Seq; a *Journal is
 // one.
 type Records interface {
+	// Get returns the order's outcome.
 	Get(seq int) (*OrderResult, bool, error)
+	// Intent returns the order's cancellation that was sent and whose
+	// answer was never recorded.
+	Intent(seq int) (*OrderResult, bool, error)
 }
+
+// ErrUnsettled is an order whose PATCH was sent and whose answer was never
+// recorded: what it did is known only after a resume reads the order again.
+var ErrUnsettled = errors.New("a cancellation was sent and its answer never recorded")
 
 // Results calls fn for every item of the plan, in report order, with what
 // happened to it: the record of a finished order; for an order without one
@@ -35,6 +44,11 @@ func (p *Plan) Results(recs Records, runID string, fn func(res *OrderResult, isO
 			return fmt.Errorf("journal record %d is for order %s, not %s", o.Seq, res.Order, o.ID)
 		}
 		if !ok {
+			if _, sent, err := recs.Intent(o.Seq); err != nil {
+				return err
+			} else if sent {
+				return fmt.Errorf("order %s: %w; resume from the journal", o.ID, ErrUnsettled)
+			}
 			res = p.pendingResult(o, runID)
 		}
 		if err := fn(res, true); err != nil {

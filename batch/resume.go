@@ -24,10 +24,15 @@ func (p *Plan) redo(s Status) bool {
 	return s.Retryable() || (p.RetryRejected && s == Rejected)
 }
 
+// carryFunc writes a record of an earlier run into the new run's journal.
+type carryFunc func(kind recordKind, r *OrderResult) error
+
 // resumeOrder splits the earlier lines of order o (at index idx) into lines
 // to carry and lines to do again. With nothing to do again, the earlier
-// record is carried whole through carry and o is marked journaled.
-func (p *Plan) resumeOrder(idx int32, o *Order, prev *OrderResult, carry func(*OrderResult) error) error {
+// record is carried whole as the order's outcome and o is marked journaled;
+// otherwise it is carried as a prior, so that if this run dies too, the
+// next resume still knows the lines the earlier run finished.
+func (p *Plan) resumeOrder(idx int32, o *Order, prev *OrderResult, carry carryFunc) error {
 	o.Prev, o.Rows = nil, nil
 	var again []LineResult
 	for _, l := range prev.Lines {
@@ -37,12 +42,15 @@ func (p *Plan) resumeOrder(idx int32, o *Order, prev *OrderResult, carry func(*O
 			o.Prev = append(o.Prev, l)
 		}
 	}
+	rec := *prev
+	rec.Seq, rec.Customer, rec.Order = o.Seq, o.Customer, o.ID
 	if len(again) == 0 {
-		rec := *prev
-		rec.Seq, rec.Customer, rec.Order = o.Seq, o.Customer, o.ID
 		p.Carried += len(rec.Lines)
 		o.Prev, o.Journaled = nil, true
-		return carry(&rec)
+		return carry(kindOutcome, &rec)
+	}
+	if err := carry(kindPrior, &rec); err != nil {
+		return err
 	}
 	p.Carried += len(o.Prev)
 	for _, l := range again {
@@ -66,48 +74,75 @@ func (p *Plan) resumeOrder(idx int32, o *Order, prev *OrderResult, carry func(*O
 	return nil
 }
 
-// Overlay applies the journal of an interrupted run to a plan rebuilt from
-// the same source: orders it finished are carried (through carry, into the
-// new journal), lines it left retryable are done again, orders it never
-// reached stay as planned.
-func (p *Plan) Overlay(old Records, carry func(*OrderResult) error) error {
+// overlay applies the journal of an interrupted run to a plan rebuilt from
+// the same source: orders it finished are carried into the new journal,
+// lines it left retryable are done again, orders it never reached stay as
+// planned. An order it was doing again (a prior with no outcome) resumes
+// from that prior; a PATCH it sent without recording the answer (an intent)
+// is carried too and settles the order: the lines that PATCH cancelled are
+// reported cancelled, by this tool, when the order is read again.
+func (p *Plan) overlay(old *Journal, carry carryFunc) error {
 	for i, o := range p.Orders {
 		rec, ok, err := old.Get(o.Seq)
+		if err == nil && !ok {
+			rec, ok, err = old.Prior(o.Seq)
+		}
 		if err != nil {
 			return err
 		}
-		if !ok {
-			continue
+		if ok {
+			if err := p.sameOrder(o, rec); err != nil {
+				return err
+			}
+			if err := p.resumeOrder(int32(i), o, rec, carry); err != nil {
+				return err
+			}
 		}
-		if rec.Customer != o.Customer || rec.Order != o.ID {
-			return fmt.Errorf("the journal does not belong to this input: its item %d is order %s, the input's is %s", o.Seq, rec.Order, o.ID)
-		}
-		if err := p.resumeOrder(int32(i), o, rec, carry); err != nil {
+		intent, sent, err := old.Intent(o.Seq)
+		if err != nil {
 			return err
+		}
+		if sent {
+			if err := p.sameOrder(o, intent); err != nil {
+				return err
+			}
+			intent.Seq = o.Seq
+			o.Intent = intent
+			if err := carry(kindIntent, intent); err != nil {
+				return err
+			}
 		}
 	}
 	return nil
 }
 
-// ReportPlan rebuilds a plan from the lines of an earlier report, read in
+// sameOrder checks that a journal's record of item o.Seq is of order o.
+func (p *Plan) sameOrder(o *Order, rec *OrderResult) error {
+	if rec.Customer != o.Customer || rec.Order != o.ID {
+		return fmt.Errorf("the journal does not belong to this input: its item %d is order %s, the input's is %s", o.Seq, rec.Order, o.ID)
+	}
+	return nil
+}
+
+// reportPlan rebuilds a plan from the lines of an earlier report, read in
 // report order. Lines of an order are contiguous in a report; orders (known
 // by the report's Orders sheet) keep their order-level fields from it.
-type ReportPlan struct {
+type reportPlan struct {
 	p      *Plan
 	orders map[string]*OrderResult
-	carry  func(*OrderResult) error
+	carry  carryFunc
 	cur    *OrderResult
 	seen   map[string]bool
 	cust   map[string]bool
 	expect int // extra column holding the sheet's Expected Quantity, or -1
 }
 
-// NewReportPlan starts a plan read from a report. orders holds the report's
-// Orders sheet by OrderKey; carry receives the orders with nothing left to
-// do; headers finds the input's Expected Quantity among the extra columns,
-// so that lines done again are checked against it again.
-func NewReportPlan(src Source, extra []string, orders map[string]*OrderResult, headers *Headers, carry func(*OrderResult) error) *ReportPlan {
-	return &ReportPlan{
+// newReportPlan starts a plan read from a report. orders holds the report's
+// Orders sheet by OrderKey; carry receives the earlier records; headers
+// finds the input's Expected Quantity among the extra columns, so that lines
+// done again are checked against it again.
+func newReportPlan(src Source, extra []string, orders map[string]*OrderResult, headers *Headers, carry carryFunc) *reportPlan {
+	return &reportPlan{
 		p:      &Plan{Source: src, Extra: extra},
 		orders: orders,
 		carry:  carry,
@@ -118,7 +153,7 @@ func NewReportPlan(src Source, extra []string, orders map[string]*OrderResult, h
 }
 
 // Add takes the next line of the report.
-func (b *ReportPlan) Add(l LineResult) error {
+func (b *reportPlan) Add(l LineResult) error {
 	if l.Expect == nil && b.expect >= 0 && b.expect < len(l.Extras) && l.Extras[b.expect].Text != "" {
 		n, err := parseCount(l.Extras[b.expect].Text)
 		if err != nil {
@@ -159,7 +194,7 @@ func (b *ReportPlan) Add(l LineResult) error {
 	return nil
 }
 
-func (b *ReportPlan) flush() error {
+func (b *reportPlan) flush() error {
 	if b.cur == nil {
 		return nil
 	}
@@ -174,7 +209,7 @@ func (b *ReportPlan) flush() error {
 }
 
 // Plan finishes the plan.
-func (b *ReportPlan) Plan() (*Plan, error) {
+func (b *reportPlan) Plan() (*Plan, error) {
 	if err := b.flush(); err != nil {
 		return nil, err
 	}
@@ -349,7 +384,7 @@ func (r *resumer) fromJournal(path string) error {
 			return err
 		}
 	}
-	if err := plan.Overlay(old, r.carry.add); err != nil {
+	if err := plan.overlay(old, r.carry.add); err != nil {
 		return err
 	}
 	r.out.Plan = plan
@@ -372,7 +407,7 @@ func (r *resumer) startJournal(src Source) error {
 // planFromReport rebuilds a plan from an earlier report; the orders it
 // finished go to the new journal.
 func (r *resumer) planFromReport(prior PriorReport, src Source) (*Plan, error) {
-	b := NewReportPlan(src, prior.ExtraHeaders(), prior.Orders(), r.opts.Read.Headers, r.carry.add)
+	b := newReportPlan(src, prior.ExtraHeaders(), prior.Orders(), r.opts.Read.Headers, r.carry.add)
 	b.p.RetryRejected = r.opts.RetryRejected
 	if err := prior.Lines(b.Add); err != nil {
 		return nil, err
@@ -399,24 +434,32 @@ func shortSum(s string) string { return s[:min(len(s), 12)] }
 // fsync per 512 orders instead of one each.
 type carrier struct {
 	j   *Journal
-	buf []*OrderResult
+	buf map[recordKind][]*OrderResult
+	n   int
 }
 
-func (c *carrier) add(r *OrderResult) error {
-	c.buf = append(c.buf, r)
-	if len(c.buf) >= 512 {
+func (c *carrier) add(kind recordKind, r *OrderResult) error {
+	if c.buf == nil {
+		c.buf = map[recordKind][]*OrderResult{}
+	}
+	c.buf[kind] = append(c.buf[kind], r)
+	if c.n++; c.n >= 512 {
 		return c.flush()
 	}
 	return nil
 }
 
 func (c *carrier) flush() error {
-	if len(c.buf) == 0 {
-		return nil
+	for _, kind := range []recordKind{kindOutcome, kindPrior, kindIntent} {
+		if rs := c.buf[kind]; len(rs) > 0 {
+			if err := c.j.append(kind, rs); err != nil {
+				return err
+			}
+			c.buf[kind] = rs[:0]
+		}
 	}
-	err := c.j.AppendCarried(c.buf)
-	c.buf = c.buf[:0]
-	return err
+	c.n = 0
+	return nil
 }
 
 // UnfinishedJournal finds a journal in dir left by a run of command on the

@@ -14,9 +14,16 @@ func TestReportPlanChecksQuantitiesAgain(t *testing.T) {
 	for _, o := range []string{"o1", "o2", "o3"} {
 		orders[OrderKey(cA, o)] = &OrderResult{Customer: cA, Order: o}
 	}
-	var carried []*OrderResult
-	b := NewReportPlan(Source{Name: "r.xlsx"}, []string{"Ticket", "Expected Quantity"}, orders, h, func(r *OrderResult) error {
-		carried = append(carried, r)
+	var carried, priors []*OrderResult
+	b := newReportPlan(Source{Name: "r.xlsx"}, []string{"Ticket", "Expected Quantity"}, orders, h, func(kind recordKind, r *OrderResult) error {
+		switch kind {
+		case kindOutcome:
+			carried = append(carried, r)
+		case kindPrior:
+			priors = append(priors, r)
+		default:
+			t.Errorf("a report carried a record of kind %q", kind)
+		}
 		return nil
 	})
 	five, three, zero := 5, 3, 0
@@ -58,6 +65,11 @@ func TestReportPlanChecksQuantitiesAgain(t *testing.T) {
 	}
 	if len(carried) != 1 || carried[0].Order != "o3" || p.Carried != 2 {
 		t.Errorf("carried %v (%d lines), want order o3 whole and the invalid row", carried, p.Carried)
+	}
+	// The orders done again are journaled as they were, so that a second
+	// crash keeps what the first run knew of them.
+	if len(priors) != 2 || priors[0].Order != "o1" || priors[1].Order != "o2" || len(priors[1].Lines) != 2 {
+		t.Errorf("priors = %v, want o1 and o2 as the report had them", priors)
 	}
 	if len(p.Items) != 4 {
 		t.Errorf("items = %d, want o1, o2, o3 and the invalid row", len(p.Items))

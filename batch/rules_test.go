@@ -7,6 +7,7 @@ import (
 	"testing"
 
 	"github.com/pcreconcile/pcreconcile/pcclient"
+	"github.com/shopspring/decimal"
 )
 
 // pcOrder is an order as Partner Center answers it: quantities by line
@@ -187,5 +188,41 @@ func TestClassify(t *testing.T) {
 		if got := classify(tt.err).status; got != tt.want {
 			t.Errorf("%v: %s, want %s", tt.err, got, tt.want)
 		}
+	}
+}
+
+// An interrupted run's PATCH (the intent) settles the order read again: a
+// line it meant to cancel that is at 0 now is cancelled by this tool, with
+// the quantity and price the intent recorded; a line still active is sent
+// again with the intent's MS-RequestId; a line outside the intent at 0 is
+// already_cancelled as always.
+func TestDecideWithIntent(t *testing.T) {
+	t.Parallel()
+	price := decimal.NewNullDecimal(decimal.RequireFromString("12.50"))
+	o := &Order{Customer: cA, ID: "o1", Intent: &OrderResult{RequestID: "req-1", Lines: []LineResult{
+		{Line: intPtr(0), Before: intPtr(4), UnitPrice: price, Currency: "EUR", PriceField: "price"},
+		{Line: intPtr(1), Before: intPtr(10), UnitPrice: price, Currency: "EUR"},
+	}}}
+	rows := []*Row{sheetRow(2, allLines, "", -1)}
+	d := decide(o, rows, pcOrder("completed", 0, 10, 0), false)
+	if got, want := outcomes(d.settled), "2/0 cancelled 4→0, 2/2 already_cancelled 0→0"; got != want {
+		t.Errorf("settled = %q, want %q", got, want)
+	}
+	c := d.settled[0]
+	if c.UnitPrice != price || c.Currency != "EUR" || c.ErrorMessage != intentNote || c.RequestID != "req-1" || c.AmountCancelled().Decimal.String() != "50" {
+		t.Errorf("the intent's line = %+v", c)
+	}
+	if got := outcomes(d.send); got != "2/1  10→-" || d.requestID != "req-1" {
+		t.Errorf("sent %q with request id %q, want line 1 with req-1", got, d.requestID)
+	}
+	// The intent journaled before that PATCH keeps the line already
+	// cancelled, so a crash now still knows who cancelled it.
+	in := d.intent(o, d.requestID)
+	var lines []string
+	for _, l := range in.Lines {
+		lines = append(lines, fmt.Sprintf("%d:%s", *l.Line, qty(l.Before)))
+	}
+	if strings.Join(lines, " ") != "0:4 1:10" || in.RequestID != "req-1" {
+		t.Errorf("new intent = %v %s", lines, in.RequestID)
 	}
 }

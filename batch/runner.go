@@ -8,6 +8,7 @@ import (
 	"sync"
 	"time"
 
+	"github.com/google/uuid"
 	"golang.org/x/sync/errgroup"
 
 	"github.com/pcreconcile/pcreconcile/pcclient"
@@ -16,7 +17,7 @@ import (
 // Client is the part of pcclient.Client the runner uses.
 type Client interface {
 	GetOrder(ctx context.Context, customerID, orderID string) (*pcclient.Order, *pcclient.Response, error)
-	CancelOrder(ctx context.Context, customerID, orderID string, lines []pcclient.LineItemRef) (*pcclient.Order, *pcclient.Response, error)
+	CancelOrder(ctx context.Context, customerID, orderID string, lines []pcclient.LineItemRef, opts ...pcclient.CallOption) (*pcclient.Order, *pcclient.Response, error)
 }
 
 // Progress hears about finished orders.
@@ -92,7 +93,10 @@ func (r *Runner) Run(ctx context.Context, p *Plan) error {
 			if gctx.Err() != nil {
 				return nil // dispatch stopped while this order waited for a slot
 			}
-			res := r.process(inflight, p, o)
+			res, err := r.process(inflight, p, o)
+			if err != nil {
+				return err
+			}
 			if err := r.Journal.Append(res); err != nil {
 				return err
 			}
@@ -151,7 +155,14 @@ func FairOrder(p *Plan) []*Order {
 
 // process does the I/O of one order — GET it, PATCH what the rules decide —
 // and returns its record. The rules themselves are decide and settle.
-func (r *Runner) process(ctx context.Context, p *Plan, o *Order) *OrderResult {
+//
+// Before the PATCH is sent, its intent (MS-RequestId, the lines and their
+// quantities and prices before) is journaled and fsynced: if the process
+// dies between Partner Center applying the PATCH and the journal recording
+// its answer, a resume still knows that this run cancelled those lines. An
+// intent that cannot be journaled is an error: nothing is sent that could
+// not be accounted for.
+func (r *Runner) process(ctx context.Context, p *Plan, o *Order) (*OrderResult, error) {
 	start := r.Now()
 	res := &OrderResult{Seq: o.Seq, Customer: o.Customer, Order: o.ID}
 	rows := make([]*Row, len(o.Rows))
@@ -167,23 +178,32 @@ func (r *Runner) process(ctx context.Context, p *Plan, o *Order) *OrderResult {
 	calls = append(calls, resp)
 	if err != nil {
 		res.Lines = unread(o, rows, res.fail(err))
-		return res
+		return res, nil
 	}
 	res.StatusBefore, res.StatusAfter, res.Currency = before.Status, before.Status, before.CurrencyCode
 	d := decide(o, rows, before, r.DryRun)
 	res.Lines = d.settled
 	if len(d.send) == 0 {
-		return res
+		return res, nil
 	}
-	after, presp, err := r.Client.CancelOrder(ctx, o.Customer, o.ID, d.refs)
+	requestID := d.requestID
+	if requestID == "" {
+		requestID = uuid.NewString()
+	}
+	intent := d.intent(o, requestID)
+	intent.StatusBefore, intent.Currency = before.Status, before.CurrencyCode
+	if err := r.Journal.AppendIntent(intent); err != nil {
+		return nil, err
+	}
+	after, presp, err := r.Client.CancelOrder(ctx, o.Customer, o.ID, d.refs, pcclient.WithRequestID(requestID))
 	calls = append(calls, presp)
 	if err != nil {
 		res.Lines = append(res.Lines, refused(d, res.fail(err))...)
-		return res
+		return res, nil
 	}
 	res.StatusAfter = after.Status
 	res.Lines = append(res.Lines, settle(d, after, presp.Verified)...)
-	return res
+	return res, nil
 }
 
 // finish fills in what every line of the order shares and merges in the
@@ -205,7 +225,7 @@ func (r *Runner) finish(res *OrderResult, o *Order, calls []*pcclient.Response, 
 		l := &res.Lines[i]
 		l.OrderBefore, l.OrderAfter = res.StatusBefore, res.StatusAfter
 		l.Attempts, l.ProcessedAt, l.RunID = res.Attempts, now, r.RunID
-		if last != nil {
+		if last != nil && l.RequestID == "" {
 			l.RequestID, l.CorrelationID = last.RequestID, last.CorrelationID
 		}
 	}

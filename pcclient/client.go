@@ -171,6 +171,8 @@ type call struct {
 	query    url.Values
 	customer string // for the per-customer limit
 	body     any    // JSON-encoded anew for every attempt
+	// requestID, when set, is the call's MS-RequestId (else a new GUID).
+	requestID string
 	// verify, for calls that change state, checks after an ambiguous
 	// failure whether the change already happened.
 	verify func(ctx context.Context) (done bool)
@@ -212,7 +214,10 @@ func (c *Client) newRequest(ctx context.Context, cl *call, resp *Response, token
 // on success it decodes the answer into out. It returns ctx.Err() when the
 // context ends it.
 func (c *Client) do(ctx context.Context, cl *call, out any) (*Response, error) {
-	resp := &Response{RequestID: uuid.NewString(), CorrelationID: uuid.NewString()}
+	resp := &Response{RequestID: cl.requestID, CorrelationID: uuid.NewString()}
+	if resp.RequestID == "" {
+		resp.RequestID = uuid.NewString()
+	}
 	start := c.clock.Now()
 	defer func() { resp.Duration = c.clock.Now().Sub(start) }()
 	policy := c.retry.withDefaults()

@@ -142,6 +142,15 @@ func (c *Client) GetOrder(ctx context.Context, customerID, orderID string) (*Ord
 	return &o, resp, nil
 }
 
+// CallOption sets something of one logical call.
+type CallOption func(*call)
+
+// WithRequestID makes the call use id as its MS-RequestId, on every
+// attempt. A caller that must record the id before the request is sent —
+// to re-send the same logical call after a crash, which Partner Center then
+// treats as the same request — chooses it itself.
+func WithRequestID(id string) CallOption { return func(c *call) { c.requestID = id } }
+
 // CancelOrder cancels line items of an order (PATCH status "cancelled"); no
 // lines cancels the whole order. It returns the order as Partner Center
 // answered it: cancelled lines have quantity 0.
@@ -152,7 +161,7 @@ func (c *Client) GetOrder(ctx context.Context, customerID, orderID string) (*Ord
 // Response.Verified set, and no second PATCH goes out. Otherwise the PATCH is
 // re-sent with the same MS-RequestId, which Partner Center treats as the same
 // request.
-func (c *Client) CancelOrder(ctx context.Context, customerID, orderID string, lines []LineItemRef) (*Order, *Response, error) {
+func (c *Client) CancelOrder(ctx context.Context, customerID, orderID string, lines []LineItemRef, opts ...CallOption) (*Order, *Response, error) {
 	var answered, seen *Order
 	cl := &call{
 		method:   http.MethodPatch,
@@ -167,6 +176,9 @@ func (c *Client) CancelOrder(ctx context.Context, customerID, orderID string, li
 			seen = o
 			return true
 		},
+	}
+	for _, opt := range opts {
+		opt(cl)
 	}
 	answered = new(Order)
 	resp, err := c.do(ctx, cl, answered)

@@ -25,6 +25,8 @@ func (r records) Get(seq int) (*batch.OrderResult, bool, error) {
 	return x, ok, nil
 }
 
+func (r records) Intent(int) (*batch.OrderResult, bool, error) { return nil, false, nil }
+
 const cust = "4a7c2e91-5b3d-4f8a-9c1e-2d6b8f0a3c57"
 
 func ip(n int) *int { return &n }
