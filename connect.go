@@ -76,8 +76,12 @@ func (j *job) connect(ep *endpoint) error {
 	if err != nil {
 		return err
 	}
-	if _, err := ts.Token(); err != nil {
+	tok, err := ts.Token()
+	if err != nil {
 		return authFailure(err)
+	}
+	if ep.tenant == "" {
+		ep.tenant = pcclient.TokenTenant(tok.AccessToken) // token mode names no tenant
 	}
 	ep.client, err = pcclient.New(cfg.PartnerCenter.BaseURL, append(opts, pcclient.WithTokenSource(ts))...)
 	return err

@@ -12,6 +12,7 @@ import (
 	"log/slog"
 	"os"
 	"os/signal"
+	"os/user"
 	"runtime/debug"
 	"strings"
 	"syscall"
@@ -68,6 +69,8 @@ var errInterrupted = errors.New("interrupted")
 
 // app is the command line with its surroundings, so tests can run it.
 type app struct {
+	// args are the command line's arguments, as the report records them.
+	args           []string
 	stdin          io.Reader
 	stdout, stderr io.Writer
 	getenv         func(string) string
@@ -78,6 +81,7 @@ type app struct {
 }
 
 func (a *app) run(ctx context.Context, args []string) int {
+	a.args = args
 	return a.fail(a.dispatch(ctx, args))
 }
 
@@ -277,6 +281,26 @@ func shortSHA(s string) string {
 		return s[:12]
 	}
 	return s
+}
+
+// commandLine is how the command was typed, arguments quoted as a shell
+// needs them.
+func (a *app) commandLine() string {
+	q := []string{"pcreconcile"}
+	for _, arg := range a.args {
+		q = append(q, quoteArg(arg))
+	}
+	return strings.Join(q, " ")
+}
+
+// runBy is who ran the tool: the OS user and the host.
+func runBy() string {
+	name := os.Getenv("USER")
+	if u, err := user.Current(); err == nil && u.Username != "" {
+		name = u.Username
+	}
+	host, _ := os.Hostname()
+	return name + "@" + host
 }
 
 func quoteArg(s string) string {

@@ -389,8 +389,10 @@ func (j *job) execute(ctx context.Context, ep *endpoint) error {
 	meta := report.Meta{
 		Version:     mustVersion(),
 		Command:     j.command,
+		CommandLine: j.commandLine(),
 		Endpoint:    ep.name,
 		Tenant:      ep.tenant,
+		RunBy:       runBy(),
 		Identity:    ep.identity,
 		Input:       j.work.Input,
 		ResumedFrom: j.resumed,

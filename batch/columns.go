@@ -437,3 +437,26 @@ var OrderTable = Table[OrderResult]{
 		},
 		Set: func(o *OrderResult, s string) error { o.AuthFailed = s == "1"; return nil }},
 }
+
+// CustomerTable is the Customers sheet: one row per customer and currency,
+// the view a credit note is written from. It is written, never read back.
+var CustomerTable = Table[CustomerTotal]{
+	{Header: "Customer Tenant ID", Format: FormatID, Width: 38,
+		Get: func(c *CustomerTotal) any { return str(c.Customer) }},
+	{Header: "Customer Name", Format: FormatText, Width: 30,
+		Get: func(c *CustomerTotal) any { return str(c.Name) }},
+	{Header: "Orders", Format: FormatInt, Width: 8,
+		Get: func(c *CustomerTotal) any { return c.Orders }},
+	{Header: "Lines", Format: FormatInt, Width: 8,
+		Get: func(c *CustomerTotal) any { return c.Lines }},
+	{Header: "Lines Cancelled", Format: FormatInt, Width: 10,
+		Get: func(c *CustomerTotal) any { return c.LinesCancelled }},
+	{Header: "Quantity Cancelled", Format: FormatInt, Width: 10,
+		Get: func(c *CustomerTotal) any { return c.QuantityCancelled }},
+	{Header: "Currency", Format: FormatID, Width: 9,
+		Get: func(c *CustomerTotal) any { return str(c.Currency) }},
+	{Header: "Amount Cancelled", Format: FormatMoney, Width: 14,
+		Get: func(c *CustomerTotal) any { return money(c.AmountCancelled) }},
+	{Header: "Lines Needing Attention", Format: FormatInt, Width: 12,
+		Get: func(c *CustomerTotal) any { return c.Attention }},
+}

@@ -96,6 +96,7 @@ type noRecords struct{}
 
 func (noRecords) Get(int) (*OrderResult, bool, error)    { return nil, false, nil }
 func (noRecords) Intent(int) (*OrderResult, bool, error) { return nil, false, nil }
+func (noRecords) LinesOf(int) (int, bool)                { return 0, false }
 
 func FuzzReadCSV(f *testing.F) {
 	seeds(f, func(n string) bool { return strings.HasSuffix(n, ".csv") || strings.HasSuffix(n, ".txt") })

@@ -172,3 +172,20 @@ func (h *Headers) Find(f Field, texts []string) int {
 	}
 	return -1
 }
+
+// customerNameHeaders are the headers of an input column that names the
+// customer; the report's Customers sheet shows it.
+var customerNameHeaders = []string{"Customer Name", "CustomerName", "Company Name", "Customer Company Name"}
+
+// CustomerNameColumn returns the index of the extra column that names the
+// customer (Customer Name, CustomerName, …), or -1.
+func CustomerNameColumn(extra []string) int {
+	for _, want := range customerNameHeaders {
+		for i, h := range extra {
+			if normHeader(h) == normHeader(want) {
+				return i
+			}
+		}
+	}
+	return -1
+}

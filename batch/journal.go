@@ -74,8 +74,11 @@ type Journal struct {
 // records are where an order's latest record of each kind is.
 type records struct{ outcome, intent, prior span }
 
-// span is a block of the file; n == 0 is none.
-type span struct{ off, n int64 }
+// span is a block of the file and how many rows it has; n == 0 is none.
+type span struct {
+	off, n int64
+	rows   int
+}
 
 // recordKind is what a block records.
 type recordKind string
@@ -230,7 +233,7 @@ func (j *Journal) append(kind recordKind, rs []*OrderResult) error {
 		return fmt.Errorf("journal %s: %w", j.path, err)
 	}
 	for i, r := range rs {
-		j.index(r.Seq, kind, span{base + blocks[i], blocks[i+1] - blocks[i]})
+		j.index(r.Seq, kind, span{base + blocks[i], blocks[i+1] - blocks[i], len(r.Lines)})
 	}
 	return nil
 }
@@ -397,6 +400,13 @@ func (j *Journal) Has(seq int) bool {
 // Get reads the latest outcome of the order at seq.
 func (j *Journal) Get(seq int) (*OrderResult, bool, error) { return j.read(seq, kindOutcome) }
 
+// LinesOf returns how many lines the outcome of the order at seq has,
+// without reading it.
+func (j *Journal) LinesOf(seq int) (int, bool) {
+	s, ok := j.find(seq, kindOutcome)
+	return s.rows, ok
+}
+
 // Intent reads the intent of the order at seq that no outcome followed: a
 // PATCH that was out when the run ended.
 func (j *Journal) Intent(seq int) (*OrderResult, bool, error) { return j.read(seq, kindIntent) }
@@ -554,7 +564,7 @@ func indexJournal(path string, f *os.File) (*Journal, JournalHeader, error) {
 		next++
 		if next == want {
 			end := off + cr.InputOffset()
-			j.index(seq, kind, span{blockStart, end - blockStart})
+			j.index(seq, kind, span{blockStart, end - blockStart, want})
 			blockStart = -1
 		}
 	}

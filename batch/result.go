@@ -136,3 +136,25 @@ func outcome(lines []LineResult) string {
 }
 
 func intPtr(n int) *int { return &n }
+
+// CustomerTotal is what a report says of one customer in one currency:
+// the orders and lines it has in the report, what was cancelled and what
+// that is worth, and how many of its lines need a person or a retry.
+type CustomerTotal struct {
+	Customer string
+	// Name is the customer's name as the input's Customer Name column
+	// gives it, or "".
+	Name     string
+	Currency string
+	Orders   int
+	Lines    int
+	// LinesCancelled and QuantityCancelled count what was cancelled;
+	// AmountCancelled is what that is worth (invalid when no line had a
+	// price).
+	LinesCancelled    int
+	QuantityCancelled int
+	AmountCancelled   decimal.NullDecimal
+	// Attention counts the lines that did not end as the user wanted:
+	// to retry, or for a person to look at.
+	Attention int
+}

@@ -14,6 +14,8 @@ type Records interface {
 	// Intent returns the order's cancellation that was sent and whose
 	// answer was never recorded.
 	Intent(seq int) (*OrderResult, bool, error)
+	// LinesOf returns how many lines the order's outcome has.
+	LinesOf(seq int) (int, bool)
 }
 
 // ErrUnsettled is an order whose PATCH was sent and whose answer was never
@@ -56,6 +58,22 @@ func (p *Plan) Results(recs Records, runID string, fn func(res *OrderResult, isO
 		}
 	}
 	return nil
+}
+
+// LineCount is how many lines Results yields — the rows of the report's
+// Lines sheets — known before a line is read.
+func (p *Plan) LineCount(recs Records) int {
+	n := 0
+	for _, it := range p.Items {
+		if it.Order == nil {
+			n++
+		} else if k, ok := recs.LinesOf(it.Order.Seq); ok {
+			n += k
+		} else {
+			n += len(it.Order.Rows) + len(it.Order.Prev)
+		}
+	}
+	return n
 }
 
 // pendingResult is an order nobody processed: its rows' lines as pending,

@@ -177,18 +177,10 @@ func StaticTokenSource(token Secret, now time.Time, minValid time.Duration) (oau
 
 // jwtExpiry reads the exp claim of a JWT, unverified.
 func jwtExpiry(token string) (time.Time, bool) {
-	parts := strings.Split(token, ".")
-	if len(parts) != 3 {
-		return time.Time{}, false
-	}
-	payload, err := base64.RawURLEncoding.DecodeString(strings.TrimRight(parts[1], "="))
-	if err != nil {
-		return time.Time{}, false
-	}
 	var claims struct {
 		Exp *json.Number `json:"exp"`
 	}
-	if json.Unmarshal(payload, &claims) != nil || claims.Exp == nil {
+	if !jwtClaims(token, &claims) || claims.Exp == nil {
 		return time.Time{}, false
 	}
 	secs, err := claims.Exp.Float64()
@@ -196,6 +188,29 @@ func jwtExpiry(token string) (time.Time, bool) {
 		return time.Time{}, false
 	}
 	return time.Unix(int64(secs), 0), true
+}
+
+// jwtClaims decodes the claims of a JWT into v, without verifying it.
+func jwtClaims(token string, v any) bool {
+	parts := strings.Split(token, ".")
+	if len(parts) != 3 {
+		return false
+	}
+	payload, err := base64.RawURLEncoding.DecodeString(strings.TrimRight(parts[1], "="))
+	return err == nil && json.Unmarshal(payload, v) == nil
+}
+
+// TokenTenant returns the tenant an access token was issued in (its tid
+// claim), or "" when it is not a JWT that says. The token is read, not
+// verified: this names the partner tenant in a report, nothing more.
+func TokenTenant(accessToken string) string {
+	var claims struct {
+		Tid string `json:"tid"`
+	}
+	if !jwtClaims(accessToken, &claims) {
+		return ""
+	}
+	return claims.Tid
 }
 
 // TokenCache reuses a token until shortly before it expires, fetches a new

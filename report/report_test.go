@@ -4,9 +4,12 @@ import (
 	"archive/zip"
 	"errors"
 	"fmt"
+	"io"
 	"os"
 	"path/filepath"
 	"reflect"
+	"regexp"
+	"strconv"
 	"strings"
 	"testing"
 	"time"
@@ -26,6 +29,14 @@ func (r records) Get(seq int) (*batch.OrderResult, bool, error) {
 }
 
 func (r records) Intent(int) (*batch.OrderResult, bool, error) { return nil, false, nil }
+
+func (r records) LinesOf(seq int) (int, bool) {
+	x, ok := r[seq]
+	if !ok {
+		return 0, false
+	}
+	return len(x.Lines), true
+}
 
 const cust = "4a7c2e91-5b3d-4f8a-9c1e-2d6b8f0a3c57"
 
@@ -90,12 +101,13 @@ func writeFixture(t *testing.T) (string, *Counts) {
 
 func TestWorkbookLayout(t *testing.T) {
 	path, counts := writeFixture(t)
+	checkDimensions(t, path)
 	f, err := excelize.OpenFile(path)
 	if err != nil {
 		t.Fatal(err)
 	}
 	defer f.Close()
-	if got := f.GetSheetList(); !reflect.DeepEqual(got, []string{"Summary", "Lines", "Orders"}) {
+	if got := f.GetSheetList(); !reflect.DeepEqual(got, []string{"Summary", "Lines", "Orders", "Customers"}) {
 		t.Errorf("sheets = %v", got)
 	}
 	rows, _ := f.GetRows("Lines", excelize.Options{RawCellValue: true})
@@ -161,7 +173,7 @@ func TestWorkbookLayout(t *testing.T) {
 			filters = append(filters, n.RefersTo)
 		}
 	}
-	if strings.Join(filters, " ") != "'Lines'!$A$1:$X$7 'Orders'!$A$1:$P$4" {
+	if strings.Join(filters, " ") != "'Lines'!$A$1:$X$7 'Orders'!$A$1:$P$4 'Customers'!$A$1:$I$3" {
 		t.Errorf("filters = %v", filters)
 	}
 	fills := map[string]string{}
@@ -350,9 +362,10 @@ func TestLinesContinueOnNextSheet(t *testing.T) {
 	f, _ := excelize.OpenFile(path)
 	got := f.GetSheetList()
 	f.Close()
-	if !reflect.DeepEqual(got, []string{"Summary", "Lines", "Lines 2", "Lines 3", "Orders"}) {
+	if !reflect.DeepEqual(got, []string{"Summary", "Lines", "Lines 2", "Lines 3", "Orders", "Customers"}) {
 		t.Errorf("sheets = %v", got)
 	}
+	checkDimensions(t, path)
 	prior, err := Open(path)
 	if err != nil {
 		t.Fatal(err)
@@ -410,5 +423,53 @@ func TestWidestLinesSheet(t *testing.T) {
 	header, _ := f.GetRows("Lines")
 	if got, _ := f.GetCellValue("Lines", cellOf(header[0], "Status", 2)); got != string(batch.Pending) {
 		t.Errorf("Lines Status = %q, want pending", got)
+	}
+}
+
+// checkDimensions reads every sheet's <dimension> from the file's XML and
+// compares it with the cells the sheet holds: readers such as openpyxl's
+// read-only mode and Power Query read exactly that range.
+func checkDimensions(t *testing.T, path string) {
+	t.Helper()
+	zr, err := zip.OpenReader(path)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer zr.Close()
+	read := func(name string) string {
+		for _, zf := range zr.File {
+			if zf.Name == name {
+				rc, _ := zf.Open()
+				b, _ := io.ReadAll(rc)
+				rc.Close()
+				return string(b)
+			}
+		}
+		t.Fatalf("%s is not in the workbook", name)
+		return ""
+	}
+	// Sheet names → their XML parts, through the workbook and its relations.
+	rels := map[string]string{}
+	for _, m := range regexp.MustCompile(`<Relationship [^>]*Id="([^"]+)"[^>]*Target="([^"]+)"`).FindAllStringSubmatch(read("xl/_rels/workbook.xml.rels"), -1) {
+		rels[m[1]] = "xl/" + strings.TrimPrefix(m[2], "/xl/")
+	}
+	sheets := regexp.MustCompile(`<sheet name="([^"]+)" sheetId="\d+" r:id="([^"]+)"`).FindAllStringSubmatch(read("xl/workbook.xml"), -1)
+	if len(sheets) < 4 {
+		t.Fatalf("found %d sheets in workbook.xml", len(sheets))
+	}
+	cellRef := regexp.MustCompile(`<c r="([A-Z]+)(\d+)"`)
+	for _, sh := range sheets {
+		xml := read(rels[sh[2]])
+		dim := regexp.MustCompile(`<dimension ref="([^"]+)"`).FindStringSubmatch(xml)
+		maxCol, maxRow := 0, 0
+		for _, m := range cellRef.FindAllStringSubmatch(xml, -1) {
+			col, _ := excelize.ColumnNameToNumber(m[1])
+			row, _ := strconv.Atoi(m[2])
+			maxCol, maxRow = max(maxCol, col), max(maxRow, row)
+		}
+		last, _ := excelize.CoordinatesToCellName(maxCol, maxRow)
+		if dim == nil || dim[1] != "A1:"+last {
+			t.Errorf("sheet %s declares %v, holds A1:%s", sh[1], dim, last)
+		}
 	}
 }

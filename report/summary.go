@@ -6,6 +6,8 @@ import (
 	"strings"
 	"text/tabwriter"
 
+	"github.com/shopspring/decimal"
+
 	"github.com/pcreconcile/pcreconcile/batch"
 )
 
@@ -43,6 +45,16 @@ func (c *Counts) WriteSummary(w io.Writer, m Meta, path, next string) {
 	}
 	fmt.Fprintf(tw, "Orders\t%d\t\n", c.TotalOrders)
 	fmt.Fprintf(tw, "Quantity cancelled\t%d\t\n", c.QuantityCancelled)
+	label := "Amount cancelled"
+	for _, cur := range c.Currencies() {
+		if x := c.Cancelled[cur]; x != nil {
+			fmt.Fprintf(tw, "%s\t%s\t%s\n", label, cur, FormatMoney(x.Amount))
+			label = ""
+		}
+	}
+	if c.Priced == 0 && c.Unpriced > 0 {
+		fmt.Fprintf(tw, "Amount cancelled\t-\tnot known: Partner Center returned no prices\n")
+	}
 	tw.Flush()
 
 	var attention []string
@@ -67,4 +79,29 @@ func (c *Counts) WriteSummary(w io.Writer, m Meta, path, next string) {
 			fmt.Fprintf(w, "%s:\n  %s\n", verb, next)
 		}
 	}
+}
+
+// FormatMoney writes an amount as an accountant reads it: digits grouped by
+// thousands, two decimals, more when the amount has them (up to four).
+func FormatMoney(d decimal.Decimal) string {
+	places := int32(2)
+	for places < 4 && !d.Equal(d.Round(places)) {
+		places++
+	}
+	s := d.StringFixed(places)
+	neg := strings.HasPrefix(s, "-")
+	s = strings.TrimPrefix(s, "-")
+	whole, frac, _ := strings.Cut(s, ".")
+	var b strings.Builder
+	for i, r := range whole {
+		if i > 0 && (len(whole)-i)%3 == 0 {
+			b.WriteByte(',')
+		}
+		b.WriteRune(r)
+	}
+	out := b.String() + "." + frac
+	if neg {
+		out = "-" + out
+	}
+	return out
 }

@@ -1,10 +1,11 @@
-// Package report writes the reconciliation workbook — Summary, Lines and
-// Orders sheets — and reads it back for `run --resume`.
+// Package report writes the reconciliation workbook — Summary, Lines,
+// Orders and Customers sheets — and reads it back for `run --resume`.
 //
 // The sheet and column names are a contract: other programs read these
-// workbooks, and so does the resume path of this one. The workbook is
-// streamed (excelize StreamWriter, nothing buffered per row) to a temporary
-// file that is renamed into place only when complete.
+// workbooks, and so does the resume path of this one. The columns are the
+// tables of package batch (LineTable, OrderTable, CustomerTable). The
+// workbook is streamed (excelize StreamWriter, nothing buffered per row)
+// to a temporary file that is renamed into place only when complete.
 package report
 
 import (
@@ -15,10 +16,8 @@ import (
 	"io"
 	"io/fs"
 	"os"
-	"path/filepath"
-	"slices"
-	"sort"
 	"time"
+	"unicode/utf8"
 
 	"github.com/klauspost/compress/flate"
 	"github.com/shopspring/decimal"
@@ -32,16 +31,18 @@ import (
 
 // Sheet names.
 const (
-	SummarySheet = "Summary"
-	LinesSheet   = "Lines"
-	OrdersSheet  = "Orders"
+	SummarySheet   = "Summary"
+	LinesSheet     = "Lines"
+	OrdersSheet    = "Orders"
+	CustomersSheet = "Customers"
 )
 
-// The columns of the Lines and Orders sheets are batch.LineTable and
-// batch.OrderTable; the input's extra columns follow the Lines sheet's own.
+// The columns of the Lines, Orders and Customers sheets are batch's tables;
+// the input's extra columns follow the Lines sheet's own.
 var (
-	lineColumns  = batch.LineTable.Sheet()
-	orderColumns = batch.OrderTable.Sheet()
+	lineColumns     = batch.LineTable.Sheet()
+	orderColumns    = batch.OrderTable.Sheet()
+	customerColumns = batch.CustomerTable.Sheet()
 )
 
 // MaxSheetRows is Excel's row limit; the Lines sheet continues on "Lines 2",
@@ -51,35 +52,18 @@ var MaxSheetRows = excelize.TotalRows
 // SandboxEndpoint is what the Summary says of a run against the simulator.
 const SandboxEndpoint = "SANDBOX — no real orders were changed"
 
-// Summary labels (column A of the Summary sheet); Read looks values up by
-// them.
-const (
-	LabelVersion     = "Tool version"
-	LabelCommand     = "Command"
-	LabelEndpoint    = "Endpoint"
-	LabelTenant      = "Partner tenant"
-	LabelIdentity    = "Run by"
-	LabelInput       = "Input file"
-	LabelInputSHA    = "Input SHA-256"
-	LabelInputPath   = "Input path"
-	LabelResumed     = "Resumed from"
-	LabelRunID       = "Run ID"
-	LabelStarted     = "Started (UTC)"
-	LabelFinished    = "Finished (UTC)"
-	LabelDuration    = "Duration"
-	LabelConcurrency = "Concurrency"
-	LabelRate        = "Rate"
-	LabelResult      = "Result"
-	LabelQuantity    = "Total quantity cancelled"
-)
-
 // Meta is what the Summary sheet says about the run.
 type Meta struct {
-	Version     string
-	Command     string // run or plan
+	Version string
+	Command string // run or plan
+	// CommandLine is the command as typed, arguments quoted.
+	CommandLine string
 	Endpoint    string // URL, or SandboxEndpoint
 	Tenant      string
-	Identity    string // who or what ran it (app id, never a secret)
+	// RunBy is the OS user and host that ran it; Identity the app or token
+	// it acted as (an app id, never a secret).
+	RunBy       string
+	Identity    string
 	Input       batch.Source
 	ResumedFrom string
 	RunID       string
@@ -89,19 +73,6 @@ type Meta struct {
 	Rate        string
 	// Result says how the run ended ("complete", "interrupted …", …).
 	Result string
-}
-
-// Counts are the totals of a written report.
-type Counts struct {
-	Lines    map[batch.Status]int
-	Quantity map[batch.Status]int // sum of Quantity Before per status
-	Orders   map[string]int       // by outcome
-	// TotalLines and TotalOrders count rows of the Lines and Orders sheets.
-	TotalLines, TotalOrders int
-	// QuantityCancelled is what this run and earlier ones cancelled.
-	QuantityCancelled int
-	// Unfinished counts lines `run --resume` would process.
-	Unfinished int
 }
 
 // Options says what to write where.
@@ -114,6 +85,8 @@ type Options struct {
 	Records batch.Records
 	// TmpDir holds excelize's temporary files (default: the OS's).
 	TmpDir string
+	// Now is the workbook's creation time (default time.Now).
+	Now func() time.Time
 }
 
 // ErrExists is returned when the report exists and Force is not set.
@@ -130,9 +103,12 @@ func Write(opts Options) (*Counts, error) {
 			return nil, fmt.Errorf("%s: %w", opts.Path, ErrExists)
 		}
 	}
+	if opts.Now == nil {
+		opts.Now = time.Now
+	}
 	f := excelize.NewFile(excelize.Options{TmpDir: opts.TmpDir})
 	defer f.Close()
-	w, err := newWriter(f, opts.Plan.Extra)
+	w, err := newWriter(f, opts)
 	if err != nil {
 		return nil, err
 	}
@@ -142,12 +118,60 @@ func Write(opts Options) (*Counts, error) {
 	if err := w.flush(); err != nil {
 		return nil, err
 	}
+	if err := w.writeCustomers(); err != nil {
+		return nil, err
+	}
+	if err := printTitles(f); err != nil {
+		return nil, err
+	}
 	// Summary stays the active sheet: it is the first, and SetActiveSheet
 	// would make excelize parse the streamed sheets back into memory.
 	if err := writeSummary(f, w.styles, opts.Meta, w.counts); err != nil {
 		return nil, err
 	}
+	if err := docProps(f, opts.Meta, opts.Now()); err != nil {
+		return nil, err
+	}
 	return w.counts, save(f, opts.Path, opts.Force)
+}
+
+// printTitles repeats the header row of every table sheet on each printed
+// page. The names are scoped by the sheet's position, so they are set once
+// every sheet is in its place (excelize's MoveSheet does not renumber them).
+func printTitles(f *excelize.File) error {
+	for _, name := range f.GetSheetList() {
+		if name == SummarySheet {
+			continue
+		}
+		if err := f.SetDefinedName(&excelize.DefinedName{Name: "_xlnm.Print_Titles", RefersTo: fmt.Sprintf("'%s'!$1:$1", name), Scope: name}); err != nil {
+			return err
+		}
+	}
+	return nil
+}
+
+// docProps names the workbook's creator, title and creation time, as a
+// file manager and Excel's File > Info show them.
+func docProps(f *excelize.File, m Meta, now time.Time) error {
+	title := "Cancellation run"
+	if m.Command == "plan" {
+		title = "Cancellation plan"
+	}
+	stamp := now.UTC().Format(time.RFC3339)
+	if err := f.SetDocProps(&excelize.DocProperties{
+		Title:          "pcreconcile: " + title,
+		Subject:        "Partner Center cancellations, reconciled line by line",
+		Creator:        "pcreconcile " + m.Version,
+		LastModifiedBy: "pcreconcile " + m.Version,
+		Description:    "Run " + m.RunID + " of " + m.Input.Name,
+		Identifier:     m.RunID,
+		Keywords:       "pcreconcile; " + m.Command,
+		Created:        stamp,
+		Modified:       stamp,
+	}); err != nil {
+		return err
+	}
+	return f.SetAppProps(&excelize.AppProperties{Application: "pcreconcile", AppVersion: m.Version})
 }
 
 // save writes f to path through a synced temporary file — refusing to
@@ -190,10 +214,9 @@ func save(f *excelize.File, path string, force bool) error {
 }
 
 type styles struct {
-	header, date, dateTime, wrap, money int
-	status                              map[batch.Family]int
-	bold, title, left, sandbox          int
-	dateTimeLeft                        int
+	header, date, dateTime, wrap, money, bold, title, left, sandbox, dateTimeLeft int
+	plan, signature, note, total, totalMoney                                      int
+	status                                                                        map[batch.Family]int
 }
 
 // familyColours colour a status by its family: Excel's own Good (done),
@@ -206,6 +229,10 @@ var familyColours = map[batch.Family]struct{ font, fill string }{
 	batch.FamilyPerson:  {"9C0006", "FFC7CE"},
 	batch.FamilyIgnored: {"595959", "EDEDED"},
 }
+
+// moneyFormat shows two decimals always, up to four when a unit price has
+// them.
+const moneyFormat = "#,##0.00##"
 
 func newStyles(f *excelize.File) (*styles, error) {
 	s := &styles{status: map[batch.Family]int{}}
@@ -221,27 +248,32 @@ func newStyles(f *excelize.File) (*styles, error) {
 	s.header = mk(&excelize.Style{
 		Font:      &excelize.Font{Bold: true},
 		Fill:      excelize.Fill{Type: "pattern", Pattern: 1, Color: []string{"D9E1F2"}},
-		Alignment: &excelize.Alignment{Vertical: "center"},
+		Alignment: &excelize.Alignment{Vertical: "center", WrapText: true},
 	})
-	dateFmt, dateTimeFmt := "yyyy-mm-dd", "yyyy-mm-dd hh:mm:ss"
+	dateFmt, dateTimeFmt, moneyFmt := "yyyy-mm-dd", "yyyy-mm-dd hh:mm:ss", moneyFormat
 	s.date = mk(&excelize.Style{CustomNumFmt: &dateFmt})
 	s.dateTime = mk(&excelize.Style{CustomNumFmt: &dateTimeFmt})
-	// Two decimals always, up to four when a unit price has them.
-	moneyFmt := "#,##0.00##"
 	s.money = mk(&excelize.Style{CustomNumFmt: &moneyFmt})
 	for fam, c := range familyColours {
 		s.status[fam] = mk(&excelize.Style{Font: &excelize.Font{Color: c.font}, Fill: excelize.Fill{Type: "pattern", Pattern: 1, Color: []string{c.fill}}})
 	}
-	s.bold = mk(&excelize.Style{Font: &excelize.Font{Bold: true}})
-	s.title = mk(&excelize.Style{Font: &excelize.Font{Bold: true, Size: 14}})
+	s.bold = mk(&excelize.Style{Font: &excelize.Font{Bold: true}, Alignment: &excelize.Alignment{Vertical: "top"}})
+	s.title = mk(&excelize.Style{Font: &excelize.Font{Bold: true, Size: 16}})
+	s.plan = mk(&excelize.Style{Font: &excelize.Font{Bold: true, Size: 16, Color: "1F4E79"}})
 	s.wrap = mk(&excelize.Style{Alignment: &excelize.Alignment{WrapText: true, Vertical: "top"}})
-	s.left = mk(&excelize.Style{Alignment: &excelize.Alignment{Horizontal: "left"}})
+	s.left = mk(&excelize.Style{Alignment: &excelize.Alignment{Horizontal: "left", Vertical: "top", WrapText: true}})
 	s.dateTimeLeft = mk(&excelize.Style{CustomNumFmt: &dateTimeFmt, Alignment: &excelize.Alignment{Horizontal: "left"}})
-	s.sandbox = mk(&excelize.Style{Font: &excelize.Font{Bold: true, Color: "9C5700"}, Fill: excelize.Fill{Type: "pattern", Pattern: 1, Color: []string{"FFEB9C"}}})
+	s.sandbox = mk(&excelize.Style{Font: &excelize.Font{Bold: true, Color: "9C5700"}, Fill: excelize.Fill{Type: "pattern", Pattern: 1, Color: []string{"FFEB9C"}},
+		Alignment: &excelize.Alignment{Horizontal: "left", Vertical: "top", WrapText: true}})
+	s.note = mk(&excelize.Style{Font: &excelize.Font{Italic: true, Color: "595959"}, Alignment: &excelize.Alignment{WrapText: true, Vertical: "top"}})
+	s.signature = mk(&excelize.Style{Border: []excelize.Border{{Type: "bottom", Color: "000000", Style: 1}}})
+	top := []excelize.Border{{Type: "top", Color: "000000", Style: 1}}
+	s.total = mk(&excelize.Style{Font: &excelize.Font{Bold: true}, Border: top})
+	s.totalMoney = mk(&excelize.Style{Font: &excelize.Font{Bold: true}, Border: top, CustomNumFmt: &moneyFmt})
 	return s, err
 }
 
-// writer streams the Lines and Orders sheets.
+// writer streams the Lines, Orders and Customers sheets.
 type writer struct {
 	f       *excelize.File
 	styles  *styles
@@ -251,11 +283,15 @@ type writer struct {
 	lineN   int // rows written on the current Lines sheet, header included
 	orderN  int
 	sheetNo int
-	row     []any
-	counts  *Counts
+	// lineRows are the rows each Lines sheet gets, header included, known
+	// before the first is written: a sheet declares its size up front.
+	lineRows []int
+	row      []any
+	counts   *Counts
+	cust     *customers
 }
 
-func newWriter(f *excelize.File, extra []string) (*writer, error) {
+func newWriter(f *excelize.File, opts Options) (*writer, error) {
 	st, err := newStyles(f)
 	if err != nil {
 		return nil, err
@@ -263,62 +299,125 @@ func newWriter(f *excelize.File, extra []string) (*writer, error) {
 	if err := f.SetSheetName("Sheet1", SummarySheet); err != nil {
 		return nil, err
 	}
+	p := opts.Plan
 	w := &writer{
-		f: f, styles: st, extra: extra,
-		row:    make([]any, len(lineColumns)+len(extra)),
-		counts: &Counts{Lines: map[batch.Status]int{}, Quantity: map[batch.Status]int{}, Orders: map[string]int{}},
+		f: f, styles: st, extra: p.Extra,
+		row:    make([]any, len(lineColumns)+len(p.Extra)),
+		counts: newCounts(),
+		cust:   newCustomers(p.Extra, opts.Meta.Command == "plan"),
 	}
-	if _, err := f.NewSheet(LinesSheet); err != nil {
-		return nil, err
+	for _, name := range []string{LinesSheet, OrdersSheet, CustomersSheet} {
+		if _, err := f.NewSheet(name); err != nil {
+			return nil, err
+		}
 	}
-	if _, err := f.NewSheet(OrdersSheet); err != nil {
-		return nil, err
+	// Each Lines sheet holds up to MaxSheetRows rows, its header included.
+	per := MaxSheetRows - 1
+	for left := p.LineCount(opts.Records); ; left -= per {
+		w.lineRows = append(w.lineRows, 1+min(max(left, 0), per))
+		if left <= per {
+			break
+		}
 	}
 	if w.lines, err = w.startLines(LinesSheet); err != nil {
 		return nil, err
 	}
-	if w.orders, err = f.NewStreamWriter(OrdersSheet); err != nil {
-		return nil, err
+	orders := 0
+	for _, it := range p.Items {
+		if it.Order != nil {
+			orders++
+		}
 	}
-	if err := setup(f, w.orders, batch.OrderTable.Headers(), widths(orderColumns)); err != nil {
-		return nil, err
-	}
-	if err := w.orders.SetRow("A1", headerRow(batch.OrderTable.Headers(), st.header)); err != nil {
+	if w.orders, err = w.stream(OrdersSheet, batch.OrderTable.Headers(), tableWidths(orderColumns), wrapColumns(orderColumns), 1+orders); err != nil {
 		return nil, err
 	}
 	w.orderN = 1
 	return w, nil
 }
 
-// widths returns the widths of a sheet's own columns.
-func widths[T any](t batch.Table[T]) []float64 {
+// Column widths are in characters. Every column is at least as wide as
+// its header, up to maxWidth; a longer header wraps.
+const (
+	maxWidth   = 60
+	extraWidth = 12 // the least width of an extra column
+)
+
+// tableWidths returns the widths of a sheet's own columns.
+func tableWidths[T any](t batch.Table[T]) []float64 {
 	out := make([]float64, len(t))
 	for i, c := range t {
-		out[i] = c.Width
+		out[i] = fitWidth(c.Header, c.Width)
 	}
 	return out
 }
 
-func setup(f *excelize.File, sw *excelize.StreamWriter, cols []string, widths []float64) error {
-	// The stream writer writes the page setup of its worksheet at Flush.
-	landscape := "landscape"
-	if err := f.SetPageLayout(sw.Sheet, &excelize.PageLayoutOptions{Orientation: &landscape}); err != nil {
-		return err
-	}
-	for i, wd := range widths[:min(len(widths), len(cols))] {
-		if err := sw.SetColWidth(i+1, i+1, wd); err != nil {
-			return err
+// fitWidth is width, widened to fit header, capped at maxWidth.
+func fitWidth(header string, width float64) float64 {
+	return min(max(width, float64(utf8.RuneCountInString(header)+2)), maxWidth)
+}
+
+// wrapColumns returns the 1-based columns whose long text wraps.
+func wrapColumns[T any](t batch.Table[T]) []int {
+	var out []int
+	for i, c := range t {
+		if c.Format == batch.FormatText && c.Width >= 30 {
+			out = append(out, i+1)
 		}
 	}
-	// The extra columns take the sheet's default width. (A width per column
-	// would cost excelize time quadratic in the columns, for every cell.)
-	if len(cols) > len(widths) {
-		wd := 16.0
-		if err := f.SetSheetProps(sw.Sheet, &excelize.SheetPropsOptions{DefaultColWidth: &wd}); err != nil {
-			return err
+	return out
+}
+
+// stream starts a table sheet: its size (rows × header) declared up front,
+// as readers such as openpyxl's read-only mode and Power Query trust it;
+// widths; the header frozen (and, when the sheet is finished, filtered);
+// landscape, one page wide.
+func (w *writer) stream(name string, header []string, widths []float64, wrap []int, rows int) (*excelize.StreamWriter, error) {
+	f := w.f
+	last, err := excelize.CoordinatesToCellName(len(header), max(rows, 1))
+	if err != nil {
+		return nil, err
+	}
+	// The dimension and the sheet properties are written when the stream
+	// starts; the page setup and filter when it is flushed.
+	if err := f.SetSheetDimension(name, "A1:"+last); err != nil {
+		return nil, err
+	}
+	fit := true
+	if err := f.SetSheetProps(name, &excelize.SheetPropsOptions{FitToPage: &fit}); err != nil {
+		return nil, err
+	}
+	sw, err := f.NewStreamWriter(name)
+	if err != nil {
+		return nil, err
+	}
+	landscape, one, tall := "landscape", 1, 0
+	if err := f.SetPageLayout(name, &excelize.PageLayoutOptions{Orientation: &landscape, FitToWidth: &one, FitToHeight: &tall}); err != nil {
+		return nil, err
+	}
+	// Runs of columns of one width are one <col> element: a sheet with
+	// thousands of extra columns stays quick to set up.
+	for i := 0; i < len(widths); {
+		j := i
+		for j+1 < len(widths) && widths[j+1] == widths[i] {
+			j++
+		}
+		if err := sw.SetColWidth(i+1, j+1, widths[i]); err != nil {
+			return nil, err
+		}
+		i = j + 1
+	}
+	for _, col := range wrap {
+		if err := sw.SetColStyle(col, col, w.styles.wrap); err != nil {
+			return nil, err
 		}
 	}
-	return sw.SetPanes(&excelize.Panes{Freeze: true, YSplit: 1, TopLeftCell: "A2", ActivePane: "bottomLeft"})
+	if err := sw.SetPanes(&excelize.Panes{Freeze: true, YSplit: 1, TopLeftCell: "A2", ActivePane: "bottomLeft"}); err != nil {
+		return nil, err
+	}
+	if err := sw.SetRow("A1", headerRow(header, w.styles.header)); err != nil {
+		return nil, err
+	}
+	return sw, nil
 }
 
 func headerRow(cols []string, style int) []any {
@@ -330,19 +429,14 @@ func headerRow(cols []string, style int) []any {
 }
 
 func (w *writer) startLines(name string) (*excelize.StreamWriter, error) {
-	sw, err := w.f.NewStreamWriter(name)
-	if err != nil {
-		return nil, err
+	header := append(batch.LineTable.Headers(), w.extra...)
+	widths := tableWidths(lineColumns)
+	for _, h := range w.extra {
+		widths = append(widths, fitWidth(h, extraWidth))
 	}
-	cols := append(batch.LineTable.Headers(), w.extra...)
-	if err := setup(w.f, sw, cols, widths(lineColumns)); err != nil {
-		return nil, err
-	}
-	if err := sw.SetRow("A1", headerRow(cols, w.styles.header)); err != nil {
-		return nil, err
-	}
+	sw, err := w.stream(name, header, widths, wrapColumns(lineColumns), w.lineRows[w.sheetNo])
 	w.lineN = 1
-	return sw, nil
+	return sw, err
 }
 
 // nextLinesSheet finishes the current Lines sheet and starts "Lines N".
@@ -394,6 +488,27 @@ func (w *writer) flush() error {
 	return w.finishSheet(w.orders, OrdersSheet, len(orderColumns), w.orderN)
 }
 
+// writeCustomers writes the Customers sheet from what the lines and orders
+// added up to.
+func (w *writer) writeCustomers() error {
+	rows := w.cust.rows()
+	w.counts.Customers = rows
+	sw, err := w.stream(CustomersSheet, batch.CustomerTable.Headers(), tableWidths(customerColumns), wrapColumns(customerColumns), 1+len(rows))
+	if err != nil {
+		return err
+	}
+	for i, t := range rows {
+		row := make([]any, len(customerColumns))
+		for k, col := range customerColumns {
+			row[k] = w.cell(col.Format, col.Get(t))
+		}
+		if err := sw.SetRow(cellName(i+2), row); err != nil {
+			return err
+		}
+	}
+	return w.finishSheet(sw, CustomersSheet, len(customerColumns), 1+len(rows))
+}
+
 // excelSerial converts a time to Excel's serial date (days since 1899-12-30)
 // in UTC; passing numbers spares excelize a time conversion per cell.
 func excelSerial(t time.Time) float64 {
@@ -408,7 +523,7 @@ type item struct {
 // write streams the plan's outcomes into the Lines and Orders sheets. Three
 // goroutines share the work: one reads the outcomes (decoding the journal),
 // one writes Lines, one writes Orders — excelize writes one sheet on one
-// core, and a million lines are ~20 million cells.
+// core, and a million lines are ~25 million cells.
 func (w *writer) write(p *batch.Plan, recs batch.Records, runID string) error {
 	g, ctx := errgroup.WithContext(context.Background())
 	items := make(chan item, 512)
@@ -454,7 +569,6 @@ func (w *writer) write(p *batch.Plan, recs batch.Records, runID string) error {
 
 // addLines writes the lines of an order or row (the Lines goroutine).
 func (w *writer) addLines(res *batch.OrderResult) error {
-	c := w.counts
 	for i := range res.Lines {
 		l := &res.Lines[i]
 		if w.lineN >= MaxSheetRows {
@@ -463,15 +577,8 @@ func (w *writer) addLines(res *batch.OrderResult) error {
 			}
 		}
 		w.lineN++
-		c.TotalLines++
-		c.Lines[l.Status]++
-		if l.Before != nil {
-			c.Quantity[l.Status] += *l.Before
-		}
-		c.QuantityCancelled += l.QuantityCancelled()
-		if l.Status.Retryable() {
-			c.Unfinished++
-		}
+		w.counts.addLine(l)
+		w.cust.addLine(l)
 		if err := w.lines.SetRow(cellName(w.lineN), w.lineRow(l)); err != nil {
 			return err
 		}
@@ -485,6 +592,7 @@ func (w *writer) addOrder(res *batch.OrderResult) error {
 	w.orderN++
 	c.TotalOrders++
 	c.Orders[res.Outcome]++
+	w.cust.addOrder(res)
 	row := make([]any, len(orderColumns))
 	for i, col := range orderColumns {
 		row[i] = w.cell(col.Format, col.Get(res))
@@ -493,7 +601,9 @@ func (w *writer) addOrder(res *batch.OrderResult) error {
 }
 
 // cell is a value of a column as the stream writer takes it: dates and
-// times as serial numbers with their formats, statuses coloured.
+// times as serial numbers with their formats, amounts as numbers with the
+// money format, statuses coloured by family. Text stays text: a value
+// such as =HYPERLINK(…) is a string cell, never a formula.
 func (w *writer) cell(f batch.Format, v any) any {
 	switch v := v.(type) {
 	case nil:
@@ -553,160 +663,4 @@ func (w *writer) extraValue(c sheet.Cell) any {
 		return excelize.Cell{StyleID: style, Value: excelSerial(c.Time)}
 	}
 	return c.Text
-}
-
-// writeSummary fills the Summary sheet and its chart of line statuses.
-func writeSummary(f *excelize.File, st *styles, m Meta, c *Counts) error {
-	s := SummarySheet
-	set := func(cell string, v any, style int) error {
-		if err := f.SetCellValue(s, cell, v); err != nil {
-			return err
-		}
-		if style != 0 {
-			return f.SetCellStyle(s, cell, cell, style)
-		}
-		return nil
-	}
-	if err := set("A1", "pcreconcile reconciliation report", st.title); err != nil {
-		return err
-	}
-	kv := [][2]any{
-		{LabelVersion, m.Version},
-		{LabelCommand, m.Command},
-		{LabelEndpoint, m.Endpoint},
-		{LabelTenant, m.Tenant},
-		{LabelIdentity, m.Identity},
-		{LabelInput, filepath.Base(m.Input.Name)},
-		{LabelInputPath, m.Input.Path},
-		{LabelInputSHA, m.Input.SHA256},
-		{LabelResumed, m.ResumedFrom},
-		{LabelRunID, m.RunID},
-		{LabelStarted, m.Started.UTC()},
-		{LabelFinished, m.Finished.UTC()},
-		{LabelDuration, m.Finished.Sub(m.Started).Round(time.Second).String()},
-		{LabelConcurrency, m.Concurrency},
-		{LabelRate, m.Rate},
-		{LabelResult, m.Result},
-		{LabelQuantity, c.QuantityCancelled},
-	}
-	row := 3
-	for _, p := range kv {
-		if err := set(fmt.Sprintf("A%d", row), p[0], st.bold); err != nil {
-			return err
-		}
-		style := st.left
-		switch {
-		case p[0] == LabelEndpoint && m.Endpoint == SandboxEndpoint:
-			style = st.sandbox // say it loudly: nothing real happened
-		case p[0] == LabelStarted || p[0] == LabelFinished:
-			style = st.dateTimeLeft
-		}
-		if err := set(fmt.Sprintf("B%d", row), p[1], style); err != nil {
-			return err
-		}
-		row++
-	}
-	row++
-	for i, h := range []string{"Lines by status", "Lines", "Quantity Before"} {
-		if err := set(fmt.Sprintf("%c%d", 'A'+i, row), h, st.header); err != nil {
-			return err
-		}
-	}
-	statusStart := row + 1
-	for _, status := range batch.Statuses {
-		row++
-		if err := set(fmt.Sprintf("A%d", row), string(status), st.status[status.Family()]); err != nil {
-			return err
-		}
-		if err := set(fmt.Sprintf("B%d", row), c.Lines[status], 0); err != nil {
-			return err
-		}
-		if err := set(fmt.Sprintf("C%d", row), c.Quantity[status], 0); err != nil {
-			return err
-		}
-	}
-	statusEnd := row
-	row++
-	if err := set(fmt.Sprintf("A%d", row), "Total", st.bold); err != nil {
-		return err
-	}
-	if err := set(fmt.Sprintf("B%d", row), c.TotalLines, st.bold); err != nil {
-		return err
-	}
-	row += 2
-	if err := set(fmt.Sprintf("A%d", row), "Orders by outcome", st.header); err != nil {
-		return err
-	}
-	if err := set(fmt.Sprintf("B%d", row), "Orders", st.header); err != nil {
-		return err
-	}
-	outcomes := make([]string, 0, len(c.Orders))
-	for o := range c.Orders {
-		outcomes = append(outcomes, o)
-	}
-	sort.Slice(outcomes, func(i, j int) bool {
-		ri, rj := statusRank(outcomes[i]), statusRank(outcomes[j])
-		return ri < rj || ri == rj && outcomes[i] < outcomes[j]
-	})
-	for _, o := range outcomes {
-		row++
-		if err := set(fmt.Sprintf("A%d", row), o, st.status[batch.Status(o).Family()]); err != nil {
-			return err
-		}
-		if err := set(fmt.Sprintf("B%d", row), c.Orders[o], 0); err != nil {
-			return err
-		}
-	}
-	row++
-	if err := set(fmt.Sprintf("A%d", row), "Total", st.bold); err != nil {
-		return err
-	}
-	if err := set(fmt.Sprintf("B%d", row), c.TotalOrders, st.bold); err != nil {
-		return err
-	}
-	for col, width := range map[string]float64{"A": 28, "B": 68, "C": 16} {
-		if err := f.SetColWidth(s, col, col, width); err != nil {
-			return err
-		}
-	}
-	// Printed, the summary fits one page: it is what an auditor files.
-	one, portrait, fit := 1, "portrait", true
-	if err := f.SetPageLayout(s, &excelize.PageLayoutOptions{Orientation: &portrait, FitToWidth: &one, FitToHeight: &one}); err != nil {
-		return err
-	}
-	if err := f.SetSheetProps(s, &excelize.SheetPropsOptions{FitToPage: &fit}); err != nil {
-		return err
-	}
-	return addStatusChart(f, fmt.Sprintf("A%d", row+2), statusStart, statusEnd)
-}
-
-// addStatusChart draws the lines-by-status table as bars.
-func addStatusChart(f *excelize.File, at string, first, last int) error {
-	s := SummarySheet
-	no := false
-	black := excelize.Font{Color: "000000", Size: 9}
-	return f.AddChart(s, at, &excelize.Chart{
-		Type: excelize.Bar,
-		Series: []excelize.ChartSeries{{
-			Name:       fmt.Sprintf("%s!$B$%d", s, first-1),
-			Categories: fmt.Sprintf("%s!$A$%d:$A$%d", s, first, last),
-			Values:     fmt.Sprintf("%s!$B$%d:$B$%d", s, first, last),
-			Fill:       excelize.Fill{Type: "pattern", Pattern: 1, Color: []string{"4472C4"}},
-		}},
-		VaryColors: &no,
-		Title:      []excelize.RichTextRun{{Text: "Lines by status"}},
-		Legend:     excelize.ChartLegend{Position: "none"},
-		XAxis:      excelize.ChartAxis{Font: black, ReverseOrder: true},
-		YAxis:      excelize.ChartAxis{Font: black, MajorGridLines: true},
-		Dimension:  excelize.ChartDimension{Width: 720, Height: 360},
-		PlotArea:   excelize.ChartPlotArea{ShowVal: true},
-	})
-}
-
-// statusRank orders outcomes as the statuses are listed, "partial" last.
-func statusRank(o string) int {
-	if i := slices.Index(batch.Statuses, batch.Status(o)); i >= 0 {
-		return i
-	}
-	return len(batch.Statuses)
 }

@@ -1,0 +1,224 @@
+package report
+
+import (
+	"cmp"
+	"slices"
+
+	"github.com/shopspring/decimal"
+
+	"github.com/pcreconcile/pcreconcile/batch"
+)
+
+// Counts are the totals of a written report. Amounts are kept per currency
+// and never added across currencies.
+type Counts struct {
+	Lines    map[batch.Status]int
+	Quantity map[batch.Status]int // Quantity Before, summed
+	// Value sums Unit Price × Quantity Before of the lines with a price, by
+	// status and currency: what the lines of each status are worth.
+	Value  map[batch.Status]map[string]decimal.Decimal
+	Orders map[string]int // by outcome
+	// TotalLines and TotalOrders count rows of the Lines and Orders sheets.
+	TotalLines, TotalOrders int
+	// QuantityCancelled is what this run and earlier ones cancelled.
+	QuantityCancelled int
+	// Cancelled totals the cancelled lines by currency ("" when Partner
+	// Center named none).
+	Cancelled map[string]*Cancelled
+	// PriceFields counts the lines whose unit price came from each pricing
+	// field ("price", "discountedPrice", "listPrice"); Priced counts the
+	// lines with a price, Unpriced the lines read from Partner Center
+	// without one.
+	PriceFields      map[string]int
+	Priced, Unpriced int
+	// Unfinished counts lines `run --resume` would process.
+	Unfinished int
+	// Customers is the Customers sheet: one row per customer and currency.
+	Customers []*batch.CustomerTotal
+}
+
+// Cancelled is what was cancelled in one currency.
+type Cancelled struct {
+	Lines, Quantity int
+	Amount          decimal.Decimal
+	// Unpriced counts the cancelled lines without a price: their amount is
+	// not in Amount.
+	Unpriced int
+}
+
+func newCounts() *Counts {
+	return &Counts{
+		Lines: map[batch.Status]int{}, Quantity: map[batch.Status]int{}, Value: map[batch.Status]map[string]decimal.Decimal{},
+		Orders: map[string]int{}, Cancelled: map[string]*Cancelled{}, PriceFields: map[string]int{},
+	}
+}
+
+// Currencies lists the currencies the report's amounts are in, sorted.
+func (c *Counts) Currencies() []string {
+	set := map[string]bool{}
+	for _, byCur := range c.Value {
+		for cur := range byCur {
+			set[cur] = true
+		}
+	}
+	for cur, x := range c.Cancelled {
+		if cur != "" && !x.Amount.IsZero() {
+			set[cur] = true
+		}
+	}
+	var out []string
+	for cur := range set {
+		if cur != "" {
+			out = append(out, cur)
+		}
+	}
+	slices.Sort(out)
+	return out
+}
+
+// addLine counts one line of the Lines sheet.
+func (c *Counts) addLine(l *batch.LineResult) {
+	c.TotalLines++
+	c.Lines[l.Status]++
+	if l.Before != nil {
+		c.Quantity[l.Status] += *l.Before
+	}
+	if l.UnitPrice.Valid {
+		c.Priced++
+		if l.PriceField != "" {
+			c.PriceFields[l.PriceField]++
+		}
+		if l.Before != nil {
+			byCur := c.Value[l.Status]
+			if byCur == nil {
+				byCur = map[string]decimal.Decimal{}
+				c.Value[l.Status] = byCur
+			}
+			byCur[l.Currency] = byCur[l.Currency].Add(l.UnitPrice.Decimal.Mul(decimal.NewFromInt(int64(*l.Before))))
+		}
+	} else if l.Before != nil {
+		c.Unpriced++
+	}
+	if l.Status == batch.Cancelled {
+		x := c.Cancelled[l.Currency]
+		if x == nil {
+			x = &Cancelled{}
+			c.Cancelled[l.Currency] = x
+		}
+		x.Lines++
+		x.Quantity += l.QuantityCancelled()
+		if a := l.AmountCancelled(); a.Valid {
+			x.Amount = x.Amount.Add(a.Decimal)
+		} else {
+			x.Unpriced++
+		}
+	}
+	c.QuantityCancelled += l.QuantityCancelled()
+	if l.Status.Retryable() {
+		c.Unfinished++
+	}
+}
+
+// customers adds up the Customers sheet: per customer and currency, from
+// every line (in the Lines goroutine) and every order (in the Orders
+// goroutine), each into its own map, merged at the end.
+type customers struct {
+	plan   bool
+	name   int // the input's Customer Name column among the extras, or -1
+	lines  map[custKey]*batch.CustomerTotal
+	orders map[custKey]int
+	names  map[string]string
+}
+
+type custKey struct{ customer, currency string }
+
+func newCustomers(extra []string, plan bool) *customers {
+	return &customers{
+		plan: plan, name: batch.CustomerNameColumn(extra),
+		lines: map[custKey]*batch.CustomerTotal{}, orders: map[custKey]int{}, names: map[string]string{},
+	}
+}
+
+func (cs *customers) addLine(l *batch.LineResult) {
+	k := custKey{l.Customer, l.Currency}
+	t := cs.lines[k]
+	if t == nil {
+		t = &batch.CustomerTotal{Customer: l.Customer, Currency: l.Currency}
+		cs.lines[k] = t
+	}
+	t.Lines++
+	if l.Status == batch.Cancelled {
+		t.LinesCancelled++
+		t.QuantityCancelled += l.QuantityCancelled()
+		if a := l.AmountCancelled(); a.Valid {
+			t.AmountCancelled = decimal.NewNullDecimal(t.AmountCancelled.Decimal.Add(a.Decimal))
+		}
+	}
+	if !l.Status.Success(cs.plan) && l.Status != batch.Ignored {
+		t.Attention++
+	}
+	if cs.name >= 0 && cs.name < len(l.Extras) && cs.names[l.Customer] == "" {
+		cs.names[l.Customer] = l.Extras[cs.name].Text
+	}
+}
+
+func (cs *customers) addOrder(res *batch.OrderResult) {
+	cur := res.Currency
+	if cur == "" && len(res.Lines) > 0 {
+		cur = res.Lines[0].Currency
+	}
+	cs.orders[custKey{res.Customer, cur}]++
+}
+
+// rows merges what was counted into the sheet's rows, by customer and
+// currency. Lines and orders of a customer whose currency is unknown (an
+// order not found, an invalid row) join the customer's row when it has
+// exactly one currency; otherwise they keep a row without one.
+func (cs *customers) rows() []*batch.CustomerTotal {
+	only := map[string]string{} // customer → its one currency, or "" when several
+	seen := map[string]int{}
+	for k := range cs.lines {
+		if k.currency != "" {
+			seen[k.customer]++
+			only[k.customer] = k.currency
+		}
+	}
+	for c, n := range seen {
+		if n > 1 {
+			only[c] = ""
+		}
+	}
+	merged := map[custKey]*batch.CustomerTotal{}
+	get := func(k custKey) *batch.CustomerTotal {
+		if k.currency == "" {
+			k.currency = only[k.customer]
+		}
+		t := merged[k]
+		if t == nil {
+			t = &batch.CustomerTotal{Customer: k.customer, Currency: k.currency, Name: cs.names[k.customer]}
+			merged[k] = t
+		}
+		return t
+	}
+	for k, x := range cs.lines {
+		t := get(k)
+		t.Lines += x.Lines
+		t.LinesCancelled += x.LinesCancelled
+		t.QuantityCancelled += x.QuantityCancelled
+		t.Attention += x.Attention
+		if x.AmountCancelled.Valid {
+			t.AmountCancelled = decimal.NewNullDecimal(t.AmountCancelled.Decimal.Add(x.AmountCancelled.Decimal))
+		}
+	}
+	for k, n := range cs.orders {
+		get(k).Orders += n
+	}
+	out := make([]*batch.CustomerTotal, 0, len(merged))
+	for _, t := range merged {
+		out = append(out, t)
+	}
+	slices.SortFunc(out, func(a, b *batch.CustomerTotal) int {
+		return cmp.Or(cmp.Compare(a.Name, b.Name), cmp.Compare(a.Customer, b.Customer), cmp.Compare(a.Currency, b.Currency))
+	})
+	return out
+}
