@@ -44,6 +44,9 @@ type decision struct {
 	// requestID is the MS-RequestId to send the PATCH with: an interrupted
 	// run's, when it sent one for these lines; "" for a new one.
 	requestID string
+	// held says why none of the order was sent (invalid, mismatch), for the
+	// Orders sheet.
+	held string
 }
 
 // intentNote is the Error Message of a line an interrupted run cancelled.
@@ -72,6 +75,7 @@ func decide(o *Order, rows []*Row, before *pcclient.Order, dryRun bool) decision
 			have = append(have, fmt.Sprint(li.LineItemNumber))
 		}
 		msg := fmt.Sprintf("order %s has no line item%s (its lines: %s); nothing of this order was sent", o.ID, joinInts(missing), strings.Join(have, ", "))
+		d.held = msg
 		for _, w := range wants {
 			d.settled = append(d.settled, unchanged(w, Invalid, msg))
 		}
@@ -83,6 +87,13 @@ func decide(o *Order, rows []*Row, before *pcclient.Order, dryRun bool) decision
 		return d
 	}
 	if reasons := mismatches(wants, before); len(reasons) > 0 {
+		var why []string
+		for _, r := range reasons {
+			if r != "" {
+				why = append(why, r)
+			}
+		}
+		d.held = "held, nothing sent: " + strings.Join(why, "; ")
 		for i, w := range wants {
 			msg := reasons[i]
 			if msg == "" {

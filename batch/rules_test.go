@@ -111,6 +111,11 @@ func TestDecide(t *testing.T) {
 			if refs != tt.refs {
 				t.Errorf("PATCH lines = %s, want %s", refs, tt.refs)
 			}
+			// A held order says why on the Orders sheet.
+			held := strings.Contains(tt.settled, "invalid") || strings.Contains(tt.settled, "mismatch")
+			if held != (d.held != "") {
+				t.Errorf("held reason %q for settled lines %q", d.held, tt.settled)
+			}
 		})
 	}
 }

@@ -182,7 +182,7 @@ func (r *Runner) process(ctx context.Context, p *Plan, o *Order) (*OrderResult, 
 	}
 	res.StatusBefore, res.StatusAfter, res.Currency = before.Status, before.Status, before.CurrencyCode
 	d := decide(o, rows, before, r.DryRun)
-	res.Lines = d.settled
+	res.Lines, res.ErrorMessage = d.settled, d.held
 	if len(d.send) == 0 {
 		return res, nil
 	}

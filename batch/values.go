@@ -77,6 +77,15 @@ ok:
 	return u.String(), nil
 }
 
+// CanonicalCustomer returns the lower-case canonical form of a customer
+// tenant id typed in any common form, or s itself when it is not a GUID.
+func CanonicalCustomer(s string) string {
+	if c, err := parseGUID(s); err == nil {
+		return c
+	}
+	return s
+}
+
 // parseOrderID trims an order id and checks it against Partner Center's
 // character set. fromXLSX enables the check for ids Excel stored as numbers
 // and rounded to 15 significant digits.

@@ -139,26 +139,31 @@ func newCustomers(extra []string, plan bool) *customers {
 	}
 }
 
+// addLine counts a line under its customer — the canonical tenant id, so
+// that a row typed "{4A7C…}" counts with "4a7c…" — and its currency.
 func (cs *customers) addLine(l *batch.LineResult) {
-	k := custKey{l.Customer, l.Currency}
+	customer := batch.CanonicalCustomer(l.Customer)
+	k := custKey{customer, l.Currency}
 	t := cs.lines[k]
 	if t == nil {
-		t = &batch.CustomerTotal{Customer: l.Customer, Currency: l.Currency}
+		t = &batch.CustomerTotal{Customer: customer, Currency: l.Currency}
 		cs.lines[k] = t
 	}
 	t.Lines++
 	if l.Status == batch.Cancelled {
 		t.LinesCancelled++
 		t.QuantityCancelled += l.QuantityCancelled()
-		if a := l.AmountCancelled(); a.Valid {
-			t.AmountCancelled = decimal.NewNullDecimal(t.AmountCancelled.Decimal.Add(a.Decimal))
-		}
+	}
+	// A priced line that was not cancelled adds 0: a customer with prices
+	// and nothing cancelled shows 0.00, one without prices shows nothing.
+	if a := l.AmountCancelled(); a.Valid {
+		t.AmountCancelled = decimal.NewNullDecimal(t.AmountCancelled.Decimal.Add(a.Decimal))
 	}
 	if !l.Status.Success(cs.plan) && l.Status != batch.Ignored {
 		t.Attention++
 	}
-	if cs.name >= 0 && cs.name < len(l.Extras) && cs.names[l.Customer] == "" {
-		cs.names[l.Customer] = l.Extras[cs.name].Text
+	if cs.name >= 0 && cs.name < len(l.Extras) && cs.names[customer] == "" {
+		cs.names[customer] = l.Extras[cs.name].Text
 	}
 }
 
@@ -167,7 +172,7 @@ func (cs *customers) addOrder(res *batch.OrderResult) {
 	if cur == "" && len(res.Lines) > 0 {
 		cur = res.Lines[0].Currency
 	}
-	cs.orders[custKey{res.Customer, cur}]++
+	cs.orders[custKey{batch.CanonicalCustomer(res.Customer), cur}]++
 }
 
 // rows merges what was counted into the sheet's rows, by customer and
@@ -217,8 +222,15 @@ func (cs *customers) rows() []*batch.CustomerTotal {
 	for _, t := range merged {
 		out = append(out, t)
 	}
+	// By name, those without one last; then by tenant id and currency.
 	slices.SortFunc(out, func(a, b *batch.CustomerTotal) int {
-		return cmp.Or(cmp.Compare(a.Name, b.Name), cmp.Compare(a.Customer, b.Customer), cmp.Compare(a.Currency, b.Currency))
+		unnamed := func(c *batch.CustomerTotal) int {
+			if c.Name == "" {
+				return 1
+			}
+			return 0
+		}
+		return cmp.Or(cmp.Compare(unnamed(a), unnamed(b)), cmp.Compare(a.Name, b.Name), cmp.Compare(a.Customer, b.Customer), cmp.Compare(a.Currency, b.Currency))
 	})
 	return out
 }

@@ -157,7 +157,7 @@ func writeSummary(f *excelize.File, st *styles, m Meta, c *Counts) error {
 	currencies := c.Currencies()
 	for _, cur := range currencies {
 		if x := c.Cancelled[cur]; x != nil {
-			s.field(fmt.Sprintf("%s (%s)", LabelAmount, cur), x.Amount.InexactFloat64(), st.money)
+			s.field(fmt.Sprintf("%s (%s)", LabelAmount, cur), x.Amount.InexactFloat64(), st.moneyLeft)
 		}
 	}
 
@@ -197,7 +197,7 @@ func writeSummary(f *excelize.File, st *styles, m Meta, c *Counts) error {
 
 	// What was cancelled, per currency.
 	s.row++
-	s.header("Cancelled by currency", "Lines", "Quantity", "Amount", "Lines without a price")
+	s.header("Cancelled by currency", "Lines", "Quantity", "Amount", "Unpriced lines")
 	cancelled := slices.Sorted(func(yield func(string) bool) {
 		for cur := range c.Cancelled {
 			if !yield(cur) {
@@ -301,17 +301,25 @@ func pricesNote(c *Counts) string {
 	var parts []string
 	for _, f := range []string{"price", "discountedPrice", "listPrice"} {
 		if n := c.PriceFields[f]; n > 0 {
-			parts = append(parts, fmt.Sprintf("pricing.%s (%d lines)", f, n))
+			parts = append(parts, fmt.Sprintf("pricing.%s (%s)", f, lines(n)))
 		}
 	}
 	note := "from " + strings.Join(parts, ", ")
 	if n := c.Priced - sum(c.PriceFields); n > 0 {
-		note += fmt.Sprintf(", from an earlier report (%d lines)", n)
+		note += fmt.Sprintf(", from an earlier report (%s)", lines(n))
 	}
 	if c.Unpriced > 0 {
-		note += fmt.Sprintf("; %d lines were read without a price", c.Unpriced)
+		note += fmt.Sprintf("; %s read without a price", lines(c.Unpriced))
 	}
 	return note
+}
+
+// lines is "1 line" or "n lines".
+func lines(n int) string {
+	if n == 1 {
+		return "1 line"
+	}
+	return fmt.Sprintf("%d lines", n)
 }
 
 func sum(m map[string]int) int {

@@ -215,7 +215,7 @@ func save(f *excelize.File, path string, force bool) error {
 
 type styles struct {
 	header, date, dateTime, wrap, money, bold, title, left, sandbox, dateTimeLeft int
-	plan, signature, note, total, totalMoney                                      int
+	plan, signature, note, total, totalMoney, moneyLeft                           int
 	status                                                                        map[batch.Family]int
 }
 
@@ -254,6 +254,7 @@ func newStyles(f *excelize.File) (*styles, error) {
 	s.date = mk(&excelize.Style{CustomNumFmt: &dateFmt})
 	s.dateTime = mk(&excelize.Style{CustomNumFmt: &dateTimeFmt})
 	s.money = mk(&excelize.Style{CustomNumFmt: &moneyFmt})
+	s.moneyLeft = mk(&excelize.Style{CustomNumFmt: &moneyFmt, Alignment: &excelize.Alignment{Horizontal: "left"}})
 	for fam, c := range familyColours {
 		s.status[fam] = mk(&excelize.Style{Font: &excelize.Font{Color: c.font}, Fill: excelize.Fill{Type: "pattern", Pattern: 1, Color: []string{c.fill}}})
 	}
