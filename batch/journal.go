@@ -113,6 +113,8 @@ type journalLayout struct {
 	order Binding[OrderResult]
 	line  Binding[LineResult]
 	kind  int // index of the kind column; -1 in version 2 (outcomes only)
+	// verbatim is true for version 2, which wrote cells as they were.
+	verbatim bool
 	// extras is the index of the column named "extras": the input's extra
 	// cells start there.
 	extras int
@@ -124,6 +126,7 @@ func newLayout(cols []string) (*journalLayout, error) {
 		return nil, errors.New("the journal's columns are not a journal's")
 	}
 	l := &journalLayout{extras: len(cols), kind: slices.Index(cols, "kind")}
+	l.verbatim = l.kind < 0
 	if i := slices.Index(cols, "extras"); i >= 0 {
 		l.extras = i
 	}
@@ -267,15 +270,41 @@ func encodeRow(row []string, kind recordKind, r *OrderResult, k, n int) []string
 	l := &r.Lines[k]
 	row = append(row, strconv.Itoa(r.Seq), strconv.Itoa(n), strconv.Itoa(k), string(kind))
 	for _, c := range orderJournal {
-		row = append(row, Text(c.Get(r)))
+		row = append(row, asText(Text(c.Get(r))))
 	}
 	for _, c := range lineJournal {
-		row = append(row, Text(c.Get(l)))
+		row = append(row, asText(Text(c.Get(l))))
 	}
 	for _, c := range l.Extras {
-		row = append(row, encodeCell(c))
+		row = append(row, asText(encodeCell(c)))
 	}
 	return row
+}
+
+// asText writes a journal cell so that a spreadsheet opening the journal
+// shows it as text, never evaluates it: a value starting with = + - @, a
+// tab or a carriage return (what Excel and LibreOffice read as a formula)
+// gets a leading apostrophe, and so does one that starts with an
+// apostrophe already, so that fromText reads every value back exactly.
+// (Server text and the user's own cells end up here: "=HYPERLINK(…)" must
+// stay a string.)
+func asText(s string) string {
+	if s == "" {
+		return s
+	}
+	switch s[0] {
+	case '=', '+', '-', '@', '\t', '\r', '\'':
+		return "'" + s
+	}
+	return s
+}
+
+// fromText undoes asText.
+func fromText(s string) string {
+	if len(s) > 0 && s[0] == '\'' {
+		return s[1:]
+	}
+	return s
 }
 
 var (
@@ -356,6 +385,11 @@ func (l *journalLayout) decodeBlock(block []byte) (*OrderResult, error) {
 		}
 		if len(rec) < l.extras {
 			return nil, fmt.Errorf("a row has %d columns, want %d", len(rec), l.extras)
+		}
+		if !l.verbatim {
+			for i, v := range rec {
+				rec[i] = fromText(v)
+			}
 		}
 		if r == nil {
 			r = &OrderResult{}

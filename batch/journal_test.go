@@ -1,6 +1,8 @@
 package batch
 
 import (
+	"bytes"
+	"encoding/csv"
 	"fmt"
 	"os"
 	"path/filepath"
@@ -165,5 +167,58 @@ func TestJournalRecordKinds(t *testing.T) {
 	}
 	if old.Has(1) || !old.Has(2) || old.Len() != 1 {
 		t.Errorf("outcomes: has(1)=%v has(2)=%v len=%d", old.Has(1), old.Has(2), old.Len())
+	}
+}
+
+// The journal opens in a spreadsheet: no cell may be read as a formula
+// there, and every value reads back exactly.
+func TestJournalCellsNeverFormulas(t *testing.T) {
+	t.Parallel()
+	path := filepath.Join(t.TempDir(), "r.xlsx.journal")
+	j, err := CreateJournal(path, JournalHeader{RunID: "run-1"})
+	if err != nil {
+		t.Fatal(err)
+	}
+	tricky := []string{`=HYPERLINK("http://x","y")`, "+1", "-3", "@SUM(A1)", "\tx", "\rx", "'quoted", "plain"}
+	rec := &OrderResult{Seq: 1, Customer: cA, Order: "o1", ErrorMessage: "=1+1"}
+	for i, v := range tricky {
+		rec.Lines = append(rec.Lines, LineResult{Row: i + 2, Line: intPtr(i), Status: Failed, ErrorMessage: v, Product: v,
+			Extras: []sheet.Cell{{Kind: sheet.Text, Text: v}}})
+	}
+	if err := j.Append(rec); err != nil {
+		t.Fatal(err)
+	}
+	j.Close()
+	raw, _ := os.ReadFile(path)
+	r := csv.NewReader(bytes.NewReader(raw[bytes.IndexByte(raw, '\n')+1:]))
+	r.FieldsPerRecord = -1
+	rows, err := r.ReadAll()
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, row := range rows[1:] {
+		for _, cell := range row {
+			if cell != "" && strings.ContainsRune("=+-@\t\r", rune(cell[0])) {
+				t.Errorf("journal cell %q would be a formula in a spreadsheet", cell)
+			}
+		}
+	}
+	old, _, err := OpenJournal(path)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer old.Close()
+	got, _, err := old.Get(1)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if got.ErrorMessage != "=1+1" {
+		t.Errorf("order error read back as %q", got.ErrorMessage)
+	}
+	for i, v := range tricky {
+		l := got.Lines[i]
+		if l.ErrorMessage != v || l.Product != v || l.Extras[0].Text != v {
+			t.Errorf("%q read back as %q / %q / %q", v, l.ErrorMessage, l.Product, l.Extras[0].Text)
+		}
 	}
 }

@@ -473,3 +473,169 @@ func checkDimensions(t *testing.T, path string) {
 		}
 	}
 }
+
+// Text from the input and from Partner Center is written as text: a cell
+// "=HYPERLINK(…)" stays a string in every reader, never a formula.
+func TestTextNeverBecomesAFormula(t *testing.T) {
+	dir := t.TempDir()
+	in := filepath.Join(dir, "in.csv")
+	os.WriteFile(in, []byte("Customer Tenant ID,Order ID,Line Item Number,Ticket\n"+
+		cust+`,o1,0,"=HYPERLINK(""http://x"",""y"")"`+"\n"), 0o644)
+	h, _ := batch.NewHeaders(nil)
+	p, err := batch.ReadFile(in, batch.ReadOptions{Headers: h, Extras: true})
+	if err != nil {
+		t.Fatal(err)
+	}
+	l := batch.LineResult{Row: 2, Customer: cust, Order: "o1", Line: ip(0), Status: batch.Failed, ErrorMessage: "=1+1",
+		Extras: []sheet.Cell{{Kind: sheet.Text, Text: `=HYPERLINK("http://x","y")`}}}
+	recs := records{0: {Seq: 0, Customer: cust, Order: "o1", Outcome: "failed", ErrorMessage: "@SUM(A1)", Lines: []batch.LineResult{l}}}
+	path := filepath.Join(dir, "r.xlsx")
+	if _, err := Write(Options{Path: path, Plan: p, Records: recs, Meta: Meta{RunID: "r", Command: "run"}}); err != nil {
+		t.Fatal(err)
+	}
+	zr, err := zip.OpenReader(path)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer zr.Close()
+	for _, zf := range zr.File {
+		if !strings.HasPrefix(zf.Name, "xl/worksheets/") {
+			continue
+		}
+		rc, _ := zf.Open()
+		b, _ := io.ReadAll(rc)
+		rc.Close()
+		if strings.Contains(string(b), "<f>") || strings.Contains(string(b), "<f ") {
+			t.Errorf("%s holds a formula", zf.Name)
+		}
+	}
+	f, _ := excelize.OpenFile(path)
+	defer f.Close()
+	rows, _ := f.GetRows("Lines")
+	for _, col := range []string{"Ticket", "Error Message"} {
+		cell := cellOf(rows[0], col, 2)
+		v, _ := f.GetCellValue("Lines", cell)
+		typ, _ := f.GetCellType("Lines", cell)
+		if !strings.HasPrefix(v, "=") || typ != excelize.CellTypeInlineString {
+			t.Errorf("Lines %s = %q (type %v), want the text as typed", col, v, typ)
+		}
+	}
+}
+
+// The workbook reads well on screen and on paper: every table sheet has
+// columns at least as wide as their headers (up to the cap, then the header
+// wraps), a frozen and filtered header repeated on printed pages, and
+// prints landscape one page wide; the Summary says what the workbook is,
+// draws one bar colour per status family and no zero bars, and ends with a
+// sign-off block; the document properties name pcreconcile.
+func TestWorkbookReadsWell(t *testing.T) {
+	path, _ := writeFixture(t)
+	f, err := excelize.OpenFile(path)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer f.Close()
+	titles := map[string]string{}
+	for _, n := range f.GetDefinedName() {
+		if n.Name == "_xlnm.Print_Titles" {
+			titles[n.Scope] = n.RefersTo
+		}
+	}
+	for _, name := range []string{"Lines", "Orders", "Customers"} {
+		rows, _ := f.GetRows(name)
+		for i, h := range rows[0] {
+			col, _ := excelize.ColumnNumberToName(i + 1)
+			w, _ := f.GetColWidth(name, col)
+			if w < min(float64(len(h)+2), maxWidth) {
+				t.Errorf("%s column %s (%q) is %g wide, narrower than its header", name, col, h, w)
+			}
+		}
+		if panes, _ := f.GetPanes(name); !panes.Freeze || panes.YSplit != 1 {
+			t.Errorf("%s: header not frozen: %+v", name, panes)
+		}
+		pl, _ := f.GetPageLayout(name)
+		if pl.Orientation == nil || *pl.Orientation != "landscape" || pl.FitToWidth == nil || *pl.FitToWidth != 1 || pl.FitToHeight == nil || *pl.FitToHeight != 0 {
+			t.Errorf("%s prints %+v, want landscape, one page wide", name, pl)
+		}
+		if titles[name] != fmt.Sprintf("'%s'!$1:$1", name) {
+			t.Errorf("%s: print titles %q", name, titles[name])
+		}
+	}
+	if v, _ := f.GetCellValue("Summary", "A1"); v != "Cancellation run" {
+		t.Errorf("Summary title %q", v)
+	}
+	props, _ := f.GetDocProps()
+	if !strings.HasPrefix(props.Creator, "pcreconcile") || props.Created == "" || strings.HasPrefix(props.Created, "2006") || !strings.Contains(props.Description, "run-1") {
+		t.Errorf("document properties = %+v", props)
+	}
+	srows, _ := f.GetRows("Summary", excelize.Options{RawCellValue: true})
+	var labels []string
+	for _, r := range srows {
+		if len(r) > 0 {
+			labels = append(labels, r[0])
+		}
+		if len(r) > 1 && r[0] == LabelDurationSeconds && r[1] != "65" {
+			t.Errorf("duration in seconds = %q, want the number 65", r[1])
+		}
+	}
+	if tail := strings.Join(labels[len(labels)-3:], "/"); tail != "Sign-off/Prepared by/Reviewed by" {
+		t.Errorf("the Summary ends with %s, want the sign-off block", tail)
+	}
+	// The chart: one series per family that has lines, in its colour, over
+	// the statuses that have lines.
+	zr, _ := zip.OpenReader(path)
+	defer zr.Close()
+	var chart string
+	for _, zf := range zr.File {
+		if strings.HasPrefix(zf.Name, "xl/charts/chart") {
+			rc, _ := zf.Open()
+			b, _ := io.ReadAll(rc)
+			rc.Close()
+			chart = string(b)
+		}
+	}
+	colours := regexp.MustCompile(`<ser>.*?<a:srgbClr val="([0-9A-F]{6})"`).FindAllStringSubmatch(chart, -1)
+	var got []string
+	for _, m := range colours {
+		got = append(got, m[1])
+	}
+	// The fixture: cancelled (done), not_cancelled and pending (retry),
+	// outside_window, invalid and duplicate (needs a person).
+	want := []string{chartColours[batch.FamilyDone], chartColours[batch.FamilyRetry], chartColours[batch.FamilyPerson]}
+	if !reflect.DeepEqual(got, want) {
+		t.Errorf("chart series colours %v, want %v", got, want)
+	}
+	if n := strings.Count(chart, "<ser>"); n != 3 {
+		t.Errorf("%d series", n)
+	}
+	ref := regexp.MustCompile(`<cat><strRef><f>Summary!\$J\$(\d+):\$J\$(\d+)</f>`).FindStringSubmatch(chart)
+	if ref == nil {
+		t.Fatalf("no categories in the chart:\n%s", chart)
+	}
+	from, _ := strconv.Atoi(ref[1])
+	to, _ := strconv.Atoi(ref[2])
+	var bars []string
+	for r := from; r <= to; r++ {
+		v, _ := f.GetCellValue("Summary", fmt.Sprintf("J%d", r))
+		bars = append(bars, v)
+	}
+	if strings.Join(bars, " ") != "cancelled not_cancelled outside_window invalid duplicate pending" {
+		t.Errorf("chart bars %v, want only the statuses with lines", bars)
+	}
+}
+
+// A plan's workbook says so at the top: nothing was changed.
+func TestPlanWorkbookSaysPlan(t *testing.T) {
+	p, recs := fixture(t)
+	path := filepath.Join(t.TempDir(), "plan.xlsx")
+	if _, err := Write(Options{Path: path, Plan: p, Records: recs, Meta: Meta{RunID: "r", Command: "plan", Endpoint: SandboxEndpoint}}); err != nil {
+		t.Fatal(err)
+	}
+	f, _ := excelize.OpenFile(path)
+	defer f.Close()
+	title, _ := f.GetCellValue("Summary", "A1")
+	banner, _ := f.GetCellValue("Summary", "A2")
+	if title != "PLAN — nothing was changed" || !strings.HasPrefix(banner, "SANDBOX") {
+		t.Errorf("plan title %q, banner %q", title, banner)
+	}
+}
