@@ -8,6 +8,7 @@ import (
 	"errors"
 	"fmt"
 	"io"
+	"math"
 	"os"
 	"path/filepath"
 	"slices"
@@ -67,17 +68,19 @@ type Journal struct {
 	mu     sync.Mutex
 	f      *os.File
 	end    int64
-	at     map[int]*records // by order Seq
-	sync   bool
+	// Where each order's latest record of each kind is, by order Seq. A
+	// million-line run has half a million outcomes: their index holds no
+	// pointers, so the garbage collector never scans it.
+	at      map[int]span
+	intents map[int]span
+	priors  map[int]span
+	sync    bool
 }
 
-// records are where an order's latest record of each kind is.
-type records struct{ outcome, intent, prior span }
-
-// span is a block of the file and how many rows it has; n == 0 is none.
+// span is a block of the file and how many rows it has.
 type span struct {
-	off, n int64
-	rows   int
+	off     int64
+	n, rows int32
 }
 
 // recordKind is what a block records.
@@ -167,7 +170,7 @@ func CreateJournal(path string, h JournalHeader) (*Journal, error) {
 	w := csv.NewWriter(&buf)
 	w.Write(journalColumns)
 	w.Flush()
-	j := &Journal{path: path, layout: currentLayout, f: f, at: make(map[int]*records), sync: true}
+	j := openedJournal(path, currentLayout, f)
 	if err := j.write(buf.Bytes()); err != nil {
 		f.Close()
 		os.Remove(path)
@@ -175,6 +178,10 @@ func CreateJournal(path string, h JournalHeader) (*Journal, error) {
 	}
 	syncDir(filepath.Dir(path))
 	return j, nil
+}
+
+func openedJournal(path string, layout *journalLayout, f *os.File) *Journal {
+	return &Journal{path: path, layout: layout, f: f, at: map[int]span{}, intents: map[int]span{}, priors: map[int]span{}, sync: true}
 }
 
 // Path returns the journal's file name.
@@ -229,6 +236,11 @@ func (j *Journal) append(kind recordKind, rs []*OrderResult) error {
 		return err
 	}
 	blocks[len(rs)] = int64(buf.Len())
+	for i := range rs {
+		if blocks[i+1]-blocks[i] > math.MaxInt32 {
+			return fmt.Errorf("journal: the record of order %s is larger than 2 GB", rs[i].Order)
+		}
+	}
 	j.mu.Lock()
 	defer j.mu.Unlock()
 	base := j.end
@@ -236,25 +248,20 @@ func (j *Journal) append(kind recordKind, rs []*OrderResult) error {
 		return fmt.Errorf("journal %s: %w", j.path, err)
 	}
 	for i, r := range rs {
-		j.index(r.Seq, kind, span{base + blocks[i], blocks[i+1] - blocks[i], len(r.Lines)})
+		j.index(r.Seq, kind, span{base + blocks[i], int32(blocks[i+1] - blocks[i]), int32(len(r.Lines))})
 	}
 	return nil
 }
 
 // index notes where the latest record of a kind of an order is.
 func (j *Journal) index(seq int, kind recordKind, at span) {
-	rec := j.at[seq]
-	if rec == nil {
-		rec = &records{}
-		j.at[seq] = rec
-	}
 	switch kind {
 	case kindIntent:
-		rec.intent = at
+		j.intents[seq] = at
 	case kindPrior:
-		rec.prior = at
+		j.priors[seq] = at
 	default:
-		rec.outcome = at
+		j.at[seq] = at
 	}
 }
 
@@ -359,6 +366,10 @@ func decodeCell(s string) (sheet.Cell, error) {
 	return sheet.Cell{}, fmt.Errorf("bad extra cell %q", s)
 }
 
+// blockBufs recycles the buffers records are read into (decodeBlock copies
+// what it keeps).
+var blockBufs = sync.Pool{New: func() any { return new([]byte) }}
+
 // blockReaders recycles the buffers csv.NewReader would allocate for every
 // block (csv.NewReader keeps a *bufio.Reader that is large enough).
 var blockReaders = sync.Pool{New: func() any { return bufio.NewReaderSize(nil, 16<<10) }}
@@ -438,7 +449,7 @@ func (j *Journal) Get(seq int) (*OrderResult, bool, error) { return j.read(seq, 
 // without reading it.
 func (j *Journal) LinesOf(seq int) (int, bool) {
 	s, ok := j.find(seq, kindOutcome)
-	return s.rows, ok
+	return int(s.rows), ok
 }
 
 // Intent reads the intent of the order at seq that no outcome followed: a
@@ -454,23 +465,19 @@ func (j *Journal) Prior(seq int) (*OrderResult, bool, error) { return j.read(seq
 func (j *Journal) find(seq int, kind recordKind) (span, bool) {
 	j.mu.Lock()
 	defer j.mu.Unlock()
-	rec := j.at[seq]
-	if rec == nil {
-		return span{}, false
-	}
-	var s span
 	switch kind {
 	case kindIntent:
-		if rec.outcome.n > 0 && rec.outcome.off > rec.intent.off {
+		in, ok := j.intents[seq]
+		if out, done := j.at[seq]; done && out.off > in.off {
 			return span{}, false
 		}
-		s = rec.intent
+		return in, ok
 	case kindPrior:
-		s = rec.prior
-	default:
-		s = rec.outcome
+		s, ok := j.priors[seq]
+		return s, ok
 	}
-	return s, s.n > 0
+	s, ok := j.at[seq]
+	return s, ok
 }
 
 func (j *Journal) read(seq int, kind recordKind) (*OrderResult, bool, error) {
@@ -478,7 +485,12 @@ func (j *Journal) read(seq int, kind recordKind) (*OrderResult, bool, error) {
 	if !ok {
 		return nil, false, nil
 	}
-	buf := make([]byte, s.n)
+	bp := blockBufs.Get().(*[]byte)
+	defer blockBufs.Put(bp)
+	if cap(*bp) < int(s.n) {
+		*bp = make([]byte, s.n)
+	}
+	buf := (*bp)[:s.n]
 	if _, err := j.f.ReadAt(buf, s.off); err != nil {
 		return nil, false, fmt.Errorf("journal %s: %w", j.path, err)
 	}
@@ -562,7 +574,7 @@ func indexJournal(path string, f *os.File) (*Journal, JournalHeader, error) {
 	if err != nil {
 		return nil, h, fmt.Errorf("%s: %v", path, err)
 	}
-	j := &Journal{path: path, layout: layout, f: f, at: make(map[int]*records), sync: true}
+	j := openedJournal(path, layout, f)
 	blockStart, want, next := int64(-1), 0, 0
 	kind := kindOutcome
 	for {
@@ -598,7 +610,7 @@ func indexJournal(path string, f *os.File) (*Journal, JournalHeader, error) {
 		next++
 		if next == want {
 			end := off + cr.InputOffset()
-			j.index(seq, kind, span{blockStart, end - blockStart, want})
+			j.index(seq, kind, span{blockStart, int32(end - blockStart), int32(want)})
 			blockStart = -1
 		}
 	}
@@ -635,13 +647,7 @@ func ReadJournalHeader(path string) (JournalHeader, error) {
 func (j *Journal) Len() int {
 	j.mu.Lock()
 	defer j.mu.Unlock()
-	n := 0
-	for _, rec := range j.at {
-		if rec.outcome.n > 0 {
-			n++
-		}
-	}
-	return n
+	return len(j.at)
 }
 
 // syncDir makes a created or removed file name durable.

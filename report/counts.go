@@ -123,11 +123,14 @@ func (c *Counts) addLine(l *batch.LineResult) {
 // every line (in the Lines goroutine) and every order (in the Orders
 // goroutine), each into its own map, merged at the end.
 type customers struct {
-	plan   bool
-	name   int // the input's Customer Name column among the extras, or -1
-	lines  map[custKey]*batch.CustomerTotal
-	orders map[custKey]int
-	names  map[string]string
+	// lastRaw and last cache the canonical form of the last customer id:
+	// a sheet names one customer on many lines in a row.
+	lastRaw, last string
+	plan          bool
+	name          int // the input's Customer Name column among the extras, or -1
+	lines         map[custKey]*batch.CustomerTotal
+	orders        map[custKey]int
+	names         map[string]string
 }
 
 type custKey struct{ customer, currency string }
@@ -142,7 +145,10 @@ func newCustomers(extra []string, plan bool) *customers {
 // addLine counts a line under its customer — the canonical tenant id, so
 // that a row typed "{4A7C…}" counts with "4a7c…" — and its currency.
 func (cs *customers) addLine(l *batch.LineResult) {
-	customer := batch.CanonicalCustomer(l.Customer)
+	if l.Customer != cs.lastRaw || cs.last == "" {
+		cs.lastRaw, cs.last = l.Customer, batch.CanonicalCustomer(l.Customer)
+	}
+	customer := cs.last
 	k := custKey{customer, l.Currency}
 	t := cs.lines[k]
 	if t == nil {
