@@ -16,6 +16,9 @@ func (s Summary) String() string {
 	if s.AllLineRows > 0 {
 		fmt.Fprintf(&b, " + %s for every line of an order", plural(s.AllLineRows, "row", "rows"))
 	}
+	if s.ByOffer > 0 {
+		fmt.Fprintf(&b, " (%d by offer id)", s.ByOffer)
+	}
 	if s.QuantityRows > 0 {
 		fmt.Fprintf(&b, "; expected quantity %d (on %s)", s.Quantity, plural(s.QuantityRows, "row", "rows"))
 	}
@@ -34,6 +37,19 @@ func (p *Plan) WriteCheck(w io.Writer) {
 	}
 	fmt.Fprintf(w, "%s (%s; header on row %d)\n", src.Name, how, p.HeaderRow)
 	fmt.Fprintf(w, "  asks for: %s\n", s)
+	fmt.Fprintf(w, "  lines by: %s\n", p.describeAddressing())
+	if ig := p.Ignored(); len(ig) > 0 {
+		var rows []string
+		for i, r := range ig {
+			if i == 10 {
+				rows = append(rows, "…")
+				break
+			}
+			rows = append(rows, fmt.Sprint(r.Source))
+		}
+		fmt.Fprintf(w, "  ignored: %s that ask for nothing (totals, notes): row %s\n", plural(len(ig), "row", "rows"), strings.Join(rows, ", "))
+	}
+	fmt.Fprintf(w, "  only reading the orders (plan) shows: %s\n", p.readChecks())
 	bad := p.Invalid()
 	if len(bad) == 0 {
 		fmt.Fprintf(w, "  every row is valid\n")
@@ -114,6 +130,8 @@ type CheckSummary struct {
 	ExpectedQuantity int `json:"expectedQuantity"`
 	InvalidRows      int `json:"invalidRows"`
 	DuplicateRows    int `json:"duplicateRows"`
+	IgnoredRows      int `json:"ignoredRows"`
+	LinesByOffer     int `json:"linesByOffer"`
 }
 
 // CheckProblem is one problem of one row.
@@ -131,7 +149,7 @@ func (p *Plan) WriteCheckJSON(w io.Writer) {
 	s := p.Summarize()
 	out := CheckReport{
 		File: p.Source.Name, Format: p.Source.Format, Encoding: p.Source.Encoding, SHA256: p.Source.SHA256, HeaderRow: p.HeaderRow,
-		Summary:  CheckSummary{s.Customers, s.Orders, s.Lines, s.AllLineRows, s.Quantity, s.Invalid, s.Duplicate},
+		Summary:  CheckSummary{s.Customers, s.Orders, s.Lines, s.AllLineRows, s.Quantity, s.Invalid, s.Duplicate, s.Ignored, s.ByOffer},
 		Problems: []CheckProblem{},
 	}
 	for _, r := range p.Invalid() {
@@ -143,6 +161,39 @@ func (p *Plan) WriteCheckJSON(w io.Writer) {
 	enc := json.NewEncoder(w)
 	enc.SetIndent("", "  ")
 	enc.Encode(out)
+}
+
+// describeAddressing says how the sheet names the line of an order.
+func (p *Plan) describeAddressing() string {
+	number := p.Columns[FieldLine]
+	var offer string
+	switch p.Addressing {
+	case ByLineNumber:
+		return number
+	case ByOfferColumn:
+		offer = "offer id (" + p.Columns[FieldOffer] + ")"
+	case ByProductColumns:
+		offer = "offer id from " + p.Columns[FieldProduct] + ", " + p.Columns[FieldSku] + ", " + p.Columns[FieldAvailability]
+	}
+	if number == "" {
+		return offer
+	}
+	return number + ", or the " + offer + " where it is empty"
+}
+
+// readChecks says what only reading each order can tell.
+func (p *Plan) readChecks() string {
+	what := []string{"whether each order has the lines named"}
+	if p.Addressing != ByLineNumber {
+		what = append(what, "which line has each offer")
+	}
+	if p.Columns[FieldOffer] != "" || p.Addressing == ByProductColumns {
+		what = append(what, "whether the offers match")
+	}
+	if p.Columns[FieldQuantity] != "" {
+		what = append(what, "whether the quantities match")
+	}
+	return strings.Join(what, ", ")
 }
 
 // plural is "1 row" or "2 rows".

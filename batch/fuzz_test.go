@@ -55,7 +55,7 @@ func parse(name string, data []byte) error {
 		last = row.Source
 	}
 	s := p.Summarize()
-	if n := s.Lines + s.AllLineRows + s.Invalid + s.Duplicate; n != p.Rows.Len() {
+	if n := s.Lines + s.AllLineRows + s.Invalid + s.Duplicate + s.Ignored; n != p.Rows.Len() {
 		return fmt.Errorf("summary counts %d rows, the plan has %d", n, p.Rows.Len())
 	}
 	seen := map[int]int{}

@@ -11,18 +11,24 @@ import (
 // Field is an input column the tool understands.
 type Field int
 
-// The input fields. The first three are required.
+// The input fields. Customer and order are required. The line is named by
+// its number, or by its offer — an Offer ID column, or the ProductId, SkuId
+// and AvailabilityId columns of Partner Center's reconciliation files — so a
+// sheet must have one of those; it need not have the number.
 const (
 	FieldCustomer Field = iota
 	FieldOrder
 	FieldLine
 	FieldOffer
 	FieldQuantity
+	FieldProduct
+	FieldSku
+	FieldAvailability
 	numFields
 )
 
 // FieldKeys are the names of the fields in the config's input.columns.
-var FieldKeys = [numFields]string{"customer_tenant_id", "order_id", "line_item_number", "offer_id", "expected_quantity"}
+var FieldKeys = [numFields]string{"customer_tenant_id", "order_id", "line_item_number", "offer_id", "expected_quantity", "product_id", "sku_id", "availability_id"}
 
 // FieldAliases are the headers accepted for each field, in priority order:
 // when a sheet has both "Order ID" and "Order", "Order ID" is the order id
@@ -33,11 +39,14 @@ var FieldAliases = [numFields][]string{
 	{"Line Item Number", "LineItemNumber", "Line Item", "Line"},
 	{"Offer ID", "OfferId"},
 	{"Expected Quantity", "Quantity"},
+	{"ProductId", "Product ID"},
+	{"SkuId", "SKU ID"},
+	{"AvailabilityId", "Availability ID"},
 }
 
 func (f Field) String() string { return FieldAliases[f][0] }
 
-func (f Field) required() bool { return f <= FieldLine }
+func (f Field) required() bool { return f == FieldCustomer || f == FieldOrder }
 
 // normHeader folds a header for matching: case, spaces, _ and - are ignored
 // (and the invisible characters copy-paste brings along).
@@ -141,6 +150,21 @@ func (h *Headers) Match(texts []string) (Columns, []Field, error) {
 			missing = append(missing, f)
 		}
 	}
+	// ProductId, SkuId and AvailabilityId name an offer together; one or
+	// two of them are ordinary columns, copied to the report.
+	if c.Addressing() != ByProductColumns {
+		for _, f := range []Field{FieldProduct, FieldSku, FieldAvailability} {
+			if i := c.Index[f]; i >= 0 {
+				used[i], c.Index[f], c.Names[f] = false, -1, ""
+			}
+		}
+	}
+	// Without a line number, an offer, or the three ids of one, a row could
+	// only mean every line of its order: a sheet whose line column went
+	// missing (renamed, deleted) must not cancel whole orders.
+	if c.Index[FieldLine] < 0 && c.Addressing() == ByLineNumber {
+		missing = append(missing, FieldLine)
+	}
 	for i, t := range texts {
 		if used[i] {
 			continue
@@ -153,6 +177,28 @@ func (h *Headers) Match(texts []string) (Columns, []Field, error) {
 		c.Extra = append(c.Extra, name)
 	}
 	return c, missing, nil
+}
+
+// Addressing is how a sheet names the line of an order.
+type Addressing int
+
+// The ways a sheet names lines.
+const (
+	ByLineNumber     Addressing = iota // a Line Item Number column only
+	ByOfferColumn                      // an Offer ID column (and maybe numbers)
+	ByProductColumns                   // ProductId, SkuId and AvailabilityId (and maybe an Offer ID or numbers)
+)
+
+// Addressing says how rows of this layout name their line when the line
+// number is empty: by an offer id from one column or three, or not at all.
+func (c Columns) Addressing() Addressing {
+	switch {
+	case c.Index[FieldProduct] >= 0 && c.Index[FieldSku] >= 0 && c.Index[FieldAvailability] >= 0:
+		return ByProductColumns
+	case c.Index[FieldOffer] >= 0:
+		return ByOfferColumn
+	}
+	return ByLineNumber
 }
 
 // IsHeader reports whether texts names every required field.

@@ -85,6 +85,10 @@ func (r *Row) Prev() *LineResult {
 // AllLines reports whether the row asks for every line of its order.
 func (r *Row) AllLines() bool { return r.Line == allLines }
 
+// ByOffer reports whether the row names its line by offer id: the order's
+// line with that offer, found when the order is read.
+func (r *Row) ByOffer() bool { return r.Line == lineByOffer }
+
 // Order is one order to process: one GET, at most one PATCH.
 type Order struct {
 	// Seq is the order's position in the report (its first row's place).
@@ -174,6 +178,8 @@ type Plan struct {
 	HeaderRow int
 	// Columns names the sheet's columns of each field (for messages).
 	Columns [numFields]string
+	// Addressing is how the sheet names lines when a row gives no number.
+	Addressing Addressing
 	// Customers counts the distinct customers of the orders.
 	Customers int
 	// Carried counts the lines an earlier run finished (resume).
@@ -185,9 +191,12 @@ type Plan struct {
 // Summary is what a plan asks for, before any request.
 type Summary struct {
 	Customers, Orders int
-	// Lines counts the rows naming one line; AllLineRows the rows asking for
-	// every line of an order (their lines are known only after the GET).
-	Lines, AllLineRows int
+	// Lines counts the rows naming one line (ByOffer of them by offer id);
+	// AllLineRows the rows asking for every line of an order (their lines
+	// are known only after the GET).
+	Lines, AllLineRows, ByOffer int
+	// Ignored counts rows that ask for nothing (totals, notes).
+	Ignored int
 	// Quantity totals the Expected Quantity column, where given.
 	Quantity, QuantityRows int
 	Invalid, Duplicate     int
@@ -204,10 +213,15 @@ func (p *Plan) Summarize() Summary {
 			s.Invalid++
 		case r.Status == Duplicate:
 			s.Duplicate++
+		case r.Status == Ignored:
+			s.Ignored++
 		case r.AllLines():
 			s.AllLineRows++
 		default:
 			s.Lines++
+			if r.ByOffer() {
+				s.ByOffer++
+			}
 		}
 		if r.Status == "" && r.Expect >= 0 {
 			s.Quantity += int(r.Expect)
@@ -230,11 +244,18 @@ func (p *Plan) Summarize() Summary {
 	return s
 }
 
-// Invalid returns the rows that will not be processed, in sheet order.
-func (p *Plan) Invalid() []*Row {
+// Invalid returns the rows that will not be processed because something is
+// wrong with them (invalid, duplicate), in sheet order.
+func (p *Plan) Invalid() []*Row { return p.unprocessed(func(s Status) bool { return s != Ignored }) }
+
+// Ignored returns the rows that ask for nothing (totals, notes), in sheet
+// order.
+func (p *Plan) Ignored() []*Row { return p.unprocessed(func(s Status) bool { return s == Ignored }) }
+
+func (p *Plan) unprocessed(keep func(Status) bool) []*Row {
 	var out []*Row
 	for _, it := range p.Items {
-		if r := p.Rows.At(it.Row); it.Order == nil && r.Status != "" && r.Prev() == nil {
+		if r := p.Rows.At(it.Row); it.Order == nil && r.Status != "" && r.Prev() == nil && keep(r.Status) {
 			out = append(out, r)
 		}
 	}
@@ -340,13 +361,19 @@ type builder struct {
 	lastIdx               int32
 	lastInterned          string
 	slab                  []Order
-	seen                  map[lineKey]int32 // (order, line) → first row
-	header                int               // width of the header row
-	width                 int               // widest data row
+	seen                  map[lineKey]int32  // (order, line) → first row
+	offers                map[offerKey]int32 // (order, offer) → first row
+	header                int                // width of the header row
+	width                 int                // widest data row
 	conflicts             map[int32][]string
 }
 
 type lineKey struct{ order, line int32 }
+
+type offerKey struct {
+	order int32
+	offer string // lower case: offer ids compare without case
+}
 
 // Build reads the records of r into a plan: it finds the header row among
 // the first 20 rows, validates every row after it, and groups the valid
@@ -359,6 +386,7 @@ func Build(r sheet.Reader, opts BuildOptions) (*Plan, error) {
 		rawCustomers: make(map[string]string),
 		strings:      make(map[string]string),
 		seen:         make(map[lineKey]int32),
+		offers:       make(map[offerKey]int32),
 		conflicts:    make(map[int32][]string),
 	}
 	if err := b.findHeader(r); err != nil {
@@ -403,7 +431,7 @@ func (b *builder) findHeader(r sheet.Reader) error {
 			cols = keepQuantityColumn(cols, texts)
 			b.cols, b.p.HeaderRow = cols, rec.Row
 			b.p.Extra = append([]string(nil), cols.Extra...)
-			b.p.Columns = cols.Names
+			b.p.Columns, b.p.Addressing = cols.Names, cols.Addressing()
 			b.header, b.width = len(texts), len(texts)
 			return nil
 		}
@@ -423,7 +451,7 @@ func (b *builder) findHeader(r sheet.Reader) error {
 	if best == nil {
 		return &Error{
 			File:   b.opts.File,
-			Reason: "no header row: none of the first 20 rows names the required columns Customer Tenant ID, Order ID and Line Item Number",
+			Reason: "no header row: none of the first 20 rows names the required columns Customer Tenant ID, Order ID and Line Item Number (or an offer)",
 			Fix:    "the header must name " + b.describe(FieldCustomer) + "; " + b.describe(FieldOrder) + "; " + b.describe(FieldLine) + " (or aliases from input.columns in the config)",
 		}
 	}
@@ -445,7 +473,11 @@ func (b *builder) rowError(row int, column, value, reason string) *Error {
 }
 
 func (b *builder) describe(f Field) string {
-	return f.String() + ": " + b.opts.Headers.Accepted(f)
+	d := f.String() + ": " + b.opts.Headers.Accepted(f)
+	if f == FieldLine {
+		d += " — or, to name lines by offer, an Offer ID column (" + b.opts.Headers.Accepted(FieldOffer) + "), or ProductId, SkuId and AvailabilityId"
+	}
+	return d
 }
 
 // keepQuantityColumn copies the Expected Quantity column into the report
@@ -493,6 +525,22 @@ func (b *builder) add(rec sheet.Record) {
 	problem := func(f Field, value string, err error) {
 		problems = append(problems, b.rowError(rec.Row, b.cols.Names[f], value, err.Error()))
 	}
+	parts := [3]string{b.cell(rec, FieldProduct), b.cell(rec, FieldSku), b.cell(rec, FieldAvailability)}
+	if b.isNote(typed, parts) {
+		// A totals or note row: it has content, but asks for nothing.
+		row.Status = Ignored
+		row.d().typed = cloneTyped(typed)
+		row.d().problems = []*Error{b.rowError(rec.Row, "", "", "ignored: no customer, order, line or offer — a totals or note row asks for nothing")}
+		p.Rows.Add(row)
+		return
+	}
+	if typed.Offer == "" && b.cols.Addressing() == ByProductColumns {
+		offer, err := joinOffer(parts)
+		if err != nil {
+			problem(FieldProduct, strings.Join(parts[:], ":"), err)
+		}
+		typed.Offer = offer
+	}
 	if rec.Err != nil {
 		problems = append(problems, b.rowError(rec.Row, "", "", rec.Err.Error()))
 	}
@@ -510,15 +558,16 @@ func (b *builder) add(rec sheet.Record) {
 	if err != nil {
 		problem(FieldOrder, typed.Order, err)
 	}
+	row.Offer = b.intern(cleanText(typed.Offer))
+	if len(row.Offer) > 128 {
+		problem(FieldOffer, typed.Offer, errors.New("is longer than 128 characters"))
+	}
 	if line, err := parseLine(typed.Line); err != nil {
 		problem(FieldLine, typed.Line, err)
 	} else {
 		row.Line = int32(line)
-	}
-	if b.cols.Index[FieldOffer] >= 0 {
-		row.Offer = b.intern(cleanText(typed.Offer))
-		if len(row.Offer) > 128 {
-			problem(FieldOffer, typed.Offer, errors.New("is longer than 128 characters"))
+		if cleanText(typed.Line) == "" && row.Offer != "" {
+			row.Line = lineByOffer // the order's line with that offer, found when it is read
 		}
 	}
 	if b.cols.Index[FieldQuantity] >= 0 {
@@ -558,11 +607,11 @@ func (b *builder) add(rec sheet.Record) {
 			b.conflicts[idx] = []string{fmt.Sprintf("%s (row %d)", o.Customer, p.Rows.At(o.Rows[0]).Source)}
 		}
 		b.conflicts[idx] = append(b.conflicts[idx], fmt.Sprintf("%s (row %d)", customer, rec.Row))
-	} else if first, dup := b.duplicateOf(o, idx, row.Line); dup {
+	} else if first, dup := b.duplicateOf(o, idx, &row); dup {
 		row.Status = Duplicate
 		row.d().typed = cloneTyped(typed)
-		what := fmt.Sprintf("line %d", row.Line)
-		if row.AllLines() || p.Rows.At(first).AllLines() {
+		what := p.Rows.At(first).asks()
+		if row.AllLines() {
 			what = "every line"
 		}
 		row.d().problems = []*Error{b.rowError(rec.Row, "", "", fmt.Sprintf("duplicate: row %d already asks to cancel %s of order %s", p.Rows.At(first).Source, what, o.ID))}
@@ -578,11 +627,47 @@ func (b *builder) add(rec sheet.Record) {
 	switch n := len(o.Rows); {
 	case n == smallOrder+1:
 		for _, ri := range o.Rows {
-			b.seen[lineKey{idx, p.Rows.At(ri).Line}] = ri
+			b.remember(idx, ri)
 		}
 	case n > smallOrder+1:
-		b.seen[lineKey{idx, row.Line}] = rowIdx
+		b.remember(idx, rowIdx)
 	}
+}
+
+// isNote reports a row that asks for nothing: no customer, order, line,
+// offer or product cell — a totals row, a note under the list. (A row with
+// no content at all never gets here: the readers skip it.)
+func (b *builder) isNote(t Typed, parts [3]string) bool {
+	for _, v := range append([]string{t.Customer, t.Order, t.Line, t.Offer}, parts[:]...) {
+		if cleanText(v) != "" {
+			return false
+		}
+	}
+	return true
+}
+
+// joinOffer makes the offer id ProductId:SkuId:AvailabilityId from the
+// three ids of a reconciliation file. A SkuId Excel has stored as a number
+// ("3" for "0003") gets its leading zeros back: SKU ids have four
+// characters.
+func joinOffer(parts [3]string) (string, error) {
+	var empty []string
+	for i, p := range parts {
+		parts[i] = cleanText(p)
+		if parts[i] == "" {
+			empty = append(empty, FieldAliases[FieldProduct+Field(i)][0])
+		}
+	}
+	switch {
+	case len(empty) == 3:
+		return "", nil
+	case len(empty) > 0:
+		return "", fmt.Errorf("is not an offer: %s %s empty (an offer needs ProductId, SkuId and AvailabilityId)", strings.Join(empty, " and "), map[bool]string{true: "is", false: "are"}[len(empty) == 1])
+	}
+	if sku := parts[1]; len(sku) < 4 && allDigits(sku) {
+		parts[1] = strings.Repeat("0", 4-len(sku)) + sku
+	}
+	return strings.Join(parts[:], ":"), nil
 }
 
 // customer returns the canonical form of a customer tenant id, parsing each
@@ -641,14 +726,16 @@ func (b *builder) intern(s string) string {
 // the order's lines go into the index.
 const smallOrder = 16
 
-// duplicateOf reports whether line of order o (at idx) was already named,
-// and by which row. After an every-line row, any row of the order is a
-// duplicate; an every-line row after single lines takes the lines no earlier
-// row names.
-func (b *builder) duplicateOf(o *Order, idx, line int32) (int32, bool) {
+// duplicateOf reports whether the line row names in order o (at idx) was
+// already named, and by which row. After an every-line row, any row of the
+// order is a duplicate; an every-line row after single lines takes the lines
+// no earlier row names; two rows naming the same offer name the same line.
+// (A row by offer and a row by number that turn out to be the same line
+// are found when the order is read.)
+func (b *builder) duplicateOf(o *Order, idx int32, row *Row) (int32, bool) {
 	if len(o.Rows) <= smallOrder {
 		for _, ri := range o.Rows {
-			if l := b.p.Rows.At(ri).Line; l == allLines || (l == line && line != allLines) {
+			if r := b.p.Rows.At(ri); r.AllLines() || (!row.AllLines() && r.sameLine(row)) {
 				return ri, true
 			}
 		}
@@ -657,10 +744,44 @@ func (b *builder) duplicateOf(o *Order, idx, line int32) (int32, bool) {
 	if first, ok := b.seen[lineKey{idx, allLines}]; ok {
 		return first, true
 	}
-	if first, ok := b.seen[lineKey{idx, line}]; ok && line != allLines {
-		return first, true
+	switch {
+	case row.AllLines():
+		return 0, false
+	case row.ByOffer():
+		first, ok := b.offers[offerKey{idx, strings.ToLower(row.Offer)}]
+		return first, ok
 	}
-	return 0, false
+	first, ok := b.seen[lineKey{idx, row.Line}]
+	return first, ok
+}
+
+// remember indexes row ri of order idx for duplicateOf.
+func (b *builder) remember(idx, ri int32) {
+	if r := b.p.Rows.At(ri); r.ByOffer() {
+		b.offers[offerKey{idx, strings.ToLower(r.Offer)}] = ri
+	} else {
+		b.seen[lineKey{idx, r.Line}] = ri
+	}
+}
+
+// sameLine reports whether two rows name the same line by the same means:
+// the same number, or the same offer.
+func (r *Row) sameLine(other *Row) bool {
+	if r.ByOffer() || other.ByOffer() {
+		return r.ByOffer() && other.ByOffer() && sameOffer(r.Offer, other.Offer)
+	}
+	return r.Line == other.Line
+}
+
+// asks says which line the row asks to cancel, for messages.
+func (r *Row) asks() string {
+	switch {
+	case r.AllLines():
+		return "every line"
+	case r.ByOffer():
+		return "the line with offer " + r.Offer
+	}
+	return fmt.Sprintf("line %d", r.Line)
 }
 
 func cloneTyped(t Typed) *Typed {

@@ -307,3 +307,57 @@ func TestWidestSheetTheReportCanHold(t *testing.T) {
 		}
 	}
 }
+
+// Partner Center's reconciliation files name lines by ProductId, SkuId and
+// AvailabilityId, with no line numbers: each row is the order's line with
+// that offer. Two rows naming the same offer of one order are duplicates
+// (case aside); a SkuId Excel turned into a number gets its zeros back; a
+// totals row asks for nothing and is ignored; half an offer is invalid.
+func TestLinesByOfferAndNotes(t *testing.T) {
+	t.Parallel()
+	p := readPlan(t, "CustomerId,CustomerName,OrderId,ProductId,SkuId,AvailabilityId,Quantity,UnitPrice\n"+
+		cA+",Contoso,o1,DG7GMGF0FKZV,0003,DG7GMGF0DWMS,4,12373.20\n"+
+		cA+",Contoso,o1,DG7GMGF0DVT7,3,DG7GMGF0FVZM,10,30.60\n"+
+		cA+",Contoso,o1,dg7gmgf0fkzv,0003,dg7gmgf0dwms,4,12373.20\n"+
+		cA+",Contoso,o2,DG7GMGF0D3PZ,,DG7GMGF0DJJT,25,75.60\n"+
+		",,,,,,,\"16.610,15\"\n"+
+		",Total,,,,,,\n")
+	var got []string
+	for _, r := range p.Rows.All() {
+		what := r.asks()
+		if r.Status != "" {
+			what = string(r.Status)
+			if pr := r.Problems(); len(pr) > 0 {
+				what += ": " + pr[0].Detail()
+			}
+		}
+		got = append(got, fmt.Sprintf("%d %s", r.Source, what))
+	}
+	want := []string{
+		"2 the line with offer DG7GMGF0FKZV:0003:DG7GMGF0DWMS",
+		"3 the line with offer DG7GMGF0DVT7:0003:DG7GMGF0FVZM",
+		"4 duplicate: duplicate: row 2 already asks to cancel the line with offer DG7GMGF0FKZV:0003:DG7GMGF0DWMS of order o1",
+		`5 invalid: ProductId "DG7GMGF0D3PZ::DG7GMGF0DJJT": is not an offer: SkuId is empty (an offer needs ProductId, SkuId and AvailabilityId)`,
+		"6 ignored: ignored: no customer, order, line or offer — a totals or note row asks for nothing",
+		"7 ignored: ignored: no customer, order, line or offer — a totals or note row asks for nothing",
+	}
+	if strings.Join(got, "\n") != strings.Join(want, "\n") {
+		t.Errorf("rows:\n%s\nwant:\n%s", strings.Join(got, "\n"), strings.Join(want, "\n"))
+	}
+	s := p.Summarize()
+	if s.Lines != 2 || s.ByOffer != 2 || s.Ignored != 2 || s.Invalid != 1 || s.Duplicate != 1 || len(p.Invalid()) != 2 || len(p.Ignored()) != 2 {
+		t.Errorf("summary %#v; invalid %d, ignored %d", s, len(p.Invalid()), len(p.Ignored()))
+	}
+	if p.Rows.At(0).Expect != 4 {
+		t.Errorf("the export's Quantity is the expected quantity: %d", p.Rows.At(0).Expect)
+	}
+
+	// A sheet with neither line numbers nor offers would cancel whole
+	// orders: it is refused.
+	h, _ := NewHeaders(nil)
+	_, err := ReadFile(writeFile(t, "in.csv", "Customer ID,Order ID,Item\n"+cA+",o1,0\n"), ReadOptions{Headers: h})
+	var ie *Error
+	if !errors.As(err, &ie) || !strings.Contains(ie.Reason, "required column Line Item Number missing") || !strings.Contains(ie.Hint(), "ProductId, SkuId and AvailabilityId") {
+		t.Errorf("no line column, no offer: %v (hint %q)", err, hintOf(err))
+	}
+}

@@ -108,9 +108,12 @@ func (p *Plan) pendingResult(o *Order, runID string) *OrderResult {
 // requested is the line as row asks for it, before its order is read.
 func requested(row *Row, o *Order) LineResult {
 	lr := LineResult{Row: row.Source, Customer: o.Customer, Order: o.ID, Offer: row.Offer, Extras: row.Extras}
-	if row.AllLines() {
+	switch {
+	case row.AllLines():
 		lr.LineText = "*"
-	} else {
+	case row.ByOffer():
+		// The line is known once the order is read: the cell stays empty.
+	default:
 		lr.Line = intPtr(int(row.Line))
 	}
 	if row.Expect >= 0 {

@@ -55,8 +55,11 @@ func (p *Plan) resumeOrder(idx int32, o *Order, prev *OrderResult, carry carryFu
 	p.Carried += len(o.Prev)
 	for _, l := range again {
 		row := Row{Source: l.Row, Order: idx, Line: allLines, Expect: -1, Offer: l.Offer, Extras: l.Extras}
-		if l.Line != nil {
+		switch {
+		case l.Line != nil:
 			row.Line = int32(*l.Line)
+		case l.LineText == "" && l.Offer != "":
+			row.Line = lineByOffer // a row by offer whose order was never read
 		}
 		switch {
 		case l.Expect != nil:

@@ -57,7 +57,8 @@ const intentNote = "cancelled by the interrupted run, confirmed by GET"
 // would_cancel.
 func decide(o *Order, rows []*Row, before *pcclient.Order, dryRun bool) decision {
 	var d decision
-	wants, missing := expand(rows, before)
+	ex := expand(rows, before)
+	wants := ex.wants
 	if o.Intent != nil {
 		wants = d.settleIntent(o, before, wants)
 	}
@@ -67,22 +68,35 @@ func decide(o *Order, rows []*Row, before *pcclient.Order, dryRun bool) decision
 		lr.After = lr.Before
 		return withStatus(lr, s, "", msg)
 	}
-	if len(missing) > 0 {
+	for i, w := range ex.dups {
+		d.settled = append(d.settled, unchanged(w, Duplicate, fmt.Sprintf("duplicate: row %d already asks to cancel line %d (offer %s) of order %s", ex.first[i].Source, w.item.LineItemNumber, w.item.OfferID, o.ID)))
+	}
+	if len(ex.missing) > 0 {
 		// Line numbers the order does not have: the sheet is wrong about this
 		// order, so none of it is sent.
 		var have []string
 		for _, li := range before.LineItems {
 			have = append(have, fmt.Sprint(li.LineItemNumber))
 		}
-		msg := fmt.Sprintf("order %s has no line item%s (its lines: %s); nothing of this order was sent", o.ID, joinInts(missing), strings.Join(have, ", "))
+		msg := fmt.Sprintf("order %s has no line item%s (its lines: %s); nothing of this order was sent", o.ID, joinInts(ex.missing), strings.Join(have, ", "))
 		d.held = msg
 		for _, w := range wants {
 			d.settled = append(d.settled, unchanged(w, Invalid, msg))
 		}
-		for _, row := range rows {
-			if !row.AllLines() && before.Line(int(row.Line)) == nil {
-				d.settled = append(d.settled, withStatus(requested(row, o), Invalid, "", msg))
-			}
+		for _, row := range append(ex.missingRows, ex.unresolved...) {
+			d.settled = append(d.settled, withStatus(requested(row, o), Invalid, "", msg))
+		}
+		return d
+	}
+	if len(ex.unresolved) > 0 {
+		// The sheet names a line by an offer the order has on no line, or on
+		// several: which line it means is not known, so none of it is sent.
+		d.held = "held, nothing sent: " + strings.Join(ex.why, "; ")
+		for _, w := range wants {
+			d.settled = append(d.settled, unchanged(w, Mismatch, "held: another row of this order names no single line by its offer"))
+		}
+		for i, row := range ex.unresolved {
+			d.settled = append(d.settled, withStatus(requested(row, o), Mismatch, "", ex.why[i]))
 		}
 		return d
 	}
@@ -239,37 +253,101 @@ func unread(o *Order, rows []*Row, f failure) []LineResult {
 	return out
 }
 
+// expansion pairs the rows of an order with its line items, as read.
+type expansion struct {
+	wants []want
+	// missing are the line numbers rows name that the order lacks, and
+	// those rows.
+	missing     []int
+	missingRows []*Row
+	// unresolved are rows naming their line by an offer id no line of the
+	// order has, or several have; why says so.
+	unresolved []*Row
+	why        []string
+	// dups are rows naming a line an earlier row named; first that row.
+	dups  []want
+	first []*Row
+}
+
 // expand pairs the rows with the order's line items: a row for one line
-// takes that line; a row for every line takes the lines no other row names.
-// It returns the line numbers the order does not have.
-func expand(rows []*Row, order *pcclient.Order) (wants []want, missing []int) {
-	named := map[int]bool{}
-	for _, row := range rows {
-		if !row.AllLines() {
-			named[int(row.Line)] = true
+// takes that line — named by its number, or by its offer id when the
+// order has exactly one line with that offer; a row for every line takes
+// the lines no other row names. A row that lands on a line an earlier row
+// named is a duplicate.
+func expand(rows []*Row, order *pcclient.Order) expansion {
+	var ex expansion
+	named := map[int]*Row{}
+	resolved := make([]*pcclient.LineItem, len(rows))
+	for i, row := range rows {
+		var item *pcclient.LineItem
+		switch {
+		case row.AllLines():
+			continue
+		case row.ByOffer():
+			var found []*pcclient.LineItem
+			for k := range order.LineItems {
+				if sameOffer(order.LineItems[k].OfferID, row.Offer) {
+					found = append(found, &order.LineItems[k])
+				}
+			}
+			if len(found) != 1 {
+				ex.unresolved = append(ex.unresolved, row)
+				ex.why = append(ex.why, offerTrouble(order, row.Offer, found))
+				continue
+			}
+			item = found[0]
+		default:
+			if item = order.Line(int(row.Line)); item == nil {
+				ex.missing = append(ex.missing, int(row.Line))
+				ex.missingRows = append(ex.missingRows, row)
+				continue
+			}
 		}
+		if prev, ok := named[item.LineItemNumber]; ok {
+			ex.dups = append(ex.dups, want{row, item})
+			ex.first = append(ex.first, prev)
+			continue
+		}
+		named[item.LineItemNumber] = row
+		resolved[i] = item
 	}
-	for _, row := range rows {
+	for i, row := range rows {
 		if !row.AllLines() {
-			if item := order.Line(int(row.Line)); item != nil {
-				wants = append(wants, want{row, item})
-			} else {
-				missing = append(missing, int(row.Line))
+			if resolved[i] != nil {
+				ex.wants = append(ex.wants, want{row, resolved[i]})
 			}
 			continue
 		}
 		items := make([]*pcclient.LineItem, 0, len(order.LineItems))
-		for i := range order.LineItems {
-			if !named[order.LineItems[i].LineItemNumber] {
-				items = append(items, &order.LineItems[i])
+		for k := range order.LineItems {
+			if named[order.LineItems[k].LineItemNumber] == nil {
+				items = append(items, &order.LineItems[k])
 			}
 		}
 		sort.Slice(items, func(a, b int) bool { return items[a].LineItemNumber < items[b].LineItemNumber })
 		for _, item := range items {
-			wants = append(wants, want{row, item})
+			ex.wants = append(ex.wants, want{row, item})
 		}
 	}
-	return wants, missing
+	return ex
+}
+
+// offerTrouble says why an offer id names no single line of the order, and
+// lists the order's lines and their offers.
+func offerTrouble(order *pcclient.Order, offer string, found []*pcclient.LineItem) string {
+	var lines []string
+	for _, li := range order.LineItems {
+		lines = append(lines, fmt.Sprintf("line %d: %s", li.LineItemNumber, li.OfferID))
+	}
+	what := fmt.Sprintf("no line of order %s has offer %s", order.ID, offer)
+	if len(found) > 1 {
+		var n []int
+		for _, li := range found {
+			n = append(n, li.LineItemNumber)
+		}
+		what = fmt.Sprintf("offer %s is on line%s of order %s", offer, joinInts(n), order.ID)
+	}
+	return fmt.Sprintf("%s (%s); give a Line Item Number", what, strings.Join(lines, "; "))
 }
 
 // mismatches checks each wanted line against the sheet's offer id and

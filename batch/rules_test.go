@@ -231,3 +231,52 @@ func TestDecideWithIntent(t *testing.T) {
 		t.Errorf("new intent = %v %s", lines, in.RequestID)
 	}
 }
+
+// Lines named by offer id are found when the order is read: exactly one
+// line with that offer, else the whole order is held, saying which lines
+// have which offers; a row landing on a line an earlier row named is a
+// duplicate.
+func TestDecideLinesByOffer(t *testing.T) {
+	t.Parallel()
+	o := &Order{Customer: cA, ID: "o1"}
+	twice := pcOrder("completed", 4, 10, 2)
+	twice.LineItems[2].OfferID = "OFFER:1"
+	tests := []struct {
+		name          string
+		rows          []*Row
+		before        *pcclient.Order
+		settled, sent string
+		held          string
+	}{
+		{name: "the line with that offer",
+			rows: []*Row{sheetRow(2, lineByOffer, "offer:1", -1)}, before: pcOrder("completed", 4, 10),
+			sent: "2/1  10→-"},
+		{name: "by offer, and every other line",
+			rows: []*Row{sheetRow(2, lineByOffer, "OFFER:1", -1), sheetRow(3, allLines, "", -1)}, before: pcOrder("completed", 4, 10, 2),
+			sent: "2/1  10→-, 3/0  4→-, 3/2  2→-"},
+		{name: "by number and by offer: the same line twice",
+			rows: []*Row{sheetRow(2, 1, "", -1), sheetRow(3, lineByOffer, "OFFER:1", -1)}, before: pcOrder("completed", 4, 10),
+			settled: "3/1 duplicate 10→10", sent: "2/1  10→-"},
+		{name: "no line has the offer",
+			rows: []*Row{sheetRow(2, 0, "", -1), sheetRow(3, lineByOffer, "OFFER:9", -1)}, before: pcOrder("completed", 4, 10),
+			settled: "2/0 mismatch 4→4, 3/ mismatch -→-", held: "no line of order o1 has offer OFFER:9 (line 0: OFFER:0; line 1: OFFER:1); give a Line Item Number"},
+		{name: "two lines have the offer",
+			rows: []*Row{sheetRow(2, lineByOffer, "OFFER:1", -1)}, before: twice,
+			settled: "2/ mismatch -→-", held: "offer OFFER:1 is on lines 1 and 2 of order o1"},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			d := decide(o, tt.rows, tt.before, false)
+			sortLines(d.settled)
+			if got := outcomes(d.settled); got != tt.settled {
+				t.Errorf("settled = %q, want %q", got, tt.settled)
+			}
+			if got := outcomes(d.send); got != tt.sent {
+				t.Errorf("sent = %q, want %q", got, tt.sent)
+			}
+			if !strings.Contains(d.held, tt.held) || (tt.held == "") != (d.held == "") {
+				t.Errorf("held = %q, want %q", d.held, tt.held)
+			}
+		})
+	}
+}

@@ -115,8 +115,12 @@ func parseOrderID(s string, fromXLSX bool) (string, error) {
 	return s, nil
 }
 
-// allLines is the line number of a row that asks for every line.
-const allLines = -1
+// allLines is the line number of a row that asks for every line;
+// lineByOffer of a row that names its line by offer id.
+const (
+	allLines    = -1
+	lineByOffer = -2
+)
 
 // parseLine reads a line item number: a whole number ≥ 0, written "2",
 // "2.0" or "2,0"; empty or "*" means every line of the order.

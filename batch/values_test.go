@@ -123,7 +123,7 @@ func TestHeaders(t *testing.T) {
 	if err != nil || len(missing) != 0 {
 		t.Fatalf("missing %v, err %v", missing, err)
 	}
-	if cols.Index != [numFields]int{1, 2, 4, 5, 6} {
+	if cols.Index != [numFields]int{1, 2, 4, 5, 6, -1, -1, -1} {
 		t.Errorf("indexes = %v", cols.Index)
 	}
 	if strings.Join(cols.Extra, "|") != "Notes|Order|Column H" {
@@ -138,6 +138,19 @@ func TestHeaders(t *testing.T) {
 	}
 	if _, err := NewHeaders(map[string][]string{"order": {"x"}}); err == nil {
 		t.Error("unknown field key accepted")
+	}
+	// Lines by offer: an Offer ID column, or Partner Center's three ids; one
+	// or two of the ids alone are ordinary columns.
+	export := []string{"PartnerId", "CustomerId", "CustomerName", "OrderId", "ProductId", "SkuId", "AvailabilityId", "Quantity"}
+	if cols, missing, _ := h.Match(export); len(missing) != 0 || cols.Addressing() != ByProductColumns || cols.Index[FieldLine] >= 0 ||
+		strings.Join(cols.Extra, "|") != "PartnerId|CustomerName" {
+		t.Errorf("the reconciliation export: missing %v, addressing %v, extras %v", missing, cols.Addressing(), cols.Extra)
+	}
+	if cols, missing, _ := h.Match([]string{"Customer ID", "Order ID", "Offer ID"}); len(missing) != 0 || cols.Addressing() != ByOfferColumn {
+		t.Errorf("an Offer ID column names the line: missing %v", missing)
+	}
+	if cols, missing, _ := h.Match([]string{"Customer ID", "Order ID", "ProductId", "SkuId", "Note"}); len(missing) != 1 || strings.Join(cols.Extra, "|") != "ProductId|SkuId|Note" {
+		t.Errorf("two of the three ids: missing %v, extras %v", missing, cols.Extra)
 	}
 	for _, header := range [][]string{
 		{"Customer Tenant ID", "Order ID", "Line Item Number"},
