@@ -430,7 +430,7 @@ func (j *job) execute(ctx context.Context, ep *endpoint) error {
 		return exitWith(code)
 	}
 	for status, n := range counts.Lines {
-		if n > 0 && !status.Success(j.dryRun()) {
+		if n > 0 && status.NeedsAttention(j.dryRun()) {
 			return exitWith(exitIncomplete)
 		}
 	}

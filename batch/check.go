@@ -47,7 +47,7 @@ func (p *Plan) WriteCheck(w io.Writer) {
 			}
 			rows = append(rows, fmt.Sprint(r.Source))
 		}
-		fmt.Fprintf(w, "  ignored: %s that ask for nothing (totals, notes): row %s\n", plural(len(ig), "row", "rows"), strings.Join(rows, ", "))
+		fmt.Fprintf(w, "  ignored: %s asking for nothing (totals, notes): row %s\n", plural(len(ig), "row", "rows"), strings.Join(rows, ", "))
 	}
 	fmt.Fprintf(w, "  only reading the orders (plan) shows: %s\n", p.readChecks())
 	bad := p.Invalid()

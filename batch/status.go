@@ -45,6 +45,12 @@ func (s Status) Success(plan bool) bool {
 	return s == Cancelled || s == AlreadyCancelled || (plan && s == WouldCancel)
 }
 
+// NeedsAttention reports whether a line in this status did not end as the
+// user wanted: not a success, and not a row that asked for nothing. It
+// decides the exit code, the summary's "needs attention" and the
+// Customers sheet's count.
+func (s Status) NeedsAttention(plan bool) bool { return !s.Success(plan) && s != Ignored }
+
 // Retryable reports whether `run --resume` processes a line in this status:
 // it was not finished (pending, failed, not_cancelled), or it was only
 // planned (would_cancel). Rejected lines are done again only when asked

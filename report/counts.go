@@ -165,7 +165,7 @@ func (cs *customers) addLine(l *batch.LineResult) {
 	if a := l.AmountCancelled(); a.Valid {
 		t.AmountCancelled = decimal.NewNullDecimal(t.AmountCancelled.Decimal.Add(a.Decimal))
 	}
-	if !l.Status.Success(cs.plan) && l.Status != batch.Ignored {
+	if l.Status.NeedsAttention(cs.plan) {
 		t.Attention++
 	}
 	if cs.name >= 0 && cs.name < len(l.Extras) && cs.names[customer] == "" {

@@ -59,7 +59,7 @@ func (c *Counts) WriteSummary(w io.Writer, m Meta, path, next string) {
 
 	var attention []string
 	for _, s := range batch.Statuses {
-		if n := c.Lines[s]; n > 0 && !s.Success(plan) {
+		if n := c.Lines[s]; n > 0 && s.NeedsAttention(plan) {
 			attention = append(attention, fmt.Sprintf("%s %d", s, n))
 		}
 	}
