@@ -3,8 +3,10 @@ package batch
 import (
 	"bytes"
 	"fmt"
+	"math"
 	"os"
 	"path/filepath"
+	"strconv"
 	"strings"
 	"testing"
 	"time"
@@ -28,8 +30,12 @@ func seeds(f *testing.F, match func(name string) bool) {
 			f.Add(b)
 		}
 	}
-	sample, _ := os.ReadFile("../samples/cancellations.csv")
-	f.Add(sample)
+	for _, extra := range []string{"../samples/cancellations.csv", "../samples/partner-center-export.csv", "../testdata/typed/libreoffice-typed.xlsx"} {
+		if match(extra) {
+			b, _ := os.ReadFile(extra)
+			f.Add(b)
+		}
+	}
 }
 
 // parse runs the whole input path over data and checks what must hold for
@@ -72,6 +78,20 @@ func parse(name string, data []byte) error {
 		if seen[row.Source] != 1 {
 			return fmt.Errorf("row %d comes out %d times", row.Source, seen[row.Source])
 		}
+		// A typed cell still says what the sheet said: a number reads back
+		// from its text, a date has a time.
+		for _, c := range row.Extras {
+			switch c.Kind {
+			case sheet.Number:
+				if n, err := strconv.ParseFloat(c.Text, 64); err != nil || n != c.Num || math.IsInf(n, 0) || math.IsNaN(n) {
+					return fmt.Errorf("row %d: number cell %q reads as %v", row.Source, c.Text, c.Num)
+				}
+			case sheet.Date:
+				if c.Time.IsZero() {
+					return fmt.Errorf("row %d: date cell %q without a time", row.Source, c.Text)
+				}
+			}
+		}
 	}
 	return nil
 }
@@ -102,6 +122,11 @@ func FuzzReadCSV(f *testing.F) {
 	seeds(f, func(n string) bool { return strings.HasSuffix(n, ".csv") || strings.HasSuffix(n, ".txt") })
 	f.Add([]byte("Customer ID;Order;Line\n\"{4A7C2E91-5B3D-4F8A-9C1E-2D6B8F0A3C57}\";o1;*\n"))
 	f.Add([]byte("\xff\xfeC\x00u\x00s\x00t\x00"))
+	// Lines by offer without a line column; typed columns in both
+	// conventions; a totals row.
+	f.Add([]byte("CustomerId,OrderId,ProductId,SkuId,AvailabilityId,Betrag,Datum\n4a7c2e91-5b3d-4f8a-9c1e-2d6b8f0a3c57,o1,P,3,A,\"1.234,50\",18.11.2026\n,,,,,Total,\n"))
+	f.Add([]byte("Customer ID;Order ID;Offer ID;Menge;Am\n4a7c2e91-5b3d-4f8a-9c1e-2d6b8f0a3c57;o1;A:B:C;1 234,50;2026-11-18T10:00:00Z\n;;;;x\n"))
+	f.Add([]byte("Customer ID,Order ID,Line,Amount,On\n4a7c2e91-5b3d-4f8a-9c1e-2d6b8f0a3c57,o1,,\"1,234\",03/04/26\n4a7c2e91-5b3d-4f8a-9c1e-2d6b8f0a3c57,o1,2,007,31/02/2026\n"))
 	f.Fuzz(func(t *testing.T, data []byte) { parseInTime(t, "fuzz.csv", data) })
 }
 

@@ -319,21 +319,25 @@ var (
 	lineJournal  = LineTable.journaled()
 )
 
-// encodeCell writes a typed cell as "T:text", "N:1234.5", "B:TRUE",
-// "D:<RFC 3339>|shown", or "" for an empty one.
+// encodeCell writes a typed cell as "T:text", "N:1234.5|format",
+// "B:TRUE", "D:<RFC 3339>|shown|format", or "" for an empty one.
 func encodeCell(c sheet.Cell) string {
 	switch c.Kind {
 	case sheet.Text:
 		return "T:" + c.Text
 	case sheet.Number:
-		if c.Text != "" {
-			return "N:" + c.Text
+		n := c.Text
+		if n == "" {
+			n = strconv.FormatFloat(c.Num, 'g', -1, 64)
 		}
-		return "N:" + strconv.FormatFloat(c.Num, 'g', -1, 64)
+		if c.Format != "" {
+			n += "|" + c.Format
+		}
+		return "N:" + n
 	case sheet.Bool:
 		return "B:" + c.Text
 	case sheet.Date:
-		return "D:" + c.Time.UTC().Format(time.RFC3339Nano) + "|" + c.Text
+		return "D:" + c.Time.UTC().Format(time.RFC3339Nano) + "|" + c.Text + "|" + c.Format
 	}
 	return ""
 }
@@ -350,8 +354,9 @@ func decodeCell(s string) (sheet.Cell, error) {
 	case 'T':
 		return sheet.Cell{Kind: sheet.Text, Text: v}, nil
 	case 'N':
-		n, err := strconv.ParseFloat(v, 64)
-		return sheet.Cell{Kind: sheet.Number, Text: v, Num: n}, err
+		text, format, _ := strings.Cut(v, "|")
+		n, err := strconv.ParseFloat(text, 64)
+		return sheet.Cell{Kind: sheet.Number, Text: text, Num: n, Format: format}, err
 	case 'B':
 		num := 0.0
 		if v == "TRUE" {
@@ -359,9 +364,14 @@ func decodeCell(s string) (sheet.Cell, error) {
 		}
 		return sheet.Cell{Kind: sheet.Bool, Text: v, Num: num}, nil
 	case 'D':
+		// The format is last; a version 2 journal wrote none.
 		when, shown, _ := strings.Cut(v, "|")
+		format := ""
+		if i := strings.LastIndexByte(shown, '|'); i >= 0 {
+			shown, format = shown[:i], shown[i+1:]
+		}
 		t, err := time.Parse(time.RFC3339Nano, when)
-		return sheet.Cell{Kind: sheet.Date, Time: t, Text: shown}, err
+		return sheet.Cell{Kind: sheet.Date, Time: t, Text: shown, Format: format}, err
 	}
 	return sheet.Cell{}, fmt.Errorf("bad extra cell %q", s)
 }

@@ -876,6 +876,9 @@ func (b *builder) finish() {
 			r.Order = remap[r.Order]
 		}
 	}
+	if b.opts.Extras && !b.opts.XLSX {
+		p.typeExtras()
+	}
 	p.layout()
 }
 

@@ -290,6 +290,7 @@ type writer struct {
 	row      []any
 	counts   *Counts
 	cust     *customers
+	formats  map[string]int // the input's number formats, by code
 }
 
 func newWriter(f *excelize.File, opts Options) (*writer, error) {
@@ -303,9 +304,10 @@ func newWriter(f *excelize.File, opts Options) (*writer, error) {
 	p := opts.Plan
 	w := &writer{
 		f: f, styles: st, extra: p.Extra,
-		row:    make([]any, len(lineColumns)+len(p.Extra)),
-		counts: newCounts(),
-		cust:   newCustomers(p.Extra, opts.Meta.Command == "plan"),
+		row:     make([]any, len(lineColumns)+len(p.Extra)),
+		counts:  newCounts(),
+		cust:    newCustomers(p.Extra, opts.Meta.Command == "plan"),
+		formats: map[string]int{},
 	}
 	for _, name := range []string{LinesSheet, OrdersSheet, CustomersSheet} {
 		if _, err := f.NewSheet(name); err != nil {
@@ -653,15 +655,35 @@ func (w *writer) extraValue(c sheet.Cell) any {
 	case sheet.Empty:
 		return nil
 	case sheet.Number:
+		if c.Format != "" {
+			return excelize.Cell{StyleID: w.format(c.Format), Value: c.Num}
+		}
 		return c.Num
 	case sheet.Bool:
 		return c.Text == "TRUE"
 	case sheet.Date:
 		style := w.styles.date
-		if y, m, d := c.Time.Date(); c.Time != time.Date(y, m, d, 0, 0, 0, 0, c.Time.Location()) {
+		switch {
+		case c.Format != "":
+			style = w.format(c.Format)
+		case c.Time != c.Time.Truncate(24*time.Hour):
 			style = w.styles.dateTime
 		}
 		return excelize.Cell{StyleID: style, Value: excelSerial(c.Time)}
 	}
 	return c.Text
+}
+
+// format returns the style of a number format the input's cells carry,
+// made once per format (the Lines goroutine alone calls it).
+func (w *writer) format(code string) int {
+	if id, ok := w.formats[code]; ok {
+		return id
+	}
+	id, err := w.f.NewStyle(&excelize.Style{CustomNumFmt: &code})
+	if err != nil {
+		id = 0 // a format excelize refuses shows as General
+	}
+	w.formats[code] = id
+	return id
 }

@@ -39,6 +39,9 @@ type Cell struct {
 	Text string
 	Num  float64   // for Number
 	Time time.Time // for Date
+	// Format is the cell's Excel number format ("#,##0.00", "dd.mm.yyyy"),
+	// or "" for General.
+	Format string
 }
 
 // Record is one row of the sheet.

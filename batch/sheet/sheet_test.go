@@ -328,3 +328,43 @@ func TestColumnName(t *testing.T) {
 		}
 	}
 }
+
+// The number format of an XLSX cell is rebuilt from how it is shown.
+func TestFormatsFromShownValues(t *testing.T) {
+	for _, tt := range []struct{ shown, raw, want string }{
+		{"1,234.50", "1234.5", "#,##0.00"},
+		{"1234.5", "1234.5", ""},
+		{"12%", "0.12", "0%"},
+		{"12.50%", "0.125", "0.00%"},
+		{"$1,234.50", "1234.5", `"$"#,##0.00`},
+		{"1,234.50 €", "1234.5", `#,##0.00" ""€"`},
+		{"0042", "42", "0000"},
+		{"n/a", "1", ""},
+	} {
+		if got := numberFormatOf(tt.shown, tt.raw); got != tt.want {
+			t.Errorf("numberFormatOf(%q, %q) = %q, want %q", tt.shown, tt.raw, got, tt.want)
+		}
+	}
+	at := time.Date(2026, 11, 18, 0, 0, 0, 0, time.UTC)
+	early := time.Date(2026, 3, 3, 9, 5, 7, 0, time.UTC)
+	for _, tt := range []struct {
+		shown string
+		t     time.Time
+		want  string
+	}{
+		{"18.11.2026", at, "dd.mm.yyyy"},
+		{"11/18/2026", at, "mm/dd/yyyy"},
+		{"11/18/26", at, "mm/dd/yy"},
+		{"2026-11-18", at, "yyyy-mm-dd"},
+		{"18-Nov-2026", at, "dd-mmm-yyyy"},
+		{"November 18, 2026", at, "mmmm dd, yyyy"},
+		{"03/03/2026", early, "mm/dd/yyyy"},
+		{"03.03.2026 09:05:07", early, "dd.mm.yyyy hh:mm:ss"},
+		{"3/3/2026 9:05 AM", early, "m/d/yyyy h:mm AM/PM"},
+		{"Q4 2026", at, "yyyy-mm-dd"},
+	} {
+		if got := dateFormatOf(tt.shown, tt.t); got != tt.want {
+			t.Errorf("dateFormatOf(%q) = %q, want %q", tt.shown, got, tt.want)
+		}
+	}
+}

@@ -336,7 +336,10 @@ func (r *xlsxReader) Close() error {
 	return err
 }
 
-// typedCell types a cell from its stored value and the value Excel shows.
+// typedCell types a cell from its stored value and the value Excel shows,
+// and rebuilds its number format from the two: excelize's streaming reader
+// gives values, not styles, and reading every cell's style would mean
+// parsing the whole sheet into memory.
 func typedCell(raw, shown string, date1904 bool) Cell {
 	if n, ok := storedNumber(raw); ok {
 		if (shown == "TRUE" || shown == "FALSE") && (raw == "1" || raw == "0") {
@@ -344,10 +347,10 @@ func typedCell(raw, shown string, date1904 bool) Cell {
 		}
 		if shown != raw && dateLike(shown, raw) {
 			if t, err := excelize.ExcelDateToTime(n, date1904); err == nil {
-				return Cell{Kind: Date, Text: shown, Num: n, Time: t}
+				return Cell{Kind: Date, Text: shown, Num: n, Time: t, Format: dateFormatOf(shown, t)}
 			}
 		}
-		return Cell{Kind: Number, Text: raw, Num: n}
+		return Cell{Kind: Number, Text: raw, Num: n, Format: numberFormatOf(shown, raw)}
 	}
 	// Cells of type "d" store an ISO 8601 date.
 	for _, layout := range []string{time.RFC3339Nano, "2006-01-02T15:04:05", "2006-01-02"} {
@@ -416,3 +419,157 @@ func digitsOf(s string) string {
 }
 
 func trimZeros(s string) string { return strings.Trim(s, "0") }
+
+// numberFormatOf rebuilds the number format that shows raw as shown:
+// decimals, thousands grouping, a percent sign, text before and after
+// (currency). It returns "" (General) when shown is raw as stored or does
+// not look like a formatted number.
+func numberFormatOf(shown, raw string) string {
+	s := strings.TrimSpace(shown)
+	if s == raw || s == "" {
+		return ""
+	}
+	start := strings.IndexFunc(s, func(r rune) bool { return r >= '0' && r <= '9' })
+	end := strings.LastIndexFunc(s, func(r rune) bool { return r >= '0' && r <= '9' })
+	if start < 0 {
+		return ""
+	}
+	prefix, body, suffix := s[:start], s[start:end+1], s[end+1:]
+	prefix = strings.TrimSuffix(strings.TrimSuffix(prefix, "-"), "(")
+	percent := strings.HasPrefix(strings.TrimSpace(suffix), "%")
+	suffix = strings.TrimPrefix(strings.TrimSpace(suffix), "%")
+	suffix = strings.TrimPrefix(suffix, ")")
+	for _, c := range body {
+		if !(c >= '0' && c <= '9') && c != ',' && c != '.' {
+			return "" // not a formatted number: leave it General
+		}
+	}
+	f := "0"
+	whole, _, _ := strings.Cut(body, ".")
+	switch {
+	case strings.Contains(body, ","):
+		f = "#,##0"
+	case len(whole) > 1 && whole[0] == '0':
+		f = strings.Repeat("0", len(whole)) // zero-padded, as ids are shown
+	}
+	if _, frac, ok := strings.Cut(body, "."); ok {
+		f += "." + strings.Repeat("0", len(frac))
+	}
+	if percent {
+		f += "%"
+	}
+	quote := func(t string) string {
+		if t = strings.TrimSpace(t); t == "" {
+			return ""
+		}
+		return `"` + strings.ReplaceAll(t, `"`, "") + `"`
+	}
+	if p := quote(prefix); p != "" {
+		f = p + f
+		if strings.HasSuffix(prefix, " ") {
+			f = p + `" "` + f[len(p):]
+		}
+	}
+	if q := quote(suffix); q != "" {
+		if strings.HasPrefix(strings.TrimPrefix(shown[end+1:], "%"), " ") {
+			f += `" "`
+		}
+		f += q
+	}
+	return f
+}
+
+// dateFormatOf rebuilds the date format that shows t as shown: which
+// number is the year, month and day (and hour, minute, second), their
+// widths and separators, month names. When shown cannot be explained by t,
+// it is ISO.
+func dateFormatOf(shown string, t time.Time) string {
+	fallback := "yyyy-mm-dd"
+	if t.Hour() != 0 || t.Minute() != 0 || t.Second() != 0 {
+		fallback = "yyyy-mm-dd hh:mm:ss"
+	}
+	var b strings.Builder
+	used := map[string]bool{}
+	timePart := false // after an hour: minutes, not months
+	for i := 0; i < len(shown); {
+		c := shown[i]
+		j := i
+		switch {
+		case c >= '0' && c <= '9':
+			for j < len(shown) && shown[j] >= '0' && shown[j] <= '9' {
+				j++
+			}
+			tok := shown[i:j]
+			n, _ := strconv.Atoi(tok)
+			width := func(one, two string) string {
+				if len(tok) == 2 {
+					return two
+				}
+				return one
+			}
+			isDay := !used["d"] && !timePart && n == t.Day()
+			isMonth := !used["m"] && !timePart && n == int(t.Month())
+			if isDay && isMonth {
+				// 03/03/2026: with slashes the month comes first, as the US
+				// writes it; with dots or dashes the day does.
+				if strings.Contains(shown, "/") {
+					isDay = false
+				} else {
+					isMonth = false
+				}
+			}
+			code := ""
+			switch {
+			case len(tok) == 4 && n == t.Year() && !used["y"]:
+				code, used["y"] = "yyyy", true
+			case j < len(shown) && shown[j] == ':' && !used["h"] && (n == t.Hour() || n == t.Hour()%12 || (n == 12 && t.Hour()%12 == 0)):
+				code, used["h"], timePart = width("h", "hh"), true, true
+			case timePart && !used["min"] && n == t.Minute():
+				code, used["min"] = "mm", true
+			case timePart && !used["s"] && n == t.Second():
+				code, used["s"] = "ss", true
+			case isDay:
+				code, used["d"] = width("d", "dd"), true
+			case isMonth:
+				code, used["m"] = width("m", "mm"), true
+			case len(tok) == 2 && n == t.Year()%100 && !used["y"]:
+				code, used["y"] = "yy", true
+			default:
+				return fallback
+			}
+			b.WriteString(code)
+		case c >= 'A' && c <= 'Z' || c >= 'a' && c <= 'z':
+			for j < len(shown) && (shown[j] >= 'A' && shown[j] <= 'Z' || shown[j] >= 'a' && shown[j] <= 'z') {
+				j++
+			}
+			tok := shown[i:j]
+			switch {
+			case strings.EqualFold(tok, t.Month().String()):
+				b.WriteString("mmmm")
+				used["m"] = true
+			case strings.EqualFold(tok, t.Month().String()[:3]):
+				b.WriteString("mmm")
+				used["m"] = true
+			case strings.EqualFold(tok, t.Weekday().String()):
+				b.WriteString("dddd")
+			case strings.EqualFold(tok, t.Weekday().String()[:3]):
+				b.WriteString("ddd")
+			case strings.EqualFold(tok, "AM") || strings.EqualFold(tok, "PM"):
+				b.WriteString("AM/PM")
+			default:
+				return fallback
+			}
+		default:
+			j = i + 1
+			if !strings.ContainsRune(" ./-:,", rune(c)) {
+				return fallback
+			}
+			b.WriteByte(c)
+		}
+		i = j
+	}
+	if !used["y"] || !used["m"] {
+		return fallback
+	}
+	return b.String()
+}
