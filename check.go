@@ -6,6 +6,7 @@ import (
 	"fmt"
 
 	"github.com/pcreconcile/pcreconcile/batch"
+	"github.com/pcreconcile/pcreconcile/report"
 )
 
 func (a *app) cmdCheck(ctx context.Context, args []string) error {
@@ -70,10 +71,24 @@ Flags:
 	if *format == "json" {
 		p.WriteCheckJSON(a.stdout)
 	} else {
-		p.WriteCheck(a.stdout)
+		p.WriteCheck(a.stdout, historyNote(p.Source.SHA256, cfg)...)
 	}
 	if len(p.Invalid()) > 0 {
 		return exitWith(exitIncomplete)
 	}
 	return nil
+}
+
+// historyNote says when the history in the current folder shows the sheet
+// ran already against the configured endpoint.
+func historyNote(sha string, cfg *config) []string {
+	endpoint := cfg.PartnerCenter.BaseURL
+	if cfg.sandbox() {
+		endpoint = report.SandboxEndpoint
+	}
+	last, ok, err := report.LastRun(".", sha, endpoint)
+	if err != nil || !ok {
+		return nil
+	}
+	return []string{fmt.Sprintf("already run on %s against %s → report %s (%s)", last.Finished.Format("2006-01-02 15:04 MST"), last.Endpoint, last.Report, last.Result)}
 }

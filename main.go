@@ -14,11 +14,15 @@ import (
 	"os/signal"
 	"os/user"
 	"runtime/debug"
+	"slices"
 	"strings"
+	"sync/atomic"
 	"syscall"
 	"time"
 
 	"golang.org/x/term"
+
+	"github.com/pcreconcile/pcreconcile/report"
 )
 
 // Exit codes: other programs and scripts act on them.
@@ -35,6 +39,7 @@ var version = ""
 
 func main() {
 	ctx, cancel := context.WithCancelCause(context.Background())
+	a := new(app)
 	sigs := make(chan os.Signal, 2)
 	signal.Notify(sigs, os.Interrupt, syscall.SIGTERM)
 	long := len(os.Args) > 1 && (os.Args[1] == "run" || os.Args[1] == "plan" || os.Args[1] == "sandbox")
@@ -50,10 +55,14 @@ func main() {
 		}
 		cancel(errInterrupted)
 		<-sigs
-		fmt.Fprintln(os.Stderr, "pcreconcile: quitting at once; resume later with pcreconcile run --resume REPORT.journal")
+		if hint := a.resumeHint.Load(); hint != nil {
+			fmt.Fprintf(os.Stderr, "pcreconcile: quitting at once; the journal keeps every finished order: resume later with %s\n", *hint)
+		} else {
+			fmt.Fprintln(os.Stderr, "pcreconcile: quitting at once; nothing was sent yet")
+		}
 		os.Exit(exitInterrupted)
 	}()
-	a := &app{
+	*a = app{
 		stdin:     os.Stdin,
 		stdout:    os.Stdout,
 		stderr:    os.Stderr,
@@ -78,6 +87,11 @@ type app struct {
 	// prompt needs stdin, the progress bar stderr.
 	stdinTTY, stderrTTY bool
 	now                 func() time.Time
+	// resumeHint is the command that resumes the running job from its
+	// journal, once it has one: a second Ctrl-C prints it.
+	resumeHint atomic.Pointer[string]
+	// writeReport writes the workbook (report.Write; tests make it fail).
+	writeReport func(report.Options) (*report.Counts, error)
 }
 
 func (a *app) run(ctx context.Context, args []string) int {
@@ -85,10 +99,23 @@ func (a *app) run(ctx context.Context, args []string) int {
 	return a.fail(a.dispatch(ctx, args))
 }
 
+// commands are the commands of the tool.
+var commands = map[string]bool{"check": true, "plan": true, "run": true, "sandbox": true, "version": true}
+
 func (a *app) dispatch(ctx context.Context, args []string) error {
 	if len(args) == 0 {
 		a.mainUsage(a.stderr)
 		return exitWith(exitUsage)
+	}
+	// Flags may come before the command as well as after it: "pcreconcile
+	// --quiet run x.csv" is "pcreconcile run --quiet x.csv".
+	if strings.HasPrefix(args[0], "-") && !slices.Contains([]string{"-h", "-help", "--help", "--version"}, args[0]) {
+		for i, arg := range args {
+			if commands[arg] {
+				args = slices.Concat([]string{arg}, args[:i], args[i+1:])
+				break
+			}
+		}
 	}
 	switch cmd, rest := args[0], args[1:]; cmd {
 	case "check":
@@ -100,6 +127,16 @@ func (a *app) dispatch(ctx context.Context, args []string) error {
 	case "sandbox":
 		return a.cmdSandbox(ctx, rest)
 	case "version", "--version":
+		fs := flag.NewFlagSet("version", flag.ContinueOnError)
+		fs.SetOutput(a.stderr)
+		fs.Usage = func() {
+			fmt.Fprint(fs.Output(), "Usage: pcreconcile version\n\nPrints the version, the commit it was built from and the Go version.\n")
+		}
+		if pos, err := parseFlags(fs, rest); err != nil {
+			return err
+		} else if len(pos) > 0 {
+			return usage("version takes no arguments, got "+pos[0], "")
+		}
 		v, commit := versionInfo()
 		fmt.Fprintf(a.stdout, "pcreconcile %s\ncommit %s\n%s\n", v, commit, runtimeVersion())
 		return nil
@@ -110,6 +147,9 @@ func (a *app) dispatch(ctx context.Context, args []string) error {
 		a.mainUsage(a.stdout)
 		return nil
 	default:
+		if strings.HasPrefix(cmd, "-") {
+			return usage(fmt.Sprintf("%s comes before a command, and there is none", cmd), "flags go with a command: pcreconcile run --help lists run's")
+		}
 		return usage(fmt.Sprintf("unknown command %q", cmd), "the commands are check, plan, run, sandbox and version; try pcreconcile --help")
 	}
 }
@@ -214,14 +254,21 @@ func (a *app) printError(err error) {
 
 // parseFlags parses flags and positional arguments in any order, so that
 // `pcreconcile run input.csv --yes` works as users type it. A non-nil error
-// ends the command: exit 0 after --help, 2 after a bad flag (which the flag
-// package has already reported).
+// ends the command: exit 0 after --help (fs.Usage prints the help), 2 after
+// a bad flag, said in one line with a hint rather than the whole help.
 func parseFlags(fs *flag.FlagSet, args []string) (pos []string, err error) {
+	help, out := fs.Usage, fs.Output()
+	fs.Usage = func() {}
+	fs.SetOutput(io.Discard)
 	for {
 		if err := fs.Parse(args); errors.Is(err, flag.ErrHelp) {
+			fs.SetOutput(out)
+			help()
 			return nil, exitWith(exitOK)
 		} else if err != nil {
-			return nil, exitWith(exitUsage)
+			// Users type --rate; the flag package says -rate.
+			msg := strings.Replace(err.Error(), "for flag -", "for --", 1)
+			return nil, usage(msg, "pcreconcile "+fs.Name()+" --help lists the flags")
 		}
 		if fs.NArg() == 0 {
 			return pos, nil

@@ -472,6 +472,9 @@ func TestSecondSIGINTQuitsAtOnce(t *testing.T) {
 	if code := c.wait(t); code != exitInterrupted {
 		t.Fatalf("exit %d, want 130", code)
 	}
+	if want := "resume later with pcreconcile run --resume r.xlsx.journal --config " + e.config; !strings.Contains(c.stderrText(), want) {
+		t.Errorf("the second Ctrl-C does not say how to resume (%q):\n%s", want, c.stderrText())
+	}
 	if _, err := os.Stat(filepath.Join(e.dir, "r.xlsx")); !errors.Is(err, os.ErrNotExist) {
 		t.Error("a report was written although the second Ctrl-C quits at once")
 	}

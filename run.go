@@ -23,31 +23,104 @@ import (
 
 // runFlags are the flags of plan and run.
 type runFlags struct {
-	config, report, sheet, delimiter, rate, logFormat, resume string
-	concurrency                                               int
-	yes, quiet, verbose, force, fresh, retryRejected          bool
+	config, report, sheet, delimiter, logFormat, resume string
+	concurrency                                         optInt
+	rate                                                optFloat
+	yes, quiet, verbose, force, fresh, retryRejected    bool
+	again                                               bool
 }
 
 func (f *runFlags) register(fs *flag.FlagSet, command string) {
 	fs.StringVar(&f.config, "config", "", "config `FILE` (default pcreconcile.yaml if present; none means the sandbox)")
-	fs.StringVar(&f.report, "report", "", "write the workbook to `PATH` (default reconciliation-YYYYMMDD-HHMMSS.xlsx here)")
-	fs.BoolVar(&f.force, "force", false, "replace an existing report")
+	fs.StringVar(&f.report, "report", "", "write the workbook to `PATH`.xlsx (default reconciliation-YYYYMMDD-HHMMSS.xlsx here)")
+	fs.BoolVar(&f.force, "force", false, "replace an existing report (never the input, nor a file this command reads)")
 	fs.StringVar(&f.sheet, "sheet", "", "XLSX sheet `NAME` (default: the first visible sheet)")
-	fs.StringVar(&f.delimiter, "delimiter", "", "CSV delimiter: auto, \",\", \";\", \"|\" or tab")
-	fs.IntVar(&f.concurrency, "concurrency", 0, "orders in flight at once (default from config, 8)")
-	fs.StringVar(&f.rate, "rate", "", "requests per `minute` across all customers, retries included (default from config, 500)")
+	fs.StringVar(&f.delimiter, "delimiter", "", "CSV delimiter `CHAR`: auto, \",\", \";\", \"|\" or tab")
+	fs.Var(&f.concurrency, "concurrency", "`N` orders in flight at once, 1–64 (default from config, 8)")
+	fs.Var(&f.rate, "rate", "`N` requests per minute across all customers, retries included (default from config, 500)")
 	fs.BoolVar(&f.quiet, "quiet", false, "no progress and no informational logs; the summary still goes to stdout")
 	fs.BoolVar(&f.verbose, "v", false, "verbose: log every request (never headers, tokens or secrets)")
-	fs.StringVar(&f.logFormat, "log-format", "text", "log `format` on stderr: text or json")
-	if command == "run" {
-		fs.StringVar(&f.resume, "resume", "", "continue from an earlier `REPORT` (or its .journal): process only what is not finished")
-		fs.BoolVar(&f.retryRejected, "retry-rejected", false, "with --resume: also send again the lines Partner Center rejected (e.g. after a reseller relationship was restored)")
-		fs.BoolVar(&f.fresh, "fresh", false, "start afresh although an unfinished journal of the same input exists")
-		fs.BoolVar(&f.yes, "yes", false, "do not ask for confirmation (required without a terminal, against a real endpoint)")
+	fs.StringVar(&f.logFormat, "log-format", "text", "log format on stderr: `text|json`")
+	fs.BoolVar(&f.fresh, "fresh", false, "start afresh although an unfinished journal of the same input exists")
+	if command == "plan" {
+		fs.StringVar(&f.resume, "resume", "", "finish a plan that was interrupted, from its `JOURNAL` (or the report it did not write)")
+		return
 	}
+	fs.StringVar(&f.resume, "resume", "", "continue from an earlier `REPORT` (or its .journal): process only what is not finished")
+	fs.BoolVar(&f.retryRejected, "retry-rejected", false, "with --resume: also send again the lines Partner Center rejected (e.g. after a reseller relationship was restored)")
+	fs.BoolVar(&f.yes, "yes", false, "do not ask for confirmation (required without a terminal, against a real endpoint)")
+	fs.BoolVar(&f.again, "again", false, "run an input again although the history beside the report shows it ran against this endpoint")
+}
+
+// optInt is an int flag that knows whether it was given: an explicit 0 is
+// an answer to check, not "use the default". It shows no default in --help.
+type optInt struct {
+	v   int
+	set bool
+}
+
+func (o *optInt) String() string {
+	if o == nil || !o.set {
+		return ""
+	}
+	return strconv.Itoa(o.v)
+}
+
+func (o *optInt) Set(s string) error {
+	n, err := strconv.Atoi(s)
+	if err != nil {
+		return errors.New("want a whole number")
+	}
+	o.v, o.set = n, true
+	return nil
+}
+
+// optFloat is optInt for a number.
+type optFloat struct {
+	v   float64
+	set bool
+}
+
+func (o *optFloat) String() string {
+	if o == nil || !o.set {
+		return ""
+	}
+	return strconv.FormatFloat(o.v, 'g', -1, 64)
+}
+
+func (o *optFloat) Set(s string) error {
+	n, err := strconv.ParseFloat(s, 64)
+	if err != nil {
+		return errors.New("want a number")
+	}
+	o.v, o.set = n, true
+	return nil
+}
+
+// optDuration is optInt for a duration ("200ms", "1m").
+type optDuration struct {
+	v   time.Duration
+	set bool
+}
+
+func (o *optDuration) String() string {
+	if o == nil || !o.set {
+		return ""
+	}
+	return o.v.String()
+}
+
+func (o *optDuration) Set(s string) error {
+	d, err := time.ParseDuration(s)
+	if err != nil || d < 0 {
+		return errors.New("want a duration such as 200ms or 1m")
+	}
+	o.v, o.set = d, true
+	return nil
 }
 
 const planHelp = `Usage: pcreconcile plan [flags] INPUT
+       pcreconcile plan [flags] --resume JOURNAL
 
 Reads every order the sheet names from Partner Center (GET only; nothing is
 changed) and writes the reconciliation workbook as a run would, with
@@ -57,6 +130,9 @@ problem a run would hit (not found, outside the window, mismatches, …).
 Review the workbook, then execute exactly what it shows:
   pcreconcile run --resume reconciliation-YYYYMMDD-HHMMSS.xlsx
 A line whose quantity has changed since the plan is then held as mismatch.
+
+--resume JOURNAL finishes a plan that was interrupted before it wrote its
+workbook. A plan's journal is only ever finished by plan: run refuses it.
 
 Exit status: 0 every line can be cancelled (or is already), 1 some cannot,
 2 usage, config or input error, 3 aborted, 130 interrupted.
@@ -81,7 +157,13 @@ a terminal it needs --yes.
 --resume REPORT continues from an earlier report, plan or journal: lines that
 are pending, failed, not_cancelled or would_cancel are done again (each order
 is read first, so nothing is ever cancelled twice); all others are carried
-over unchanged. A new report is written; the old one is never modified.
+over unchanged. A new report is written; the old one is never modified. It
+must go to the endpoint the earlier run went to: pass the same --config.
+
+Guards: a fresh run of an input that already ran against this endpoint (see
+pcreconcile-history.csv beside the report) is refused unless --again; one
+whose run was interrupted is refused unless --fresh; --force replaces an
+earlier report, never the input or a file this command reads.
 
 Ctrl-C stops starting orders, lets those in flight finish and writes the
 report (exit 130); a second Ctrl-C quits at once, and the journal still holds
@@ -119,7 +201,7 @@ func (a *app) cmdRun(ctx context.Context, args []string, command string) error {
 	// Every flag combination is checked before any work.
 	switch {
 	case f.resume != "" && len(pos) > 0:
-		return usage("--resume cannot be combined with an INPUT file", "did you mean pcreconcile run --resume "+quoteArg(f.resume)+"?")
+		return usage("--resume cannot be combined with an INPUT file", "did you mean pcreconcile "+command+" --resume "+quoteArg(f.resume)+"?")
 	case f.resume != "" && f.fresh:
 		return usage("--resume and --fresh contradict each other", "")
 	case f.retryRejected && f.resume == "":
@@ -128,16 +210,16 @@ func (a *app) cmdRun(ctx context.Context, args []string, command string) error {
 		return usage(command+" needs an INPUT file", "pcreconcile "+command+" samples/cancellations.csv")
 	case len(pos) > 1:
 		return usage(fmt.Sprintf("%s takes one INPUT file, got %d: %s", command, len(pos), strings.Join(pos, " ")), "")
-	case f.concurrency < 0 || f.concurrency > 64:
-		return usage(fmt.Sprintf("--concurrency %d is out of range 1–64", f.concurrency), "")
+	case f.concurrency.set && (f.concurrency.v < 1 || f.concurrency.v > 64):
+		return usage(fmt.Sprintf("--concurrency %d is out of range 1–64", f.concurrency.v), "")
+	case f.rate.set && f.rate.v < 1:
+		return usage(fmt.Sprintf("--rate %g: must be at least 1 request per minute", f.rate.v), "Partner Center allows 500 a minute for orders")
 	}
 	cfg, err := loadConfig(f.config)
 	if err != nil {
 		return err
 	}
-	if err := f.apply(cfg); err != nil {
-		return err
-	}
+	f.apply(cfg)
 	log, err := newLogger(a.stderr, f.logFormat, f.verbose, f.quiet)
 	if err != nil {
 		return usage(err.Error(), "")
@@ -152,9 +234,9 @@ func (a *app) cmdRun(ctx context.Context, args []string, command string) error {
 }
 
 // apply lets flags override the config.
-func (f *runFlags) apply(cfg *config) error {
-	if f.concurrency > 0 {
-		cfg.Run.Concurrency = f.concurrency
+func (f *runFlags) apply(cfg *config) {
+	if f.concurrency.set {
+		cfg.Run.Concurrency = f.concurrency.v
 	}
 	if f.sheet != "" {
 		cfg.Input.Sheet = f.sheet
@@ -162,14 +244,9 @@ func (f *runFlags) apply(cfg *config) error {
 	if f.delimiter != "" {
 		cfg.Input.Delimiter = f.delimiter
 	}
-	if f.rate != "" {
-		v, err := strconv.ParseFloat(f.rate, 64)
-		if err != nil || v <= 0 {
-			return usage(fmt.Sprintf("--rate %q: want a number of requests per minute", f.rate), "")
-		}
-		cfg.Run.RequestsPerMinute = v
+	if f.rate.set {
+		cfg.Run.RequestsPerMinute = f.rate.v
 	}
-	return nil
 }
 
 // job is one plan or run.
@@ -193,7 +270,7 @@ func (j *job) dryRun() bool { return j.command == "plan" }
 // exit 2 on any problem), connects (exit 3 on wrong credentials), asks for
 // confirmation, and executes.
 func (j *job) run(ctx context.Context, pos []string) error {
-	if err := j.checkReportPath(); err != nil {
+	if err := j.checkReportPath(pos); err != nil {
 		return err
 	}
 	ep := j.describe()
@@ -218,24 +295,93 @@ func (j *job) run(ctx context.Context, pos []string) error {
 	return j.execute(ctx, ep)
 }
 
-// checkReportPath refuses to overwrite a report or to start over a journal
-// in its way.
-func (j *job) checkReportPath() error {
-	if !j.flags.force {
-		if _, err := os.Stat(j.report); err == nil {
-			return usage("report "+j.report+" exists", "choose another --report PATH, or --force to replace it")
+// continueWith is the command that carries on from path with command —
+// with the config and the reading flags this command was given, so that
+// following it reaches the same endpoint and reads the sheet the same way.
+func (j *job) continueWith(command, path string) string {
+	parts := []string{"pcreconcile", command, "--resume", quoteArg(path)}
+	if j.cfg.path != "" {
+		parts = append(parts, "--config", quoteArg(j.cfg.path))
+	}
+	if j.flags.delimiter != "" {
+		parts = append(parts, "--delimiter", quoteArg(j.flags.delimiter))
+	}
+	return strings.Join(parts, " ")
+}
+
+// checkReportPath checks, before anything is read or sent, that the report
+// can be written where asked and that writing it harms nothing: its name
+// ends in .xlsx, its folder exists and takes files, it is not a folder or
+// a symbolic link, it replaces an earlier report only with --force — and
+// never a file this command reads — and no unfinished journal is in its way.
+func (j *job) checkReportPath(pos []string) error {
+	rep := j.report
+	if !strings.EqualFold(filepath.Ext(rep), ".xlsx") {
+		return usage("--report "+rep+": the report is an Excel workbook; its name must end in .xlsx", "e.g. --report "+quoteArg(strings.TrimSuffix(rep, filepath.Ext(rep))+".xlsx"))
+	}
+	dir := filepath.Dir(rep)
+	if fi, err := os.Stat(dir); err != nil || !fi.IsDir() {
+		return usage("the report's folder "+dir+" does not exist", "create it first, or choose another --report PATH")
+	}
+	if err := writable(dir); err != nil {
+		return usage(fmt.Sprintf("cannot write in the report's folder %s: %v", dir, err), "choose another --report PATH")
+	}
+	if fi, err := os.Lstat(rep); err == nil {
+		switch {
+		case fi.IsDir():
+			return usage("--report "+rep+" is a folder", "give a file name ending in .xlsx")
+		case fi.Mode()&os.ModeSymlink != 0:
+			return usage("--report "+rep+" is a symbolic link; a report is never written through one", "give the path it points to, or another --report PATH")
+		case !j.flags.force:
+			return usage("report "+rep+" exists", "choose another --report PATH, or --force to replace it")
 		}
 	}
-	jpath := batch.JournalPath(j.report)
-	if _, err := os.Stat(jpath); err == nil {
-		return usage("an unfinished journal "+jpath+" is in the way", "finish it with pcreconcile run --resume "+quoteArg(jpath)+", or choose another --report PATH")
+	j.resumed = j.flags.resume
+	reads := append([]string{j.resumed, j.cfg.path}, pos...)
+	if j.resumed != "" && !strings.HasSuffix(j.resumed, ".journal") {
+		reads = append(reads, batch.JournalPath(j.resumed))
 	}
-	if j.resumed = j.flags.resume; j.resumed != "" {
-		if abs(j.resumed) == abs(j.report) || abs(j.resumed) == abs(jpath) {
-			return usage("the new report would replace the one being resumed", "leave --report out, or give a new PATH")
+	if err := j.readsNot(reads...); err != nil {
+		return err
+	}
+	jpath := batch.JournalPath(rep)
+	if j.resumed != "" && (abs(j.resumed) == abs(rep) || abs(j.resumed) == abs(jpath)) {
+		return usage("the new report would take the place of the one being resumed", "leave --report out, or give a new PATH")
+	}
+	if _, err := os.Stat(jpath); err == nil {
+		command := j.command
+		if h, err := batch.ReadJournalHeader(jpath); err == nil && h.Command != "" {
+			command = h.Command
+		}
+		return usage("an unfinished journal "+jpath+" is in the way", "finish it with "+j.continueWith(command, jpath)+", or choose another --report PATH")
+	}
+	return nil
+}
+
+// readsNot refuses a report path that is one of the files this command
+// reads — the input, the report or journal resumed, the config — however
+// it is named: --force replaces an earlier report, never those.
+func (j *job) readsNot(files ...string) error {
+	rep, err := os.Stat(j.report)
+	if err != nil {
+		return nil // nothing there yet
+	}
+	for _, f := range files {
+		if fi, err := os.Stat(f); f != "" && err == nil && os.SameFile(rep, fi) {
+			return usage("--report "+j.report+" is "+f+", which this command reads; it is never replaced, with --force or without", "choose another --report PATH")
 		}
 	}
 	return nil
+}
+
+// writable reports whether files can be created in dir.
+func writable(dir string) error {
+	f, err := os.CreateTemp(dir, ".pcreconcile-check-*")
+	if err != nil {
+		return err
+	}
+	f.Close()
+	return os.Remove(f.Name())
 }
 
 // prepare reads the input (or the earlier report or journal), creates the
@@ -248,6 +394,8 @@ func (j *job) prepare(pos []string, ep *endpoint) error {
 		ResumedFrom: j.resumed,
 		Endpoint:    ep.name,
 		Sandbox:     ep.sandbox,
+		Tenant:      ep.tenant,
+		Config:      j.configPath(),
 		Started:     j.started,
 	}
 	read, err := j.readOptions(j.cfg, true)
@@ -257,6 +405,10 @@ func (j *job) prepare(pos []string, ep *endpoint) error {
 	if j.resumed != "" {
 		j.work, err = batch.Resume(batch.ResumeOptions{
 			From:          j.resumed,
+			Command:       j.command,
+			Endpoint:      ep.name,
+			SameEndpoint:  report.SameEndpoint,
+			Continue:      j.continueWith,
 			RetryRejected: j.flags.retryRejected,
 			OpenReport:    openReport,
 			Read:          read,
@@ -264,12 +416,17 @@ func (j *job) prepare(pos []string, ep *endpoint) error {
 			Journal:       header,
 			Log:           j.log,
 		})
+		if err == nil {
+			err = j.readsNot(j.work.Input.Path) // the sheet a journal names
+		}
 	} else {
-		j.work, err = j.prepareFresh(pos[0], read, header)
+		j.work, err = j.prepareFresh(pos[0], read, header, ep)
 	}
 	if err != nil {
 		return err
 	}
+	hint := j.continueWith(j.command, j.work.Journal.Path())
+	j.resumeHint.Store(&hint)
 	s := j.work.Plan.Summarize()
 	todo := j.todo(s)
 	if max := j.cfg.Run.MaxLines; max > 0 && todo > max && !j.dryRun() {
@@ -279,6 +436,14 @@ func (j *job) prepare(pos []string, ep *endpoint) error {
 		j.log.Info("resuming", "from", j.resumed, "carried", s.Carried, "to_do", todo, "orders", s.Orders)
 	}
 	return nil
+}
+
+// configPath is the config file this command used, absolute, or "".
+func (j *job) configPath() string {
+	if j.cfg.path == "" {
+		return ""
+	}
+	return abs(j.cfg.path)
 }
 
 // openReport is report.Open as batch.Resume wants it.
@@ -292,15 +457,27 @@ func (j *job) todo(s batch.Summary) int {
 	return s.Lines + s.AllLineRows
 }
 
-func (j *job) prepareFresh(input string, read batch.ReadOptions, header batch.JournalHeader) (*batch.Resumed, error) {
+func (j *job) prepareFresh(input string, read batch.ReadOptions, header batch.JournalHeader, ep *endpoint) (*batch.Resumed, error) {
 	p, err := batch.ReadFile(input, read)
 	if err != nil {
 		return nil, err
 	}
 	p.Source.Sheet = j.cfg.Input.Sheet
+	dir := filepath.Dir(j.report)
 	if !j.flags.fresh {
-		if other := batch.UnfinishedJournal(filepath.Dir(j.report), p.Source.SHA256, j.command); other != "" {
-			return nil, usage(fmt.Sprintf("%s has an unfinished %s of this input (%s)", other, j.command, input), "continue it with: pcreconcile run --resume "+quoteArg(other)+"   (or start afresh with --fresh)")
+		if other := batch.UnfinishedJournal(dir, p.Source.SHA256, j.command); other != "" {
+			return nil, usage(fmt.Sprintf("%s has an unfinished %s of this input (%s)", other, j.command, input), "continue it with: "+j.continueWith(j.command, other)+"   (or start afresh with --fresh)")
+		}
+	}
+	// The same sheet run twice against the same endpoint: the second
+	// workbook would show everything already_cancelled and hide what the
+	// first one cancelled. The sandbox is exempt, so samples can be rerun.
+	if j.command == "run" && !ep.sandbox && !j.flags.again {
+		if last, ok, err := report.LastRun(dir, p.Source.SHA256, ep.name); err != nil {
+			j.log.Warn("cannot read the run history", "file", filepath.Join(dir, report.HistoryFile), "err", err)
+		} else if ok {
+			return nil, usage(fmt.Sprintf("%s already ran against %s on %s (run %s, report %s)", input, last.Endpoint, last.Finished.Format("2006-01-02 15:04 MST"), last.RunID, last.Report),
+				"to finish what that run left: "+j.continueWith("run", last.Report)+"   (to run the sheet again anyway: --again)")
 		}
 	}
 	header.Source = p.Source
@@ -402,8 +579,13 @@ func (j *job) execute(ctx context.Context, ep *endpoint) error {
 		Concurrency: j.cfg.Run.Concurrency,
 		Rate:        j.rateText(),
 		Result:      result,
+		Config:      j.configPath(),
 	}
-	counts, err := report.Write(report.Options{
+	write := j.writeReport
+	if write == nil {
+		write = report.Write
+	}
+	counts, err := write(report.Options{
 		Path:    j.report,
 		Force:   j.flags.force,
 		Meta:    meta,
@@ -413,19 +595,20 @@ func (j *job) execute(ctx context.Context, ep *endpoint) error {
 	if err != nil {
 		journal.Close()
 		return &exitError{code: exitAborted, err: fmt.Errorf("cannot write the report %s: %w", j.report, err),
-			hint: fmt.Sprintf("every finished order is in %s; write the report with: pcreconcile run --resume %s", journal.Path(), quoteArg(journal.Path()))}
+			hint: fmt.Sprintf("every finished order is in %s; write the report with: %s", journal.Path(), j.continueWith(j.command, journal.Path()))}
 	}
-	if err := journal.Remove(); err != nil {
-		j.log.Warn("cannot remove the journal", "path", journal.Path(), "err", err)
+	j.finishJournals(journal)
+	if j.command == "run" {
+		j.recordHistory(meta, counts)
 	}
 	if runErr != nil && code == exitAborted {
 		hint := ""
 		if errors.Is(runErr, batch.ErrAuthAborted) {
-			hint = "check the credentials (auth in the config and the environment variables), then continue with pcreconcile run --resume " + quoteArg(j.report)
+			hint = "check the credentials (auth in the config and the environment variables), then continue with " + j.continueWith("run", j.report)
 		}
 		j.printError(&exitError{code: code, err: runErr, hint: hint})
 	}
-	counts.WriteSummary(j.stdout, meta, j.report, "pcreconcile run --resume "+quoteArg(j.report))
+	counts.WriteSummary(j.stdout, meta, j.report, j.continueWith("run", j.report))
 	if code != exitOK {
 		return exitWith(code)
 	}
@@ -435,6 +618,43 @@ func (j *job) execute(ctx context.Context, ep *endpoint) error {
 		}
 	}
 	return nil
+}
+
+// finishJournals removes the journals the written report has made
+// redundant: this run's, and the earlier run's journal it carried on from.
+func (j *job) finishJournals(journal *batch.Journal) {
+	if err := journal.Remove(); err != nil {
+		j.log.Warn("cannot remove the journal", "path", journal.Path(), "err", err)
+	}
+	if old := j.work.Finishes; old != "" {
+		if err := os.Remove(old); err != nil && !errors.Is(err, os.ErrNotExist) {
+			j.log.Warn("cannot remove the journal this run finished", "path", old, "err", err)
+		} else {
+			j.log.Info("the journal this run finished is removed: the new report holds everything it had", "path", old)
+		}
+	}
+}
+
+// recordHistory adds the run to the history beside its report.
+func (j *job) recordHistory(m report.Meta, c *report.Counts) {
+	var amounts []string
+	for _, cur := range c.Currencies() {
+		if x := c.Cancelled[cur]; x != nil {
+			amounts = append(amounts, cur+" "+report.FormatMoney(x.Amount))
+		}
+	}
+	e := report.HistoryEntry{
+		Input: m.Input.Name, InputSHA256: m.Input.SHA256, Endpoint: m.Endpoint, Report: j.report, Config: m.Config,
+		RunID: m.RunID, Started: m.Started, Finished: m.Finished, Result: m.Result,
+		QuantityCancelled: c.QuantityCancelled, AmountCancelled: strings.Join(amounts, "; "),
+	}
+	for _, x := range c.Cancelled {
+		e.LinesCancelled += x.Lines
+	}
+	dir := filepath.Dir(j.report)
+	if err := report.AppendHistory(dir, e); err != nil {
+		j.log.Warn("cannot add the run to the history", "file", filepath.Join(dir, report.HistoryFile), "err", err)
+	}
 }
 
 // readOptions says how to read an input under cfg.

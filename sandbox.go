@@ -38,19 +38,22 @@ func (a *app) cmdSandbox(ctx context.Context, args []string) error {
 	fs := flag.NewFlagSet("sandbox", flag.ContinueOnError)
 	fs.SetOutput(a.stderr)
 	configPath := fs.String("config", "", "config `FILE` (sandbox.* keys; default pcreconcile.yaml if present)")
-	addr := fs.String("addr", "127.0.0.1:8089", "listen `address`")
+	addr := fs.String("addr", "127.0.0.1:8089", "listen on `HOST:PORT` (127.0.0.1:0 for any free port)")
 	state := fs.String("state", "", "state `FILE` (default sandbox.state, or the user cache directory)")
 	reset := fs.Bool("reset", false, "start again from the seed (samples/sandbox.json)")
-	latency := fs.Duration("latency", -1, "delay every answer by `D`, e.g. 200ms")
-	seed := fs.Int64("seed", 0, "fault seed")
-	e500 := fs.Float64("error-500", -1, "`rate` of 500 answers (0–1)")
-	e503 := fs.Float64("error-503", -1, "`rate` of 503 answers (0–1)")
-	busy := fs.Float64("busy", -1, "`rate` of 409 order-busy answers (0–1)")
-	drop := fs.Float64("drop", -1, "`rate` of PATCHes applied and then answered by a dropped connection (0–1)")
-	throttle := fs.Float64("throttle", -1, "partner-wide limit in requests per `minute` (0 = none; default 500)")
-	throttleCust := fs.Float64("throttle-customer", -1, "per-customer limit in requests per `minute` (0 = none)")
-	burst := fs.Int("throttle-burst", -1, "throttle bucket `size` (default a tenth of a minute's requests)")
-	retryAfter := fs.Duration("throttle-retry-after", -1, "answer 429s with this Retry-After instead of the computed one")
+	var latency, retryAfter optDuration
+	var seed, burst optInt
+	var e500, e503, busy, drop, throttle, throttleCust optFloat
+	fs.Var(&latency, "latency", "delay every answer by `DURATION`, e.g. 200ms (default sandbox.latency, none)")
+	fs.Var(&seed, "seed", "fault `SEED`: the same seed and sheet replay the same faults (default sandbox.faults.seed, 0)")
+	fs.Var(&e500, "error-500", "`RATE` of 500 answers, 0–1 (default none)")
+	fs.Var(&e503, "error-503", "`RATE` of 503 answers, 0–1 (default none)")
+	fs.Var(&busy, "busy", "`RATE` of 409 order-busy answers, 0–1 (default none)")
+	fs.Var(&drop, "drop", "`RATE` of PATCHes applied and then answered by a dropped connection, 0–1 (default none)")
+	fs.Var(&throttle, "throttle", "partner-wide limit in `N` requests per minute; 0 for none (default 500)")
+	fs.Var(&throttleCust, "throttle-customer", "per-customer limit in `N` requests per minute (default none)")
+	fs.Var(&burst, "throttle-burst", "throttle bucket `SIZE` (default a tenth of a minute's requests)")
+	fs.Var(&retryAfter, "throttle-retry-after", "answer 429s with this Retry-After `DURATION` instead of the computed one")
 	fs.Usage = func() { fmt.Fprint(fs.Output(), sandboxHelp); fs.PrintDefaults() }
 	pos, err := parseFlags(fs, args)
 	if err != nil {
@@ -63,36 +66,32 @@ func (a *app) cmdSandbox(ctx context.Context, args []string) error {
 	if err != nil {
 		return err
 	}
-	set := map[string]bool{}
-	fs.Visit(func(f *flag.Flag) { set[f.Name] = true })
-	if set["state"] {
+	if *state != "" {
 		cfg.Sandbox.State = *state
 	}
-	if set["latency"] {
-		cfg.Sandbox.Latency = duration(*latency)
+	if latency.set {
+		cfg.Sandbox.Latency = duration(latency.v)
 	}
 	f := &cfg.Sandbox.Faults
-	if set["seed"] {
-		f.Seed = *seed
+	if seed.set {
+		f.Seed = int64(seed.v)
 	}
-	for name, rate := range map[string]struct{ flag, cfg *float64 }{
-		"error-500": {e500, &f.Error500}, "error-503": {e503, &f.Error503}, "busy": {busy, &f.Busy}, "drop": {drop, &f.Drop},
-	} {
-		if set[name] {
-			*rate.cfg = *rate.flag
+	for _, r := range []struct {
+		flag *optFloat
+		cfg  *float64
+	}{{&e500, &f.Error500}, {&e503, &f.Error503}, {&busy, &f.Busy}, {&drop, &f.Drop}, {&throttleCust, &f.ThrottleCustomerPerMinute}} {
+		if r.flag.set {
+			*r.cfg = r.flag.v
 		}
 	}
-	if set["throttle"] {
-		f.ThrottleRequestsPerMinute = throttle
+	if throttle.set {
+		f.ThrottleRequestsPerMinute = &throttle.v
 	}
-	if set["throttle-customer"] {
-		f.ThrottleCustomerPerMinute = *throttleCust
+	if burst.set {
+		f.ThrottleBurst = burst.v
 	}
-	if set["throttle-burst"] {
-		f.ThrottleBurst = *burst
-	}
-	if set["throttle-retry-after"] {
-		d := duration(*retryAfter)
+	if retryAfter.set {
+		d := duration(retryAfter.v)
 		f.ThrottleRetryAfterOverride = &d
 	}
 	if err := cfg.faults().Validate(); err != nil {
@@ -100,11 +99,19 @@ func (a *app) cmdSandbox(ctx context.Context, args []string) error {
 	}
 	log, _ := newLogger(a.stderr, "text", false, false)
 	path := sandboxState(cfg)
+	if *reset {
+		if url := sandbox.Serving(path); url != "" {
+			return usage("a sandbox is serving this state at "+url+": resetting it under that server would be undone by its next write",
+				"stop that pcreconcile sandbox (Ctrl-C), then reset; or start it again with --reset")
+		}
+	}
 	srv, err := newSandbox(cfg, path, *reset)
 	if err != nil {
 		return err // a corrupt state says how to reset it
 	}
-	if *reset && !set["addr"] {
+	addrGiven := false
+	fs.Visit(func(fl *flag.Flag) { addrGiven = addrGiven || fl.Name == "addr" })
+	if *reset && !addrGiven {
 		log.Info("sandbox state reset to the seed", "state", path)
 		return nil
 	}
@@ -115,6 +122,8 @@ func (a *app) cmdSandbox(ctx context.Context, args []string) error {
 	if err != nil {
 		return usage(fmt.Sprintf("cannot listen on %s: %v", *addr, err), "choose another --addr, e.g. 127.0.0.1:0 for any free port")
 	}
+	done := sandbox.MarkServing(path, l.URL)
+	defer done()
 	log.Info("Partner Center sandbox listening", "url", l.URL, "state", path,
 		"latency", time.Duration(cfg.Sandbox.Latency), "throttle_per_minute", cfg.faults().Throttle.RequestsPerMinute)
 	if err := l.Wait(ctx); err != nil {

@@ -66,6 +66,7 @@ func TestWalkthroughOutput(t *testing.T) {
 }
 
 var (
+	configs   = regexp.MustCompile(`config-\d+\.yaml`)
 	logTime   = regexp.MustCompile(`time=\S+`)
 	runIDs    = regexp.MustCompile(`run-\d{8}-\d{6}-[0-9a-f]{6}`)
 	durations = regexp.MustCompile(`took=\S+`)
@@ -76,6 +77,7 @@ var (
 func normalizeOutput(s string, c *cli) string {
 	s = strings.ReplaceAll(s, c.config, "$CONFIG")
 	s = strings.ReplaceAll(s, c.dir, "$DIR")
+	s = configs.ReplaceAllString(s, "config.yaml")
 	s = logTime.ReplaceAllString(s, "time=T")
 	s = runIDs.ReplaceAllString(s, "RUN-ID")
 	return durations.ReplaceAllString(s, "took=D")

@@ -12,12 +12,16 @@ import (
 // before a run print it.
 func (s Summary) String() string {
 	var b strings.Builder
-	fmt.Fprintf(&b, "%s, %s, %s", plural(s.Customers, "customer", "customers"), plural(s.Orders, "order", "orders"), plural(s.Lines, "line", "lines"))
-	if s.AllLineRows > 0 {
-		fmt.Fprintf(&b, " + %s for every line of an order", plural(s.AllLineRows, "row", "rows"))
-	}
+	fmt.Fprintf(&b, "%s, %s, ", plural(s.Customers, "customer", "customers"), plural(s.Orders, "order", "orders"))
+	lines := plural(s.Lines, "line", "lines")
 	if s.ByOffer > 0 {
-		fmt.Fprintf(&b, " (%d by offer id)", s.ByOffer)
+		lines += fmt.Sprintf(" (%d by offer id)", s.ByOffer)
+	}
+	if s.AllLineRows > 0 {
+		fmt.Fprintf(&b, "%s: %s and %s asking for every line of %s", plural(s.Lines+s.AllLineRows, "row", "rows"), lines,
+			plural(s.AllLineRows, "row", "rows"), map[bool]string{true: "its order", false: "their orders"}[s.AllLineRows == 1])
+	} else {
+		b.WriteString(lines)
 	}
 	if s.QuantityRows > 0 {
 		fmt.Fprintf(&b, "; expected quantity %d (on %s)", s.Quantity, plural(s.QuantityRows, "row", "rows"))
@@ -25,10 +29,11 @@ func (s Summary) String() string {
 	return b.String()
 }
 
-// WriteCheck writes what `check` prints: where the header is, what the
-// sheet asks for, and every row problem — grouped by column and kind, the
-// largest group first, at most 20 rows of each.
-func (p *Plan) WriteCheck(w io.Writer) {
+// WriteCheck writes what `check` prints: where the header is, the file's
+// SHA-256, what the sheet asks for (and the notes, one line each), and
+// every row problem — grouped by column and kind, the largest group first,
+// at most 20 rows of each.
+func (p *Plan) WriteCheck(w io.Writer, notes ...string) {
 	s := p.Summarize()
 	src := p.Source
 	how := strings.ToUpper(src.Format)
@@ -36,6 +41,10 @@ func (p *Plan) WriteCheck(w io.Writer) {
 		how += ", " + src.Encoding
 	}
 	fmt.Fprintf(w, "%s (%s; header on row %d)\n", src.Name, how, p.HeaderRow)
+	fmt.Fprintf(w, "  sha256: %s\n", src.SHA256)
+	for _, n := range notes {
+		fmt.Fprintf(w, "  %s\n", n)
+	}
 	fmt.Fprintf(w, "  asks for: %s\n", s)
 	fmt.Fprintf(w, "  lines by: %s\n", p.describeAddressing())
 	if ig := p.Ignored(); len(ig) > 0 {

@@ -34,12 +34,16 @@ type JournalHeader struct {
 	Command string `json:"command"` // run or plan
 	Source  Source `json:"source"`
 	// Input is the original input when Source is an earlier report.
-	Input       Source    `json:"input,omitzero"`
-	Report      string    `json:"report"`
-	ResumedFrom string    `json:"resumedFrom,omitempty"`
-	Endpoint    string    `json:"endpoint"`
-	Sandbox     bool      `json:"sandbox,omitempty"`
-	Started     time.Time `json:"started"`
+	Input       Source `json:"input,omitzero"`
+	Report      string `json:"report"`
+	ResumedFrom string `json:"resumedFrom,omitempty"`
+	Endpoint    string `json:"endpoint"`
+	Sandbox     bool   `json:"sandbox,omitempty"`
+	// Tenant is the partner tenant the run acted for; Config the config file
+	// it used ("" for none), which a resume must use again.
+	Tenant  string    `json:"tenant,omitempty"`
+	Config  string    `json:"config,omitempty"`
+	Started time.Time `json:"started"`
 }
 
 // Journal is the append-only record of a run, written as it happens and
@@ -277,25 +281,25 @@ func encodeRow(row []string, kind recordKind, r *OrderResult, k, n int) []string
 	l := &r.Lines[k]
 	row = append(row, strconv.Itoa(r.Seq), strconv.Itoa(n), strconv.Itoa(k), string(kind))
 	for _, c := range orderJournal {
-		row = append(row, asText(Text(c.Get(r))))
+		row = append(row, AsText(Text(c.Get(r))))
 	}
 	for _, c := range lineJournal {
-		row = append(row, asText(Text(c.Get(l))))
+		row = append(row, AsText(Text(c.Get(l))))
 	}
 	for _, c := range l.Extras {
-		row = append(row, asText(encodeCell(c)))
+		row = append(row, AsText(encodeCell(c)))
 	}
 	return row
 }
 
-// asText writes a journal cell so that a spreadsheet opening the journal
+// AsText writes a CSV cell so that a spreadsheet opening the file
 // shows it as text, never evaluates it: a value starting with = + - @, a
 // tab or a carriage return (what Excel and LibreOffice read as a formula)
 // gets a leading apostrophe, and so does one that starts with an
 // apostrophe already, so that fromText reads every value back exactly.
 // (Server text and the user's own cells end up here: "=HYPERLINK(…)" must
 // stay a string.)
-func asText(s string) string {
+func AsText(s string) string {
 	if s == "" {
 		return s
 	}
@@ -307,7 +311,7 @@ func asText(s string) string {
 }
 
 // fromText undoes asText.
-func fromText(s string) string {
+func FromText(s string) string {
 	if len(s) > 0 && s[0] == '\'' {
 		return s[1:]
 	}
@@ -409,7 +413,7 @@ func (l *journalLayout) decodeBlock(block []byte) (*OrderResult, error) {
 		}
 		if !l.verbatim {
 			for i, v := range rec {
-				rec[i] = fromText(v)
+				rec[i] = FromText(v)
 			}
 		}
 		if r == nil {

@@ -237,6 +237,10 @@ func (p *Plan) Unfinished() int {
 type PriorReport interface {
 	// Input is the original input the report was made from.
 	Input() Source
+	// Endpoint is where the report's run went; Config the config file it
+	// used ("" for none or when an earlier version did not say).
+	Endpoint() string
+	Config() string
 	// ExtraHeaders are the headers of the input's extra columns.
 	ExtraHeaders() []string
 	// Orders holds the report's order-level fields by OrderKey.
@@ -250,6 +254,17 @@ type PriorReport interface {
 type ResumeOptions struct {
 	// From is the report, plan or journal to continue.
 	From string
+	// Command is "run" or "plan". A plan finishes only its own journal: a
+	// plan's work is never executed by a resume of its journal, and a run's
+	// journal is never finished by a plan.
+	Command string
+	// Endpoint is where this run goes; SameEndpoint compares it with where
+	// the earlier run went (a resume against another endpoint is refused).
+	Endpoint     string
+	SameEndpoint func(a, b string) bool
+	// Continue writes the command that continues from a file, with the
+	// config and flags this command was given, for hints.
+	Continue func(command, path string) string
 	// OpenReport opens an earlier report (report.Open).
 	OpenReport func(path string) (PriorReport, error)
 	// Read says how to read the original input again (a journal names it).
@@ -270,6 +285,9 @@ type Resumed struct {
 	Journal *Journal
 	// Input is the original input, for the report's Summary.
 	Input Source
+	// Finishes is the earlier journal this run carries on, "" for none:
+	// once this run's report is written, it has served.
+	Finishes string
 }
 
 // Resume rebuilds the plan of an earlier run from its report or journal
@@ -286,6 +304,9 @@ type Resumed struct {
 func Resume(opts ResumeOptions) (*Resumed, error) {
 	if opts.Log == nil {
 		opts.Log = slog.New(slog.DiscardHandler)
+	}
+	if opts.Continue == nil {
+		opts.Continue = func(command, path string) string { return "pcreconcile " + command + " --resume " + path }
 	}
 	from := opts.From
 	journal := ""
@@ -305,7 +326,11 @@ func Resume(opts ResumeOptions) (*Resumed, error) {
 	r := &resumer{opts: opts}
 	var err error
 	if journal != "" {
+		r.out.Finishes = journal
 		err = r.fromJournal(journal)
+	} else if opts.Command == "plan" {
+		err = &Error{File: from, Reason: "plan --resume finishes a plan's unfinished journal, and this is a report",
+			Fix: "to execute a reviewed plan: " + opts.Continue("run", from)}
 	} else {
 		err = r.fromReport(from)
 	}
@@ -339,6 +364,9 @@ func (r *resumer) fromReport(path string) error {
 	if err != nil {
 		return &Error{File: path, Reason: "cannot read the file", Err: err}
 	}
+	if err := r.sameEndpoint(path, prior.Endpoint(), prior.Config()); err != nil {
+		return err
+	}
 	r.out.Input = prior.Input()
 	src := Source{Path: absPath(path), Name: path, SHA256: sum, Format: "xlsx", Report: true}
 	if err := r.startJournal(src); err != nil {
@@ -354,6 +382,17 @@ func (r *resumer) fromJournal(path string) error {
 		return err
 	}
 	defer old.Close()
+	switch {
+	case h.Command == "plan" && r.opts.Command != "plan":
+		return &Error{File: path, Reason: "is the journal of a plan, which sends nothing; run --resume does not execute it",
+			Fix: "finish the plan with: " + r.opts.Continue("plan", path) + " — then review its report and execute that: pcreconcile run --resume REPORT"}
+	case h.Command != "plan" && r.opts.Command == "plan":
+		return &Error{File: path, Reason: "is the journal of a run; plan --resume finishes only a plan's",
+			Fix: "finish the run with: " + r.opts.Continue("run", path)}
+	}
+	if err := r.sameEndpoint(path, h.Endpoint, h.Config); err != nil {
+		return err
+	}
 	r.out.Input = h.Source
 	if h.Input.SHA256 != "" {
 		r.out.Input = h.Input
@@ -392,6 +431,21 @@ func (r *resumer) fromJournal(path string) error {
 	}
 	r.out.Plan = plan
 	return nil
+}
+
+// sameEndpoint refuses to continue, against another endpoint, what an
+// earlier run did against its own: a report made against Partner Center
+// resumed against the sandbox (or the other way round) would mix two sets
+// of orders in one workbook. config is the config file the earlier run used.
+func (r *resumer) sameEndpoint(path, was, config string) error {
+	if was == "" || r.opts.SameEndpoint == nil || r.opts.SameEndpoint(was, r.opts.Endpoint) {
+		return nil
+	}
+	fix := "resume with the config the earlier run used"
+	if config != "" {
+		fix = "resume with the config the earlier run used: --config " + config
+	}
+	return &Error{File: path, Reason: fmt.Sprintf("was made against %s, and this configuration points at %s", was, r.opts.Endpoint), Fix: fix}
 }
 
 // startJournal creates the new run's journal, made from src.

@@ -136,6 +136,13 @@ func (p *Prior) Input() batch.Source {
 	return batch.Source{Name: p.Meta[LabelInput], Path: p.Meta[LabelInputPath], SHA256: p.Meta[LabelInputSHA]}
 }
 
+// Endpoint is where the report's run went.
+func (p *Prior) Endpoint() string { return p.Meta[LabelEndpoint] }
+
+// Config is the config file the report's run used, "" for none (or a
+// report of an earlier version, which did not say).
+func (p *Prior) Config() string { return p.Meta[LabelConfig] }
+
 // ExtraHeaders are the headers of the input's extra columns.
 func (p *Prior) ExtraHeaders() []string { return p.extra }
 

@@ -22,6 +22,7 @@ const (
 	LabelCommand         = "Command"
 	LabelEndpoint        = "Endpoint"
 	LabelTenant          = "Partner tenant"
+	LabelConfig          = "Config file"
 	LabelRunBy           = "Run by"
 	LabelIdentity        = "Signed in as"
 	LabelInput           = "Input file"
@@ -138,6 +139,7 @@ func writeSummary(f *excelize.File, st *styles, m Meta, c *Counts) error {
 	}
 	s.field(LabelEndpoint, m.Endpoint, endpointStyle)
 	s.field(LabelTenant, m.Tenant, st.left)
+	s.field(LabelConfig, m.Config, st.left)
 	s.field(LabelRunBy, m.RunBy, st.left)
 	s.field(LabelIdentity, m.Identity, st.left)
 	s.field(LabelInput, filepath.Base(m.Input.Name), st.left)

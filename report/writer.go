@@ -60,6 +60,9 @@ type Meta struct {
 	CommandLine string
 	Endpoint    string // URL, or SandboxEndpoint
 	Tenant      string
+	// Config is the config file the run used ("" for none): a resume must
+	// use it again.
+	Config string
 	// RunBy is the OS user and host that ran it; Identity the app or token
 	// it acted as (an app id, never a secret).
 	RunBy       string

@@ -4,6 +4,7 @@
 package progress
 
 import (
+	"fmt"
 	"io"
 	"log/slog"
 	"sync"
@@ -50,8 +51,6 @@ func (p *Display) Start(total int) {
 			progressbar.OptionSetWriter(p.w),
 			progressbar.OptionSetDescription(p.what),
 			progressbar.OptionShowCount(),
-			progressbar.OptionShowIts(),
-			progressbar.OptionSetItsString("orders"),
 			progressbar.OptionSetPredictTime(true),
 			progressbar.OptionSetElapsedTime(true),
 			progressbar.OptionThrottle(200*time.Millisecond),
@@ -75,14 +74,21 @@ func (p *Display) Start(total int) {
 	})
 }
 
+// rateAfter is how much of a run must have passed before its rate means
+// anything: the first orders finish together, and one order in a
+// millisecond is not 60,000 a minute.
+const rateAfter = 5 * time.Second
+
 func (p *Display) logLine() {
 	p.mu.Lock()
 	done, total, elapsed := p.done, p.total, p.now().Sub(p.start)
 	p.mu.Unlock()
-	rate := float64(done) / elapsed.Seconds()
-	attrs := []any{"orders_done", done, "orders_total", total, "per_minute", int(rate * 60)}
-	if rate > 0 && done < total {
-		attrs = append(attrs, "eta", (time.Duration(float64(total-done)/rate) * time.Second).Round(time.Second))
+	attrs := []any{"orders_done", done, "orders_total", total}
+	if rate := float64(done) / elapsed.Seconds(); elapsed >= rateAfter && rate > 0 {
+		attrs = append(attrs, "per_minute", int(rate*60))
+		if done < total {
+			attrs = append(attrs, "eta", (time.Duration(float64(total-done)/rate) * time.Second).Round(time.Second))
+		}
 	}
 	p.log.Info("progress", attrs...)
 }
@@ -93,6 +99,9 @@ func (p *Display) Add(n int) {
 	defer p.mu.Unlock()
 	p.done += n
 	if p.bar != nil {
+		if elapsed := p.now().Sub(p.start); elapsed >= rateAfter {
+			p.bar.Describe(fmt.Sprintf("%s %.0f orders/min", p.what, float64(p.done)/elapsed.Minutes()))
+		}
 		p.bar.Add(n)
 	}
 }

@@ -5,6 +5,8 @@ import (
 	"errors"
 	"net"
 	"net/http"
+	"os"
+	"strings"
 	"time"
 )
 
@@ -58,4 +60,37 @@ func (l *Listener) Wait(ctx context.Context) error {
 	case <-ctx.Done():
 		return l.Close()
 	}
+}
+
+// servingFile is where a serving sandbox writes its URL, beside its state.
+func servingFile(statePath string) string { return statePath + ".serving" }
+
+// MarkServing records, beside the state file, that a sandbox serves it at
+// url; the returned function removes the mark. Serving reads it.
+func MarkServing(statePath, url string) (done func()) {
+	path := servingFile(statePath)
+	if err := os.WriteFile(path, []byte(url+"\n"), 0o600); err != nil {
+		return func() {}
+	}
+	return func() { os.Remove(path) }
+}
+
+// Serving returns the URL of a sandbox serving the state at statePath, or
+// "" when none answers there. A mark left by a sandbox that was killed is
+// stale: nothing answers, and it is removed.
+func Serving(statePath string) string {
+	b, err := os.ReadFile(servingFile(statePath))
+	if err != nil {
+		return ""
+	}
+	url := strings.TrimSpace(string(b))
+	hc := http.Client{Timeout: time.Second}
+	if resp, err := hc.Get(url + "/sandbox/stats"); err == nil {
+		resp.Body.Close()
+		if resp.StatusCode == http.StatusOK {
+			return url
+		}
+	}
+	os.Remove(servingFile(statePath))
+	return ""
 }

@@ -1,0 +1,253 @@
+package main
+
+import (
+	"bufio"
+	"context"
+	"errors"
+	"io"
+	"os"
+	"os/exec"
+	"path/filepath"
+	"slices"
+	"sort"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/pcreconcile/pcreconcile/report"
+)
+
+// outputs lists the reports and journals in the CLI's folder.
+func (c *cli) outputs() []string {
+	var out []string
+	for _, pattern := range []string{"*.xlsx", "*.journal"} {
+		m, _ := filepath.Glob(filepath.Join(c.dir, pattern))
+		for _, f := range m {
+			out = append(out, filepath.Base(f))
+		}
+	}
+	sort.Strings(out)
+	return out
+}
+
+// refused runs args and asserts what every guard does: exit 2, the reason
+// on stderr, nothing sent, nothing written.
+func (c *cli) refused(hits interface{ Load() int64 }, want string, args ...string) result {
+	c.t.Helper()
+	before, sent := c.outputs(), hits.Load()
+	res := c.runCfg(args...)
+	if res.code != exitUsage || !strings.Contains(res.stderr, want) {
+		c.t.Errorf("%v: exit %d, want 2 and %q\n%s", args, res.code, want, res.stderr)
+	}
+	if n := hits.Load() - sent; n != 0 {
+		c.t.Errorf("%v: %d requests sent by a refused command", args, n)
+	}
+	if after := c.outputs(); !slices.Equal(before, after) {
+		c.t.Errorf("%v: files written by a refused command: %v, was %v", args, after, before)
+	}
+	return res
+}
+
+// failingReport makes writing the workbook fail, as a full disk would.
+func failingReport(report.Options) (*report.Counts, error) {
+	return nil, errors.New("no space left on device")
+}
+
+func TestReportPathGuards(t *testing.T) {
+	t.Parallel()
+	c := newCLI(t)
+	_, hits := realEndpoint(t, c)
+	c.refused(hits, "must end in .xlsx", "run", sampleCSV, "--yes", "--report", c.path("r.csv"))
+	c.refused(hits, "does not exist", "run", sampleCSV, "--yes", "--report", c.path("no/such/folder/r.xlsx"))
+	os.Mkdir(c.path("dir.xlsx"), 0o755)
+	c.refused(hits, "is a folder", "run", sampleCSV, "--yes", "--force", "--report", c.path("dir.xlsx"))
+	os.WriteFile(c.path("target.xlsx"), []byte("x"), 0o644)
+	os.Symlink(c.path("target.xlsx"), c.path("link.xlsx"))
+	c.refused(hits, "symbolic link", "run", sampleCSV, "--yes", "--force", "--report", c.path("link.xlsx"))
+	os.Remove(c.path("target.xlsx"))
+	os.Remove(c.path("link.xlsx"))
+	os.Remove(c.path("dir.xlsx"))
+
+	// --force replaces an earlier report, never the input...
+	in := c.path("storno.xlsx")
+	sample, _ := os.ReadFile("samples/cancellations.xlsx")
+	os.WriteFile(in, sample, 0o644)
+	c.refused(hits, "which this command reads", "run", in, "--yes", "--force", "--report", in)
+	if b, _ := os.ReadFile(in); !slices.Equal(b, sample) {
+		t.Error("the input sheet was changed")
+	}
+	// ...nor the report being resumed.
+	if res := c.runCfg("run", in, "--yes", "--report", c.path("a.xlsx")); res.code != exitIncomplete {
+		t.Fatalf("run: %d %s", res.code, res.stderr)
+	}
+	c.refused(hits, "which this command reads", "run", "--resume", c.path("a.xlsx"), "--yes", "--force", "--report", c.path("a.xlsx"))
+}
+
+// A report made against one endpoint is never resumed against another,
+// and every "continue with" command names the config it needs.
+func TestResumeRefusesAnotherEndpoint(t *testing.T) {
+	t.Parallel()
+	c := newCLI(t)
+	sandboxConfig := c.config
+	_, hits := realEndpoint(t, c)
+	real := c.config
+	res := c.runCfg("run", sampleCSV, "--yes", "--report", c.path("a.xlsx"))
+	if res.code != exitIncomplete {
+		t.Fatalf("run: %d %s", res.code, res.stderr)
+	}
+	c.config = sandboxConfig
+	res = c.refused(hits, "was made against http://127.0.0.1", "run", "--resume", c.path("a.xlsx"), "--report", c.path("b.xlsx"))
+	if !strings.Contains(res.stderr, "this configuration points at SANDBOX") || !strings.Contains(res.stderr, "--config "+real) {
+		t.Errorf("the refusal does not name both endpoints and the config to pass:\n%s", res.stderr)
+	}
+	// The run's own hints carry its config.
+	c.config = real
+	c.writeReport = failingReport
+	res = c.runCfg("run", sampleCSV, "--yes", "--again", "--report", c.path("c.xlsx"))
+	c.writeReport = nil
+	if res.code != exitAborted || !strings.Contains(res.stderr, "pcreconcile run --resume "+c.path("c.xlsx.journal")+" --config "+real) {
+		t.Errorf("a failed report's hint: exit %d\n%s", res.code, res.stderr)
+	}
+	c.config = sandboxConfig
+	c.refused(hits, "was made against http://127.0.0.1", "run", "--resume", c.path("c.xlsx.journal"), "--report", c.path("d.xlsx"))
+}
+
+// A plan sends nothing, and nothing a plan left behind is ever executed
+// by following a hint: its journal is finished by plan --resume alone.
+func TestPlanJournalsStayPlans(t *testing.T) {
+	t.Parallel()
+	c := newCLI(t)
+	sb, hits := realEndpoint(t, c)
+	c.writeReport = failingReport
+	res := c.runCfg("plan", sampleCSV, "--report", c.path("p.xlsx"))
+	c.writeReport = nil
+	if res.code != exitAborted || !strings.Contains(res.stderr, "write the report with: pcreconcile plan --resume "+c.path("p.xlsx.journal")) || strings.Contains(res.stderr, "pcreconcile run") {
+		t.Fatalf("a plan whose report failed: exit %d, want 3 and a plan --resume hint\n%s", res.code, res.stderr)
+	}
+	c.refused(hits, "is the journal of a plan", "run", "--resume", c.path("p.xlsx.journal"), "--yes", "--report", c.path("x.xlsx"))
+	c.refused(hits, "is the journal of a plan", "run", "--resume", c.path("p.xlsx"), "--yes", "--report", c.path("x.xlsx"))
+	res = c.refused(hits, "an unfinished plan of this input", "plan", sampleCSV, "--report", c.path("p2.xlsx"))
+	if !strings.Contains(res.stderr, "continue it with: pcreconcile plan --resume") {
+		t.Errorf("the hint names another command:\n%s", res.stderr)
+	}
+	c.refused(hits, "would take the place of the one being resumed", "plan", "--resume", c.path("p.xlsx.journal"), "--report", c.path("p.xlsx"))
+	if res := c.runCfg("plan", "--resume", c.path("p.xlsx.journal"), "--report", c.path("p1.xlsx")); res.code != exitIncomplete {
+		t.Fatalf("plan --resume: exit %d\n%s", res.code, res.stderr)
+	}
+	if st := sb.Stats(); st.Patches != 0 {
+		t.Errorf("%d PATCHes sent by plans", st.Patches)
+	}
+	if _, err := os.Stat(c.path("p.xlsx.journal")); !os.IsNotExist(err) {
+		t.Error("the plan's journal is left after plan --resume finished it")
+	}
+	c.refused(hits, "finishes a plan's unfinished journal, and this is a report", "plan", "--resume", c.path("p1.xlsx"), "--report", c.path("p3.xlsx"))
+	if res := c.runCfg("plan", sampleCSV, "--fresh", "--report", c.path("p4.xlsx")); res.code != exitIncomplete {
+		t.Errorf("plan --fresh: exit %d\n%s", res.code, res.stderr)
+	}
+}
+
+// The same sheet run twice against the same endpoint is refused, naming
+// the earlier report and how to continue it; --again overrides; the
+// history beside the report records every run; a resume that finishes
+// removes the journals it finished.
+func TestHistoryGuardsAgainstRunningTwice(t *testing.T) {
+	t.Parallel()
+	c := newCLI(t)
+	_, hits := realEndpoint(t, c)
+	c.writeReport = failingReport
+	c.runCfg("run", sampleCSV, "--yes", "--report", c.path("a.xlsx"))
+	c.writeReport = nil
+	res := c.runCfg("run", "--resume", c.path("a.xlsx"), "--yes", "--report", c.path("b.xlsx"))
+	if res.code != exitIncomplete {
+		t.Fatalf("resume: exit %d\n%s", res.code, res.stderr)
+	}
+	if _, err := os.Stat(c.path("a.xlsx.journal")); !os.IsNotExist(err) {
+		t.Error("the journal the resume finished is still there")
+	}
+	res = c.refused(hits, "already ran against http://127.0.0.1", "run", sampleCSV, "--yes", "--report", c.path("c.xlsx"))
+	if !strings.Contains(res.stderr, "report "+c.path("b.xlsx")) || !strings.Contains(res.stderr, "pcreconcile run --resume "+c.path("b.xlsx")+" --config "+c.config) || !strings.Contains(res.stderr, "--again") {
+		t.Errorf("the refusal does not name the earlier report and how to go on:\n%s", res.stderr)
+	}
+	if res := c.runCfg("run", sampleCSV, "--yes", "--again", "--report", c.path("c.xlsx")); res.code != exitIncomplete {
+		t.Errorf("--again: exit %d\n%s", res.code, res.stderr)
+	}
+	h, err := os.ReadFile(c.path(report.HistoryFile))
+	if err != nil {
+		t.Fatal(err)
+	}
+	lines := strings.Split(strings.TrimSpace(string(h)), "\n")
+	if len(lines) != 3 || !strings.HasPrefix(lines[0], "Input,Input SHA-256,Endpoint,Report") ||
+		!strings.Contains(lines[1], "b.xlsx") || !strings.Contains(lines[1], "EUR 25,147.80; USD 51,947.10") || !strings.Contains(lines[2], "c.xlsx") {
+		t.Errorf("history:\n%s", h)
+	}
+	// check, run where the history is, knows the sheet ran.
+	exe, _ := os.Executable()
+	cmd := exec.Command(exe, "check", mustAbs(t, sampleCSV), "--config", c.config)
+	cmd.Dir, cmd.Env = c.dir, append(os.Environ(), "PCRECONCILE_BE_MAIN=1")
+	out, _ := cmd.Output()
+	if !strings.Contains(string(out), "sha256: e73f51f28344") || !strings.Contains(string(out), "already run on") || !strings.Contains(string(out), "c.xlsx") {
+		t.Errorf("check:\n%s", out)
+	}
+}
+
+func mustAbs(t *testing.T, p string) string {
+	a, err := filepath.Abs(p)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return a
+}
+
+// The rough edges a new user met.
+func TestCommandLineEdges(t *testing.T) {
+	t.Parallel()
+	c := newCLI(t)
+	if res := c.run("sandbox", "--help"); strings.Contains(res.stderr, "(default -1") || !strings.Contains(res.stderr, "-latency DURATION") {
+		t.Errorf("sandbox --help:\n%s", res.stderr)
+	}
+	if res := c.run("run", "--help"); !strings.Contains(res.stderr, "-rate N") || !strings.Contains(res.stderr, "-log-format text|json") || !strings.Contains(res.stderr, "-concurrency N") {
+		t.Errorf("run --help:\n%s", res.stderr)
+	}
+	if res := c.run("version", "--help"); res.code != exitOK || !strings.Contains(res.stderr, "Usage: pcreconcile version") || strings.Contains(res.stdout, "commit") {
+		t.Errorf("version --help: exit %d\n%s%s", res.code, res.stdout, res.stderr)
+	}
+	if res := c.run("--config", c.config, "check", sampleCSV); res.code != exitIncomplete || !strings.Contains(res.stdout, "asks for") {
+		t.Errorf("a flag before the command: exit %d\n%s", res.code, res.stderr)
+	}
+	if res := c.run("--quiet"); res.code != exitUsage || !strings.Contains(res.stderr, "flags go with a command") {
+		t.Errorf("a flag and no command: exit %d\n%s", res.code, res.stderr)
+	}
+	if res := c.runCfg("run", sampleCSV, "--concurrency", "0"); res.code != exitUsage || !strings.Contains(res.stderr, "out of range 1–64") {
+		t.Errorf("--concurrency 0: exit %d\n%s", res.code, res.stderr)
+	}
+	if res := c.runCfg("run", sampleCSV, "--rate", "0"); res.code != exitUsage || !strings.Contains(res.stderr, "must be at least 1 request per minute") {
+		t.Errorf("--rate 0: exit %d\n%s", res.code, res.stderr)
+	}
+}
+
+// sandbox --reset while a pcreconcile sandbox serves the same state would
+// be undone by the server's next write: it is refused, saying so.
+func TestSandboxResetWhileServing(t *testing.T) {
+	t.Parallel()
+	c := newCLI(t)
+	pr, pw := io.Pipe()
+	ctx, cancel := context.WithCancel(t.Context())
+	done := make(chan int)
+	go func() {
+		a := &app{stdin: strings.NewReader(""), stdout: io.Discard, stderr: pw, getenv: func(string) string { return "" }, now: time.Now}
+		done <- a.run(ctx, []string{"sandbox", "--config", c.config, "--addr", "127.0.0.1:0"})
+		pw.Close()
+	}()
+	sc := bufio.NewScanner(pr)
+	for sc.Scan() && !strings.Contains(sc.Text(), "listening") {
+	}
+	go io.Copy(io.Discard, pr)
+	if res := c.runCfg("sandbox", "--reset"); res.code != exitUsage || !strings.Contains(res.stderr, "a sandbox is serving this state at http://127.0.0.1:") {
+		t.Errorf("reset under a server: exit %d\n%s", res.code, res.stderr)
+	}
+	cancel()
+	<-done
+	if res := c.runCfg("sandbox", "--reset"); res.code != exitOK {
+		t.Errorf("reset after the server stopped: exit %d\n%s", res.code, res.stderr)
+	}
+}
