@@ -270,6 +270,9 @@ type ReadOptions struct {
 	Delimiter rune
 	// Extras keeps the extra columns (the report needs them; check does not).
 	Extras bool
+	// Limits bound what an XLSX file may unpack to; zero fields take
+	// sheet.DefaultLimits.
+	Limits sheet.Limits
 }
 
 // ReadFile reads, validates and groups the cancellations in path. A file
@@ -293,6 +296,7 @@ func ReadFile(path string, opts ReadOptions) (*Plan, error) {
 		Delimiter: opts.Delimiter,
 		Typed:     opts.Extras,
 		IsHeader:  opts.Headers.IsHeader,
+		Limits:    opts.Limits,
 	})
 	if err != nil {
 		return nil, err

@@ -59,7 +59,7 @@ type Prior struct {
 // its Lines sheet has the columns this tool writes. It returns an error for
 // a workbook that is not a pcreconcile report.
 func Open(path string) (*Prior, error) {
-	wb, err := sheet.OpenWorkbook(path, 0)
+	wb, err := sheet.OpenWorkbook(path, sheet.Limits{})
 	if err != nil {
 		return nil, err
 	}

@@ -92,9 +92,9 @@ type Options struct {
 	// MaxLineBytes bounds one CSV line (default 1 MiB): a file of random
 	// bytes without newlines is not a cancellation list.
 	MaxLineBytes int
-	// MaxFileBytes bounds an XLSX file (default 512 MiB); excelize holds the
-	// compressed file in memory.
-	MaxFileBytes int64
+	// Limits bound what an XLSX file may cost to read; zero fields take
+	// DefaultLimits.
+	Limits Limits
 }
 
 // Error is a file that cannot be read as a spreadsheet. Nothing of it was
@@ -158,18 +158,14 @@ func OpenReader(name string, r io.Reader, opts Options) (Reader, Format, error) 
 	head, _ := br.Peek(8)
 	switch {
 	case len(head) >= 4 && string(head[:4]) == "PK\x03\x04":
-		limit := opts.MaxFileBytes
-		if limit <= 0 {
-			limit = defaultMaxFile
-		}
-		data, err := readAllLimit(br, limit)
+		data, err := readAllLimit(br, opts.Limits.orDefault().File)
 		if err != nil {
 			return nil, "", &Error{File: name, Reason: "cannot read the workbook: " + err.Error(), Err: err}
 		}
 		rd, err := openXLSX(name, data, opts)
 		return rd, FormatXLSX, err
 	case len(head) >= 8 && string(head) == oleMagic:
-		data, _ := readAllLimit(br, defaultMaxFile)
+		data, _ := readAllLimit(br, DefaultLimits.File)
 		return nil, "", oleError(name, data)
 	}
 	ext := strings.ToLower(filepath.Ext(name))

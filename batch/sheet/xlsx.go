@@ -1,9 +1,11 @@
 package sheet
 
 import (
+	"archive/zip"
 	"bytes"
 	"errors"
 	"fmt"
+	"io"
 	"os"
 	"strconv"
 	"strings"
@@ -17,11 +19,48 @@ import (
 // Excel has encrypted with a password.
 const oleMagic = "\xD0\xCF\x11\xE0\xA1\xB1\x1A\xE1"
 
-const defaultMaxFile = 512 << 20
+// Limits bound what reading an XLSX workbook may cost. A workbook is a zip
+// archive of XML parts; a zip bomb is a small file whose parts unpack to
+// gigabytes, which excelize would hold in memory (styles, the workbook, any
+// extra part) or copy to a temporary file (sheets, shared strings) before
+// the first row is read. The parts' unpacked sizes are declared in the
+// archive's directory, and Go's zip reader fails a part that unpacks to more
+// than it declared, so they are checked before excelize sees the file.
+//
+// Real workbooks unpack to 3–10 times their size (a million-row report: 30
+// MB to 300 MB; 200,000 rows of one tenant and three lines an order, 16
+// times); a bomb unpacks to a thousand times its size. At the ratio allowed,
+// 50, a sheet padded with whitespace costs about 150 MB of memory per MB of
+// file (twice that read typed): slow, not dangerous.
+type Limits struct {
+	// File bounds the file itself, which is read into memory.
+	File int64
+	// Total bounds all parts together, unpacked.
+	Total int64
+	// A sheet or the shared strings may unpack to Ratio times the file's
+	// size, and always to Floor.
+	Ratio int64
+	Floor int64
+	// Part bounds every other part (styles, the workbook, relationships,
+	// media), which excelize reads into memory whole.
+	Part int64
+	// A sheet or shared-strings part larger than Spill is unpacked to a
+	// temporary file rather than held in memory.
+	Spill int64
+}
 
-// UnzipLimit bounds what a workbook may unpack to: a zip bomb is a few KB
-// that unpacks to gigabytes, while a million-row sheet unpacks to ~300 MB.
-var UnzipLimit int64 = 2 << 30
+// DefaultLimits are the limits of a zero Limits' fields.
+var DefaultLimits = Limits{File: 512 << 20, Total: 2 << 30, Ratio: 50, Floor: 64 << 20, Part: 32 << 20, Spill: 16 << 20}
+
+func (l Limits) orDefault() Limits {
+	d := DefaultLimits
+	for _, f := range []struct{ v, def *int64 }{{&l.File, &d.File}, {&l.Total, &d.Total}, {&l.Ratio, &d.Ratio}, {&l.Floor, &d.Floor}, {&l.Part, &d.Part}, {&l.Spill, &d.Spill}} {
+		if *f.v <= 0 {
+			*f.v = *f.def
+		}
+	}
+	return l
+}
 
 // oleError explains an OLE compound file by the names of the streams in
 // its directory (stored as UTF-16LE). The file is refused either way, so a
@@ -48,59 +87,189 @@ func oleError(path string, data []byte) *Error {
 type Workbook struct {
 	path     string
 	f        *excelize.File
+	tmp      string // excelize's temporary files, removed on Close
 	date1904 bool
 }
 
-// OpenWorkbook opens an XLSX file for reading, refusing files larger than
-// maxBytes (0 means 512 MiB) and archives that unpack to more than
-// UnzipLimit.
-func OpenWorkbook(path string, maxBytes int64) (*Workbook, error) {
-	if maxBytes <= 0 {
-		maxBytes = defaultMaxFile
-	}
+// OpenWorkbook opens an XLSX file for reading within lim (zero fields take
+// DefaultLimits).
+func OpenWorkbook(path string, lim Limits) (*Workbook, error) {
+	lim = lim.orDefault()
 	fh, err := os.Open(path)
 	if err != nil {
 		return nil, &Error{File: path, Reason: "cannot open the file", Err: err, Fix: openHint(err)}
 	}
-	data, err := readAllLimit(fh, maxBytes)
+	data, err := readAllLimit(fh, lim.File)
 	fh.Close()
 	if err != nil {
 		return nil, &Error{File: path, Reason: "cannot read the workbook: " + err.Error(), Err: err}
 	}
-	return openWorkbook(path, data)
+	return openWorkbook(path, data, lim)
 }
 
-func openWorkbook(path string, data []byte) (wb *Workbook, err error) {
+const resave = "open it in Excel or LibreOffice and save it again as .xlsx"
+
+func openWorkbook(path string, data []byte, lim Limits) (wb *Workbook, err error) {
 	if bytes.HasPrefix(data, []byte(oleMagic)) {
 		return nil, oleError(path, data)
 	}
+	zr, total, err := checkParts(path, data, lim)
+	if err != nil {
+		return nil, err
+	}
+	// excelize ignores a part that fails to unpack and reads what came out
+	// before the failure: a damaged sheet would lose its last rows without a
+	// word. Every part is unpacked once more to check it, on the other core
+	// while excelize opens the file.
+	damaged := make(chan error, 1)
+	go func() { damaged <- verifyParts(path, zr) }()
+	defer func() {
+		if derr := <-damaged; derr != nil && err == nil {
+			wb.Close()
+			wb, err = nil, derr
+		}
+	}()
+	// excelize copies large sheets to temporary files and removes them on
+	// Close; a folder of its own is removed whole, whatever happened.
+	tmp, err := os.MkdirTemp("", "pcreconcile-xlsx-")
+	if err != nil {
+		return nil, &Error{File: path, Reason: "cannot create a temporary folder to read it: " + err.Error(), Err: err, Fix: "check that $TMPDIR exists and has space"}
+	}
+	defer func() {
+		if wb == nil {
+			os.RemoveAll(tmp)
+		}
+	}()
 	// excelize has panicked on malformed archives before; whatever a file
 	// holds, the answer is an error, never a crash.
 	defer func() {
 		if p := recover(); p != nil {
-			wb, err = nil, &Error{File: path, Reason: fmt.Sprintf("is not a readable XLSX workbook (%v)", p), Fix: "open it in Excel or LibreOffice and save it again as .xlsx"}
+			wb, err = nil, &Error{File: path, Reason: fmt.Sprintf("is not a readable XLSX workbook (%v)", p), Fix: resave}
 		}
 	}()
-	f, err := excelize.OpenReader(bytes.NewReader(data), excelize.Options{UnzipSizeLimit: UnzipLimit, UnzipXMLSizeLimit: min(UnzipLimit, 16<<20)})
+	f, err := excelize.OpenReader(bytes.NewReader(data), excelize.Options{
+		UnzipSizeLimit:    total + 1,
+		UnzipXMLSizeLimit: min(total+1, lim.Spill),
+		TmpDir:            tmp,
+	})
 	if err != nil {
 		if f != nil {
 			f.Close()
 		}
-		hint := "open it in Excel or LibreOffice and save it again as .xlsx"
-		if strings.Contains(err.Error(), "unzip size") {
-			return nil, &Error{File: path, Reason: fmt.Sprintf("unpacks to more than %d MiB; refusing it (a zip bomb, or not a cancellation list)", UnzipLimit>>20), Err: err}
-		}
-		return nil, &Error{File: path, Reason: "is not a readable XLSX workbook: " + err.Error(), Fix: hint, Err: err}
+		return nil, &Error{File: path, Reason: "is not a readable XLSX workbook: " + err.Error(), Fix: resave, Err: err}
 	}
-	wb = &Workbook{path: path, f: f}
+	wb = &Workbook{path: path, f: f, tmp: tmp}
 	if props, err := f.GetWorkbookProps(); err == nil && props.Date1904 != nil {
 		wb.date1904 = *props.Date1904
 	}
 	return wb, nil
 }
 
-// Close releases the workbook and its temporary files.
-func (w *Workbook) Close() error { return w.f.Close() }
+// checkParts checks the sizes the archive declares for its parts against
+// lim before anything is unpacked, and returns their total. It also refuses
+// a workbook whose shared-strings part is missing: excelize would read each
+// of its text cells as empty, and the file would seem to have no header.
+func checkParts(path string, data []byte, lim Limits) (*zip.Reader, int64, error) {
+	zr, err := zip.NewReader(bytes.NewReader(data), int64(len(data)))
+	if err != nil {
+		return nil, 0, &Error{File: path, Reason: "is not a readable XLSX workbook: " + err.Error(), Fix: resave, Err: err}
+	}
+	size := int64(len(data))
+	allowed := min(lim.Total, max(lim.Floor, lim.Ratio*size))
+	bomb := func(what string, n int64) error {
+		return &Error{
+			File:   path,
+			Reason: fmt.Sprintf("%s unpack to %s from a file of %s; refusing it (a zip bomb, or not a cancellation list)", what, byteSize(n), byteSize(size)),
+			Fix:    "if it really is a cancellation list, " + resave + " or export the sheet as CSV",
+		}
+	}
+	var total int64
+	var rels *zip.File
+	sharedStrings := false
+	for _, f := range zr.File {
+		n := int64(min(f.UncompressedSize64, 1<<62))
+		name := strings.ToLower(strings.ReplaceAll(f.Name, "\\", "/"))
+		switch {
+		case name == "xl/sharedstrings.xml":
+			sharedStrings = true
+		case name == "xl/_rels/workbook.xml.rels":
+			rels = f
+		}
+		if !strings.HasPrefix(name, "xl/worksheets/") && name != "xl/sharedstrings.xml" && n > lim.Part {
+			return nil, 0, bomb(fmt.Sprintf("its part %s would", f.Name), n)
+		}
+		if n > allowed {
+			return nil, 0, bomb(fmt.Sprintf("its part %s would", f.Name), n)
+		}
+		if total += n; total > allowed {
+			return nil, 0, bomb("its parts would", total)
+		}
+	}
+	if !sharedStrings && rels != nil && namesSharedStrings(rels) {
+		return nil, 0, &Error{File: path, Reason: "has no shared-strings part (xl/sharedStrings.xml), which its workbook names: every text cell would read as empty", Fix: "the file is damaged or was assembled by a tool that left the part out; " + resave}
+	}
+	return zr, total, nil
+}
+
+// verifyParts unpacks every part, checking that it unpacks to the size the
+// archive declares and matches its checksum.
+func verifyParts(path string, zr *zip.Reader) error {
+	for _, f := range zr.File {
+		rc, err := f.Open()
+		if err == nil {
+			_, err = io.Copy(io.Discard, rc)
+			rc.Close()
+		}
+		if err != nil {
+			why := err.Error()
+			switch {
+			case errors.Is(err, zip.ErrFormat):
+				why = "it unpacks to more than the archive says"
+			case errors.Is(err, io.ErrUnexpectedEOF):
+				why = "it unpacks to less than the archive says"
+			case errors.Is(err, zip.ErrChecksum):
+				why = "its checksum does not match"
+			}
+			return &Error{File: path, Reason: fmt.Sprintf("is damaged: its part %s cannot be unpacked (%s), so rows could be missing", f.Name, why), Fix: "download or copy the file again, or " + resave, Err: err}
+		}
+	}
+	return nil
+}
+
+// namesSharedStrings reports whether the workbook's relationships name a
+// shared-strings part.
+func namesSharedStrings(rels *zip.File) bool {
+	rc, err := rels.Open()
+	if err != nil {
+		return false
+	}
+	defer rc.Close()
+	b, _ := io.ReadAll(io.LimitReader(rc, 1<<20))
+	return bytes.Contains(b, []byte("/relationships/sharedStrings"))
+}
+
+// byteSize writes n as people read file sizes.
+func byteSize(n int64) string {
+	switch {
+	case n >= 1<<30:
+		return fmt.Sprintf("%.1f GiB", float64(n)/(1<<30))
+	case n >= 1<<20:
+		return fmt.Sprintf("%.1f MiB", float64(n)/(1<<20))
+	case n >= 1<<10:
+		return fmt.Sprintf("%.1f KiB", float64(n)/(1<<10))
+	}
+	return fmt.Sprintf("%d bytes", n)
+}
+
+// Close releases the workbook and removes its temporary files.
+func (w *Workbook) Close() error {
+	err := w.f.Close()
+	if w.tmp != "" {
+		err = errors.Join(err, os.RemoveAll(w.tmp))
+		w.tmp = ""
+	}
+	return err
+}
 
 // SheetNames returns the names of all sheets, in workbook order.
 func (w *Workbook) SheetNames() []string { return w.f.GetSheetList() }
@@ -155,7 +324,7 @@ func quoteList(names []string) string {
 }
 
 func openXLSX(path string, data []byte, opts Options) (Reader, error) {
-	wb, err := openWorkbook(path, data)
+	wb, err := openWorkbook(path, data, opts.Limits.orDefault())
 	if err != nil {
 		return nil, err
 	}
