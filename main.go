@@ -51,7 +51,7 @@ func main() {
 		if os.Args[1] == "sandbox" {
 			fmt.Fprintf(os.Stderr, "\npcreconcile: %v: stopping the sandbox\n", s)
 		} else {
-			fmt.Fprintf(os.Stderr, "\npcreconcile: %v: finishing the orders in flight, then writing the report; press Ctrl-C again to quit at once (the journal keeps every finished order)\n", s)
+			fmt.Fprintf(os.Stderr, "\npcreconcile: %v: stopping: orders not yet sent stop now, a cancellation already sent gets a few seconds to be answered; then the report is written. Press Ctrl-C again to quit at once (the journal keeps every finished order)\n", s)
 		}
 		cancel(errInterrupted)
 		<-sigs

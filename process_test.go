@@ -409,7 +409,7 @@ func TestSIGINTFinishesInFlightAndWritesPending(t *testing.T) {
 	if code := c.wait(t); code != exitInterrupted {
 		t.Fatalf("exit %d, want 130:\n%s", code, c.stderrText())
 	}
-	if !strings.Contains(c.stderrText(), "finishing the orders in flight") {
+	if !strings.Contains(c.stderrText(), "orders not yet sent stop now") {
 		t.Errorf("stderr does not explain the interruption:\n%s", c.stderrText())
 	}
 	rep := filepath.Join(e.dir, "r.xlsx")
@@ -456,7 +456,7 @@ func TestSecondSIGINTQuitsAtOnce(t *testing.T) {
 	defer close(release)
 	var requests atomic.Int64
 	hook := func(r *http.Request) bool {
-		if requests.Add(1) == 3 { // the second order's GET hangs
+		if requests.Add(1) == 4 { // the second order's PATCH hangs: a stop waits for it
 			close(stuck)
 			<-release
 			return false
@@ -465,9 +465,9 @@ func TestSecondSIGINTQuitsAtOnce(t *testing.T) {
 	}
 	e.onRequest.Store(&hook)
 	c := e.start("run", absSample(t), "--report", "r.xlsx")
-	<-stuck // the first order is journaled, the second in flight
+	<-stuck // the first order is journaled, the second's PATCH out
 	c.cmd.Process.Signal(syscall.SIGINT)
-	c.waitForLine(t, "finishing the orders in flight")
+	c.waitForLine(t, "orders not yet sent stop now")
 	c.cmd.Process.Signal(syscall.SIGINT)
 	if code := c.wait(t); code != exitInterrupted {
 		t.Fatalf("exit %d, want 130", code)

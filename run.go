@@ -165,9 +165,12 @@ pcreconcile-history.csv beside the report) is refused unless --again; one
 whose run was interrupted is refused unless --fresh; --force replaces an
 earlier report, never the input or a file this command reads.
 
-Ctrl-C stops starting orders, lets those in flight finish and writes the
-report (exit 130); a second Ctrl-C quits at once, and the journal still holds
-every finished order.
+Ctrl-C stops the run in seconds, whatever Retry-After asks: orders not yet
+sent stop (pending); a cancellation already sent gets up to 10 s for its
+answer, then one GET shows what it did (a line whose outcome stays unknown is
+failed, and the resume reads its order before anything else). The report is
+written (exit 130); a second Ctrl-C quits at once, and the journal still
+holds every finished order.
 
 Exit status: 0 every line cancelled or already cancelled, 1 some lines did
 not succeed, 2 usage, config or input error (nothing sent), 3 aborted

@@ -46,6 +46,15 @@ type LineResult struct {
 	Expect *int
 }
 
+// Unsettled reports whether the line's PATCH went out and its outcome is
+// not known: failed, with the quantity read before it and none after. A
+// resume reads the order before anything else and, if the line is at 0 by
+// then, reports it cancelled by this tool, at the quantity and price read
+// before.
+func (l *LineResult) Unsettled() bool {
+	return l.Status == Failed && l.Line != nil && l.Before != nil && *l.Before > 0 && l.After == nil
+}
+
 // OrderResult is what happened to one order: a row of the Orders sheet and
 // the lines of the Lines sheet. The journal holds one per finished order.
 type OrderResult struct {

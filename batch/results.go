@@ -1,7 +1,6 @@
 package batch
 
 import (
-	"errors"
 	"fmt"
 	"strings"
 )
@@ -17,10 +16,6 @@ type Records interface {
 	// LinesOf returns how many lines the order's outcome has.
 	LinesOf(seq int) (int, bool)
 }
-
-// ErrUnsettled is an order whose PATCH was sent and whose answer was never
-// recorded: what it did is known only after a resume reads the order again.
-var ErrUnsettled = errors.New("a cancellation was sent and its answer never recorded")
 
 // Results calls fn for every item of the plan, in report order, with what
 // happened to it: the record of a finished order; for an order without one
@@ -46,12 +41,14 @@ func (p *Plan) Results(recs Records, runID string, fn func(res *OrderResult, isO
 			return fmt.Errorf("journal record %d is for order %s, not %s", o.Seq, res.Order, o.ID)
 		}
 		if !ok {
-			if _, sent, err := recs.Intent(o.Seq); err != nil {
+			intent, sent, err := recs.Intent(o.Seq)
+			if err != nil {
 				return err
-			} else if sent {
-				return fmt.Errorf("order %s: %w; resume from the journal", o.ID, ErrUnsettled)
 			}
 			res = p.pendingResult(o, runID)
+			if sent {
+				res = unsettledResult(res, intent)
+			}
 		}
 		if err := fn(res, true); err != nil {
 			return err
@@ -84,9 +81,12 @@ func (p *Plan) pendingResult(o *Order, runID string) *OrderResult {
 		r := p.Rows.At(ri)
 		if r.Prev() != nil {
 			// A retryable line of an earlier run keeps what that run learnt,
-			// and the quantity it will be checked against.
+			// and the quantity it will be checked against; an unsettled one
+			// stays failed, for the next resume to settle.
 			lr := *r.Prev()
-			lr.Status, lr.RunID = Pending, runID
+			if !lr.Unsettled() {
+				lr.Status, lr.RunID = Pending, runID
+			}
 			if r.Expect >= 0 {
 				lr.Expect = intPtr(int(r.Expect))
 			}
@@ -102,6 +102,66 @@ func (p *Plan) pendingResult(o *Order, runID string) *OrderResult {
 	if len(o.Prev) > 0 {
 		res.Outcome = outcome(res.Lines)
 	}
+	return res
+}
+
+// unsettledResult is an order whose PATCH (intent) was sent and whose
+// answer was never recorded: its pending lines that PATCH was for become
+// the intent's lines, failed and unsettled (LineResult.Unsettled) for a
+// resume to settle; the order's other lines stay as they were.
+func unsettledResult(res *OrderResult, intent *OrderResult) *OrderResult {
+	type key struct{ row, line int }
+	var sent []key
+	lines := map[key]LineResult{}
+	for _, l := range intent.Lines {
+		if l.Line == nil || l.Before == nil {
+			continue
+		}
+		l.Status, l.After, l.RequestID = Failed, nil, intent.RequestID
+		l.ErrorMessage = "the cancellation was sent (MS-RequestId " + intent.RequestID + ") and its answer never recorded: a resume reads the order before sending anything"
+		k := key{l.Row, *l.Line}
+		sent = append(sent, k)
+		lines[k] = l
+	}
+	used := map[key]bool{}
+	take := func(out []LineResult, k key) []LineResult {
+		if l, ok := lines[k]; ok && !used[k] {
+			used[k] = true
+			out = append(out, l)
+		}
+		return out
+	}
+	var out []LineResult
+	for _, l := range res.Lines {
+		switch {
+		case l.Status != Pending:
+			out = append(out, l)
+		case l.Line != nil:
+			if k := (key{l.Row, *l.Line}); lines[k].Line != nil {
+				out = take(out, k)
+			} else {
+				out = append(out, l)
+			}
+		default:
+			// A row for every line, or by offer: the lines the PATCH was
+			// sent for in its stead.
+			n := len(out)
+			for _, k := range sent {
+				if k.row == l.Row {
+					out = take(out, k)
+				}
+			}
+			if len(out) == n {
+				out = append(out, l)
+			}
+		}
+	}
+	for _, k := range sent {
+		out = take(out, k) // never lose that a line was sent
+	}
+	res.Lines = out
+	sortLines(res.Lines)
+	res.Outcome = outcome(res.Lines)
 	return res
 }
 

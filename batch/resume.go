@@ -44,6 +44,7 @@ func (p *Plan) resumeOrder(idx int32, o *Order, prev *OrderResult, carry carryFu
 	}
 	rec := *prev
 	rec.Seq, rec.Customer, rec.Order = o.Seq, o.Customer, o.ID
+	o.Intent = unsettledIntent(&rec, again)
 	if len(again) == 0 {
 		p.Carried += len(rec.Lines)
 		o.Prev, o.Journaled = nil, true
@@ -75,6 +76,25 @@ func (p *Plan) resumeOrder(idx int32, o *Order, prev *OrderResult, carry carryFu
 		o.Rows = append(o.Rows, p.Rows.Add(row))
 	}
 	return nil
+}
+
+// unsettledIntent is the PATCH an earlier run sent for the unsettled lines
+// of its record prev (LineResult.Unsettled), or nil: the order is decided
+// as after an interrupted run's intent, and sent again, if need be, with the
+// same MS-RequestId.
+func unsettledIntent(prev *OrderResult, lines []LineResult) *OrderResult {
+	var in *OrderResult
+	for _, l := range lines {
+		if !l.Unsettled() {
+			continue
+		}
+		if in == nil {
+			in = &OrderResult{Seq: prev.Seq, Customer: prev.Customer, Order: prev.Order, RequestID: l.RequestID, StatusBefore: prev.StatusBefore, Currency: prev.Currency}
+		}
+		l.Status = Pending
+		in.Lines = append(in.Lines, l)
+	}
+	return in
 }
 
 // overlay applies the journal of an interrupted run to a plan rebuilt from

@@ -22,9 +22,14 @@ import (
 //     already_cancelled and not sent; a plan stops here (would_cancel).
 //     The rest is the PATCH: the lines with the offer ids read, or no lines
 //     when the sheet asked for the whole order and all of it is active.
-//  3. PATCH. An error: the sent lines take its status (refused).
+//  3. PATCH. A refusal: the sent lines take its status (refused).
 //  4. settle: a sent line at 0 in the answer is cancelled, still above 0
 //     not_cancelled.
+//  5. reread: when the PATCH's outcome is not known from its answer — no
+//     answer, an answer that cannot be believed, or "already cancelled" /
+//     "not cancellable" (800063/800061), which may describe this run's own
+//     earlier attempt — the order is read again and the lines are decided
+//     from what it shows.
 
 // want is a requested line: the row that asks for it and the line item as
 // Partner Center has it.
@@ -49,15 +54,34 @@ type decision struct {
 	held string
 }
 
-// intentNote is the Error Message of a line an interrupted run cancelled.
-const intentNote = "cancelled by the interrupted run, confirmed by GET"
+// intentNote is the Error Message of a line an earlier run's PATCH
+// cancelled without its answer being recorded.
+const intentNote = "cancelled by an earlier run's PATCH whose answer was never recorded; a GET confirmed it"
 
 // decide applies the rules to order o, read as before, for the rows that
 // name it. dryRun (a plan) sends nothing: the lines a run would cancel are
 // would_cancel.
 func decide(o *Order, rows []*Row, before *pcclient.Order, dryRun bool) decision {
 	var d decision
+	if len(before.LineItems) == 0 {
+		// Partner Center has no order without lines: the answer is wrong,
+		// or the order is of a kind this tool cannot cancel. A row for every
+		// line has nothing to cancel; a row naming a line is failed, and read
+		// again by a resume.
+		d.held = fmt.Sprintf("Partner Center's answer lists no line items for order %s; nothing was sent", o.ID)
+		for _, row := range rows {
+			if row.AllLines() {
+				d.settled = append(d.settled, withStatus(requested(row, o), Invalid, "", d.held))
+			} else {
+				d.settled = append(d.settled, withStatus(requested(row, o), Failed, "", d.held))
+			}
+		}
+		return d
+	}
 	ex := expand(rows, before)
+	for _, row := range ex.empty {
+		d.settled = append(d.settled, withStatus(requested(row, o), Duplicate, "", fmt.Sprintf("duplicate: every line of order %s is named by another row", o.ID)))
+	}
 	wants := ex.wants
 	if o.Intent != nil {
 		wants = d.settleIntent(o, before, wants)
@@ -230,15 +254,94 @@ func settle(d decision, after *pcclient.Order, verified bool) []LineResult {
 }
 
 // refused gives the sent lines the status of the PATCH's failure. When
-// Partner Center refused the request outright, nothing changed: the
-// quantity after is the quantity before.
+// Partner Center answered with a refusal, nothing changed: the quantity
+// after is the quantity before. Otherwise the quantity after stays empty:
+// a failed line with a quantity before and none after is one whose PATCH
+// went out and whose outcome is not known (Unsettled).
 func refused(d decision, f failure) []LineResult {
 	out := make([]LineResult, 0, len(d.send))
 	for _, lr := range d.send {
-		if f.rejected {
+		if f.answered {
 			lr.After = lr.Before
 		}
 		out = append(out, withStatus(lr, f.status, f.code, f.message))
+	}
+	return out
+}
+
+// rereadWhy is why a PATCH's order is read again.
+type rereadWhy int
+
+const (
+	noReread    rereadWhy = iota
+	unknown               // no usable answer came: the PATCH may have been applied
+	implausible           // a 2xx answer that cannot be believed
+	alreadyDone           // 800063/800061 to a PATCH sent once
+	alreadyOurs           // 800063/800061 after an attempt that may have been applied
+)
+
+// rereadFor says whether the failure err of a PATCH leaves its outcome
+// open, and why. mayHaveApplied: an earlier attempt (or an interrupted
+// run's PATCH with the same MS-RequestId) may have been carried out.
+func rereadFor(err error, mayHaveApplied bool) rereadWhy {
+	var ae *pcclient.APIError
+	var auth *pcclient.AuthError
+	switch {
+	case errors.Is(err, pcclient.ErrImplausible):
+		return implausible
+	case errors.As(err, &ae) && (ae.Code == pcclient.CodeLineItemCancelled || ae.Code == pcclient.CodeOrderNotCancelable):
+		if mayHaveApplied {
+			return alreadyOurs
+		}
+		return alreadyDone
+	case mayHaveApplied:
+		return unknown
+	case errors.As(err, &ae), errors.As(err, &auth):
+		return noReread // Partner Center refused it, or it was never sent
+	}
+	return unknown // no answer: a timeout, a dropped connection
+}
+
+// reread decides the sent lines from the order as read again after the
+// PATCH failed with f, or from rerr when that read failed too. Every
+// quantity after is one read in this call; a line whose fate stays unknown
+// is failed, with no quantity after.
+func reread(d decision, why rereadWhy, f failure, now *pcclient.Order, rerr error) []LineResult {
+	out := make([]LineResult, 0, len(d.send))
+	what := map[rereadWhy]string{
+		unknown:     "the PATCH's outcome is not known (" + f.message + ")",
+		implausible: f.message,
+		alreadyDone: fmt.Sprintf("Partner Center answered %s (%s)", f.code, f.message),
+		alreadyOurs: fmt.Sprintf("Partner Center answered %s (%s) to a PATCH sent again after an attempt that may have been applied", f.code, f.message),
+	}[why]
+	for _, lr := range d.send {
+		if rerr != nil {
+			out = append(out, withStatus(lr, Failed, f.code, what+"; reading the order again failed too ("+classify(rerr).message+"): a resume reads it before sending anything"))
+			continue
+		}
+		got := now.Line(*lr.Line)
+		if got == nil {
+			out = append(out, withStatus(lr, Failed, f.code, fmt.Sprintf("%s; the order read again has no line %d", what, *lr.Line)))
+			continue
+		}
+		lr.After = intPtr(got.Quantity)
+		switch {
+		case got.Quantity == 0 && why == alreadyDone:
+			out = append(out, withStatus(lr, AlreadyCancelled, f.code, what+"; a GET shows quantity 0: cancelled elsewhere after this run read the order"))
+		case got.Quantity == 0:
+			out = append(out, withStatus(lr, Cancelled, "", what+"; a GET shows the line cancelled"))
+		case why == implausible:
+			out = append(out, withStatus(lr, NotCancelled, "", fmt.Sprintf("%s; a GET shows quantity %d", what, got.Quantity)))
+		case f.status != Failed:
+			// Refused (not_cancellable, outside_window, …), and the order
+			// shows that no earlier attempt got through either.
+			out = append(out, withStatus(lr, f.status, f.code, fmt.Sprintf("%s; a GET shows quantity %d", f.message, got.Quantity)))
+		default:
+			// Not applied, or not yet: failed, and sent again by a resume
+			// with the same MS-RequestId.
+			lr.After = nil
+			out = append(out, withStatus(lr, Failed, f.code, fmt.Sprintf("%s; a GET shows quantity %d still: a resume sends it again", what, got.Quantity)))
+		}
 	}
 	return out
 }
@@ -267,6 +370,8 @@ type expansion struct {
 	// dups are rows naming a line an earlier row named; first that row.
 	dups  []want
 	first []*Row
+	// empty are rows for every line that got none: other rows name them all.
+	empty []*Row
 }
 
 // expand pairs the rows with the order's line items: a row for one line
@@ -325,6 +430,9 @@ func expand(rows []*Row, order *pcclient.Order) expansion {
 			}
 		}
 		sort.Slice(items, func(a, b int) bool { return items[a].LineItemNumber < items[b].LineItemNumber })
+		if len(items) == 0 {
+			ex.empty = append(ex.empty, row)
+		}
 		for _, item := range items {
 			ex.wants = append(ex.wants, want{row, item})
 		}
@@ -408,11 +516,13 @@ func withStatus(lr LineResult, s Status, code, msg string) LineResult {
 
 // failure is what an error means for the lines of an order.
 type failure struct {
-	status   Status
-	code     string
-	message  string
-	auth     bool // authentication failed
-	rejected bool // Partner Center refused the request: nothing changed
+	status  Status
+	code    string
+	message string // cleaned of credentials, bounded
+	auth    bool   // authentication failed
+	// answered: Partner Center answered with a refusal (4xx but 408), so
+	// nothing changed.
+	answered bool
 }
 
 // fail records on res why its order failed, and returns what that means
@@ -432,6 +542,12 @@ func (res *OrderResult) fail(err error) failure {
 //   - what a retry may fix — throttling, 5xx, busy, timeouts, a dropped
 //     connection, authentication — is failed once the client has given up.
 func classify(err error) failure {
+	f := classifyRaw(err)
+	f.message = pcclient.Clean(f.message, pcclient.MaxText)
+	return f
+}
+
+func classifyRaw(err error) failure {
 	var ae *pcclient.APIError
 	var auth *pcclient.AuthError
 	switch {
@@ -442,7 +558,7 @@ func classify(err error) failure {
 		}
 		return f
 	case errors.As(err, &ae):
-		f := failure{status: Failed, code: ae.Code, message: ae.Description, rejected: ae.StatusCode < 500 && ae.StatusCode != 429}
+		f := failure{status: Failed, code: ae.Code, message: ae.Description, answered: ae.StatusCode < 500 && ae.StatusCode != 408}
 		if f.code == "" {
 			f.code = fmt.Sprint(ae.StatusCode)
 		}

@@ -83,6 +83,12 @@ func TestDecide(t *testing.T) {
 		{name: "expected quantity is not compared once a line is at 0",
 			rows: []*Row{sheetRow(2, 0, "", 4)}, before: pcOrder("completed", 0),
 			settled: "2/0 already_cancelled 0→0", refs: "none"},
+		{name: "an order answered without lines: every-line rows invalid, line rows failed",
+			rows: []*Row{sheetRow(2, allLines, "", -1), sheetRow(3, 1, "", -1)}, before: pcOrder("completed"),
+			settled: "2/* invalid -→-, 3/1 failed -→-", refs: "none"},
+		{name: "a row for every line whose lines other rows name is a duplicate",
+			rows: []*Row{sheetRow(2, 0, "", -1), sheetRow(3, allLines, "", -1)}, before: pcOrder("completed", 4),
+			settled: "3/* duplicate -→-", sent: "2/0  4→-", refs: "0"},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
@@ -112,7 +118,7 @@ func TestDecide(t *testing.T) {
 				t.Errorf("PATCH lines = %s, want %s", refs, tt.refs)
 			}
 			// A held order says why on the Orders sheet.
-			held := strings.Contains(tt.settled, "invalid") || strings.Contains(tt.settled, "mismatch")
+			held := strings.Contains(tt.settled, "invalid") || strings.Contains(tt.settled, "mismatch") || strings.Contains(tt.settled, "failed")
 			if held != (d.held != "") {
 				t.Errorf("held reason %q for settled lines %q", d.held, tt.settled)
 			}
@@ -158,6 +164,90 @@ func TestRefusedAndUnread(t *testing.T) {
 	}
 	if !reflect.DeepEqual([]string{lines[0].ErrorCode, lines[1].ErrorCode}, []string{"20000", "20000"}) {
 		t.Errorf("error codes %q %q", lines[0].ErrorCode, lines[1].ErrorCode)
+	}
+}
+
+// After a PATCH whose answer does not say what it did, the lines are
+// decided from the order read again — and only from it.
+func TestReread(t *testing.T) {
+	t.Parallel()
+	o := &Order{Customer: cA, ID: "o1"}
+	d := decide(o, []*Row{sheetRow(2, 0, "", -1), sheetRow(3, 1, "", -1)}, pcOrder("completed", 4, 10), false)
+	api := func(status int, code string) error {
+		return &pcclient.APIError{StatusCode: status, Code: code, Description: "d"}
+	}
+	implausible := &pcclient.AnswerError{Method: "PATCH", Path: "p", Reason: "the answer is for order \"x\""}
+	tests := []struct {
+		name    string
+		err     error
+		applied bool // an earlier attempt may have been applied
+		now     *pcclient.Order
+		rerr    error
+		want    string
+	}{
+		{"800063 at once, someone else cancelled", api(400, "800063"), false, pcOrder("completed", 0, 10), nil,
+			"2/0 already_cancelled 4→0, 3/1 not_cancellable 10→10"},
+		{"800063 after an attempt that may have applied", api(400, "800063"), true, pcOrder("completed", 0, 0), nil,
+			"2/0 cancelled 4→0, 3/1 cancelled 10→0"},
+		{"800061, the quantity changed since", api(400, "800061"), false, pcOrder("completed", 3, 10), nil,
+			"2/0 not_cancellable 4→3, 3/1 not_cancellable 10→10"},
+		{"an implausible answer", implausible, false, pcOrder("completed", 0, 7), nil,
+			"2/0 cancelled 4→0, 3/1 not_cancelled 10→7"},
+		{"no answer at all", fmt.Errorf("connection reset"), false, pcOrder("completed", 0, 10), nil,
+			"2/0 cancelled 4→0, 3/1 failed 10→-"},
+		{"a refusal after an attempt that may have applied", api(400, "900117"), true, pcOrder("completed", 4, 0), nil,
+			"2/0 outside_window 4→4, 3/1 cancelled 10→0"},
+		{"reading again fails too", api(400, "800063"), false, nil, api(503, ""),
+			"2/0 failed 4→-, 3/1 failed 10→-"},
+		{"the line is gone", api(400, "800063"), false, pcOrder("completed", 0), nil,
+			"2/0 already_cancelled 4→0, 3/1 failed 10→-"},
+	}
+	for _, tt := range tests {
+		why := rereadFor(tt.err, tt.applied)
+		if why == noReread {
+			t.Errorf("%s: not read again", tt.name)
+			continue
+		}
+		got := reread(d, why, classify(tt.err), tt.now, tt.rerr)
+		if outcomes(got) != tt.want {
+			t.Errorf("%s: %q, want %q", tt.name, outcomes(got), tt.want)
+		}
+		for _, l := range got {
+			if l.After == nil && !l.Unsettled() {
+				t.Errorf("%s: line %d has no quantity after but is not unsettled", tt.name, *l.Line)
+			}
+		}
+	}
+	for _, err := range []error{api(404, "20000"), api(400, "900117"), api(429, ""), &pcclient.AuthError{}} {
+		if why := rereadFor(err, false); why != noReread {
+			t.Errorf("%v is read again (%d); Partner Center refused it", err, why)
+		}
+	}
+}
+
+// An order whose PATCH was sent and never answered shows the lines it was
+// sent for as failed and unsettled, in place of their pending rows.
+func TestUnsettledResult(t *testing.T) {
+	t.Parallel()
+	line := func(row, n, before int, s Status) LineResult {
+		return LineResult{Row: row, Line: intPtr(n), Before: intPtr(before), Status: s}
+	}
+	pending := &OrderResult{Lines: []LineResult{
+		{Row: 2, LineText: "*", Status: Pending},
+		{Row: 3, Line: intPtr(5), Status: Pending},
+		line(4, 7, 1, Cancelled),
+	}}
+	intent := &OrderResult{RequestID: "req-9", Lines: []LineResult{line(2, 0, 4, Pending), line(2, 1, 6, Pending)}}
+	got := unsettledResult(pending, intent)
+	if want := "2/0 failed 4→-, 2/1 failed 6→-, 3/5 pending -→-, 4/7 cancelled 1→-"; outcomes(got.Lines) != want {
+		t.Errorf("lines = %q, want %q", outcomes(got.Lines), want)
+	}
+	if l := got.Lines[0]; !l.Unsettled() || l.RequestID != "req-9" || !strings.Contains(l.ErrorMessage, "a resume reads the order") {
+		t.Errorf("line %+v", l)
+	}
+	in := unsettledIntent(&OrderResult{Customer: cA, Order: "o1"}, got.Lines)
+	if in == nil || in.RequestID != "req-9" || len(in.Lines) != 2 || in.Lines[0].Status != Pending {
+		t.Errorf("the intent a resume derives: %+v", in)
 	}
 }
 

@@ -16,7 +16,7 @@ import (
 
 // Client is the part of pcclient.Client the runner uses.
 type Client interface {
-	GetOrder(ctx context.Context, customerID, orderID string) (*pcclient.Order, *pcclient.Response, error)
+	GetOrder(ctx context.Context, customerID, orderID string, opts ...pcclient.CallOption) (*pcclient.Order, *pcclient.Response, error)
 	CancelOrder(ctx context.Context, customerID, orderID string, lines []pcclient.LineItemRef, opts ...pcclient.CallOption) (*pcclient.Order, *pcclient.Response, error)
 }
 
@@ -49,6 +49,10 @@ type Runner struct {
 	// AuthAbortAfter is how many orders in a row may fail authentication
 	// before the run aborts (default 3).
 	AuthAbortAfter int
+	// StopGrace is how long, once the run is stopped, a PATCH already sent
+	// may take to be answered, and then the one GET that reads its order
+	// again (default 10 s each).
+	StopGrace time.Duration
 
 	mu        sync.Mutex
 	authFails int
@@ -57,9 +61,10 @@ type Runner struct {
 // Run processes every order of p that has lines to do, until all are done,
 // ctx is cancelled, or authentication keeps failing (ErrAuthAborted).
 //
-// Cancelling ctx stops dispatch only: orders already started run to the end
-// (their requests do not see the cancellation), so no order is left half
-// done. Orders never started have no record and are reported pending. A
+// Cancelling ctx stops the run in seconds, whatever Retry-After asks for:
+// an order that has not sent its PATCH stops at once and has no record (it
+// is reported pending); an order whose PATCH is out gets StopGrace for the
+// answer and, without one, one GET to see what Partner Center did. A
 // journal write failure is returned at once: nothing more may be done that
 // cannot be recorded.
 func (r *Runner) Run(ctx context.Context, p *Plan) error {
@@ -82,7 +87,6 @@ func (r *Runner) Run(ctx context.Context, p *Plan) error {
 		r.Progress.Start(len(todo))
 		defer r.Progress.Finish()
 	}
-	inflight := context.WithoutCancel(ctx)
 	g, gctx := errgroup.WithContext(ctx)
 	g.SetLimit(conc)
 	for _, o := range todo {
@@ -93,9 +97,12 @@ func (r *Runner) Run(ctx context.Context, p *Plan) error {
 			if gctx.Err() != nil {
 				return nil // dispatch stopped while this order waited for a slot
 			}
-			res, err := r.process(inflight, p, o)
+			res, err := r.process(gctx, p, o)
 			if err != nil {
 				return err
+			}
+			if res == nil {
+				return nil // stopped before anything was sent: pending
 			}
 			if err := r.Journal.Append(res); err != nil {
 				return err
@@ -154,7 +161,8 @@ func FairOrder(p *Plan) []*Order {
 }
 
 // process does the I/O of one order — GET it, PATCH what the rules decide —
-// and returns its record. The rules themselves are decide and settle.
+// and returns its record, or nil when ctx stopped it before anything was
+// sent. The rules themselves are decide, settle and reread.
 //
 // Before the PATCH is sent, its intent (MS-RequestId, the lines and their
 // quantities and prices before) is journaled and fsynced: if the process
@@ -171,11 +179,14 @@ func (r *Runner) process(ctx context.Context, p *Plan, o *Order) (*OrderResult, 
 	}
 	var calls []*pcclient.Response
 	defer func() {
-		r.finish(res, o, calls, start)
+		r.finish(res, o, rows, calls, start)
 	}()
 
 	before, resp, err := r.Client.GetOrder(ctx, o.Customer, o.ID)
 	calls = append(calls, resp)
+	if ctx.Err() != nil {
+		return nil, nil
+	}
 	if err != nil {
 		res.Lines = unread(o, rows, res.fail(err))
 		return res, nil
@@ -186,6 +197,9 @@ func (r *Runner) process(ctx context.Context, p *Plan, o *Order) (*OrderResult, 
 	if len(d.send) == 0 {
 		return res, nil
 	}
+	if ctx.Err() != nil {
+		return nil, nil
+	}
 	requestID := d.requestID
 	if requestID == "" {
 		requestID = uuid.NewString()
@@ -195,21 +209,91 @@ func (r *Runner) process(ctx context.Context, p *Plan, o *Order) (*OrderResult, 
 	if err := r.Journal.AppendIntent(intent); err != nil {
 		return nil, err
 	}
-	after, presp, err := r.Client.CancelOrder(ctx, o.Customer, o.ID, d.refs, pcclient.WithRequestID(requestID))
-	calls = append(calls, presp)
-	if err != nil {
-		res.Lines = append(res.Lines, refused(d, res.fail(err))...)
-		return res, nil
+	for i := range d.send {
+		d.send[i].RequestID = requestID
 	}
-	res.StatusAfter = after.Status
-	res.Lines = append(res.Lines, settle(d, after, presp.Verified)...)
+	patchCtx, done := r.graceful(ctx)
+	defer done()
+	after, presp, err := r.Client.CancelOrder(patchCtx, o.Customer, o.ID, d.refs, pcclient.WithRequestID(requestID), pcclient.UntilStopped(ctx))
+	calls = append(calls, presp)
+	switch {
+	case err == nil:
+		res.StatusAfter = after.Status
+		res.Lines = append(res.Lines, settle(d, after, presp.Verified)...)
+	case errors.Is(err, pcclient.ErrStopped):
+		// Stopped while waiting to send: nothing went out.
+		for _, lr := range d.send {
+			res.Lines = append(res.Lines, withStatus(lr, Pending, "", "the run was stopped before this cancellation was sent"))
+		}
+	default:
+		why := rereadFor(err, presp.MayHaveApplied || d.requestID != "")
+		if why == noReread {
+			res.Lines = append(res.Lines, refused(d, res.fail(err))...)
+			break
+		}
+		f := res.fail(err)
+		now, rresp, rerr := r.reread(ctx, o)
+		calls = append(calls, rresp)
+		if rerr == nil {
+			res.StatusAfter = now.Status
+		}
+		res.Lines = append(res.Lines, reread(d, why, f, now, rerr)...)
+	}
 	return res, nil
+}
+
+// graceful returns a context for a request that must not be cut short the
+// moment ctx is: it ends StopGrace after ctx does.
+func (r *Runner) graceful(ctx context.Context) (context.Context, func()) {
+	grace := r.StopGrace
+	if grace <= 0 {
+		grace = 10 * time.Second
+	}
+	gctx, cancel := context.WithCancel(context.WithoutCancel(ctx))
+	var timer *time.Timer
+	var mu sync.Mutex
+	stop := context.AfterFunc(ctx, func() {
+		mu.Lock()
+		defer mu.Unlock()
+		timer = time.AfterFunc(grace, cancel)
+	})
+	return gctx, func() {
+		stop()
+		mu.Lock()
+		if timer != nil {
+			timer.Stop()
+		}
+		mu.Unlock()
+		cancel()
+	}
+}
+
+// reread reads the order again after a PATCH whose answer did not say what
+// it did. While the run goes on, it is an ordinary GET; once the run is
+// stopped, a single attempt within StopGrace.
+func (r *Runner) reread(ctx context.Context, o *Order) (*pcclient.Order, *pcclient.Response, error) {
+	gctx, done := r.graceful(ctx)
+	defer done()
+	if ctx.Err() == nil {
+		now, resp, err := r.Client.GetOrder(gctx, o.Customer, o.ID, pcclient.UntilStopped(ctx))
+		if !errors.Is(err, pcclient.ErrStopped) {
+			return now, resp, err
+		}
+	}
+	return r.Client.GetOrder(gctx, o.Customer, o.ID, pcclient.Once())
 }
 
 // finish fills in what every line of the order shares and merges in the
 // lines carried from an earlier run.
-func (r *Runner) finish(res *OrderResult, o *Order, calls []*pcclient.Response, start time.Time) {
+func (r *Runner) finish(res *OrderResult, o *Order, rows []*Row, calls []*pcclient.Response, start time.Time) {
 	now := r.Now()
+	if len(res.Lines) == 0 {
+		// The rules give every row a line; should they not, the rows are
+		// failed rather than lost.
+		for _, row := range rows {
+			res.Lines = append(res.Lines, withStatus(requested(row, o), Failed, "", "no line of this row could be decided from Partner Center's answer"))
+		}
+	}
 	var last *pcclient.Response
 	for _, c := range calls {
 		if c == nil {

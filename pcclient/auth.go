@@ -86,7 +86,7 @@ func AppTokenSource(c AppCredentials) oauth2.TokenSource {
 	return TokenSourceFunc(func() (*oauth2.Token, error) {
 		tok, err := cfg.Token(httpContext(c.HTTPClient))
 		if err != nil {
-			return nil, authError(err)
+			return nil, authError(err, c.ClientSecret.Reveal())
 		}
 		return tok, nil
 	})
@@ -132,7 +132,7 @@ func RefreshTokenSource(c RefreshCredentials) oauth2.TokenSource {
 		}
 		tok, err := cfg.Token(httpContext(c.HTTPClient))
 		if err != nil {
-			return nil, authError(err)
+			return nil, authError(err, c.ClientSecret.Reveal(), current.Reveal())
 		}
 		if rt := tok.RefreshToken; rt != "" && rt != current.Reveal() {
 			current = Secret(rt)
@@ -290,8 +290,16 @@ var aadHints = map[string]string{
 
 // authError turns an oauth2 failure into an AuthError with the AADSTS code,
 // a short description and a hint. Response bodies are not copied: the
-// description comes from Azure AD's error_description only.
-func authError(err error) error {
+// description comes from Azure AD's error_description only, cleaned (Clean)
+// of secrets — a token endpoint that echoes the request must not put the
+// client secret or refresh token into a message.
+func authError(err error, secrets ...string) error {
+	ae := authErrorOf(err)
+	ae.Description = Clean(ae.Description, MaxText, secrets...)
+	return ae
+}
+
+func authErrorOf(err error) *AuthError {
 	var re *oauth2.RetrieveError
 	if !errors.As(err, &re) {
 		// Network trouble: the token endpoint never answered.

@@ -306,3 +306,21 @@ func TestShortLivedTokensAreReusedHalfTheirLife(t *testing.T) {
 		t.Errorf("at 35 s of a 60 s token: %d fetches, want a renewal past half its life", fetched)
 	}
 }
+
+// A token endpoint that echoes the request in its error must not put the
+// secret into the error the user sees.
+func TestTokenEndpointEchoIsRedacted(t *testing.T) {
+	const secret = "Qm8Q~not+a/real=secret-0123456789"
+	srv := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		r.ParseForm()
+		w.Header().Set("Content-Type", "application/json")
+		w.WriteHeader(http.StatusBadRequest)
+		json.NewEncoder(w).Encode(map[string]string{"error": "invalid_request", "error_description": "AADSTS900144: bad request with body " + r.PostForm.Encode() + " and " + r.PostForm.Get("client_secret")})
+	}))
+	defer srv.Close()
+	_, err := AppTokenSource(AppCredentials{ClientID: "app", ClientSecret: secret, TokenURL: srv.URL}).Token()
+	var ae *AuthError
+	if !errors.As(err, &ae) || strings.Contains(err.Error(), secret) || strings.Contains(err.Error(), url.QueryEscape(secret)) || !strings.Contains(ae.Description, "[redacted]") {
+		t.Errorf("err = %v", err)
+	}
+}

@@ -162,7 +162,16 @@ type Response struct {
 	// Verified is true when a PATCH's answer was lost and a GET showed that
 	// the cancellation had been applied; the order returned is that GET's.
 	Verified bool
+	// MayHaveApplied is true when an attempt of a call that changes state got
+	// no answer or a 5xx before the call was sent again or given up: that
+	// attempt may have been carried out, so an answer such as "already
+	// cancelled" (800063) may be this call's own doing.
+	MayHaveApplied bool
 }
+
+// ErrStopped is returned by a call stopped (UntilStopped) before its first
+// attempt was sent.
+var ErrStopped = errors.New("stopped before the request was sent")
 
 // call is one logical call.
 type call struct {
@@ -176,6 +185,13 @@ type call struct {
 	// verify, for calls that change state, checks after an ambiguous
 	// failure whether the change already happened.
 	verify func(ctx context.Context) (done bool)
+	// check validates a decoded answer; token is the access token the
+	// request carried, to be removed wherever the answer echoes it.
+	check func(token string) error
+	// until, once done, stops the call from waiting or sending again.
+	until context.Context
+	// once sends a single attempt at once: no limiter, no retry.
+	once bool
 }
 
 // newRequest builds one attempt of cl.
@@ -227,9 +243,32 @@ func (c *Client) do(ctx context.Context, cl *call, out any) (*Response, error) {
 		throttled int
 		lastErr   error
 	)
+	// Waiting — for the limiter, a pause, a backoff — ends when the call
+	// is stopped; the attempt under way does not.
+	waitCtx := ctx
+	if cl.until != nil {
+		var cancel context.CancelFunc
+		waitCtx, cancel = context.WithCancel(ctx)
+		defer cancel()
+		defer context.AfterFunc(cl.until, cancel)()
+	}
+	stopped := func(n int) (*Response, error) {
+		if n == 1 {
+			return resp, ErrStopped
+		}
+		return resp, fmt.Errorf("%s %s: stopped after %d attempts: %w", cl.method, cl.path, n-1, lastErr)
+	}
 	for n := 1; ; n++ {
-		if err := c.limiter.Wait(ctx, cl.customer); err != nil {
-			return resp, ctxErr(ctx, err)
+		if cl.until != nil && cl.until.Err() != nil {
+			return stopped(n)
+		}
+		if !cl.once {
+			if err := c.limiter.Wait(waitCtx, cl.customer); err != nil {
+				if ctx.Err() == nil && cl.until != nil && cl.until.Err() != nil {
+					return stopped(n)
+				}
+				return resp, ctxErr(ctx, err)
+			}
 		}
 		resp.Attempts = n
 		a := Attempt{Method: cl.method, N: n, RetryAfter: -1, Refreshed: refreshed}
@@ -245,11 +284,14 @@ func (c *Client) do(ctx context.Context, cl *call, out any) (*Response, error) {
 		} else {
 			sentToken = token
 			status, apiErr, err := c.attempt(ctx, cl, resp, token, out)
+			var implausible *AnswerError
 			switch {
 			case err == nil && apiErr == nil:
 				return resp, nil
 			case ctx.Err() != nil:
 				return resp, ctx.Err()
+			case errors.As(err, &implausible):
+				return resp, err
 			case apiErr != nil:
 				a.StatusCode, a.Code, a.RetryAfter = status, apiErr.Code, apiErr.RetryAfter
 				lastErr = apiErr
@@ -263,6 +305,12 @@ func (c *Client) do(ctx context.Context, cl *call, out any) (*Response, error) {
 		}
 		a.Throttled = throttled
 		d := policy.Decide(a)
+		if d.Verify {
+			resp.MayHaveApplied = true
+		}
+		if cl.once {
+			d.Retry = false
+		}
 		if !d.Retry {
 			if n > 1 || (a.StatusCode == 0 && a.Err != nil) {
 				return resp, fmt.Errorf("%s %s: giving up after %d attempts: %w", cl.method, cl.path, n, lastErr)
@@ -282,8 +330,14 @@ func (c *Client) do(ctx context.Context, cl *call, out any) (*Response, error) {
 		}
 		if d.Pause {
 			c.limiter.Pause(d.Wait) // the next limiter.Wait sits out the pause
-		} else if err := c.clock.Sleep(ctx, d.Wait); err != nil {
+		} else if err := c.clock.Sleep(waitCtx, d.Wait); err != nil {
+			if ctx.Err() == nil {
+				return stopped(n + 1)
+			}
 			return resp, ctx.Err()
+		}
+		if cl.until != nil && cl.until.Err() != nil {
+			return stopped(n + 1)
 		}
 		if d.Verify && cl.verify != nil && cl.verify(ctx) {
 			resp.Verified = true
@@ -336,11 +390,16 @@ func (c *Client) attempt(ctx context.Context, cl *call, resp *Response, token st
 		return 0, nil, fmt.Errorf("reading answer: %w", err)
 	}
 	if hr.StatusCode < 200 || hr.StatusCode > 299 {
-		return hr.StatusCode, newAPIError(cl.method, cl.path, hr.StatusCode, hr.Header, body, c.clock.Now()), nil
+		return hr.StatusCode, newAPIError(cl.method, cl.path, hr.StatusCode, hr.Header, body, c.clock.Now(), token), nil
 	}
 	if out != nil {
 		if err := json.Unmarshal(body, out); err != nil {
 			return 0, nil, fmt.Errorf("decoding answer: %w", err)
+		}
+	}
+	if cl.check != nil {
+		if err := cl.check(token); err != nil {
+			return hr.StatusCode, nil, &AnswerError{Method: cl.method, Path: cl.path, Reason: err.Error()}
 		}
 	}
 	return hr.StatusCode, nil, nil

@@ -217,7 +217,7 @@ func TestPathSegmentsAreEscaped(t *testing.T) {
 	var raw string
 	mux.HandleFunc("/", func(w http.ResponseWriter, r *http.Request) {
 		raw = r.URL.EscapedPath()
-		w.Write([]byte(`{"id":"a/b?c"}`))
+		w.Write([]byte(`{"id":"a/b?c d"}`))
 	})
 	if _, _, err := c.GetOrder(t.Context(), testCustomer, "a/b?c d"); err != nil {
 		t.Fatal(err)

@@ -100,8 +100,9 @@ type errorBody struct {
 
 // newAPIError builds the error of a non-2xx answer. The body is decoded when
 // it is one of the known shapes; otherwise its first line becomes the
-// description, so an HTML error page from a proxy is still readable.
-func newAPIError(method, path string, status int, header http.Header, body []byte, now time.Time) *APIError {
+// description, so an HTML error page from a proxy is still readable. Its
+// texts are cleaned (Clean) of token, the access token the request carried.
+func newAPIError(method, path string, status int, header http.Header, body []byte, now time.Time, token string) *APIError {
 	e := &APIError{
 		Method:        method,
 		Path:          path,
@@ -124,11 +125,13 @@ func newAPIError(method, path string, status int, header http.Header, body []byt
 		e.Retryable = eb.IsRetryable
 	} else {
 		line, _, _ := bytes.Cut(bytes.TrimSpace(body), []byte("\n"))
-		if len(line) > 200 {
-			line = line[:200]
-		}
 		e.Description = string(line)
 	}
+	e.Description = Clean(e.Description, MaxText, token)
+	e.ErrorName = Clean(e.ErrorName, 80, token)
+	e.Code = Clean(e.Code, 40, token)
+	e.RequestID = Clean(e.RequestID, 80, token)
+	e.CorrelationID = Clean(e.CorrelationID, 80, token)
 	return e
 }
 

@@ -131,11 +131,17 @@ var withPrices = url.Values{"include_price": {"true"}}
 
 // GetOrder reads an order with its prices (include_price=true; a caller
 // without permission to see prices gets the order without them). It returns
-// an error matching ErrNotFound when the order does not exist, and an
-// *APIError for any other refusal.
-func (c *Client) GetOrder(ctx context.Context, customerID, orderID string) (*Order, *Response, error) {
+// an error matching ErrNotFound when the order does not exist, an
+// *APIError for any other refusal, and an *AnswerError for an answer that
+// is not this order or not a possible one.
+func (c *Client) GetOrder(ctx context.Context, customerID, orderID string, opts ...CallOption) (*Order, *Response, error) {
 	var o Order
-	resp, err := c.do(ctx, &call{method: http.MethodGet, path: orderPath(customerID, orderID), query: withPrices, customer: customerID}, &o)
+	cl := &call{method: http.MethodGet, path: orderPath(customerID, orderID), query: withPrices, customer: customerID,
+		check: func(token string) error { return o.check(orderID, token) }}
+	for _, opt := range opts {
+		opt(cl)
+	}
+	resp, err := c.do(ctx, cl, &o)
 	if err != nil {
 		return nil, resp, err
 	}
@@ -151,6 +157,16 @@ type CallOption func(*call)
 // treats as the same request — chooses it itself.
 func WithRequestID(id string) CallOption { return func(c *call) { c.requestID = id } }
 
+// UntilStopped ends the call's waiting once stop is done: no further
+// attempt is sent, whatever a Retry-After asked for. The attempt under way
+// finishes (under the call's own context). A call stopped before its first
+// attempt returns ErrStopped: nothing was sent.
+func UntilStopped(stop context.Context) CallOption { return func(c *call) { c.until = stop } }
+
+// Once sends one attempt at once — not waiting for the limiter or a pause
+// — and does not retry: the last look at an order when a run is stopping.
+func Once() CallOption { return func(c *call) { c.once = true } }
+
 // CancelOrder cancels line items of an order (PATCH status "cancelled"); no
 // lines cancels the whole order. It returns the order as Partner Center
 // answered it: cancelled lines have quantity 0.
@@ -162,12 +178,14 @@ func WithRequestID(id string) CallOption { return func(c *call) { c.requestID = 
 // re-sent with the same MS-RequestId, which Partner Center treats as the same
 // request.
 func (c *Client) CancelOrder(ctx context.Context, customerID, orderID string, lines []LineItemRef, opts ...CallOption) (*Order, *Response, error) {
-	var answered, seen *Order
+	var seen *Order
+	answered := new(Order)
 	cl := &call{
 		method:   http.MethodPatch,
 		path:     orderPath(customerID, orderID),
 		customer: customerID,
 		body:     cancelBody{ID: orderID, Status: "cancelled", LineItems: lines},
+		check:    func(token string) error { return answered.check(orderID, token) },
 		verify: func(ctx context.Context) bool {
 			o, _, err := c.GetOrder(ctx, customerID, orderID)
 			if err != nil || !cancelled(o, lines) {
@@ -180,7 +198,6 @@ func (c *Client) CancelOrder(ctx context.Context, customerID, orderID string, li
 	for _, opt := range opts {
 		opt(cl)
 	}
-	answered = new(Order)
 	resp, err := c.do(ctx, cl, answered)
 	switch {
 	case err != nil:
