@@ -4,6 +4,7 @@ import (
 	"bufio"
 	"context"
 	"errors"
+	"fmt"
 	"io"
 	"os"
 	"os/exec"
@@ -15,6 +16,7 @@ import (
 	"time"
 
 	"github.com/pcreconcile/pcreconcile/report"
+	"github.com/xuri/excelize/v2"
 )
 
 // outputs lists the reports and journals in the CLI's folder.
@@ -64,7 +66,8 @@ func TestReportPathGuards(t *testing.T) {
 	os.WriteFile(c.path("target.xlsx"), []byte("x"), 0o644)
 	os.Symlink(c.path("target.xlsx"), c.path("link.xlsx"))
 	c.refused(hits, "symbolic link", "run", sampleCSV, "--yes", "--force", "--report", c.path("link.xlsx"))
-	os.Remove(c.path("target.xlsx"))
+	os.Remove(c.path("target.xlsx")) // a dangling link
+	c.refused(hits, "symbolic link", "run", sampleCSV, "--yes", "--report", c.path("link.xlsx"))
 	os.Remove(c.path("link.xlsx"))
 	os.Remove(c.path("dir.xlsx"))
 
@@ -249,5 +252,81 @@ func TestSandboxResetWhileServing(t *testing.T) {
 	<-done
 	if res := c.runCfg("sandbox", "--reset"); res.code != exitOK {
 		t.Errorf("reset after the server stopped: exit %d\n%s", res.code, res.stderr)
+	}
+}
+
+// A journal edited after the run wrote it is refused before anything is
+// sent: a "failed" turned into "cancelled" must not become the books.
+func TestEditedJournalIsNotResumed(t *testing.T) {
+	t.Parallel()
+	c := newCLI(t)
+	_, hits := realEndpoint(t, c)
+	c.writeReport = failingReport
+	if res := c.runCfg("run", sampleCSV, "--yes", "--report", c.path("r.xlsx")); res.code != exitAborted {
+		t.Fatalf("run: exit %d\n%s", res.code, res.stderr)
+	}
+	c.writeReport = nil
+	path := c.path("r.xlsx.journal")
+	b, _ := os.ReadFile(path)
+	lines := strings.Split(string(b), "\n")
+	n := slices.IndexFunc(lines, func(l string) bool { return strings.Contains(l, ",rejected,") })
+	if n < 0 {
+		t.Fatal("no rejected line in the journal")
+	}
+	lines[n] = strings.Replace(lines[n], ",rejected,", ",cancelled,", 1)
+	os.WriteFile(path, []byte(strings.Join(lines, "\n")), 0o600)
+	res := c.refused(hits, fmt.Sprintf("has been edited: line %d", n+1), "run", "--resume", path, "--yes", "--report", c.path("final.xlsx"))
+	if !strings.Contains(res.stderr, "resume from the report") {
+		t.Errorf("no way forward:\n%s", res.stderr)
+	}
+}
+
+// A report records the input rows it accounts for; a resume from a report
+// whose Lines sheet lost a row (or gained one) is refused, naming it.
+func TestReportWithRowsDeletedIsNotResumed(t *testing.T) {
+	t.Parallel()
+	c := newCLI(t)
+	if res := c.runCfg("plan", sampleCSV, "--report", c.path("plan.xlsx")); res.code != exitIncomplete {
+		t.Fatalf("plan: exit %d\n%s", res.code, res.stderr)
+	}
+	prior, err := report.Open(c.path("plan.xlsx"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	if acc := prior.Accounted(); acc.Rows != "2-17" || acc.RowCount != 16 || acc.Lines != 18 {
+		t.Errorf("the plan records %+v, want rows 2-17 (16) and 18 lines", acc)
+	}
+	prior.Close()
+	edit := func(name string, change func(f *excelize.File)) string {
+		f, err := excelize.OpenFile(c.path("plan.xlsx"))
+		if err != nil {
+			t.Fatal(err)
+		}
+		change(f)
+		out := c.path(name)
+		if err := f.SaveAs(out); err != nil {
+			t.Fatal(err)
+		}
+		return out
+	}
+	// Input row 11 is the Lines sheet's 13th row (row 5 has three lines).
+	deleted := edit("deleted.xlsx", func(f *excelize.File) { f.RemoveRow("Lines", 13) })
+	res := c.runCfg("run", "--resume", deleted, "--yes", "--report", c.path("r1.xlsx"))
+	if res.code != exitUsage || !strings.Contains(res.stderr, "lacks input rows 11, which its Summary records (rows 2-17)") {
+		t.Errorf("a deleted row: exit %d\n%s", res.code, res.stderr)
+	}
+	// One of row 5's three lines: the row is still there, a line is not.
+	line := edit("line.xlsx", func(f *excelize.File) { f.RemoveRow("Lines", 6) })
+	res = c.runCfg("run", "--resume", line, "--yes", "--report", c.path("r3.xlsx"))
+	if res.code != exitUsage || !strings.Contains(res.stderr, "has 17 lines, and its Summary counts 18") {
+		t.Errorf("a deleted line: exit %d\n%s", res.code, res.stderr)
+	}
+	added := edit("added.xlsx", func(f *excelize.File) {
+		f.DuplicateRow("Lines", 2)
+		f.SetCellValue("Lines", "A3", 99)
+	})
+	res = c.runCfg("run", "--resume", added, "--yes", "--report", c.path("r2.xlsx"))
+	if res.code != exitUsage || !strings.Contains(res.stderr, "has rows 99, which the input did not have") {
+		t.Errorf("an added row: exit %d\n%s", res.code, res.stderr)
 	}
 }

@@ -3,7 +3,9 @@ package batch
 import (
 	"bufio"
 	"bytes"
+	"crypto/sha256"
 	"encoding/csv"
+	"encoding/hex"
 	"encoding/json"
 	"errors"
 	"fmt"
@@ -22,8 +24,9 @@ import (
 
 // JournalVersion is the format version written in every journal header.
 // Version 2 journals (positional columns of the same names) still resume:
-// columns are read by name.
-const JournalVersion = 3
+// columns are read by name. Version 4 added the running checksum (the
+// "chain" column); journals of versions 2 and 3 resume without one.
+const JournalVersion = 4
 
 // JournalHeader is the first line of a journal: what run it belongs to and
 // where its input came from, so that `run --resume` can rebuild the plan.
@@ -52,7 +55,14 @@ type JournalHeader struct {
 //
 // It is a CSV file that opens in Excel: a first line "#pcreconcile-journal"
 // with the header as JSON, a row of column names, then one row per line
-// item. A record is a block of rows written together; each row names its
+// item. Every row ends with a running checksum (the "chain" column): the
+// first 16 bytes of SHA-256 over the previous row's checksum and this row's
+// bytes before it, starting from the header lines. An edited, inserted or
+// deleted row breaks the chain from there on, and a resume refuses the
+// journal naming the first such row. It is evidence against edits, not a
+// seal: it has no key, and whoever knows this comment can recompute it; a
+// journal cut short (by a crash, or by deleting its last rows) still reads,
+// and the orders it no longer records are read from Partner Center again. A record is a block of rows written together; each row names its
 // order's Seq, how many rows the block has and which one it is, so a block
 // cut short by a crash is recognised and ignored. (CSV rather than JSON
 // lines because a million-line report reads every record back:
@@ -79,6 +89,28 @@ type Journal struct {
 	intents map[int]span
 	priors  map[int]span
 	sync    bool
+	// chain is the last row's checksum, continued by the next row written.
+	chain [chainBytes]byte
+}
+
+// chainBytes is how much of each row's SHA-256 the chain keeps.
+const chainBytes = 16
+
+// chainNext is the checksum of a row whose bytes (without the checksum
+// field and the newline) are row, after a row whose checksum was prev.
+func chainNext(prev [chainBytes]byte, row []byte) [chainBytes]byte {
+	h := sha256.New()
+	h.Write(prev[:])
+	h.Write(row)
+	var next [chainBytes]byte
+	copy(next[:], h.Sum(nil))
+	return next
+}
+
+// chainSeed starts the chain from the journal's first two lines, so that
+// an edited header breaks it too.
+func chainSeed(header []byte) [chainBytes]byte {
+	return chainNext([chainBytes]byte{}, header)
 }
 
 // span is a block of the file and how many rows it has.
@@ -112,7 +144,7 @@ var journalColumns = func() []string {
 	for _, c := range LineTable.journaled() {
 		cols = append(cols, c.Key)
 	}
-	return append(cols, "extras")
+	return append(cols, "extras", "chain")
 }()
 
 // journalLayout is where a journal's header row puts each column.
@@ -125,6 +157,9 @@ type journalLayout struct {
 	// extras is the index of the column named "extras": the input's extra
 	// cells start there.
 	extras int
+	// chained is true from version 4: the last cell of every row is the
+	// running checksum.
+	chained bool
 }
 
 // newLayout binds a journal's header row, by name.
@@ -134,6 +169,9 @@ func newLayout(cols []string) (*journalLayout, error) {
 	}
 	l := &journalLayout{extras: len(cols), kind: slices.Index(cols, "kind")}
 	l.verbatim = l.kind < 0
+	if l.chained = cols[len(cols)-1] == "chain"; l.chained {
+		cols = cols[:len(cols)-1]
+	}
 	if i := slices.Index(cols, "extras"); i >= 0 {
 		l.extras = i
 	}
@@ -175,6 +213,7 @@ func CreateJournal(path string, h JournalHeader) (*Journal, error) {
 	w.Write(journalColumns)
 	w.Flush()
 	j := openedJournal(path, currentLayout, f)
+	j.chain = chainSeed(buf.Bytes())
 	if err := j.write(buf.Bytes()); err != nil {
 		f.Close()
 		os.Remove(path)
@@ -222,33 +261,54 @@ func (j *Journal) AppendIntent(r *OrderResult) error { return j.append(kindInten
 func (j *Journal) AppendPrior(rs []*OrderResult) error { return j.append(kindPrior, rs) }
 
 func (j *Journal) append(kind recordKind, rs []*OrderResult) error {
+	// The rows are encoded first; their checksums, which continue the
+	// chain of whatever was written before, under the lock.
 	var buf bytes.Buffer
 	w := csv.NewWriter(&buf)
-	blocks := make([]int64, len(rs)+1)
+	ends := make([]int, 0, len(rs))
 	row := make([]string, len(journalColumns))
-	for i, r := range rs {
-		blocks[i] = int64(buf.Len())
+	for _, r := range rs {
 		if len(r.Lines) == 0 {
 			return fmt.Errorf("journal: order %s has no lines", r.Order)
 		}
 		for k := range r.Lines {
 			w.Write(encodeRow(row[:0], kind, r, k, len(r.Lines)))
+			w.Flush()
+			ends = append(ends, buf.Len())
 		}
-		w.Flush()
 	}
 	if err := w.Error(); err != nil {
 		return err
 	}
-	blocks[len(rs)] = int64(buf.Len())
+	j.mu.Lock()
+	defer j.mu.Unlock()
+	prev := j.chain
+	out := make([]byte, 0, buf.Len()+len(ends)*(2*chainBytes+1))
+	blocks := make([]int64, len(rs)+1)
+	start, n := 0, 0
+	for i, r := range rs {
+		blocks[i] = int64(len(out))
+		for range r.Lines {
+			line := buf.Bytes()[start : ends[n]-1] // without its newline
+			j.chain = chainNext(j.chain, line)
+			out = append(out, line...)
+			out = append(out, ',')
+			out = hex.AppendEncode(out, j.chain[:])
+			out = append(out, '\n')
+			start = ends[n]
+			n++
+		}
+	}
+	blocks[len(rs)] = int64(len(out))
 	for i := range rs {
 		if blocks[i+1]-blocks[i] > math.MaxInt32 {
+			j.chain = prev
 			return fmt.Errorf("journal: the record of order %s is larger than 2 GB", rs[i].Order)
 		}
 	}
-	j.mu.Lock()
-	defer j.mu.Unlock()
 	base := j.end
-	if err := j.write(buf.Bytes()); err != nil {
+	if err := j.write(out); err != nil {
+		j.chain = prev
 		return fmt.Errorf("journal %s: %w", j.path, err)
 	}
 	for i, r := range rs {
@@ -408,6 +468,9 @@ func (l *journalLayout) decodeBlock(block []byte) (*OrderResult, error) {
 		if err != nil {
 			return nil, err
 		}
+		if l.chained && len(rec) > 0 {
+			rec = rec[:len(rec)-1]
+		}
 		if len(rec) < l.extras {
 			return nil, fmt.Errorf("a row has %d columns, want %d", len(rec), l.extras)
 		}
@@ -527,19 +590,19 @@ func (j *Journal) Remove() error {
 }
 
 // readHeader reads the first line of a journal.
-func readHeader(r *bufio.Reader, path string) (JournalHeader, int64, error) {
+func readHeader(r *bufio.Reader, path string) (JournalHeader, []byte, error) {
 	var h JournalHeader
 	line, err := r.ReadBytes('\n')
 	if err != nil || !bytes.HasPrefix(line, []byte(journalMagic)) {
-		return h, 0, fmt.Errorf("%s is not a pcreconcile journal", path)
+		return h, nil, fmt.Errorf("%s is not a pcreconcile journal", path)
 	}
 	if err := json.Unmarshal(bytes.TrimPrefix(line, []byte(journalMagic)), &h); err != nil || h.Kind != "header" {
-		return h, 0, fmt.Errorf("%s is not a pcreconcile journal", path)
+		return h, nil, fmt.Errorf("%s is not a pcreconcile journal", path)
 	}
 	if h.Version < 2 || h.Version > JournalVersion {
-		return h, 0, fmt.Errorf("%s is a version %d journal; this pcreconcile reads versions 2 to %d", path, h.Version, JournalVersion)
+		return h, nil, fmt.Errorf("%s is a version %d journal; this pcreconcile reads versions 2 to %d", path, h.Version, JournalVersion)
 	}
-	return h, int64(len(line)), nil
+	return h, line, nil
 }
 
 // OpenJournal opens an existing journal for reading: its header and the
@@ -565,10 +628,11 @@ func indexJournal(path string, f *os.File) (*Journal, JournalHeader, error) {
 		return nil, JournalHeader{}, err
 	}
 	br := bufio.NewReaderSize(f, 1<<20)
-	h, off, err := readHeader(br, path)
+	h, headerLine, err := readHeader(br, path)
 	if err != nil {
 		return nil, h, err
 	}
+	off := int64(len(headerLine))
 	size := fi.Size()
 	// A last row without its newline was being written: not a record.
 	if size > off {
@@ -577,7 +641,8 @@ func indexJournal(path string, f *os.File) (*Journal, JournalHeader, error) {
 			size = lastNewline(f, size)
 		}
 	}
-	cr := csv.NewReader(io.LimitReader(br, size-off))
+	raw := &rawRows{}
+	cr := csv.NewReader(io.TeeReader(io.LimitReader(br, size-off), raw))
 	cr.FieldsPerRecord = -1
 	cr.ReuseRecord = true
 	cols, err := cr.Read()
@@ -589,6 +654,10 @@ func indexJournal(path string, f *os.File) (*Journal, JournalHeader, error) {
 		return nil, h, fmt.Errorf("%s: %v", path, err)
 	}
 	j := openedJournal(path, layout, f)
+	chain := chainSeed(append(slices.Clone(headerLine), raw.take(cr.InputOffset())...))
+	lineNo := 2 // the file's line the next row starts on
+	orderCol := slices.Index(cols, "order")
+	var edited *EditedError
 	blockStart, want, next := int64(-1), 0, 0
 	kind := kindOutcome
 	for {
@@ -602,6 +671,20 @@ func indexJournal(path string, f *os.File) (*Journal, JournalHeader, error) {
 		}
 		if len(rec) < 3 {
 			return nil, h, fmt.Errorf("%s: a row has too few columns", path)
+		}
+		row := raw.take(cr.InputOffset())
+		lineNo += bytes.Count(row, []byte{'\n'})
+		if layout.chained && edited == nil {
+			var ok bool
+			if chain, ok = chainCheck(chain, row, rec[len(rec)-1]); !ok {
+				// Edited — unless it is the start of a block a crash cut
+				// short, which no complete block follows.
+				order := "?"
+				if orderCol >= 0 && orderCol < len(rec) {
+					order = rec[orderCol]
+				}
+				edited = &EditedError{Path: path, Line: lineNo - bytes.Count(row, []byte{'\n'}) + 1, Order: order}
+			}
 		}
 		seq, e1 := strconv.Atoi(rec[0])
 		rows, e2 := strconv.Atoi(rec[1])
@@ -623,6 +706,9 @@ func indexJournal(path string, f *os.File) (*Journal, JournalHeader, error) {
 		}
 		next++
 		if next == want {
+			if edited != nil {
+				return nil, h, edited
+			}
 			end := off + cr.InputOffset()
 			j.index(seq, kind, span{blockStart, int32(end - blockStart), int32(want)})
 			blockStart = -1
@@ -630,6 +716,61 @@ func indexJournal(path string, f *os.File) (*Journal, JournalHeader, error) {
 	}
 	j.end = fi.Size()
 	return j, h, nil
+}
+
+// rawRows keeps the bytes the CSV reader has read and not yet been taken:
+// the rows as they are in the file, for their checksums.
+type rawRows struct {
+	buf   []byte
+	start int   // buf[:start] is taken
+	base  int64 // offset of buf[0] in the stream
+}
+
+func (r *rawRows) Write(p []byte) (int, error) {
+	if r.start > 0 && r.start >= len(r.buf)/2 {
+		n := copy(r.buf, r.buf[r.start:])
+		r.buf, r.base, r.start = r.buf[:n], r.base+int64(r.start), 0
+	}
+	r.buf = append(r.buf, p...)
+	return len(p), nil
+}
+
+// take returns the bytes from the last take up to offset end of the
+// stream. They are valid until the next Write.
+func (r *rawRows) take(end int64) []byte {
+	n := int(end - r.base)
+	row := r.buf[r.start:n:n]
+	r.start = n
+	return row
+}
+
+// chainCheck verifies a row's checksum: row is its bytes in the file (with
+// the newline), sum the value of its last cell.
+func chainCheck(prev [chainBytes]byte, row []byte, sum string) ([chainBytes]byte, bool) {
+	row = bytes.TrimSuffix(row, []byte{'\n'})
+	cut := len(row) - len(sum) - 1
+	if len(sum) != 2*chainBytes || cut < 0 || row[cut] != ',' || string(row[cut+1:]) != sum {
+		return prev, false
+	}
+	next := chainNext(prev, row[:cut])
+	return next, hex.EncodeToString(next[:]) == sum
+}
+
+// EditedError is a journal whose running checksum breaks: a row was
+// changed, added or removed after the run wrote it.
+type EditedError struct {
+	Path  string
+	Line  int    // the file's line the first such row starts on
+	Order string // that row's order id
+}
+
+func (e *EditedError) Error() string {
+	return fmt.Sprintf("%s has been edited: line %d (order %s) does not match the journal's running checksum, so nothing from that line on can be trusted", e.Path, e.Line, e.Order)
+}
+
+// Hint says what to do instead.
+func (e *EditedError) Hint() string {
+	return "restore the journal as the run left it, or resume from the report that run wrote; the journal is the record of what was sent and is never edited"
 }
 
 // lastNewline returns the offset just after the last newline before size.

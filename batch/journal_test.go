@@ -3,9 +3,11 @@ package batch
 import (
 	"bytes"
 	"encoding/csv"
+	"errors"
 	"fmt"
 	"os"
 	"path/filepath"
+	"slices"
 	"strings"
 	"testing"
 	"time"
@@ -219,6 +221,78 @@ func TestJournalCellsNeverFormulas(t *testing.T) {
 		l := got.Lines[i]
 		if l.ErrorMessage != v || l.Product != v || l.Extras[0].Text != v {
 			t.Errorf("%q read back as %q / %q / %q", v, l.ErrorMessage, l.Product, l.Extras[0].Text)
+		}
+	}
+}
+
+// Every row of a journal continues a running checksum: an edited, added or
+// removed row — or an edited header — is refused, naming the first row
+// that no longer matches.
+func TestEditedJournalIsRefused(t *testing.T) {
+	t.Parallel()
+	write := func(t *testing.T) (string, []byte) {
+		path := filepath.Join(t.TempDir(), "r.xlsx.journal")
+		j, err := CreateJournal(path, JournalHeader{RunID: "run-1", Command: "run", Endpoint: "https://api.partnercenter.microsoft.com"})
+		if err != nil {
+			t.Fatal(err)
+		}
+		for i, s := range []Status{Cancelled, Failed, Cancelled} {
+			o := fmt.Sprintf("o%d", i+1)
+			if err := j.Append(&OrderResult{Seq: i + 1, Customer: cA, Order: o, Lines: []LineResult{{Row: i + 2, Customer: cA, Order: o, Line: intPtr(0), Before: intPtr(4), Status: s}}}); err != nil {
+				t.Fatal(err)
+			}
+		}
+		j.Close()
+		b, _ := os.ReadFile(path)
+		return path, b
+	}
+	path, b := write(t)
+	if j, _, err := OpenJournal(path); err != nil {
+		t.Fatalf("the journal as written: %v", err)
+	} else {
+		j.Close()
+	}
+	lines := strings.SplitAfter(string(b), "\n")
+	tests := []struct {
+		name   string
+		edit   func([]string) []string
+		line   int
+		order  string
+		intact bool
+	}{
+		{"failed made cancelled", func(l []string) []string {
+			l[3] = strings.Replace(l[3], ",failed,", ",cancelled,", 1)
+			return l
+		}, 4, "o2", false},
+		{"a row removed", func(l []string) []string { return append(l[:3:3], l[4:]...) }, 4, "o3", false},
+		{"a row repeated", func(l []string) []string { return append(l[:5:5], l[3:]...) }, 6, "o2", false},
+		{"the endpoint changed", func(l []string) []string {
+			l[0] = strings.Replace(l[0], "api.partnercenter", "evil.example", 1)
+			return l
+		}, 3, "o1", false},
+		{"saved with CRLF by a spreadsheet", func(l []string) []string {
+			for i := range l {
+				l[i] = strings.ReplaceAll(l[i], "\n", "\r\n")
+			}
+			return l
+		}, 3, "o1", false},
+		{"the last rows removed: read as cut short", func(l []string) []string { return l[:4] }, 0, "", true},
+	}
+	for _, tt := range tests {
+		p := filepath.Join(t.TempDir(), "r.xlsx.journal")
+		os.WriteFile(p, []byte(strings.Join(tt.edit(slices.Clone(lines)), "")), 0o600)
+		j, _, err := OpenJournal(p)
+		if tt.intact {
+			if err != nil {
+				t.Errorf("%s: %v", tt.name, err)
+			} else {
+				j.Close()
+			}
+			continue
+		}
+		var ee *EditedError
+		if !errors.As(err, &ee) || ee.Line != tt.line || ee.Order != tt.order || ee.Hint() == "" {
+			t.Errorf("%s: err = %v, want an EditedError at line %d (order %s)", tt.name, err, tt.line, tt.order)
 		}
 	}
 }

@@ -267,6 +267,9 @@ type PriorReport interface {
 	Orders() map[string]*OrderResult
 	// Lines calls fn with every line of the report, in order.
 	Lines(fn func(LineResult) error) error
+	// Accounted is what the report's Summary records of its Lines sheets:
+	// the input rows and how many lines.
+	Accounted() Accounted
 	Close() error
 }
 
@@ -486,10 +489,66 @@ func (r *resumer) startJournal(src Source) error {
 func (r *resumer) planFromReport(prior PriorReport, src Source) (*Plan, error) {
 	b := newReportPlan(src, prior.ExtraHeaders(), prior.Orders(), r.opts.Read.Headers, r.carry.add)
 	b.p.RetryRejected = r.opts.RetryRejected
-	if err := prior.Lines(b.Add); err != nil {
+	var seen RowSet
+	lines := 0
+	err := prior.Lines(func(l LineResult) error {
+		seen.Add(l.Row)
+		lines++
+		return b.Add(l)
+	})
+	if err != nil {
+		return nil, err
+	}
+	if err := sameRows(src.Name, &seen, lines, prior); err != nil {
 		return nil, err
 	}
 	return b.Plan()
+}
+
+// Accounted is what a report's Summary records of its Lines sheets.
+type Accounted struct {
+	// Rows are the input rows (RowSet.String; "" when too many to list in a
+	// cell), RowCount how many; Lines counts the Lines sheets' rows. A
+	// report of a version that did not record them has RowCount -1.
+	Rows            string
+	RowCount, Lines int
+}
+
+// sameRows checks that a report's Lines sheets still have the input rows
+// and the number of lines its Summary records: a deleted row would
+// silently drop out of the books, an added one be cancelled without ever
+// being in the input.
+func sameRows(path string, seen *RowSet, lines int, prior PriorReport) error {
+	acc := prior.Accounted()
+	if acc.RowCount < 0 {
+		return nil // written before reports recorded their rows
+	}
+	fix := "take the report as it was written (or restore the rows), or start again from the input with run --fresh"
+	ranges := acc.Rows
+	recorded, err := ParseRowSet(ranges)
+	if ranges == "" || err != nil {
+		if seen.Len() != acc.RowCount {
+			return &Error{File: path, Reason: fmt.Sprintf("its Lines sheet accounts for %d input rows, and its Summary records %d: it was edited", seen.Len(), acc.RowCount), Fix: fix}
+		}
+		recorded = seen
+	}
+	list := func(rows []int) string {
+		s := make([]string, len(rows))
+		for i, r := range rows {
+			s[i] = fmt.Sprint(r)
+		}
+		return strings.Join(s, ", ")
+	}
+	if missing := recorded.Diff(seen, 20); len(missing) > 0 {
+		return &Error{File: path, Reason: fmt.Sprintf("its Lines sheet lacks input rows %s, which its Summary records (rows %s): they were deleted, and would drop out of the books", list(missing), ranges), Fix: fix}
+	}
+	if added := seen.Diff(recorded, 20); len(added) > 0 {
+		return &Error{File: path, Reason: fmt.Sprintf("its Lines sheet has rows %s, which the input did not have (its Summary records rows %s): they were added", list(added), ranges), Fix: fix}
+	}
+	if lines != acc.Lines {
+		return &Error{File: path, Reason: fmt.Sprintf("its Lines sheet has %d lines, and its Summary counts %d: lines were deleted or added", lines, acc.Lines), Fix: fix}
+	}
+	return nil
 }
 
 // sameFile checks that the file a journal was made from is unchanged.

@@ -35,6 +35,8 @@ type Counts struct {
 	Unfinished int
 	// Customers is the Customers sheet: one row per customer and currency.
 	Customers []*batch.CustomerTotal
+	// Rows are the input rows the Lines sheet accounts for.
+	Rows batch.RowSet
 }
 
 // Cancelled is what was cancelled in one currency.
@@ -78,6 +80,7 @@ func (c *Counts) Currencies() []string {
 
 // addLine counts one line of the Lines sheet.
 func (c *Counts) addLine(l *batch.LineResult) {
+	c.Rows.Add(l.Row)
 	c.TotalLines++
 	c.Lines[l.Status]++
 	if l.Before != nil {

@@ -136,6 +136,21 @@ func (p *Prior) Input() batch.Source {
 	return batch.Source{Name: p.Meta[LabelInput], Path: p.Meta[LabelInputPath], SHA256: p.Meta[LabelInputSHA]}
 }
 
+// Accounted returns what the Summary records of the Lines sheets; a report
+// that predates the record has RowCount -1.
+func (p *Prior) Accounted() batch.Accounted {
+	n, err1 := strconv.Atoi(strings.TrimSpace(p.Meta[LabelInputRows]))
+	lines, err2 := strconv.Atoi(strings.TrimSpace(p.Meta[LabelLines]))
+	if err1 != nil || err2 != nil {
+		return batch.Accounted{RowCount: -1}
+	}
+	ranges := p.Meta[LabelInputRowNumbers]
+	if ranges == tooManyRanges {
+		ranges = ""
+	}
+	return batch.Accounted{Rows: ranges, RowCount: n, Lines: lines}
+}
+
 // Endpoint is where the report's run went.
 func (p *Prior) Endpoint() string { return p.Meta[LabelEndpoint] }
 

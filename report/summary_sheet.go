@@ -28,6 +28,9 @@ const (
 	LabelInput           = "Input file"
 	LabelInputSHA        = "Input SHA-256"
 	LabelInputPath       = "Input path"
+	LabelInputRows       = "Input rows"
+	LabelInputRowNumbers = "Input row numbers"
+	LabelLines           = "Lines in this report"
 	LabelResumed         = "Resumed from"
 	LabelRunID           = "Run ID"
 	LabelStarted         = "Started (UTC)"
@@ -110,6 +113,17 @@ func (s *summary) header(cols ...string) {
 	}
 }
 
+// rowNumbers lists the input rows as ranges ("2-9, 11-17"), or says that
+// they are too many to list in a cell (Excel holds 32,767 characters).
+func rowNumbers(rows *batch.RowSet) string {
+	if s := rows.String(); len(s) <= 32000 {
+		return s
+	}
+	return tooManyRanges
+}
+
+const tooManyRanges = "(too many ranges to list; see Input rows)"
+
 // writeSummary fills the Summary sheet: what the workbook is, who ran what
 // against which endpoint, lines and quantities and amounts per status and
 // currency, orders per outcome, a chart of line statuses, and a sign-off
@@ -145,6 +159,9 @@ func writeSummary(f *excelize.File, st *styles, m Meta, c *Counts) error {
 	s.field(LabelInput, filepath.Base(m.Input.Name), st.left)
 	s.field(LabelInputPath, m.Input.Path, st.left)
 	s.field(LabelInputSHA, m.Input.SHA256, st.left)
+	s.field(LabelInputRows, c.Rows.Len(), st.left)
+	s.field(LabelInputRowNumbers, rowNumbers(&c.Rows), st.left)
+	s.field(LabelLines, c.TotalLines, st.left)
 	s.field(LabelResumed, m.ResumedFrom, st.left)
 	s.field(LabelRunID, m.RunID, st.left)
 	s.field(LabelStarted, m.Started.UTC(), st.dateTimeLeft)
