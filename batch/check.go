@@ -109,8 +109,9 @@ func groupProblems(rows []*Row) []problemGroup {
 				index[title] = i
 				groups = append(groups, problemGroup{title: title})
 			}
-			text := pr.Detail()
-			groups[i].rows = append(groups[i].rows, problemRow{pr.Row, text})
+			// r.Source, not pr.Row: copies of a repeated row share their
+			// problem.
+			groups[i].rows = append(groups[i].rows, problemRow{r.Source, pr.Detail()})
 		}
 	}
 	sort.SliceStable(groups, func(i, j int) bool { return len(groups[i].rows) > len(groups[j].rows) })
@@ -163,7 +164,7 @@ func (p *Plan) WriteCheckJSON(w io.Writer) {
 	}
 	for _, r := range p.Invalid() {
 		for _, pr := range r.Problems() {
-			out.Problems = append(out.Problems, CheckProblem{Row: pr.Row, Status: r.Status, Column: pr.Column, Value: pr.Value, Reason: pr.Reason})
+			out.Problems = append(out.Problems, CheckProblem{Row: r.Source, Status: r.Status, Column: pr.Column, Value: pr.ShownValue(), Reason: pr.Reason})
 		}
 	}
 	out.Valid = len(out.Problems) == 0

@@ -2,7 +2,9 @@ package batch
 
 import (
 	"fmt"
+	"strconv"
 	"strings"
+	"unicode/utf8"
 )
 
 // Error is a problem with the input, in the terms of csv.ParseError: where
@@ -18,8 +20,10 @@ type Error struct {
 	Row int
 	// Column is the header of the column at fault, or "".
 	Column string
-	// Value is the value at fault, as typed, or "".
+	// Value is the value at fault, as typed, or "" — its first 200 bytes
+	// when it is longer (Cut then is its length in characters).
 	Value  string
+	Cut    int
 	Reason string
 	// Fix says what to do about it, or "".
 	Fix string
@@ -47,7 +51,39 @@ func (e *Error) Detail() string {
 	case e.Value == "":
 		return fmt.Sprintf("%s: %s", e.Column, e.Reason)
 	}
-	return fmt.Sprintf("%s %q: %s", e.Column, e.Value, e.Reason)
+	return fmt.Sprintf("%s %s: %s", e.Column, e.shownValue(), e.Reason)
+}
+
+// shownValue quotes the value, marking where it was cut.
+func (e *Error) shownValue() string {
+	if e.Cut > 0 {
+		return fmt.Sprintf("%q… (%d characters)", e.Value, e.Cut)
+	}
+	return strconv.Quote(e.Value)
+}
+
+// ShownValue is the value as a message shows it: whole, or its start and
+// its length.
+func (e *Error) ShownValue() string {
+	if e.Cut > 0 {
+		return fmt.Sprintf("%s… (%d characters)", e.Value, e.Cut)
+	}
+	return e.Value
+}
+
+// maxShown is how much of a value a message shows: a 100 MB cell is named
+// by its start and its length, not printed whole.
+const maxShown = 200
+
+// clip cuts s to at most n bytes, on a character boundary.
+func clip(s string, n int) string {
+	if len(s) <= n {
+		return s
+	}
+	for n > 0 && !utf8.RuneStart(s[n]) {
+		n--
+	}
+	return s[:n]
 }
 
 func (e *Error) Unwrap() error { return e.Err }

@@ -14,6 +14,7 @@ import (
 	"os"
 	"slices"
 	"strings"
+	"unicode/utf8"
 
 	"github.com/pcreconcile/pcreconcile/batch/sheet"
 )
@@ -370,6 +371,16 @@ type builder struct {
 	header                int                // width of the header row
 	width                 int                // widest data row
 	conflicts             map[int32][]string
+	// lastExtras are the previous row's extra cells, shared by the next row
+	// when it has the same (rows of one order, repeated rows); lastDup is
+	// the previous duplicate row's detail, shared the same way.
+	lastExtras []sheet.Cell
+	lastDup    struct {
+		first  int32
+		all    bool
+		typed  Typed
+		detail *rowDetail
+	}
 }
 
 type lineKey struct{ order, line int32 }
@@ -473,7 +484,11 @@ func (b *builder) findHeader(r sheet.Reader) error {
 
 // rowError is a problem with the row numbered row.
 func (b *builder) rowError(row int, column, value, reason string) *Error {
-	return &Error{File: b.opts.File, Row: row, Column: column, Value: value, Reason: reason}
+	cut := 0
+	if len(value) > maxShown {
+		cut, value = utf8.RuneCountInString(value), strings.Clone(clip(value, maxShown))
+	}
+	return &Error{File: b.opts.File, Row: row, Column: column, Value: value, Cut: cut, Reason: reason}
 }
 
 func (b *builder) describe(f Field) string {
@@ -613,12 +628,24 @@ func (b *builder) add(rec sheet.Record) {
 		b.conflicts[idx] = append(b.conflicts[idx], fmt.Sprintf("%s (row %d)", customer, rec.Row))
 	} else if first, dup := b.duplicateOf(o, idx, &row); dup {
 		row.Status = Duplicate
-		row.d().typed = cloneTyped(typed)
-		what := p.Rows.At(first).asks()
-		if row.AllLines() {
-			what = "every line"
+		// A row repeated many times shares one detail: its values as typed
+		// and why it is a duplicate are the same for every copy.
+		if last := &b.lastDup; last.detail != nil && last.first == first && last.all == row.AllLines() && last.typed == typed {
+			row.detail = last.detail
+		} else {
+			what := p.Rows.At(first).asks()
+			if row.AllLines() {
+				what = "every line"
+			}
+			row.d().typed = cloneTyped(typed)
+			row.d().problems = []*Error{b.rowError(rec.Row, "", "", fmt.Sprintf("duplicate: row %d already asks to cancel %s of order %s", p.Rows.At(first).Source, what, o.ID))}
+			*last = struct {
+				first  int32
+				all    bool
+				typed  Typed
+				detail *rowDetail
+			}{first, row.AllLines(), *row.detail.typed, row.detail}
 		}
-		row.d().problems = []*Error{b.rowError(rec.Row, "", "", fmt.Sprintf("duplicate: row %d already asks to cancel %s of order %s", p.Rows.At(first).Source, what, o.ID))}
 		p.Rows.Add(row)
 		return
 	}
@@ -788,8 +815,11 @@ func (r *Row) asks() string {
 	return fmt.Sprintf("line %d", r.Line)
 }
 
+// cloneTyped keeps a row's key values, each cut at what a cell holds (the
+// row is invalid if one was longer).
 func cloneTyped(t Typed) *Typed {
-	return &Typed{strings.Clone(t.Customer), strings.Clone(t.Order), strings.Clone(t.Line), strings.Clone(t.Offer)}
+	keep := func(s string) string { return strings.Clone(clip(s, maxCellChars)) }
+	return &Typed{keep(t.Customer), keep(t.Order), keep(t.Line), keep(t.Offer)}
 }
 
 // MaxExtraColumns is how many extra columns the report's Lines sheet can
@@ -820,24 +850,58 @@ func (b *builder) checkWidth(row int) error {
 
 // extras copies the cells of the extra columns, and of any column beyond
 // the header's width that holds data (named by widen).
+// extras returns the row's extra cells. A row whose extra cells are those
+// of the row before shares them (they are never changed in place but by
+// typing, which leaves a typed cell as it is); short texts are interned, so
+// that a column of a few names holds a few strings.
 func (b *builder) extras(rec sheet.Record) []sheet.Cell {
-	out := make([]sheet.Cell, 0, len(b.cols.Extras)+max(0, len(rec.Cells)-b.header))
+	n := len(b.cols.Extras) + max(0, len(rec.Cells)-b.header)
+	same := len(b.lastExtras) == n
+	at := func(k, i int) sheet.Cell {
+		var c sheet.Cell
+		if i < len(rec.Cells) {
+			c = rec.Cells[i]
+		}
+		same = same && b.lastExtras[k] == c
+		return c
+	}
+	k := 0
 	for _, i := range b.cols.Extras {
-		out = append(out, cellAt(rec, i))
+		at(k, i)
+		k++
+	}
+	for i := b.header; i < len(rec.Cells) && same; i++ {
+		at(k, i)
+		k++
+	}
+	if same {
+		return b.lastExtras
+	}
+	out := make([]sheet.Cell, 0, n)
+	keep := func(i int) {
+		var c sheet.Cell
+		if i < len(rec.Cells) {
+			c = rec.Cells[i]
+			switch {
+			case len(c.Text) <= 64:
+				c.Text = b.intern(c.Text)
+			case len(c.Text) > maxCellChars:
+				// A cell holds no more; the row is invalid for it.
+				c.Text = strings.Clone(clip(c.Text, maxCellChars))
+			default:
+				c.Text = strings.Clone(c.Text)
+			}
+		}
+		out = append(out, c)
+	}
+	for _, i := range b.cols.Extras {
+		keep(i)
 	}
 	for i := b.header; i < len(rec.Cells); i++ {
-		out = append(out, cellAt(rec, i))
+		keep(i)
 	}
+	b.lastExtras = out
 	return out
-}
-
-func cellAt(rec sheet.Record, i int) sheet.Cell {
-	if i >= len(rec.Cells) {
-		return sheet.Cell{}
-	}
-	c := rec.Cells[i]
-	c.Text = strings.Clone(c.Text)
-	return c
 }
 
 // finish resolves orders named under two customers and lays out the items.

@@ -39,6 +39,9 @@ type csvReader struct {
 	err      error
 	Encoding string
 	Comma    rune
+	// strays: the file is UTF-8 but for a few bytes; the rows holding them
+	// are row problems, their values read with U+FFFD in place of each.
+	strays bool
 
 	batches   chan *csvBatch // filled by produce
 	free      chan *csvBatch // consumed batches, for reuse
@@ -57,18 +60,22 @@ func newCSV(path string, f io.Closer, br *bufio.Reader, opts Options) (*csvReade
 		return nil, errorf(path, "", "the file is empty")
 	}
 
-	// Encoding: a BOM decides; without one, UTF-8 if the start is valid
-	// UTF-8, else Windows-1252 (what Excel's "CSV (Comma delimited)" writes
-	// on a Western Windows).
+	// Encoding: a BOM decides; without one, the whole file (utf8Verdict):
+	// UTF-8 if it is, else Windows-1252 (what Excel's "CSV (Comma
+	// delimited)" writes on a Western Windows).
 	// newDec makes the decoder; sniffing and streaming need separate ones,
 	// as a decoder remembers whether it has seen the BOM.
 	var newDec func() *encoding.Decoder
 	name := "UTF-8"
+	strays := false
 	switch {
 	case bytes.HasPrefix(peek, []byte{0xEF, 0xBB, 0xBF}):
 		br.Discard(3)
 		peek = peek[3:]
 		name = "UTF-8 with BOM"
+		if utf8Verdict(f, peek) != allUTF8 {
+			strays, name = true, "UTF-8 with BOM, with bytes that are not"
+		}
 	case bytes.HasPrefix(peek, []byte{0xFF, 0xFE}):
 		newDec, name = unicode.UTF16(unicode.LittleEndian, unicode.ExpectBOM).NewDecoder, "UTF-16LE"
 	case bytes.HasPrefix(peek, []byte{0xFE, 0xFF}):
@@ -77,8 +84,17 @@ func newCSV(path string, f io.Closer, br *bufio.Reader, opts Options) (*csvReade
 		newDec, name = unicode.UTF16(unicode.LittleEndian, unicode.IgnoreBOM).NewDecoder, "UTF-16LE"
 	case len(peek) >= 4 && peek[0] == 0 && peek[1] != 0 && peek[2] == 0 && peek[3] != 0:
 		newDec, name = unicode.UTF16(unicode.BigEndian, unicode.IgnoreBOM).NewDecoder, "UTF-16BE"
-	case !validUTF8Prefix(peek):
-		newDec, name = charmap.Windows1252.NewDecoder, "Windows-1252"
+	default:
+		// The whole file decides when it can be read twice: valid UTF-8
+		// wins, a few stray bytes in UTF-8 are row problems, and a file whose
+		// high bytes are mostly not UTF-8 is Windows-1252.
+		switch utf8Verdict(f, peek) {
+		case mostlyUTF8:
+			strays = true
+			name = "UTF-8, with bytes that are not"
+		case notUTF8:
+			newDec, name = charmap.Windows1252.NewDecoder, "Windows-1252"
+		}
 	}
 	var text io.Reader = br
 	sniff := peek[:min(len(peek), sniffBytes)]
@@ -105,7 +121,7 @@ func newCSV(path string, f io.Closer, br *bufio.Reader, opts Options) (*csvReade
 	}
 	text = &lineGuard{r: text, max: maxLine}
 
-	r := &csvReader{file: path, closer: f, Encoding: name}
+	r := &csvReader{file: path, closer: f, Encoding: name, strays: strays}
 	comma := opts.Delimiter
 	// Excel writes and honours a first line "sep=;" naming the delimiter.
 	if first, _, _ := bytes.Cut(sniff, []byte("\n")); bytes.HasPrefix(bytes.ToLower(first), []byte("sep=")) {
@@ -142,6 +158,100 @@ func validDelimiter(r rune) bool {
 
 // validUTF8Prefix reports whether b is valid UTF-8, ignoring a rune cut
 // short at the end of the peeked prefix.
+// utf8Verdicts: what the whole file is.
+const (
+	allUTF8 = iota
+	mostlyUTF8
+	notUTF8
+)
+
+// utf8Verdict decides the encoding of a file without a BOM from all of it
+// when f can be read again (an *os.File), else from peek, its start.
+func utf8Verdict(f io.Closer, peek []byte) int {
+	ra, ok := f.(io.ReaderAt)
+	if !ok {
+		if validUTF8Prefix(peek) {
+			return allUTF8
+		}
+		return notUTF8
+	}
+	if eachChunk(ra, utf8.Valid) {
+		return allUTF8 // the common case, checked fast
+	}
+	var multi, stray int
+	eachChunk(ra, func(b []byte) bool {
+		for len(b) > 0 {
+			if b[0] < utf8.RuneSelf {
+				b = b[1:]
+				continue
+			}
+			r, size := utf8.DecodeRune(b)
+			if r == utf8.RuneError && size == 1 {
+				stray++
+			} else {
+				multi++
+			}
+			b = b[size:]
+		}
+		return true
+	})
+	if multi > stray {
+		return mostlyUTF8
+	}
+	return notUTF8
+}
+
+// eachChunk passes all of ra to fn in chunks of about 1 MiB that never cut
+// a UTF-8 character in two, while fn returns true.
+func eachChunk(ra io.ReaderAt, fn func([]byte) bool) bool {
+	buf := make([]byte, 1<<20+utf8.UTFMax)
+	for off := int64(0); ; {
+		n, err := ra.ReadAt(buf[:1<<20], off)
+		b := buf[:n]
+		if err == nil {
+			// Move the end to a character boundary: back over at most three
+			// continuation bytes to the start of the last character.
+			cut := len(b)
+			for i := len(b) - 1; i >= 0 && i >= len(b)-utf8.UTFMax; i-- {
+				if utf8.RuneStart(b[i]) {
+					if !utf8.FullRune(b[i:]) {
+						cut = i
+					}
+					break
+				}
+			}
+			b = b[:cut]
+		}
+		if len(b) > 0 && !fn(b) {
+			return false
+		}
+		off += int64(len(b))
+		if err != nil || len(b) == 0 {
+			return true
+		}
+	}
+}
+
+// notUTF8Fields reports a row of a UTF-8 file that holds bytes that are
+// not, and makes its values valid (U+FFFD for each such byte).
+func notUTF8Fields(fields []string) error {
+	var err error
+	for i, f := range fields {
+		if utf8.ValidString(f) {
+			continue
+		}
+		if err == nil {
+			shown := f
+			if len(shown) > 60 {
+				shown = shown[:60]
+			}
+			err = fmt.Errorf("column %s holds bytes that are not UTF-8 (%q), in a file that otherwise is: retype the value, or save the file as CSV UTF-8", ColumnName(i), shown)
+		}
+		fields[i] = strings.ToValidUTF8(f, "\uFFFD")
+	}
+	return err
+}
+
 func validUTF8Prefix(b []byte) bool {
 	for i := 0; i < 3 && len(b) > 0; i++ {
 		if utf8.Valid(b) {
@@ -215,6 +325,8 @@ type csvBatch struct {
 type rowErr struct {
 	at  int // record index in the batch
 	err error
+	// cells: the row's cells are read too (the error is about a value)
+	cells bool
 }
 
 const batchRecords = 512
@@ -269,7 +381,7 @@ func (r *csvReader) fill(b *csvBatch) bool {
 				b.err = errorf(r.file, "close the quote, or remove it if the value needs none", "row %d: a quoted value is never closed (the quote swallows everything up to line %d)", pe.StartLine+r.offset, pe.Line+r.offset)
 				return true
 			case errors.As(err, &pe):
-				b.errs = append(b.errs, rowErr{len(b.rows), fmt.Errorf("malformed CSV at character %d: %v (a value containing %q must be quoted, with inner quotes doubled)", pe.Column, pe.Err, '"')})
+				b.errs = append(b.errs, rowErr{at: len(b.rows), err: fmt.Errorf("malformed CSV at character %d: %v (a value containing %q must be quoted, with inner quotes doubled)", pe.Column, pe.Err, '"')})
 				b.rows = append(b.rows, pe.StartLine+r.offset)
 				b.ends = append(b.ends, len(b.fields))
 				continue
@@ -282,6 +394,11 @@ func (r *csvReader) fill(b *csvBatch) bool {
 			continue // blank line, or only delimiters
 		}
 		line, _ := r.r.FieldPos(0)
+		if r.strays {
+			if err := notUTF8Fields(fields); err != nil {
+				b.errs = append(b.errs, rowErr{at: len(b.rows), err: err, cells: true})
+			}
+		}
 		b.rows = append(b.rows, line+r.offset)
 		b.fields = append(b.fields, fields...)
 		b.ends = append(b.ends, len(b.fields))
@@ -316,10 +433,14 @@ func (r *csvReader) Next() bool {
 	}
 	b, i := r.cur, r.at
 	r.at++
+	var rowErr error
 	if r.errAt < len(b.errs) && b.errs[r.errAt].at == i {
-		r.rec = Record{Row: b.rows[i], Err: b.errs[r.errAt].err}
+		rowErr = b.errs[r.errAt].err
 		r.errAt++
-		return true
+		if !b.errs[r.errAt-1].cells {
+			r.rec = Record{Row: b.rows[i], Err: rowErr}
+			return true
+		}
 	}
 	begin := 0
 	if i > 0 {
@@ -333,7 +454,7 @@ func (r *csvReader) Next() bool {
 		}
 		r.cells = append(r.cells, Cell{Kind: k, Text: s})
 	}
-	r.rec = Record{Row: b.rows[i], Cells: r.cells}
+	r.rec = Record{Row: b.rows[i], Cells: r.cells, Err: rowErr}
 	return true
 }
 

@@ -8,6 +8,7 @@ import (
 	"strings"
 	"testing"
 	"time"
+	"unicode/utf8"
 
 	"github.com/xuri/excelize/v2"
 	"golang.org/x/text/encoding/charmap"
@@ -366,5 +367,72 @@ func TestFormatsFromShownValues(t *testing.T) {
 		if got := dateFormatOf(tt.shown, tt.t); got != tt.want {
 			t.Errorf("dateFormatOf(%q) = %q, want %q", tt.shown, got, tt.want)
 		}
+	}
+}
+
+// The whole file decides its encoding: valid UTF-8 wins, a few stray bytes
+// in a UTF-8 file are problems of their rows (never silently changed), and a
+// file whose high bytes are mostly not UTF-8 is Windows-1252.
+func TestCSVEncodingIsDecidedOnTheWholeFile(t *testing.T) {
+	header := "Customer;Order;Line;Notes\n"
+	many := func(n int, row string) string { return strings.Repeat(row, n) }
+	tests := []struct {
+		name, data, encoding string
+		check                func(t *testing.T, got []row)
+	}{
+		{"a 1252 byte among UTF-8", header + many(50, "c1;o1;0;café\n") + "c2;o2;1;caf\xe9\n" + many(50, "c3;o3;0;Zürich\n"),
+			"UTF-8, with bytes that are not", func(t *testing.T, got []row) {
+				if got[1].texts[3] != "café" || got[52].texts[3] != "Zürich" {
+					t.Errorf("UTF-8 rows read as %q, %q", got[1].texts[3], got[52].texts[3])
+				}
+				if bad := got[51]; !strings.HasPrefix(bad.texts[0], "ERR: column D holds bytes that are not UTF-8") {
+					t.Errorf("the stray row: %v", bad)
+				}
+			}},
+		{"a stray byte after the first megabyte", header + many(40000, "c1;o1;0;Grüße aus München\n") + "c2;o2;1;\x81x\n",
+			"UTF-8, with bytes that are not", func(t *testing.T, got []row) {
+				if last := got[len(got)-1]; last.n != 40002 || !strings.HasPrefix(last.texts[0], "ERR: column D") {
+					t.Errorf("last row: %v", last)
+				}
+			}},
+		{"Windows-1252 with one sequence that happens to be UTF-8", header + many(30, "c1;o1;0;M\xfcller \xe9t\xe9\n") + "c2;o2;1;\xc3\xa9\n",
+			"Windows-1252", func(t *testing.T, got []row) {
+				if got[1].texts[3] != "Müller été" || got[31].texts[3] != "Ã©" {
+					t.Errorf("rows read as %q, %q", got[1].texts[3], got[31].texts[3])
+				}
+			}},
+		{"UTF-8 with a character across the first megabyte's end", header + strings.Repeat("x", 1<<20-len(header)-9) + ";o;0;€€€\n",
+			"UTF-8", func(t *testing.T, got []row) {
+				if got[1].texts[3] != "€€€" {
+					t.Errorf("value %q", got[1].texts[3])
+				}
+			}},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			var got []row
+			r, _, err := Open(write(t, "in.csv", []byte(tt.data)), Options{IsHeader: isHeader})
+			if err != nil {
+				t.Fatal(err)
+			}
+			defer r.Close()
+			for r.Next() {
+				rec := r.Record()
+				texts := rec.Texts()
+				if rec.Err != nil {
+					texts = append([]string{"ERR: " + rec.Err.Error()}, texts...)
+				}
+				for _, s := range texts {
+					if !utf8.ValidString(s) {
+						t.Errorf("row %d: invalid UTF-8 %q", rec.Row, s)
+					}
+				}
+				got = append(got, row{rec.Row, texts})
+			}
+			if enc := r.(*csvReader).Encoding; enc != tt.encoding {
+				t.Errorf("encoding %q, want %q", enc, tt.encoding)
+			}
+			tt.check(t, got)
+		})
 	}
 }
