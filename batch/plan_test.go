@@ -361,3 +361,58 @@ func TestLinesByOfferAndNotes(t *testing.T) {
 		t.Errorf("no line column, no offer: %v (hint %q)", err, hintOf(err))
 	}
 }
+
+// check names a huge value by its start and length, and the plan keeps no
+// more of it than a message or a cell can show.
+func TestHugeValueIsShownShort(t *testing.T) {
+	t.Parallel()
+	huge := strings.Repeat("Q", 500000)
+	p := readPlan(t, "Customer ID,Order ID,Line,Notes\n"+cA+","+huge+",0,"+huge+"\n")
+	r := p.Invalid()[0]
+	for _, pr := range r.Problems() {
+		if len(pr.Value) > maxShown {
+			t.Errorf("a problem keeps %d bytes of the value", len(pr.Value))
+		}
+	}
+	if n := len(r.Typed().Order) + len(r.Extras[0].Text); n > 2*maxCellChars {
+		t.Errorf("the row keeps %d bytes", n)
+	}
+	var out strings.Builder
+	p.WriteCheck(&out)
+	for line := range strings.SplitSeq(out.String(), "\n") {
+		if len(line) > 400 {
+			t.Errorf("check prints a line of %d bytes: %.120s…", len(line), line)
+		}
+	}
+	if !strings.Contains(out.String(), "… (500000 characters)") {
+		t.Errorf("check does not say how long the value is:\n%s", out.String())
+	}
+}
+
+// A row repeated a thousand times is one row and 999 duplicates that share
+// what they hold: values, extra cells, the reason they are duplicates.
+func TestRepeatedRowsShareTheirValues(t *testing.T) {
+	t.Parallel()
+	row := cA + ",o1,0,Jane Doe,FIN-1001\n"
+	p := readPlan(t, "Customer ID,Order ID,Line,Requested By,Ticket\n"+strings.Repeat(row, 1000))
+	dups := p.Invalid()
+	if len(dups) != 999 {
+		t.Fatalf("%d duplicates", len(dups))
+	}
+	first := dups[0]
+	for _, d := range dups[1:] {
+		if d.detail != first.detail || &d.Extras[0] != &first.Extras[0] {
+			t.Fatalf("row %d keeps its own copy", d.Source)
+		}
+	}
+	// Each still says which row it is.
+	var out strings.Builder
+	p.WriteCheck(&out)
+	if !strings.Contains(out.String(), "row 3: duplicate: row 2 already asks") || !strings.Contains(out.String(), "row 22: duplicate") {
+		t.Errorf("check:\n%s", out.String())
+	}
+	res := collect(t, p, newJournal(t))
+	if l := res["1000/0"]; l.Status != Duplicate || l.Row != 1000 || !strings.Contains(l.ErrorMessage, "row 2 already asks") {
+		t.Errorf("the last copy's line: %+v", l)
+	}
+}
