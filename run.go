@@ -556,7 +556,7 @@ func (j *job) execute(ctx context.Context, ep *endpoint) error {
 		result = "aborted: " + runErr.Error()
 		code = exitAborted
 	case ctx.Err() != nil:
-		result = "interrupted: the orders not started are pending"
+		result = "interrupted: the orders not yet sent are pending"
 		code = exitInterrupted
 	}
 	if os.Getenv("GOGC") == "" {

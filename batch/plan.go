@@ -852,46 +852,33 @@ func (b *builder) checkWidth(row int) error {
 // the header's width that holds data (named by widen).
 // extras returns the row's extra cells. A row whose extra cells are those
 // of the row before shares them (they are never changed in place but by
-// typing, which leaves a typed cell as it is); short texts are interned, so
-// that a column of a few names holds a few strings.
+// typing, which leaves a typed cell as it is), and a cell equal to the one
+// above it shares its text: rows of one order, and repeated rows, hold
+// their values once.
 func (b *builder) extras(rec sheet.Record) []sheet.Cell {
 	n := len(b.cols.Extras) + max(0, len(rec.Cells)-b.header)
-	same := len(b.lastExtras) == n
-	at := func(k, i int) sheet.Cell {
-		var c sheet.Cell
-		if i < len(rec.Cells) {
-			c = rec.Cells[i]
-		}
-		same = same && b.lastExtras[k] == c
-		return c
-	}
-	k := 0
-	for _, i := range b.cols.Extras {
-		at(k, i)
-		k++
-	}
-	for i := b.header; i < len(rec.Cells) && same; i++ {
-		at(k, i)
-		k++
-	}
-	if same {
-		return b.lastExtras
+	prev := b.lastExtras
+	if len(prev) != n {
+		prev = nil
 	}
 	out := make([]sheet.Cell, 0, n)
+	same := prev != nil
 	keep := func(i int) {
 		var c sheet.Cell
 		if i < len(rec.Cells) {
 			c = rec.Cells[i]
-			switch {
-			case len(c.Text) <= 64:
-				c.Text = b.intern(c.Text)
-			case len(c.Text) > maxCellChars:
-				// A cell holds no more; the row is invalid for it.
-				c.Text = strings.Clone(clip(c.Text, maxCellChars))
-			default:
-				c.Text = strings.Clone(c.Text)
-			}
 		}
+		k := len(out)
+		switch {
+		case prev != nil && prev[k].Text == c.Text:
+			c.Text = prev[k].Text
+		case len(c.Text) > maxCellChars:
+			// A cell holds no more; the row is invalid for it.
+			c.Text = strings.Clone(clip(c.Text, maxCellChars))
+		default:
+			c.Text = strings.Clone(c.Text)
+		}
+		same = same && prev[k] == c
 		out = append(out, c)
 	}
 	for _, i := range b.cols.Extras {
@@ -899,6 +886,9 @@ func (b *builder) extras(rec sheet.Record) []sheet.Cell {
 	}
 	for i := b.header; i < len(rec.Cells); i++ {
 		keep(i)
+	}
+	if same {
+		return prev
 	}
 	b.lastExtras = out
 	return out
