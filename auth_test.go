@@ -10,7 +10,6 @@ import (
 	"net/http"
 	"net/http/httptest"
 	"os"
-	"path/filepath"
 	"strings"
 	"sync"
 	"sync/atomic"
@@ -315,36 +314,6 @@ func TestPlainHTTPAuthEndpointsRefused(t *testing.T) {
 		if res := c.runCfg("check", sampleCSV); res.code != exitUsage || !strings.Contains(res.stderr, "refusing plain http://") || !strings.Contains(res.stderr, "line 2") {
 			t.Errorf("%q: exit %d\n%s", yaml, res.code, res.stderr)
 		}
-	}
-}
-
-func TestCloudPresets(t *testing.T) {
-	t.Parallel()
-	dir := t.TempDir()
-	load := func(yaml string) *config {
-		path := filepath.Join(dir, "c.yaml")
-		os.WriteFile(path, []byte(yaml), 0o644)
-		cfg, err := loadConfig(path)
-		if err != nil {
-			t.Fatal(err)
-		}
-		return cfg
-	}
-	cfg := load("")
-	if !cfg.sandbox() || cfg.Auth.Authority != "https://login.microsoftonline.com" {
-		t.Errorf("no config: %+v", cfg.PartnerCenter)
-	}
-	cfg = load("partner_center:\n  cloud: china\n")
-	if cfg.PartnerCenter.BaseURL != "https://partner.partnercenterapi.microsoftonline.cn" || cfg.Auth.Authority != "https://login.chinacloudapi.cn" {
-		t.Errorf("china: %s %s", cfg.PartnerCenter.BaseURL, cfg.Auth.Authority)
-	}
-	cfg = load("partner_center:\n  cloud: global\n")
-	if cfg.PartnerCenter.BaseURL != "https://api.partnercenter.microsoft.com" {
-		t.Errorf("global: %s", cfg.PartnerCenter.BaseURL)
-	}
-	cfg = load("partner_center:\n  cloud: china\n  base_url: https://proxy.example.com\nauth:\n  authority: https://login.example.com\n  tenant_id: t\n")
-	if cfg.PartnerCenter.BaseURL != "https://proxy.example.com" || cfg.Auth.Authority != "https://login.example.com" || cfg.tokenURL() != "https://login.example.com/t/oauth2/token" {
-		t.Errorf("explicit values must win: %s %s %s", cfg.PartnerCenter.BaseURL, cfg.Auth.Authority, cfg.tokenURL())
 	}
 }
 

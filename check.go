@@ -8,6 +8,7 @@ import (
 	"runtime/debug"
 
 	"github.com/pcreconcile/pcreconcile/batch"
+	"github.com/pcreconcile/pcreconcile/batch/config"
 	"github.com/pcreconcile/pcreconcile/report"
 )
 
@@ -58,7 +59,7 @@ Flags:
 	if *format != "text" && *format != "json" {
 		return usage(fmt.Sprintf("--format %q: want text or json", *format), "")
 	}
-	cfg, err := loadConfig(*configPath)
+	cfg, err := config.Load(*configPath)
 	if err != nil {
 		return err
 	}
@@ -68,7 +69,7 @@ Flags:
 	if *delim != "" {
 		cfg.Input.Delimiter = *delim
 	}
-	read, err := a.readOptions(cfg, false)
+	read, err := cfg.ReadOptions(false)
 	if err != nil {
 		return err
 	}
@@ -79,24 +80,14 @@ Flags:
 	if *format == "json" {
 		p.WriteCheckJSON(a.stdout)
 	} else {
-		p.WriteCheck(a.stdout, historyNote(p.Source.SHA256, cfg)...)
+		endpoint := cfg.PartnerCenter.BaseURL
+		if cfg.IsSandbox() {
+			endpoint = report.SandboxEndpoint
+		}
+		p.WriteCheck(a.stdout, report.HistoryNote(".", p.Source.SHA256, endpoint)...)
 	}
 	if len(p.Invalid()) > 0 {
 		return exitWith(exitIncomplete)
 	}
 	return nil
-}
-
-// historyNote says when the history in the current folder shows the sheet
-// ran already against the configured endpoint.
-func historyNote(sha string, cfg *config) []string {
-	endpoint := cfg.PartnerCenter.BaseURL
-	if cfg.sandbox() {
-		endpoint = report.SandboxEndpoint
-	}
-	last, ok, err := report.LastRun(".", sha, endpoint)
-	if err != nil || !ok {
-		return nil
-	}
-	return []string{fmt.Sprintf("already run on %s against %s → report %s (%s)", last.Finished.Format("2006-01-02 15:04 MST"), last.Endpoint, last.Report, last.Result)}
 }

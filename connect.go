@@ -5,12 +5,11 @@ import (
 	"fmt"
 	"io"
 	"net/http"
-	"os"
-	"path/filepath"
 	"time"
 
 	"golang.org/x/oauth2"
 
+	"github.com/pcreconcile/pcreconcile/batch/config"
 	"github.com/pcreconcile/pcreconcile/pcclient"
 	"github.com/pcreconcile/pcreconcile/pcclient/sandbox"
 	"github.com/pcreconcile/pcreconcile/report"
@@ -33,8 +32,8 @@ type endpoint struct {
 // describe says where the run goes and as whom, from the config alone.
 func (j *job) describe() *endpoint {
 	cfg := j.cfg
-	if cfg.sandbox() {
-		return &endpoint{name: report.SandboxEndpoint, sandbox: true, state: sandboxState(cfg), identity: "sandbox", close: func() {}}
+	if cfg.IsSandbox() {
+		return &endpoint{name: report.SandboxEndpoint, sandbox: true, state: cfg.StatePath(), identity: "sandbox", close: func() {}}
 	}
 	ep := &endpoint{name: cfg.PartnerCenter.BaseURL, tenant: cfg.Auth.TenantID, close: func() {}}
 	switch a := cfg.Auth; a.Mode {
@@ -72,7 +71,7 @@ func (j *job) connect(ep *endpoint) error {
 	if ep.sandbox {
 		return j.connectSandbox(ep, hc, opts)
 	}
-	ts, err := j.tokenSource(hc)
+	ts, err := j.tokenSource()
 	if err != nil {
 		return err
 	}
@@ -91,19 +90,6 @@ func transport(conc int) http.RoundTripper {
 	t := http.DefaultTransport.(*http.Transport).Clone()
 	t.MaxIdleConnsPerHost = conc * 2
 	return t
-}
-
-// sandboxState is where the sandbox keeps its state between runs:
-// sandbox.state, or the user's cache directory.
-func sandboxState(cfg *config) string {
-	if cfg.Sandbox.State != "" {
-		return cfg.Sandbox.State
-	}
-	dir, err := os.UserCacheDir()
-	if err != nil {
-		dir = os.TempDir()
-	}
-	return filepath.Join(dir, "pcreconcile", "sandbox-state.json")
 }
 
 func (j *job) connectSandbox(ep *endpoint, hc *http.Client, opts []pcclient.Option) error {
@@ -127,80 +113,42 @@ func (j *job) connectSandbox(ep *endpoint, hc *http.Client, opts []pcclient.Opti
 	return nil
 }
 
-// newSandbox loads the sandbox state (or the embedded seed) with the
+// newSandbox opens the sandbox's state (or the embedded seed) with the
 // configured latency and faults.
-func newSandbox(cfg *config, statePath string, reset bool) (*sandbox.Server, error) {
-	st, err := sandbox.LoadState(statePath, samples.SandboxSeed, reset)
-	if err != nil {
-		return nil, err
-	}
-	if reset {
-		if err := st.Save(statePath); err != nil {
-			return nil, err
-		}
-	}
-	return sandbox.New(st, sandbox.Options{
-		Latency:   time.Duration(cfg.Sandbox.Latency),
-		Faults:    cfg.faults(),
-		StatePath: statePath,
+func newSandbox(cfg *config.Config, statePath string, reset bool) (*sandbox.Server, error) {
+	return sandbox.Open(statePath, samples.SandboxSeed, reset, sandbox.Options{
+		Latency: time.Duration(cfg.Sandbox.Latency),
+		Faults:  cfg.SandboxFaults(),
 	})
 }
 
 // tokenSource builds the configured authentication. Secrets come only from
 // the environment variables the config names.
-func (j *job) tokenSource(hc *http.Client) (oauth2.TokenSource, error) {
+func (j *job) tokenSource() (oauth2.TokenSource, error) {
 	a := j.cfg.Auth
-	env := func(name, what string) (pcclient.Secret, error) {
-		v := j.getenv(name)
-		if v == "" {
-			return "", &configError{path: j.cfg.path, msg: fmt.Sprintf("the environment variable %s is empty; it must hold %s", name, what),
-				hint: fmt.Sprintf("export %s=… (the config names the variable in auth; the value never goes in a file)", name)}
-		}
-		return pcclient.Secret(v), nil
+	need := func(key string) error {
+		return j.cfg.Errorf(key, "see \"Connecting to Partner Center\" in the README", "is required for auth.mode %s", a.Mode)
 	}
-	need := func(key, v string) error {
-		if v == "" {
-			return j.cfg.errorf(key, "see \"Connecting to Partner Center\" in the README", "is required for auth.mode %s", a.Mode)
-		}
-		return nil
+	switch {
+	case a.Mode != "token" && a.TenantID == "":
+		return nil, need("auth.tenant_id")
+	case a.Mode != "token" && a.ClientID == "":
+		return nil, need("auth.client_id")
 	}
-	tokenHTTP := &http.Client{Timeout: time.Duration(j.cfg.PartnerCenter.Timeout), CheckRedirect: pcclient.SameHostRedirects}
-	if a.Mode == "token" {
-		tok, err := env(a.TokenEnv, "a Partner Center access token")
-		if err != nil {
-			return nil, err
-		}
-		ts, err := pcclient.StaticTokenSource(tok, j.now(), 5*time.Minute)
-		if err != nil {
-			return nil, authFailure(err)
-		}
-		return ts, nil
+	ts, err := pcclient.Login{
+		Mode: a.Mode, TenantID: a.TenantID, ClientID: a.ClientID,
+		TokenURL: j.cfg.TokenURL(), Resource: a.Resource,
+		ClientSecretEnv: a.ClientSecretEnv, TokenEnv: a.TokenEnv, RefreshTokenEnv: a.RefreshTokenEnv,
+		Getenv:     j.getenv,
+		HTTPClient: &http.Client{Timeout: time.Duration(j.cfg.PartnerCenter.Timeout)},
+		Now:        j.now(),
+		Rotated:    j.rotated,
+	}.TokenSource()
+	var missing *pcclient.MissingSecretError
+	if err != nil && !errors.As(err, &missing) {
+		return nil, authFailure(err)
 	}
-	// app and refresh_token: the app's own credentials first.
-	if err := errors.Join(need("auth.tenant_id", a.TenantID), need("auth.client_id", a.ClientID)); err != nil {
-		return nil, err
-	}
-	secret, err := env(a.ClientSecretEnv, "the app's client secret")
-	if err != nil {
-		return nil, err
-	}
-	var src oauth2.TokenSource
-	if a.Mode == "refresh_token" {
-		rt, err := env(a.RefreshTokenEnv, "a refresh token from the Secure Application Model consent")
-		if err != nil {
-			return nil, err
-		}
-		src = pcclient.RefreshTokenSource(pcclient.RefreshCredentials{
-			TokenURL: j.cfg.tokenURL(), ClientID: a.ClientID, ClientSecret: secret, RefreshToken: rt,
-			Resource: a.Resource, HTTPClient: tokenHTTP, Rotated: j.rotated,
-		})
-	} else {
-		src = pcclient.AppTokenSource(pcclient.AppCredentials{
-			TokenURL: j.cfg.tokenURL(), ClientID: a.ClientID, ClientSecret: secret,
-			Resource: a.Resource, HTTPClient: tokenHTTP,
-		})
-	}
-	return pcclient.NewTokenCache(src, nil, 5*time.Minute), nil
+	return ts, err
 }
 
 // rotated handles a refresh token Azure AD has replaced: the user is told,

@@ -13,6 +13,7 @@ import (
 	"os"
 	"os/signal"
 	"os/user"
+	"runtime"
 	"runtime/debug"
 	"slices"
 	"strings"
@@ -138,7 +139,7 @@ func (a *app) dispatch(ctx context.Context, args []string) error {
 			return usage("version takes no arguments, got "+pos[0], "")
 		}
 		v, commit := versionInfo()
-		fmt.Fprintf(a.stdout, "pcreconcile %s\ncommit %s\n%s\n", v, commit, runtimeVersion())
+		fmt.Fprintf(a.stdout, "pcreconcile %s\ncommit %s\n%s\n", v, commit, runtime.Version())
 		return nil
 	case "help", "-h", "-help", "--help":
 		if len(rest) > 0 {
@@ -316,20 +317,6 @@ func versionInfo() (v, commit string) {
 	return v, commit
 }
 
-func runtimeVersion() string {
-	if info, ok := debug.ReadBuildInfo(); ok {
-		return info.GoVersion
-	}
-	return "go"
-}
-
-func shortSHA(s string) string {
-	if len(s) > 12 {
-		return s[:12]
-	}
-	return s
-}
-
 // commandLine is how the command was typed, arguments quoted as a shell
 // needs them.
 func (a *app) commandLine() string {
@@ -350,9 +337,4 @@ func runBy() string {
 	return name + "@" + host
 }
 
-func quoteArg(s string) string {
-	if s == "" || strings.ContainsAny(s, " \t'\"$`\\!*?[]{}()<>|&;#~") {
-		return "'" + strings.ReplaceAll(s, "'", `'\''`) + "'"
-	}
-	return s
-}
+func quoteArg(s string) string { return report.ShellQuote(s) }

@@ -12,11 +12,11 @@ import (
 	"os"
 	"path/filepath"
 	"runtime/debug"
-	"strconv"
 	"strings"
 	"time"
 
 	"github.com/pcreconcile/pcreconcile/batch"
+	"github.com/pcreconcile/pcreconcile/batch/config"
 	"github.com/pcreconcile/pcreconcile/batch/progress"
 	"github.com/pcreconcile/pcreconcile/report"
 )
@@ -24,8 +24,8 @@ import (
 // runFlags are the flags of plan and run.
 type runFlags struct {
 	config, report, sheet, delimiter, logFormat, resume string
-	concurrency                                         optInt
-	rate                                                optFloat
+	concurrency                                         config.Int
+	rate                                                config.Float
 	yes, quiet, verbose, force, fresh, retryRejected    bool
 	again                                               bool
 }
@@ -50,73 +50,6 @@ func (f *runFlags) register(fs *flag.FlagSet, command string) {
 	fs.BoolVar(&f.retryRejected, "retry-rejected", false, "with --resume: also send again the lines Partner Center rejected (e.g. after a reseller relationship was restored)")
 	fs.BoolVar(&f.yes, "yes", false, "do not ask for confirmation (required without a terminal, against a real endpoint)")
 	fs.BoolVar(&f.again, "again", false, "run an input again although the history beside the report shows it ran against this endpoint")
-}
-
-// optInt is an int flag that knows whether it was given: an explicit 0 is
-// an answer to check, not "use the default". It shows no default in --help.
-type optInt struct {
-	v   int
-	set bool
-}
-
-func (o *optInt) String() string {
-	if o == nil || !o.set {
-		return ""
-	}
-	return strconv.Itoa(o.v)
-}
-
-func (o *optInt) Set(s string) error {
-	n, err := strconv.Atoi(s)
-	if err != nil {
-		return errors.New("want a whole number")
-	}
-	o.v, o.set = n, true
-	return nil
-}
-
-// optFloat is optInt for a number.
-type optFloat struct {
-	v   float64
-	set bool
-}
-
-func (o *optFloat) String() string {
-	if o == nil || !o.set {
-		return ""
-	}
-	return strconv.FormatFloat(o.v, 'g', -1, 64)
-}
-
-func (o *optFloat) Set(s string) error {
-	n, err := strconv.ParseFloat(s, 64)
-	if err != nil {
-		return errors.New("want a number")
-	}
-	o.v, o.set = n, true
-	return nil
-}
-
-// optDuration is optInt for a duration ("200ms", "1m").
-type optDuration struct {
-	v   time.Duration
-	set bool
-}
-
-func (o *optDuration) String() string {
-	if o == nil || !o.set {
-		return ""
-	}
-	return o.v.String()
-}
-
-func (o *optDuration) Set(s string) error {
-	d, err := time.ParseDuration(s)
-	if err != nil || d < 0 {
-		return errors.New("want a duration such as 200ms or 1m")
-	}
-	o.v, o.set = d, true
-	return nil
 }
 
 const planHelp = `Usage: pcreconcile plan [flags] INPUT
@@ -213,12 +146,12 @@ func (a *app) cmdRun(ctx context.Context, args []string, command string) error {
 		return usage(command+" needs an INPUT file", "pcreconcile "+command+" samples/cancellations.csv")
 	case len(pos) > 1:
 		return usage(fmt.Sprintf("%s takes one INPUT file, got %d: %s", command, len(pos), strings.Join(pos, " ")), "")
-	case f.concurrency.set && (f.concurrency.v < 1 || f.concurrency.v > 64):
-		return usage(fmt.Sprintf("--concurrency %d is out of range 1–64", f.concurrency.v), "")
-	case f.rate.set && f.rate.v < 1:
-		return usage(fmt.Sprintf("--rate %g: must be at least 1 request per minute", f.rate.v), "Partner Center allows 500 a minute for orders")
+	case f.concurrency.Given && (f.concurrency.Value < 1 || f.concurrency.Value > 64):
+		return usage(fmt.Sprintf("--concurrency %d is out of range 1–64", f.concurrency.Value), "")
+	case f.rate.Given && f.rate.Value < 1:
+		return usage(fmt.Sprintf("--rate %g: must be at least 1 request per minute", f.rate.Value), "Partner Center allows 500 a minute for orders")
 	}
-	cfg, err := loadConfig(f.config)
+	cfg, err := config.Load(f.config)
 	if err != nil {
 		return err
 	}
@@ -237,9 +170,9 @@ func (a *app) cmdRun(ctx context.Context, args []string, command string) error {
 }
 
 // apply lets flags override the config.
-func (f *runFlags) apply(cfg *config) {
-	if f.concurrency.set {
-		cfg.Run.Concurrency = f.concurrency.v
+func (f *runFlags) apply(cfg *config.Config) {
+	if f.concurrency.Given {
+		cfg.Run.Concurrency = f.concurrency.Value
 	}
 	if f.sheet != "" {
 		cfg.Input.Sheet = f.sheet
@@ -247,15 +180,15 @@ func (f *runFlags) apply(cfg *config) {
 	if f.delimiter != "" {
 		cfg.Input.Delimiter = f.delimiter
 	}
-	if f.rate.set {
-		cfg.Run.RequestsPerMinute = f.rate.v
+	if f.rate.Given {
+		cfg.Run.RequestsPerMinute = f.rate.Value
 	}
 }
 
 // job is one plan or run.
 type job struct {
 	*app
-	cfg     *config
+	cfg     *config.Config
 	flags   runFlags
 	command string
 	log     *slog.Logger
@@ -303,8 +236,8 @@ func (j *job) run(ctx context.Context, pos []string) error {
 // following it reaches the same endpoint and reads the sheet the same way.
 func (j *job) continueWith(command, path string) string {
 	parts := []string{"pcreconcile", command, "--resume", quoteArg(path)}
-	if j.cfg.path != "" {
-		parts = append(parts, "--config", quoteArg(j.cfg.path))
+	if j.cfg.Path != "" {
+		parts = append(parts, "--config", quoteArg(j.cfg.Path))
 	}
 	if j.flags.delimiter != "" {
 		parts = append(parts, "--delimiter", quoteArg(j.flags.delimiter))
@@ -313,38 +246,16 @@ func (j *job) continueWith(command, path string) string {
 }
 
 // checkReportPath checks, before anything is read or sent, that the report
-// can be written where asked and that writing it harms nothing: its name
-// ends in .xlsx, its folder exists and takes files, it is not a folder or
-// a symbolic link, it replaces an earlier report only with --force — and
-// never a file this command reads — and no unfinished journal is in its way.
+// can be written where asked (report.CheckPath), that it is not the report
+// or journal being resumed, and that no unfinished journal is in its way.
 func (j *job) checkReportPath(pos []string) error {
 	rep := j.report
-	if !strings.EqualFold(filepath.Ext(rep), ".xlsx") {
-		return usage("--report "+rep+": the report is an Excel workbook; its name must end in .xlsx", "e.g. --report "+quoteArg(strings.TrimSuffix(rep, filepath.Ext(rep))+".xlsx"))
-	}
-	dir := filepath.Dir(rep)
-	if fi, err := os.Stat(dir); err != nil || !fi.IsDir() {
-		return usage("the report's folder "+dir+" does not exist", "create it first, or choose another --report PATH")
-	}
-	if err := writable(dir); err != nil {
-		return usage(fmt.Sprintf("cannot write in the report's folder %s: %v", dir, err), "choose another --report PATH")
-	}
-	if fi, err := os.Lstat(rep); err == nil {
-		switch {
-		case fi.IsDir():
-			return usage("--report "+rep+" is a folder", "give a file name ending in .xlsx")
-		case fi.Mode()&os.ModeSymlink != 0:
-			return usage("--report "+rep+" is a symbolic link; a report is never written through one", "give the path it points to, or another --report PATH")
-		case !j.flags.force:
-			return usage("report "+rep+" exists", "choose another --report PATH, or --force to replace it")
-		}
-	}
 	j.resumed = j.flags.resume
-	reads := append([]string{j.resumed, j.cfg.path}, pos...)
+	reads := append([]string{j.resumed, j.cfg.Path}, pos...)
 	if j.resumed != "" && !strings.HasSuffix(j.resumed, ".journal") {
 		reads = append(reads, batch.JournalPath(j.resumed))
 	}
-	if err := j.readsNot(reads...); err != nil {
+	if err := report.CheckPath(rep, j.flags.force, reads...); err != nil {
 		return err
 	}
 	jpath := batch.JournalPath(rep)
@@ -361,32 +272,6 @@ func (j *job) checkReportPath(pos []string) error {
 	return nil
 }
 
-// readsNot refuses a report path that is one of the files this command
-// reads — the input, the report or journal resumed, the config — however
-// it is named: --force replaces an earlier report, never those.
-func (j *job) readsNot(files ...string) error {
-	rep, err := os.Stat(j.report)
-	if err != nil {
-		return nil // nothing there yet
-	}
-	for _, f := range files {
-		if fi, err := os.Stat(f); f != "" && err == nil && os.SameFile(rep, fi) {
-			return usage("--report "+j.report+" is "+f+", which this command reads; it is never replaced, with --force or without", "choose another --report PATH")
-		}
-	}
-	return nil
-}
-
-// writable reports whether files can be created in dir.
-func writable(dir string) error {
-	f, err := os.CreateTemp(dir, ".pcreconcile-check-*")
-	if err != nil {
-		return err
-	}
-	f.Close()
-	return os.Remove(f.Name())
-}
-
 // prepare reads the input (or the earlier report or journal), creates the
 // journal, and applies run.max_lines.
 func (j *job) prepare(pos []string, ep *endpoint) error {
@@ -401,7 +286,7 @@ func (j *job) prepare(pos []string, ep *endpoint) error {
 		Config:      j.configPath(),
 		Started:     j.started,
 	}
-	read, err := j.readOptions(j.cfg, true)
+	read, err := j.cfg.ReadOptions(true)
 	if err != nil {
 		return err
 	}
@@ -420,7 +305,7 @@ func (j *job) prepare(pos []string, ep *endpoint) error {
 			Log:           j.log,
 		})
 		if err == nil {
-			err = j.readsNot(j.work.Input.Path) // the sheet a journal names
+			err = report.NotOneOf(j.report, j.work.Input.Path) // the sheet a journal names
 		}
 	} else {
 		j.work, err = j.prepareFresh(pos[0], read, header, ep)
@@ -443,10 +328,10 @@ func (j *job) prepare(pos []string, ep *endpoint) error {
 
 // configPath is the config file this command used, absolute, or "".
 func (j *job) configPath() string {
-	if j.cfg.path == "" {
+	if j.cfg.Path == "" {
 		return ""
 	}
-	return abs(j.cfg.path)
+	return abs(j.cfg.Path)
 }
 
 // openReport is report.Open as batch.Resume wants it.
@@ -580,7 +465,7 @@ func (j *job) execute(ctx context.Context, ep *endpoint) error {
 		Started:     j.started,
 		Finished:    finished,
 		Concurrency: j.cfg.Run.Concurrency,
-		Rate:        j.rateText(),
+		Rate:        j.cfg.RateText(),
 		Result:      result,
 		Config:      j.configPath(),
 	}
@@ -602,7 +487,9 @@ func (j *job) execute(ctx context.Context, ep *endpoint) error {
 	}
 	j.finishJournals(journal)
 	if j.command == "run" {
-		j.recordHistory(meta, counts)
+		if err := report.RecordRun(j.report, meta, counts); err != nil {
+			j.log.Warn("cannot add the run to the history", "file", filepath.Join(filepath.Dir(j.report), report.HistoryFile), "err", err)
+		}
 	}
 	if runErr != nil && code == exitAborted {
 		hint := ""
@@ -636,49 +523,6 @@ func (j *job) finishJournals(journal *batch.Journal) {
 			j.log.Info("the journal this run finished is removed: the new report holds everything it had", "path", old)
 		}
 	}
-}
-
-// recordHistory adds the run to the history beside its report.
-func (j *job) recordHistory(m report.Meta, c *report.Counts) {
-	var amounts []string
-	for _, cur := range c.Currencies() {
-		if x := c.Cancelled[cur]; x != nil {
-			amounts = append(amounts, cur+" "+report.FormatMoney(x.Amount))
-		}
-	}
-	e := report.HistoryEntry{
-		Input: m.Input.Name, InputSHA256: m.Input.SHA256, Endpoint: m.Endpoint, Report: j.report, Config: m.Config,
-		RunID: m.RunID, Started: m.Started, Finished: m.Finished, Result: m.Result,
-		QuantityCancelled: c.QuantityCancelled, AmountCancelled: strings.Join(amounts, "; "),
-	}
-	for _, x := range c.Cancelled {
-		e.LinesCancelled += x.Lines
-	}
-	dir := filepath.Dir(j.report)
-	if err := report.AppendHistory(dir, e); err != nil {
-		j.log.Warn("cannot add the run to the history", "file", filepath.Join(dir, report.HistoryFile), "err", err)
-	}
-}
-
-// readOptions says how to read an input under cfg.
-func (a *app) readOptions(cfg *config, extras bool) (batch.ReadOptions, error) {
-	headers, err := batch.NewHeaders(cfg.Input.Columns)
-	if err != nil {
-		return batch.ReadOptions{}, err
-	}
-	delim, err := parseDelimiter(cfg.Input.Delimiter)
-	if err != nil {
-		return batch.ReadOptions{}, usage(err.Error(), "")
-	}
-	return batch.ReadOptions{Headers: headers, Sheet: cfg.Input.Sheet, Delimiter: delim, Extras: extras}, nil
-}
-
-func (j *job) rateText() string {
-	s := fmt.Sprintf("%g requests/minute", j.cfg.Run.RequestsPerMinute)
-	if c := j.cfg.Run.CustomerRequestsPerMinute; c > 0 {
-		s += fmt.Sprintf(", %g per customer", c)
-	}
-	return s
 }
 
 func newRunID(t time.Time) string {

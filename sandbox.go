@@ -7,6 +7,7 @@ import (
 	"net"
 	"time"
 
+	"github.com/pcreconcile/pcreconcile/batch/config"
 	"github.com/pcreconcile/pcreconcile/pcclient"
 	"github.com/pcreconcile/pcreconcile/pcclient/sandbox"
 )
@@ -41,9 +42,9 @@ func (a *app) cmdSandbox(ctx context.Context, args []string) error {
 	addr := fs.String("addr", "127.0.0.1:8089", "listen on `HOST:PORT` (127.0.0.1:0 for any free port)")
 	state := fs.String("state", "", "state `FILE` (default sandbox.state, or the user cache directory)")
 	reset := fs.Bool("reset", false, "start again from the seed (samples/sandbox.json)")
-	var latency, retryAfter optDuration
-	var seed, burst optInt
-	var e500, e503, busy, drop, throttle, throttleCust optFloat
+	var latency, retryAfter config.DurationFlag
+	var seed, burst config.Int
+	var e500, e503, busy, drop, throttle, throttleCust config.Float
 	fs.Var(&latency, "latency", "delay every answer by `DURATION`, e.g. 200ms (default sandbox.latency, none)")
 	fs.Var(&seed, "seed", "fault `SEED`: the same seed and sheet replay the same faults (default sandbox.faults.seed, 0)")
 	fs.Var(&e500, "error-500", "`RATE` of 500 answers, 0–1 (default none)")
@@ -62,43 +63,43 @@ func (a *app) cmdSandbox(ctx context.Context, args []string) error {
 	if len(pos) > 0 {
 		return usage("sandbox takes no arguments, got "+pos[0], "")
 	}
-	cfg, err := loadConfig(*configPath)
+	cfg, err := config.Load(*configPath)
 	if err != nil {
 		return err
 	}
 	if *state != "" {
 		cfg.Sandbox.State = *state
 	}
-	if latency.set {
-		cfg.Sandbox.Latency = duration(latency.v)
+	if latency.Given {
+		cfg.Sandbox.Latency = config.Duration(latency.Value)
 	}
 	f := &cfg.Sandbox.Faults
-	if seed.set {
-		f.Seed = int64(seed.v)
+	if seed.Given {
+		f.Seed = int64(seed.Value)
 	}
 	for _, r := range []struct {
-		flag *optFloat
+		flag *config.Float
 		cfg  *float64
 	}{{&e500, &f.Error500}, {&e503, &f.Error503}, {&busy, &f.Busy}, {&drop, &f.Drop}, {&throttleCust, &f.ThrottleCustomerPerMinute}} {
-		if r.flag.set {
-			*r.cfg = r.flag.v
+		if r.flag.Given {
+			*r.cfg = r.flag.Value
 		}
 	}
-	if throttle.set {
-		f.ThrottleRequestsPerMinute = &throttle.v
+	if throttle.Given {
+		f.ThrottleRequestsPerMinute = &throttle.Value
 	}
-	if burst.set {
-		f.ThrottleBurst = burst.v
+	if burst.Given {
+		f.ThrottleBurst = burst.Value
 	}
-	if retryAfter.set {
-		d := duration(retryAfter.v)
+	if retryAfter.Given {
+		d := config.Duration(retryAfter.Value)
 		f.ThrottleRetryAfterOverride = &d
 	}
-	if err := cfg.faults().Validate(); err != nil {
+	if err := cfg.SandboxFaults().Validate(); err != nil {
 		return usage(err.Error(), "")
 	}
 	log, _ := newLogger(a.stderr, "text", false, false)
-	path := sandboxState(cfg)
+	path := cfg.StatePath()
 	if *reset {
 		if url := sandbox.Serving(path); url != "" {
 			return usage("a sandbox is serving this state at "+url+": resetting it under that server would be undone by its next write",
@@ -125,7 +126,7 @@ func (a *app) cmdSandbox(ctx context.Context, args []string) error {
 	done := sandbox.MarkServing(path, l.URL)
 	defer done()
 	log.Info("Partner Center sandbox listening", "url", l.URL, "state", path,
-		"latency", time.Duration(cfg.Sandbox.Latency), "throttle_per_minute", cfg.faults().Throttle.RequestsPerMinute)
+		"latency", time.Duration(cfg.Sandbox.Latency), "throttle_per_minute", cfg.SandboxFaults().Throttle.RequestsPerMinute)
 	if err := l.Wait(ctx); err != nil {
 		return &exitError{code: exitAborted, err: err}
 	}

@@ -149,3 +149,33 @@ func SameEndpoint(a, b string) bool {
 	}
 	return norm(a) == norm(b)
 }
+
+// RecordRun adds the run a report at path was written for to the history
+// beside it: its Meta and what it cancelled.
+func RecordRun(path string, m Meta, c *Counts) error {
+	var amounts []string
+	for _, cur := range c.Currencies() {
+		if x := c.Cancelled[cur]; x != nil {
+			amounts = append(amounts, cur+" "+FormatMoney(x.Amount))
+		}
+	}
+	e := HistoryEntry{
+		Input: m.Input.Name, InputSHA256: m.Input.SHA256, Endpoint: m.Endpoint, Report: path, Config: m.Config,
+		RunID: m.RunID, Started: m.Started, Finished: m.Finished, Result: m.Result,
+		QuantityCancelled: c.QuantityCancelled, AmountCancelled: strings.Join(amounts, "; "),
+	}
+	for _, x := range c.Cancelled {
+		e.LinesCancelled += x.Lines
+	}
+	return AppendHistory(filepath.Dir(path), e)
+}
+
+// HistoryNote says, for check, when the history in dir shows that the
+// input with this SHA-256 ran already against endpoint; nil if it did not.
+func HistoryNote(dir, sha, endpoint string) []string {
+	last, ok, err := LastRun(dir, sha, endpoint)
+	if err != nil || !ok {
+		return nil
+	}
+	return []string{fmt.Sprintf("already run on %s against %s → report %s (%s)", last.Finished.Format("2006-01-02 15:04 MST"), last.Endpoint, last.Report, last.Result)}
+}

@@ -34,6 +34,9 @@ func (e *Error) Error() string {
 	if e.Row > 0 {
 		where += fmt.Sprintf(" row %d", e.Row)
 	}
+	if where == "" {
+		return e.Reason
+	}
 	return where + ": " + e.Reason
 }
 

@@ -142,6 +142,22 @@ func (s *State) validate() error {
 	return nil
 }
 
+// Open serves the state kept at path (LoadState), saving it there after
+// every change; reset starts again from the seed, and saves that at once.
+func Open(path string, seed []byte, reset bool, opts Options) (*Server, error) {
+	st, err := LoadState(path, seed, reset)
+	if err != nil {
+		return nil, err
+	}
+	if reset {
+		if err := st.Save(path); err != nil {
+			return nil, err
+		}
+	}
+	opts.StatePath = path
+	return New(st, opts)
+}
+
 // LoadState reads the state kept at path, or, when path does not exist yet,
 // the seed. reset ignores any kept state and starts from the seed again.
 func LoadState(path string, seed []byte, reset bool) (*State, error) {

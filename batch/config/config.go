@@ -1,4 +1,11 @@
-package main
+// Package config reads pcreconcile.yaml: every key with its default, strict
+// (an unknown key, a wrong type or a duplicate key is an error naming its
+// line), validated as a whole. Secrets never live in it, only the names of
+// the environment variables that hold them. Other tools read these files:
+// keys are never renamed.
+//
+// It also has the flag values the command line overrides keys with.
+package config
 
 import (
 	"bytes"
@@ -6,6 +13,7 @@ import (
 	"fmt"
 	"io"
 	"os"
+	"path/filepath"
 	"regexp"
 	"strings"
 	"time"
@@ -17,27 +25,28 @@ import (
 	"github.com/pcreconcile/pcreconcile/pcclient/sandbox"
 )
 
-// config is pcreconcile.yaml. Every key has a default; unknown
+// Config is pcreconcile.yaml. Every key has a default; unknown
 // keys, wrong types and duplicate keys are errors naming the line. Secrets
 // never live here, only the names of the environment variables holding them.
-type config struct {
-	PartnerCenter partnerCenterConfig `yaml:"partner_center"`
-	Auth          authConfig          `yaml:"auth"`
-	Run           runConfig           `yaml:"run"`
-	Input         inputConfig         `yaml:"input"`
-	Sandbox       sandboxConfig       `yaml:"sandbox"`
+type Config struct {
+	PartnerCenter PartnerCenter `yaml:"partner_center"`
+	Auth          Auth          `yaml:"auth"`
+	Run           Run           `yaml:"run"`
+	Input         Input         `yaml:"input"`
+	Sandbox       Sandbox       `yaml:"sandbox"`
 
-	path string
+	// Path is the file read, "" for none (the defaults: the sandbox).
+	Path string
 	root *yaml.Node // for the line numbers of semantic errors
 }
 
-type partnerCenterConfig struct {
+type PartnerCenter struct {
 	Cloud   string   `yaml:"cloud"`
 	BaseURL string   `yaml:"base_url"`
-	Timeout duration `yaml:"timeout"`
+	Timeout Duration `yaml:"timeout"`
 }
 
-type authConfig struct {
+type Auth struct {
 	Mode            string `yaml:"mode"`
 	TenantID        string `yaml:"tenant_id"`
 	ClientID        string `yaml:"client_id"`
@@ -52,7 +61,7 @@ type authConfig struct {
 	RefreshTokenFile string `yaml:"refresh_token_file"`
 }
 
-type runConfig struct {
+type Run struct {
 	Concurrency               int     `yaml:"concurrency"`
 	RequestsPerMinute         float64 `yaml:"requests_per_minute"`
 	CustomerRequestsPerMinute float64 `yaml:"customer_requests_per_minute"`
@@ -60,21 +69,21 @@ type runConfig struct {
 	MaxLines                  int     `yaml:"max_lines"`
 }
 
-type inputConfig struct {
+type Input struct {
 	Sheet     string              `yaml:"sheet"`
 	Delimiter string              `yaml:"delimiter"`
 	Columns   map[string][]string `yaml:"columns"`
 }
 
-type sandboxConfig struct {
-	State   string       `yaml:"state"`
-	Latency duration     `yaml:"latency"`
-	Faults  faultsConfig `yaml:"faults"`
+type Sandbox struct {
+	State   string   `yaml:"state"`
+	Latency Duration `yaml:"latency"`
+	Faults  Faults   `yaml:"faults"`
 }
 
-// faultsConfig is sandbox.faults: every knob also exists as a flag
+// Faults is sandbox.faults: every knob also exists as a flag
 // of `pcreconcile sandbox`.
-type faultsConfig struct {
+type Faults struct {
 	Seed                       int64     `yaml:"seed"`
 	Error500                   float64   `yaml:"error_500"`
 	Error503                   float64   `yaml:"error_503"`
@@ -83,18 +92,18 @@ type faultsConfig struct {
 	ThrottleRequestsPerMinute  *float64  `yaml:"throttle_requests_per_minute"`
 	ThrottleCustomerPerMinute  float64   `yaml:"throttle_customer_requests_per_minute"`
 	ThrottleBurst              int       `yaml:"throttle_burst"`
-	ThrottleRetryAfterOverride *duration `yaml:"throttle_retry_after"`
+	ThrottleRetryAfterOverride *Duration `yaml:"throttle_retry_after"`
 }
 
-// duration is a time.Duration written "60s", "1m30s".
-type duration time.Duration
+// Duration is a time.Duration written "60s", "1m30s".
+type Duration time.Duration
 
-func (d *duration) UnmarshalYAML(n *yaml.Node) error {
+func (d *Duration) UnmarshalYAML(n *yaml.Node) error {
 	v, err := time.ParseDuration(strings.TrimSpace(n.Value))
 	if err != nil || v < 0 {
 		return fmt.Errorf("line %d: %q is not a duration (e.g. 60s, 1m30s)", n.Line, n.Value)
 	}
-	*d = duration(v)
+	*d = Duration(v)
 	return nil
 }
 
@@ -105,12 +114,13 @@ var clouds = map[string]struct{ baseURL, authority string }{
 	"china":  {"https://partner.partnercenterapi.microsoftonline.cn", "https://login.chinacloudapi.cn"},
 }
 
-const sandboxURL = "sandbox"
+// SandboxURL is partner_center.base_url for the built-in simulator.
+const SandboxURL = "sandbox"
 
-func defaultConfig() *config {
-	c := &config{}
-	c.PartnerCenter = partnerCenterConfig{Cloud: "global", BaseURL: sandboxURL, Timeout: duration(60 * time.Second)}
-	c.Auth = authConfig{
+func Default() *Config {
+	c := &Config{}
+	c.PartnerCenter = PartnerCenter{Cloud: "global", BaseURL: SandboxURL, Timeout: Duration(60 * time.Second)}
+	c.Auth = Auth{
 		Mode:            "app",
 		ClientSecretEnv: "PC_CLIENT_SECRET",
 		TokenEnv:        "PC_ACCESS_TOKEN",
@@ -118,13 +128,13 @@ func defaultConfig() *config {
 		Authority:       clouds["global"].authority,
 		Resource:        "https://api.partnercenter.microsoft.com",
 	}
-	c.Run = runConfig{Concurrency: 8, RequestsPerMinute: 500, MaxAttempts: 6}
-	c.Input = inputConfig{Delimiter: "auto"}
+	c.Run = Run{Concurrency: 8, RequestsPerMinute: 500, MaxAttempts: 6}
+	c.Input = Input{Delimiter: "auto"}
 	return c
 }
 
-// configError is a problem with the config file; it exits 2.
-type configError struct {
+// Error is a problem with the config file; it exits 2.
+type Error struct {
 	path string
 	line int
 	msg  string
@@ -132,31 +142,31 @@ type configError struct {
 }
 
 // Hint returns what to do about the error, or "".
-func (e *configError) Hint() string { return e.hint }
+func (e *Error) Hint() string { return e.hint }
 
-func (e *configError) Error() string {
+func (e *Error) Error() string {
 	if e.line > 0 {
 		return fmt.Sprintf("%s: line %d: %s", e.path, e.line, e.msg)
 	}
 	return fmt.Sprintf("%s: %s", e.path, e.msg)
 }
 
-// loadConfig reads path. An empty path means pcreconcile.yaml in the working
+// Load reads path. An empty path means pcreconcile.yaml in the working
 // directory if it exists, else the defaults (the sandbox).
-func loadConfig(path string) (*config, error) {
-	c := defaultConfig()
+func Load(path string) (*Config, error) {
+	c := Default()
 	explicit := path != ""
 	if !explicit {
 		path = "pcreconcile.yaml"
 	}
-	c.path = path
+	c.Path = path
 	data, err := os.ReadFile(path)
 	if err != nil {
 		if !explicit && errors.Is(err, os.ErrNotExist) {
-			c.path = ""
+			c.Path = ""
 			return c, c.validate()
 		}
-		return nil, &configError{path: path, msg: "cannot read the config: " + err.Error()}
+		return nil, &Error{path: path, msg: "cannot read the config: " + err.Error()}
 	}
 	if err := c.decode(data); err != nil {
 		return nil, err
@@ -165,17 +175,17 @@ func loadConfig(path string) (*config, error) {
 }
 
 var (
-	unknownKey = regexp.MustCompile(`field (\S+) not found in type main\.(\w+)`)
+	unknownKey = regexp.MustCompile(`field (\S+) not found in type config\.(\w+)`)
 	sections   = map[string]string{
-		"config": "at the top level", "partnerCenterConfig": "in partner_center", "authConfig": "in auth",
-		"runConfig": "in run", "inputConfig": "in input", "sandboxConfig": "in sandbox", "faultsConfig": "in sandbox.faults",
+		"Config": "at the top level", "PartnerCenter": "in partner_center", "Auth": "in auth",
+		"Run": "in run", "Input": "in input", "Sandbox": "in sandbox", "Faults": "in sandbox.faults",
 	}
 )
 
-func (c *config) decode(data []byte) error {
+func (c *Config) decode(data []byte) error {
 	var root yaml.Node
 	if err := yaml.Unmarshal(data, &root); err != nil {
-		return &configError{path: c.path, msg: strings.TrimPrefix(err.Error(), "yaml: ")}
+		return &Error{path: c.Path, msg: strings.TrimPrefix(err.Error(), "yaml: ")}
 	}
 	c.root = &root
 	dec := yaml.NewDecoder(bytes.NewReader(data))
@@ -188,23 +198,23 @@ func (c *config) decode(data []byte) error {
 			sub := unknownKey.FindStringSubmatch(m)
 			return fmt.Sprintf("unknown key %q %s", sub[1], sections[sub[2]])
 		})
-		return &configError{path: c.path, msg: msg, hint: "see config.example.yaml for every key"}
+		return &Error{path: c.Path, msg: msg, hint: "see config.example.yaml for every key"}
 	}
 	return nil
 }
 
-// has reports whether the file sets the dotted key, e.g. "partner_center.cloud".
-func (c *config) has(key string) bool { return c.node(key) != nil }
+// Has reports whether the file sets the dotted key, e.g. "partner_center.cloud".
+func (c *Config) Has(key string) bool { return c.node(key) != nil }
 
 // line returns the line of a dotted key in the file, or 0.
-func (c *config) line(key string) int {
+func (c *Config) line(key string) int {
 	if n := c.node(key); n != nil {
 		return n.Line
 	}
 	return 0
 }
 
-func (c *config) node(key string) *yaml.Node {
+func (c *Config) node(key string) *yaml.Node {
 	if c.root == nil || len(c.root.Content) == 0 {
 		return nil
 	}
@@ -227,90 +237,90 @@ func (c *config) node(key string) *yaml.Node {
 	return n
 }
 
-func (c *config) errorf(key, hint, format string, args ...any) error {
-	path := c.path
+func (c *Config) Errorf(key, hint, format string, args ...any) error {
+	path := c.Path
 	if path == "" {
 		path = "configuration"
 	}
-	return &configError{path: path, line: c.line(key), msg: key + ": " + fmt.Sprintf(format, args...), hint: hint}
+	return &Error{path: path, line: c.line(key), msg: key + ": " + fmt.Sprintf(format, args...), hint: hint}
 }
 
 var envName = regexp.MustCompile(`^[A-Za-z_][A-Za-z0-9_]*$`)
 
 // validate checks every key.
-func (c *config) validate() error {
+func (c *Config) validate() error {
 	pc, a, r, in := &c.PartnerCenter, &c.Auth, &c.Run, &c.Input
 	preset, ok := clouds[pc.Cloud]
 	if !ok {
-		return c.errorf("partner_center.cloud", "", "%q is not a cloud (want global or china)", pc.Cloud)
+		return c.Errorf("partner_center.cloud", "", "%q is not a cloud (want global or china)", pc.Cloud)
 	}
 	// Naming a cloud without a base URL means that cloud's real endpoint; no
 	// config at all means the sandbox.
-	if c.has("partner_center.cloud") && !c.has("partner_center.base_url") {
+	if c.Has("partner_center.cloud") && !c.Has("partner_center.base_url") {
 		pc.BaseURL = preset.baseURL
 	}
-	if !c.has("auth.authority") {
+	if !c.Has("auth.authority") {
 		a.Authority = preset.authority
 	}
-	if pc.BaseURL != sandboxURL {
+	if pc.BaseURL != SandboxURL {
 		if _, err := pcclient.CheckURL(pc.BaseURL); err != nil {
-			return c.errorf("partner_center.base_url", `use "sandbox" or e.g. https://api.partnercenter.microsoft.com`, "%v", err)
+			return c.Errorf("partner_center.base_url", `use "sandbox" or e.g. https://api.partnercenter.microsoft.com`, "%v", err)
 		}
 	}
 	if pc.Timeout <= 0 {
-		return c.errorf("partner_center.timeout", "", "must be positive")
+		return c.Errorf("partner_center.timeout", "", "must be positive")
 	}
 	switch a.Mode {
 	case "app", "token", "refresh_token":
 	default:
-		return c.errorf("auth.mode", "", "%q is not an auth mode (want app, token or refresh_token)", a.Mode)
+		return c.Errorf("auth.mode", "", "%q is not an auth mode (want app, token or refresh_token)", a.Mode)
 	}
 	for key, v := range map[string]string{"auth.client_secret_env": a.ClientSecretEnv, "auth.token_env": a.TokenEnv, "auth.refresh_token_env": a.RefreshTokenEnv} {
 		if !envName.MatchString(v) {
 			// Never echo the value: it may be a secret pasted in by mistake.
-			return c.errorf(key, "put the secret in an environment variable and its name here, e.g. PC_CLIENT_SECRET", "must be the name of an environment variable (letters, digits, _), not the secret itself")
+			return c.Errorf(key, "put the secret in an environment variable and its name here, e.g. PC_CLIENT_SECRET", "must be the name of an environment variable (letters, digits, _), not the secret itself")
 		}
 	}
 	if _, err := pcclient.CheckURL(a.Authority); err != nil {
-		return c.errorf("auth.authority", "", "%v", err)
+		return c.Errorf("auth.authority", "", "%v", err)
 	}
 	if a.TokenURL != "" {
 		if _, err := pcclient.CheckURL(a.TokenURL); err != nil {
-			return c.errorf("auth.token_url", "", "%v", err)
+			return c.Errorf("auth.token_url", "", "%v", err)
 		}
 	}
 	if _, err := pcclient.CheckURL(a.Resource); err != nil && !strings.HasPrefix(a.Resource, "api://") {
-		return c.errorf("auth.resource", "", "%v", err)
+		return c.Errorf("auth.resource", "", "%v", err)
 	}
 	if r.Concurrency < 1 || r.Concurrency > 64 {
-		return c.errorf("run.concurrency", "", "%d is out of range 1–64", r.Concurrency)
+		return c.Errorf("run.concurrency", "", "%d is out of range 1–64", r.Concurrency)
 	}
 	if r.RequestsPerMinute <= 0 {
-		return c.errorf("run.requests_per_minute", "", "must be positive (Partner Center allows 500 per minute for orders)")
+		return c.Errorf("run.requests_per_minute", "", "must be positive (Partner Center allows 500 per minute for orders)")
 	}
 	if r.CustomerRequestsPerMinute < 0 {
-		return c.errorf("run.customer_requests_per_minute", "", "cannot be negative (0 = no per-customer limit)")
+		return c.Errorf("run.customer_requests_per_minute", "", "cannot be negative (0 = no per-customer limit)")
 	}
 	if r.MaxAttempts < 1 || r.MaxAttempts > 20 {
-		return c.errorf("run.max_attempts", "", "%d is out of range 1–20", r.MaxAttempts)
+		return c.Errorf("run.max_attempts", "", "%d is out of range 1–20", r.MaxAttempts)
 	}
 	if r.MaxLines < 0 {
-		return c.errorf("run.max_lines", "", "cannot be negative (0 = no guard)")
+		return c.Errorf("run.max_lines", "", "cannot be negative (0 = no guard)")
 	}
-	if _, err := parseDelimiter(in.Delimiter); err != nil {
-		return c.errorf("input.delimiter", "", "%v", err)
+	if _, err := ParseDelimiter(in.Delimiter); err != nil {
+		return c.Errorf("input.delimiter", "", "%v", err)
 	}
 	if _, err := batch.NewHeaders(in.Columns); err != nil {
-		return c.errorf("input.columns", "", "%v", err)
+		return c.Errorf("input.columns", "", "%v", err)
 	}
-	if err := c.faults().Validate(); err != nil {
-		return c.errorf("sandbox.faults", "", "%v", err)
+	if err := c.SandboxFaults().Validate(); err != nil {
+		return c.Errorf("sandbox.faults", "", "%v", err)
 	}
 	return nil
 }
 
-// parseDelimiter reads input.delimiter / --delimiter; 0 means detect.
-func parseDelimiter(s string) (rune, error) {
+// ParseDelimiter reads input.delimiter / --delimiter; 0 means detect.
+func ParseDelimiter(s string) (rune, error) {
 	switch strings.ToLower(s) {
 	case "", "auto":
 		return 0, nil
@@ -322,11 +332,11 @@ func parseDelimiter(s string) (rune, error) {
 	return 0, fmt.Errorf("%q is not a delimiter (want auto, \",\", \";\", \"|\" or tab)", s)
 }
 
-// sandbox reports whether the endpoint is the built-in simulator.
-func (c *config) sandbox() bool { return c.PartnerCenter.BaseURL == sandboxURL }
+// IsSandbox reports whether the endpoint is the built-in simulator.
+func (c *Config) IsSandbox() bool { return c.PartnerCenter.BaseURL == SandboxURL }
 
-// faults turns sandbox.faults into the simulator's settings.
-func (c *config) faults() sandbox.Faults {
+// SandboxFaults turns sandbox.faults into the simulator's settings.
+func (c *Config) SandboxFaults() sandbox.Faults {
 	f := c.Sandbox.Faults
 	out := sandbox.Faults{Seed: f.Seed, Error500: f.Error500, Error503: f.Error503, Busy: f.Busy, Drop: f.Drop, Throttle: sandbox.DefaultThrottle}
 	if f.ThrottleRequestsPerMinute != nil {
@@ -341,10 +351,50 @@ func (c *config) faults() sandbox.Faults {
 	return out
 }
 
-// tokenURL is auth.token_url, or Azure AD v1's {authority}/{tenant}/oauth2/token.
-func (c *config) tokenURL() string {
+// TokenURL is auth.token_url, or Azure AD v1's {authority}/{tenant}/oauth2/token.
+func (c *Config) TokenURL() string {
 	if c.Auth.TokenURL != "" {
 		return c.Auth.TokenURL
 	}
 	return strings.TrimSuffix(c.Auth.Authority, "/") + "/" + c.Auth.TenantID + "/oauth2/token"
+}
+
+// StatePath is where the sandbox keeps its state between runs:
+// sandbox.state, or the user's cache directory.
+func (c *Config) StatePath() string {
+	if c.Sandbox.State != "" {
+		return c.Sandbox.State
+	}
+	dir, err := os.UserCacheDir()
+	if err != nil {
+		dir = os.TempDir()
+	}
+	return filepath.Join(dir, "pcreconcile", "sandbox-state.json")
+}
+
+// NewError is an error about the config at path (a variable it names, a
+// file it points to) found after it was read.
+func NewError(path, msg, hint string) *Error { return &Error{path: path, msg: msg, hint: hint} }
+
+// ReadOptions says how to read an input under c; extras keeps the extra
+// columns (the report needs them, check does not).
+func (c *Config) ReadOptions(extras bool) (batch.ReadOptions, error) {
+	headers, err := batch.NewHeaders(c.Input.Columns)
+	if err != nil {
+		return batch.ReadOptions{}, err
+	}
+	delim, err := ParseDelimiter(c.Input.Delimiter)
+	if err != nil {
+		return batch.ReadOptions{}, err
+	}
+	return batch.ReadOptions{Headers: headers, Sheet: c.Input.Sheet, Delimiter: delim, Extras: extras}, nil
+}
+
+// RateText is the pace a run goes at, as the Summary says it.
+func (c *Config) RateText() string {
+	s := fmt.Sprintf("%g requests/minute", c.Run.RequestsPerMinute)
+	if n := c.Run.CustomerRequestsPerMinute; n > 0 {
+		s += fmt.Sprintf(", %g per customer", n)
+	}
+	return s
 }

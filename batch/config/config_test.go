@@ -1,0 +1,80 @@
+package config
+
+import (
+	"errors"
+	"os"
+	"path/filepath"
+	"strings"
+	"testing"
+)
+
+func TestCloudPresets(t *testing.T) {
+	t.Parallel()
+	dir := t.TempDir()
+	load := func(yaml string) *Config {
+		path := filepath.Join(dir, "c.yaml")
+		os.WriteFile(path, []byte(yaml), 0o644)
+		cfg, err := Load(path)
+		if err != nil {
+			t.Fatal(err)
+		}
+		return cfg
+	}
+	cfg := load("")
+	if !cfg.IsSandbox() || cfg.Auth.Authority != "https://login.microsoftonline.com" {
+		t.Errorf("no config: %+v", cfg.PartnerCenter)
+	}
+	cfg = load("partner_center:\n  cloud: china\n")
+	if cfg.PartnerCenter.BaseURL != "https://partner.partnercenterapi.microsoftonline.cn" || cfg.Auth.Authority != "https://login.chinacloudapi.cn" {
+		t.Errorf("china: %s %s", cfg.PartnerCenter.BaseURL, cfg.Auth.Authority)
+	}
+	cfg = load("partner_center:\n  cloud: global\n")
+	if cfg.PartnerCenter.BaseURL != "https://api.partnercenter.microsoft.com" {
+		t.Errorf("global: %s", cfg.PartnerCenter.BaseURL)
+	}
+	cfg = load("partner_center:\n  cloud: china\n  base_url: https://proxy.example.com\nauth:\n  authority: https://login.example.com\n  tenant_id: t\n")
+	if cfg.PartnerCenter.BaseURL != "https://proxy.example.com" || cfg.Auth.Authority != "https://login.example.com" || cfg.TokenURL() != "https://login.example.com/t/oauth2/token" {
+		t.Errorf("explicit values must win: %s %s %s", cfg.PartnerCenter.BaseURL, cfg.Auth.Authority, cfg.TokenURL())
+	}
+}
+
+// Unknown keys, wrong types and duplicate keys are errors naming the line;
+// a value that is a secret pasted in by mistake is never echoed.
+func TestStrictKeysNameTheLine(t *testing.T) {
+	t.Parallel()
+	dir := t.TempDir()
+	for yaml, want := range map[string]string{
+		"run:\n  concurrency: 4\n  bogus: 1\n":                `line 3: unknown key "bogus" in run`,
+		"run:\n  concurrency: many\n":                         "line 2",
+		"run:\n  concurrency: 2\n  concurrency: 3\n":          "line 3",
+		"run:\n  concurrency: 99\n":                           "line 2: run.concurrency: 99 is out of range 1–64",
+		"auth:\n  client_secret_env: \"Qm8Q~s3cr3t value\"\n": "line 2: auth.client_secret_env: must be the name of an environment variable",
+		"sandbox:\n  latency: soon\n":                         `"soon" is not a duration`,
+	} {
+		path := filepath.Join(dir, "c.yaml")
+		os.WriteFile(path, []byte(yaml), 0o644)
+		_, err := Load(path)
+		var ce *Error
+		if !errors.As(err, &ce) || !strings.Contains(err.Error(), want) || strings.Contains(err.Error(), "s3cr3t") {
+			t.Errorf("%q: err = %v, want %q", yaml, err, want)
+		}
+	}
+}
+
+func TestFlagValuesKnowWhetherTheyWereGiven(t *testing.T) {
+	t.Parallel()
+	var n Int
+	var f Float
+	var d DurationFlag
+	if n.String() != "" || n.Given {
+		t.Error("an unset flag shows a default")
+	}
+	if n.Set("0") != nil || !n.Given || n.Value != 0 || f.Set("2.5") != nil || f.Value != 2.5 || d.Set("200ms") != nil || d.Value.Milliseconds() != 200 {
+		t.Errorf("set: %+v %+v %+v", n, f, d)
+	}
+	for _, err := range []error{n.Set("x"), f.Set("fast"), d.Set("-1s")} {
+		if err == nil {
+			t.Error("a bad value was accepted")
+		}
+	}
+}
