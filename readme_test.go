@@ -100,3 +100,48 @@ func TestReadmeWalkthroughRuns(t *testing.T) {
 		}
 	}
 }
+
+// TestReadmeWalkthroughPlanThatCannotBeWritten runs the walkthrough's plan
+// with a report that cannot be written, then follows the hint it prints,
+// word for word: nothing may be cancelled on the way.
+func TestReadmeWalkthroughPlanThatCannotBeWritten(t *testing.T) {
+	t.Parallel()
+	var plan []string
+	for _, s := range readmeWalkthrough(t) {
+		if s.args[0] == "plan" {
+			plan = s.args
+		}
+	}
+	if plan == nil {
+		t.Fatal("the README's walkthrough has no plan")
+	}
+	c := newCLI(t)
+	state := c.path("sandbox-state.json")
+	args := append([]string{}, plan...)
+	for i, a := range args {
+		if strings.HasSuffix(a, ".xlsx") && !strings.HasPrefix(a, "samples/") {
+			args[i] = c.path(a)
+		}
+	}
+	c.writeReport = failingReport
+	res := c.runCfg(args...)
+	c.writeReport = nil
+	if res.code != exitAborted {
+		t.Fatalf("%v with a failing report: exit %d\n%s", plan, res.code, res.stderr)
+	}
+	_, hint, ok := strings.Cut(res.stderr, "write the report with: ")
+	if !ok {
+		t.Fatalf("no hint to follow:\n%s", res.stderr)
+	}
+	hint, _, _ = strings.Cut(hint, "\n")
+	words := strings.Fields(hint)
+	if len(words) < 2 || words[0] != "pcreconcile" || words[1] != "plan" {
+		t.Fatalf("the hint %q is not a plan command", hint)
+	}
+	if res := c.run(words[1:]...); res.code != exitOK && res.code != exitIncomplete {
+		t.Fatalf("following the hint: exit %d\n%s", res.code, res.stderr)
+	}
+	if _, err := os.Stat(state); err == nil {
+		t.Error("following the plan's hint changed the sandbox")
+	}
+}
