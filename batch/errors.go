@@ -55,20 +55,18 @@ func (e *Error) Detail() string {
 }
 
 // shownValue quotes the value, marking where it was cut.
-func (e *Error) shownValue() string {
-	if e.Cut > 0 {
-		return fmt.Sprintf("%q… (%d characters)", e.Value, e.Cut)
-	}
-	return strconv.Quote(e.Value)
-}
+func (e *Error) shownValue() string { return strconv.Quote(e.Value) + e.cutNote() }
 
 // ShownValue is the value as a message shows it: whole, or its start and
 // its length.
-func (e *Error) ShownValue() string {
+func (e *Error) ShownValue() string { return e.Value + e.cutNote() }
+
+// cutNote says how long a value that was cut is, or "".
+func (e *Error) cutNote() string {
 	if e.Cut > 0 {
-		return fmt.Sprintf("%s… (%d characters)", e.Value, e.Cut)
+		return fmt.Sprintf("… (%d characters)", e.Cut)
 	}
-	return e.Value
+	return ""
 }
 
 // maxShown is how much of a value a message shows: a 100 MB cell is named

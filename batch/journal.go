@@ -62,7 +62,9 @@ type JournalHeader struct {
 // journal naming the first such row. It is evidence against edits, not a
 // seal: it has no key, and whoever knows this comment can recompute it; a
 // journal cut short (by a crash, or by deleting its last rows) still reads,
-// and the orders it no longer records are read from Partner Center again. A record is a block of rows written together; each row names its
+// and the orders it no longer records are read from Partner Center again.
+//
+// A record is a block of rows written together; each row names its
 // order's Seq, how many rows the block has and which one it is, so a block
 // cut short by a crash is recognised and ignored. (CSV rather than JSON
 // lines because a million-line report reads every record back:

@@ -375,12 +375,16 @@ type builder struct {
 	// when it has the same (rows of one order, repeated rows); lastDup is
 	// the previous duplicate row's detail, shared the same way.
 	lastExtras []sheet.Cell
-	lastDup    struct {
-		first  int32
-		all    bool
-		typed  Typed
-		detail *rowDetail
-	}
+	lastDup    lastDup
+}
+
+// lastDup is the previous duplicate row: the row it repeats, whether it
+// asks for every line, its values as typed, and the detail it holds.
+type lastDup struct {
+	first  int32
+	all    bool
+	typed  Typed
+	detail *rowDetail
 }
 
 type lineKey struct{ order, line int32 }
@@ -639,12 +643,7 @@ func (b *builder) add(rec sheet.Record) {
 			}
 			row.d().typed = cloneTyped(typed)
 			row.d().problems = []*Error{b.rowError(rec.Row, "", "", fmt.Sprintf("duplicate: row %d already asks to cancel %s of order %s", p.Rows.At(first).Source, what, o.ID))}
-			*last = struct {
-				first  int32
-				all    bool
-				typed  Typed
-				detail *rowDetail
-			}{first, row.AllLines(), *row.detail.typed, row.detail}
+			*last = lastDup{first, row.AllLines(), *row.detail.typed, row.detail}
 		}
 		p.Rows.Add(row)
 		return

@@ -226,12 +226,12 @@ func (r *Runner) process(ctx context.Context, p *Plan, o *Order) (*OrderResult, 
 			res.Lines = append(res.Lines, withStatus(lr, Pending, "", "the run was stopped before this cancellation was sent"))
 		}
 	default:
+		f := res.fail(err)
 		why := rereadFor(err, presp.MayHaveApplied || d.requestID != "")
 		if why == noReread {
-			res.Lines = append(res.Lines, refused(d, res.fail(err))...)
+			res.Lines = append(res.Lines, refused(d, f)...)
 			break
 		}
-		f := res.fail(err)
 		now, rresp, rerr := r.reread(ctx, o)
 		calls = append(calls, rresp)
 		if rerr == nil {
@@ -250,20 +250,17 @@ func (r *Runner) graceful(ctx context.Context) (context.Context, func()) {
 		grace = 10 * time.Second
 	}
 	gctx, cancel := context.WithCancel(context.WithoutCancel(ctx))
-	var timer *time.Timer
-	var mu sync.Mutex
 	stop := context.AfterFunc(ctx, func() {
-		mu.Lock()
-		defer mu.Unlock()
-		timer = time.AfterFunc(grace, cancel)
+		t := time.NewTimer(grace)
+		defer t.Stop()
+		select {
+		case <-t.C:
+			cancel()
+		case <-gctx.Done(): // the request ended first
+		}
 	})
 	return gctx, func() {
 		stop()
-		mu.Lock()
-		if timer != nil {
-			timer.Stop()
-		}
-		mu.Unlock()
 		cancel()
 	}
 }

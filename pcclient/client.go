@@ -252,6 +252,8 @@ func (c *Client) do(ctx context.Context, cl *call, out any) (*Response, error) {
 		defer cancel()
 		defer context.AfterFunc(cl.until, cancel)()
 	}
+	isStopped := func() bool { return cl.until != nil && cl.until.Err() != nil }
+	// stopped ends the call before attempt n.
 	stopped := func(n int) (*Response, error) {
 		if n == 1 {
 			return resp, ErrStopped
@@ -259,12 +261,12 @@ func (c *Client) do(ctx context.Context, cl *call, out any) (*Response, error) {
 		return resp, fmt.Errorf("%s %s: stopped after %d attempts: %w", cl.method, cl.path, n-1, lastErr)
 	}
 	for n := 1; ; n++ {
-		if cl.until != nil && cl.until.Err() != nil {
+		if isStopped() {
 			return stopped(n)
 		}
 		if !cl.once {
 			if err := c.limiter.Wait(waitCtx, cl.customer); err != nil {
-				if ctx.Err() == nil && cl.until != nil && cl.until.Err() != nil {
+				if ctx.Err() == nil && isStopped() {
 					return stopped(n)
 				}
 				return resp, ctxErr(ctx, err)
@@ -336,8 +338,8 @@ func (c *Client) do(ctx context.Context, cl *call, out any) (*Response, error) {
 			}
 			return resp, ctx.Err()
 		}
-		if cl.until != nil && cl.until.Err() != nil {
-			return stopped(n + 1)
+		if isStopped() {
+			return stopped(n + 1) // the caller reads the order itself
 		}
 		if d.Verify && cl.verify != nil && cl.verify(ctx) {
 			resp.Verified = true

@@ -156,8 +156,6 @@ func validDelimiter(r rune) bool {
 	return r != 0 && r != utf8.RuneError && r != '\uFFFD'
 }
 
-// validUTF8Prefix reports whether b is valid UTF-8, ignoring a rune cut
-// short at the end of the peeked prefix.
 // utf8Verdicts: what the whole file is.
 const (
 	allUTF8 = iota
@@ -252,6 +250,8 @@ func notUTF8Fields(fields []string) error {
 	return err
 }
 
+// validUTF8Prefix reports whether b is valid UTF-8, ignoring a rune cut
+// short at the end of the peeked prefix.
 func validUTF8Prefix(b []byte) bool {
 	for i := 0; i < 3 && len(b) > 0; i++ {
 		if utf8.Valid(b) {
@@ -435,12 +435,13 @@ func (r *csvReader) Next() bool {
 	r.at++
 	var rowErr error
 	if r.errAt < len(b.errs) && b.errs[r.errAt].at == i {
-		rowErr = b.errs[r.errAt].err
+		e := b.errs[r.errAt]
 		r.errAt++
-		if !b.errs[r.errAt-1].cells {
-			r.rec = Record{Row: b.rows[i], Err: rowErr}
+		if !e.cells {
+			r.rec = Record{Row: b.rows[i], Err: e.err}
 			return true
 		}
+		rowErr = e.err
 	}
 	begin := 0
 	if i > 0 {

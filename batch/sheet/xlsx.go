@@ -457,7 +457,7 @@ func (r *xlsxReader) Next() bool {
 			}
 		}
 		if row.err != nil {
-			r.err = &Error{File: r.wb.path, Reason: fmt.Sprintf("sheet %q row %d: %v", r.sheet, row.n, row.err), Err: row.err, Fix: "open it in Excel or LibreOffice and save it again as .xlsx"}
+			r.err = &Error{File: r.wb.path, Reason: fmt.Sprintf("sheet %q row %d: %v", r.sheet, row.n, row.err), Err: row.err, Fix: resave}
 			return false
 		}
 		vals := trimEmpty(row.vals)
