@@ -8,7 +8,6 @@ import (
 	"runtime/debug"
 
 	"github.com/pcreconcile/pcreconcile/batch"
-	"github.com/pcreconcile/pcreconcile/batch/config"
 	"github.com/pcreconcile/pcreconcile/report"
 )
 
@@ -59,7 +58,7 @@ Flags:
 	if *format != "text" && *format != "json" {
 		return usage(fmt.Sprintf("--format %q: want text or json", *format), "")
 	}
-	cfg, err := config.Load(*configPath)
+	cfg, err := loadConfig(*configPath)
 	if err != nil {
 		return err
 	}
@@ -69,7 +68,7 @@ Flags:
 	if *delim != "" {
 		cfg.Input.Delimiter = *delim
 	}
-	read, err := cfg.ReadOptions(false)
+	read, err := readOptions(cfg, false)
 	if err != nil {
 		return err
 	}

@@ -10,10 +10,10 @@ import (
 	"golang.org/x/oauth2"
 
 	"github.com/pcreconcile/pcreconcile/batch/config"
+	"github.com/pcreconcile/pcreconcile/internal/atomicfile"
 	"github.com/pcreconcile/pcreconcile/pcclient"
 	"github.com/pcreconcile/pcreconcile/pcclient/sandbox"
 	"github.com/pcreconcile/pcreconcile/report"
-	"github.com/pcreconcile/pcreconcile/report/atomicfile"
 	"github.com/pcreconcile/pcreconcile/samples"
 )
 
@@ -118,7 +118,7 @@ func (j *job) connectSandbox(ep *endpoint, hc *http.Client, opts []pcclient.Opti
 func newSandbox(cfg *config.Config, statePath string, reset bool) (*sandbox.Server, error) {
 	return sandbox.Open(statePath, samples.SandboxSeed, reset, sandbox.Options{
 		Latency: time.Duration(cfg.Sandbox.Latency),
-		Faults:  cfg.SandboxFaults(),
+		Faults:  sandboxFaults(cfg),
 	})
 }
 

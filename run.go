@@ -151,7 +151,7 @@ func (a *app) cmdRun(ctx context.Context, args []string, command string) error {
 	case f.rate.Given && f.rate.Value < 1:
 		return usage(fmt.Sprintf("--rate %g: must be at least 1 request per minute", f.rate.Value), "Partner Center allows 500 a minute for orders")
 	}
-	cfg, err := config.Load(f.config)
+	cfg, err := loadConfig(f.config)
 	if err != nil {
 		return err
 	}
@@ -286,7 +286,7 @@ func (j *job) prepare(pos []string, ep *endpoint) error {
 		Config:      j.configPath(),
 		Started:     j.started,
 	}
-	read, err := j.cfg.ReadOptions(true)
+	read, err := readOptions(j.cfg, true)
 	if err != nil {
 		return err
 	}

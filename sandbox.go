@@ -8,7 +8,7 @@ import (
 	"time"
 
 	"github.com/pcreconcile/pcreconcile/batch/config"
-	"github.com/pcreconcile/pcreconcile/pcclient"
+	"github.com/pcreconcile/pcreconcile/internal/safeurl"
 	"github.com/pcreconcile/pcreconcile/pcclient/sandbox"
 )
 
@@ -63,7 +63,7 @@ func (a *app) cmdSandbox(ctx context.Context, args []string) error {
 	if len(pos) > 0 {
 		return usage("sandbox takes no arguments, got "+pos[0], "")
 	}
-	cfg, err := config.Load(*configPath)
+	cfg, err := loadConfig(*configPath)
 	if err != nil {
 		return err
 	}
@@ -95,7 +95,7 @@ func (a *app) cmdSandbox(ctx context.Context, args []string) error {
 		d := config.Duration(retryAfter.Value)
 		f.ThrottleRetryAfterOverride = &d
 	}
-	if err := cfg.SandboxFaults().Validate(); err != nil {
+	if err := sandboxFaults(cfg).Validate(); err != nil {
 		return usage(err.Error(), "")
 	}
 	log, _ := newLogger(a.stderr, "text", false, false)
@@ -116,7 +116,7 @@ func (a *app) cmdSandbox(ctx context.Context, args []string) error {
 		log.Info("sandbox state reset to the seed", "state", path)
 		return nil
 	}
-	if host, _, err := net.SplitHostPort(*addr); err == nil && !pcclient.IsLoopback(host) {
+	if host, _, err := net.SplitHostPort(*addr); err == nil && !safeurl.IsLoopback(host) {
 		log.Warn("the sandbox is reachable from other machines; it has no real authentication", "addr", *addr)
 	}
 	l, err := sandbox.Listen(*addr, srv)
@@ -126,7 +126,7 @@ func (a *app) cmdSandbox(ctx context.Context, args []string) error {
 	done := sandbox.MarkServing(path, l.URL)
 	defer done()
 	log.Info("Partner Center sandbox listening", "url", l.URL, "state", path,
-		"latency", time.Duration(cfg.Sandbox.Latency), "throttle_per_minute", cfg.SandboxFaults().Throttle.RequestsPerMinute)
+		"latency", time.Duration(cfg.Sandbox.Latency), "throttle_per_minute", sandboxFaults(cfg).Throttle.RequestsPerMinute)
 	if err := l.Wait(ctx); err != nil {
 		return &exitError{code: exitAborted, err: err}
 	}

@@ -18,7 +18,6 @@ import (
 	"fmt"
 	"io"
 	"log/slog"
-	"net"
 	"net/http"
 	"net/url"
 	"strings"
@@ -26,6 +25,8 @@ import (
 
 	"github.com/google/uuid"
 	"golang.org/x/oauth2"
+
+	"github.com/pcreconcile/pcreconcile/internal/safeurl"
 )
 
 // maxBody bounds what the client reads of an answer; an order is a few KB.
@@ -77,7 +78,7 @@ func WithUserAgent(ua string) Option { return func(c *Client) { c.userAgent = ua
 // It returns an error when baseURL is not an absolute URL, or uses plain
 // http:// to a host other than loopback.
 func New(baseURL string, opts ...Option) (*Client, error) {
-	u, err := CheckURL(baseURL)
+	u, err := safeurl.Parse(baseURL)
 	if err != nil {
 		return nil, err
 	}
@@ -102,37 +103,6 @@ func New(baseURL string, opts ...Option) (*Client, error) {
 		c.limiter = NewPacer(PacerOptions{Clock: c.clock})
 	}
 	return c, nil
-}
-
-// CheckURL parses an endpoint URL and refuses plain http:// to anything but
-// a loopback host: tokens and secrets must not cross a network in clear.
-func CheckURL(raw string) (*url.URL, error) {
-	u, err := url.Parse(strings.TrimSpace(raw))
-	if err != nil {
-		return nil, fmt.Errorf("invalid URL %q: %w", raw, err)
-	}
-	switch {
-	case u.Scheme == "https" && u.Host != "":
-	case u.Scheme == "http" && u.Host != "":
-		if !IsLoopback(u.Hostname()) {
-			return nil, fmt.Errorf("refusing plain http:// to %s: only https is allowed except on loopback (127.0.0.1, ::1, localhost)", u.Host)
-		}
-	default:
-		return nil, fmt.Errorf("invalid URL %q: want https://host[/path]", raw)
-	}
-	if u.User != nil {
-		return nil, fmt.Errorf("invalid URL %q: credentials do not belong in a URL", u.Redacted())
-	}
-	return u, nil
-}
-
-// IsLoopback reports whether host is localhost or a loopback address.
-func IsLoopback(host string) bool {
-	if strings.EqualFold(host, "localhost") {
-		return true
-	}
-	ip := net.ParseIP(host)
-	return ip != nil && ip.IsLoopback()
 }
 
 // SameHostRedirects is an http.Client CheckRedirect policy that follows at

@@ -26,7 +26,7 @@ import (
 
 	"github.com/pcreconcile/pcreconcile/batch"
 	"github.com/pcreconcile/pcreconcile/batch/sheet"
-	"github.com/pcreconcile/pcreconcile/report/atomicfile"
+	"github.com/pcreconcile/pcreconcile/internal/atomicfile"
 )
 
 // Sheet names.

@@ -20,9 +20,7 @@ import (
 
 	"go.yaml.in/yaml/v3"
 
-	"github.com/pcreconcile/pcreconcile/batch"
-	"github.com/pcreconcile/pcreconcile/pcclient"
-	"github.com/pcreconcile/pcreconcile/pcclient/sandbox"
+	"github.com/pcreconcile/pcreconcile/internal/safeurl"
 )
 
 // Config is pcreconcile.yaml. Every key has a default; unknown
@@ -263,7 +261,7 @@ func (c *Config) validate() error {
 		a.Authority = preset.authority
 	}
 	if pc.BaseURL != SandboxURL {
-		if _, err := pcclient.CheckURL(pc.BaseURL); err != nil {
+		if _, err := safeurl.Parse(pc.BaseURL); err != nil {
 			return c.Errorf("partner_center.base_url", `use "sandbox" or e.g. https://api.partnercenter.microsoft.com`, "%v", err)
 		}
 	}
@@ -281,15 +279,15 @@ func (c *Config) validate() error {
 			return c.Errorf(key, "put the secret in an environment variable and its name here, e.g. PC_CLIENT_SECRET", "must be the name of an environment variable (letters, digits, _), not the secret itself")
 		}
 	}
-	if _, err := pcclient.CheckURL(a.Authority); err != nil {
+	if _, err := safeurl.Parse(a.Authority); err != nil {
 		return c.Errorf("auth.authority", "", "%v", err)
 	}
 	if a.TokenURL != "" {
-		if _, err := pcclient.CheckURL(a.TokenURL); err != nil {
+		if _, err := safeurl.Parse(a.TokenURL); err != nil {
 			return c.Errorf("auth.token_url", "", "%v", err)
 		}
 	}
-	if _, err := pcclient.CheckURL(a.Resource); err != nil && !strings.HasPrefix(a.Resource, "api://") {
+	if _, err := safeurl.Parse(a.Resource); err != nil && !strings.HasPrefix(a.Resource, "api://") {
 		return c.Errorf("auth.resource", "", "%v", err)
 	}
 	if r.Concurrency < 1 || r.Concurrency > 64 {
@@ -310,12 +308,6 @@ func (c *Config) validate() error {
 	if _, err := ParseDelimiter(in.Delimiter); err != nil {
 		return c.Errorf("input.delimiter", "", "%v", err)
 	}
-	if _, err := batch.NewHeaders(in.Columns); err != nil {
-		return c.Errorf("input.columns", "", "%v", err)
-	}
-	if err := c.SandboxFaults().Validate(); err != nil {
-		return c.Errorf("sandbox.faults", "", "%v", err)
-	}
 	return nil
 }
 
@@ -334,22 +326,6 @@ func ParseDelimiter(s string) (rune, error) {
 
 // IsSandbox reports whether the endpoint is the built-in simulator.
 func (c *Config) IsSandbox() bool { return c.PartnerCenter.BaseURL == SandboxURL }
-
-// SandboxFaults turns sandbox.faults into the simulator's settings.
-func (c *Config) SandboxFaults() sandbox.Faults {
-	f := c.Sandbox.Faults
-	out := sandbox.Faults{Seed: f.Seed, Error500: f.Error500, Error503: f.Error503, Busy: f.Busy, Drop: f.Drop, Throttle: sandbox.DefaultThrottle}
-	if f.ThrottleRequestsPerMinute != nil {
-		out.Throttle.RequestsPerMinute = *f.ThrottleRequestsPerMinute
-	}
-	out.Throttle.CustomerRequestsPerMinute = f.ThrottleCustomerPerMinute
-	out.Throttle.Burst = f.ThrottleBurst
-	if f.ThrottleRetryAfterOverride != nil {
-		d := time.Duration(*f.ThrottleRetryAfterOverride)
-		out.Throttle.RetryAfter = &d
-	}
-	return out
-}
 
 // TokenURL is auth.token_url, or Azure AD v1's {authority}/{tenant}/oauth2/token.
 func (c *Config) TokenURL() string {
@@ -375,20 +351,6 @@ func (c *Config) StatePath() string {
 // NewError is an error about the config at path (a variable it names, a
 // file it points to) found after it was read.
 func NewError(path, msg, hint string) *Error { return &Error{path: path, msg: msg, hint: hint} }
-
-// ReadOptions says how to read an input under c; extras keeps the extra
-// columns (the report needs them, check does not).
-func (c *Config) ReadOptions(extras bool) (batch.ReadOptions, error) {
-	headers, err := batch.NewHeaders(c.Input.Columns)
-	if err != nil {
-		return batch.ReadOptions{}, err
-	}
-	delim, err := ParseDelimiter(c.Input.Delimiter)
-	if err != nil {
-		return batch.ReadOptions{}, err
-	}
-	return batch.ReadOptions{Headers: headers, Sheet: c.Input.Sheet, Delimiter: delim, Extras: extras}, nil
-}
 
 // RateText is the pace a run goes at, as the Summary says it.
 func (c *Config) RateText() string {

@@ -12,7 +12,7 @@ import (
 
 	"github.com/shopspring/decimal"
 
-	"github.com/pcreconcile/pcreconcile/report/atomicfile"
+	"github.com/pcreconcile/pcreconcile/internal/atomicfile"
 )
 
 // Kind is the product kind of a line item; it decides whether and for how
