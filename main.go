@@ -23,6 +23,7 @@ import (
 
 	"golang.org/x/term"
 
+	"github.com/pcreconcile/pcreconcile/batch/record"
 	"github.com/pcreconcile/pcreconcile/report"
 )
 
@@ -122,9 +123,9 @@ func (a *app) dispatch(ctx context.Context, args []string) error {
 	case "check":
 		return a.cmdCheck(ctx, rest)
 	case "plan":
-		return a.cmdRun(ctx, rest, "plan")
+		return a.cmdRun(ctx, rest, record.Plan)
 	case "run":
-		return a.cmdRun(ctx, rest, "run")
+		return a.cmdRun(ctx, rest, record.Run)
 	case "sandbox":
 		return a.cmdSandbox(ctx, rest)
 	case "version", "--version":

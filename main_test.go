@@ -19,6 +19,7 @@ import (
 	"github.com/xuri/excelize/v2"
 
 	"github.com/pcreconcile/pcreconcile/batch"
+	"github.com/pcreconcile/pcreconcile/batch/record"
 	"github.com/pcreconcile/pcreconcile/pcclient/sandbox"
 	"github.com/pcreconcile/pcreconcile/report"
 	"github.com/pcreconcile/pcreconcile/samples"
@@ -94,7 +95,7 @@ func readLines(t *testing.T, path string) map[string]string {
 	}
 	defer prior.Close()
 	out := map[string]string{}
-	err = prior.Lines(func(l batch.LineResult) error {
+	err = prior.Lines(func(l record.LineResult) error {
 		line := l.LineText
 		if l.Line != nil {
 			line = fmt.Sprint(*l.Line)
@@ -236,7 +237,7 @@ func TestResumeWithOnlyRejectedLinesLeft(t *testing.T) {
 	defer prior.Close()
 	runC := prior.Meta[report.LabelRunID]
 	byRun := map[string][]string{}
-	prior.Lines(func(l batch.LineResult) error {
+	prior.Lines(func(l record.LineResult) error {
 		byRun[l.RunID] = append(byRun[l.RunID], fmt.Sprintf("%d:%s", l.Row, l.Status))
 		return nil
 	})

@@ -18,6 +18,7 @@ import (
 	"github.com/pcreconcile/pcreconcile/batch"
 	"github.com/pcreconcile/pcreconcile/batch/config"
 	"github.com/pcreconcile/pcreconcile/batch/progress"
+	"github.com/pcreconcile/pcreconcile/batch/record"
 	"github.com/pcreconcile/pcreconcile/report"
 )
 
@@ -30,7 +31,7 @@ type runFlags struct {
 	again                                               bool
 }
 
-func (f *runFlags) register(fs *flag.FlagSet, command string) {
+func (f *runFlags) register(fs *flag.FlagSet, mode record.Mode) {
 	fs.StringVar(&f.config, "config", "", "config `FILE` (default pcreconcile.yaml if present; none means the sandbox)")
 	fs.StringVar(&f.report, "report", "", "write the workbook to `PATH`.xlsx (default reconciliation-YYYYMMDD-HHMMSS.xlsx here)")
 	fs.BoolVar(&f.force, "force", false, "replace an existing report (never the input, nor a file this command reads)")
@@ -42,7 +43,7 @@ func (f *runFlags) register(fs *flag.FlagSet, command string) {
 	fs.BoolVar(&f.verbose, "v", false, "verbose: log every request (never headers, tokens or secrets)")
 	fs.StringVar(&f.logFormat, "log-format", "text", "log format on stderr: `text|json`")
 	fs.BoolVar(&f.fresh, "fresh", false, "start afresh although an unfinished journal of the same input exists")
-	if command == "plan" {
+	if mode == record.Plan {
 		fs.StringVar(&f.resume, "resume", "", "finish a plan that was interrupted, from its `JOURNAL` (or the report it did not write)")
 		return
 	}
@@ -117,13 +118,13 @@ Examples:
 Flags:
 `
 
-func (a *app) cmdRun(ctx context.Context, args []string, command string) error {
-	fs := flag.NewFlagSet(command, flag.ContinueOnError)
+func (a *app) cmdRun(ctx context.Context, args []string, mode record.Mode) error {
+	fs := flag.NewFlagSet(mode.String(), flag.ContinueOnError)
 	fs.SetOutput(a.stderr)
 	var f runFlags
-	f.register(fs, command)
+	f.register(fs, mode)
 	fs.Usage = func() {
-		if command == "plan" {
+		if mode == record.Plan {
 			fmt.Fprint(fs.Output(), planHelp)
 		} else {
 			fmt.Fprint(fs.Output(), runHelp)
@@ -137,15 +138,15 @@ func (a *app) cmdRun(ctx context.Context, args []string, command string) error {
 	// Every flag combination is checked before any work.
 	switch {
 	case f.resume != "" && len(pos) > 0:
-		return usage("--resume cannot be combined with an INPUT file", "did you mean pcreconcile "+command+" --resume "+quoteArg(f.resume)+"?")
+		return usage("--resume cannot be combined with an INPUT file", "did you mean pcreconcile "+mode.String()+" --resume "+quoteArg(f.resume)+"?")
 	case f.resume != "" && f.fresh:
 		return usage("--resume and --fresh contradict each other", "")
 	case f.retryRejected && f.resume == "":
 		return usage("--retry-rejected goes with --resume", "pcreconcile run --resume REPORT --retry-rejected")
 	case f.resume == "" && len(pos) == 0:
-		return usage(command+" needs an INPUT file", "pcreconcile "+command+" samples/cancellations.csv")
+		return usage(mode.String()+" needs an INPUT file", "pcreconcile "+mode.String()+" samples/cancellations.csv")
 	case len(pos) > 1:
-		return usage(fmt.Sprintf("%s takes one INPUT file, got %d: %s", command, len(pos), strings.Join(pos, " ")), "")
+		return usage(fmt.Sprintf("%s takes one INPUT file, got %d: %s", mode, len(pos), strings.Join(pos, " ")), "")
 	case f.concurrency.Given && (f.concurrency.Value < 1 || f.concurrency.Value > 64):
 		return usage(fmt.Sprintf("--concurrency %d is out of range 1–64", f.concurrency.Value), "")
 	case f.rate.Given && f.rate.Value < 1:
@@ -161,7 +162,7 @@ func (a *app) cmdRun(ctx context.Context, args []string, command string) error {
 		return usage(err.Error(), "")
 	}
 	started := a.now()
-	j := &job{app: a, cfg: cfg, flags: f, command: command, log: log, started: started, runID: newRunID(started)}
+	j := &job{app: a, cfg: cfg, flags: f, mode: mode, log: log, started: started, runID: newRunID(started)}
 	j.report = f.report
 	if j.report == "" {
 		j.report = "reconciliation-" + started.Format("20060102-150405") + ".xlsx"
@@ -190,7 +191,7 @@ type job struct {
 	*app
 	cfg     *config.Config
 	flags   runFlags
-	command string
+	mode    record.Mode
 	log     *slog.Logger
 	started time.Time
 	runID   string
@@ -200,7 +201,7 @@ type job struct {
 	resumed string         // the report or journal resumed from
 }
 
-func (j *job) dryRun() bool { return j.command == "plan" }
+func (j *job) dryRun() bool { return j.mode == record.Plan }
 
 // run checks where the report goes, prepares the work (nothing sent yet:
 // exit 2 on any problem), connects (exit 3 on wrong credentials), asks for
@@ -234,8 +235,8 @@ func (j *job) run(ctx context.Context, pos []string) error {
 // continueWith is the command that carries on from path with command —
 // with the config and the reading flags this command was given, so that
 // following it reaches the same endpoint and reads the sheet the same way.
-func (j *job) continueWith(command, path string) string {
-	parts := []string{"pcreconcile", command, "--resume", quoteArg(path)}
+func (j *job) continueWith(mode record.Mode, path string) string {
+	parts := []string{"pcreconcile", mode.String(), "--resume", quoteArg(path)}
 	if j.cfg.Path != "" {
 		parts = append(parts, "--config", quoteArg(j.cfg.Path))
 	}
@@ -263,11 +264,11 @@ func (j *job) checkReportPath(pos []string) error {
 		return usage("the new report would take the place of the one being resumed", "leave --report out, or give a new PATH")
 	}
 	if _, err := os.Stat(jpath); err == nil {
-		command := j.command
-		if h, err := batch.ReadJournalHeader(jpath); err == nil && h.Command != "" {
-			command = h.Command
+		mode := j.mode
+		if h, err := batch.ReadJournalHeader(jpath); err == nil {
+			mode = h.Mode
 		}
-		return usage("an unfinished journal "+jpath+" is in the way", "finish it with "+j.continueWith(command, jpath)+", or choose another --report PATH")
+		return usage("an unfinished journal "+jpath+" is in the way", "finish it with "+j.continueWith(mode, jpath)+", or choose another --report PATH")
 	}
 	return nil
 }
@@ -277,7 +278,7 @@ func (j *job) checkReportPath(pos []string) error {
 func (j *job) prepare(pos []string, ep *endpoint) error {
 	header := batch.JournalHeader{
 		RunID:       j.runID,
-		Command:     j.command,
+		Mode:        j.mode,
 		Report:      abs(j.report),
 		ResumedFrom: j.resumed,
 		Endpoint:    ep.name,
@@ -293,7 +294,7 @@ func (j *job) prepare(pos []string, ep *endpoint) error {
 	if j.resumed != "" {
 		j.work, err = batch.Resume(batch.ResumeOptions{
 			From:          j.resumed,
-			Command:       j.command,
+			Mode:          j.mode,
 			Endpoint:      ep.name,
 			SameEndpoint:  report.SameEndpoint,
 			Continue:      j.continueWith,
@@ -313,7 +314,7 @@ func (j *job) prepare(pos []string, ep *endpoint) error {
 	if err != nil {
 		return err
 	}
-	hint := j.continueWith(j.command, j.work.Journal.Path())
+	hint := j.continueWith(j.mode, j.work.Journal.Path())
 	j.resumeHint.Store(&hint)
 	s := j.work.Plan.Summarize()
 	todo := j.todo(s)
@@ -353,19 +354,19 @@ func (j *job) prepareFresh(input string, read batch.ReadOptions, header batch.Jo
 	p.Source.Sheet = j.cfg.Input.Sheet
 	dir := filepath.Dir(j.report)
 	if !j.flags.fresh {
-		if other := batch.UnfinishedJournal(dir, p.Source.SHA256, j.command); other != "" {
-			return nil, usage(fmt.Sprintf("%s has an unfinished %s of this input (%s)", other, j.command, input), "continue it with: "+j.continueWith(j.command, other)+"   (or start afresh with --fresh)")
+		if other := batch.UnfinishedJournal(dir, p.Source.SHA256, j.mode); other != "" {
+			return nil, usage(fmt.Sprintf("%s has an unfinished %s of this input (%s)", other, j.mode, input), "continue it with: "+j.continueWith(j.mode, other)+"   (or start afresh with --fresh)")
 		}
 	}
 	// The same sheet run twice against the same endpoint: the second
 	// workbook would show everything already_cancelled and hide what the
 	// first one cancelled. The sandbox is exempt, so samples can be rerun.
-	if j.command == "run" && !ep.sandbox && !j.flags.again {
+	if j.mode == record.Run && !ep.sandbox && !j.flags.again {
 		if last, ok, err := report.LastRun(dir, p.Source.SHA256, ep.name); err != nil {
 			j.log.Warn("cannot read the run history", "file", filepath.Join(dir, report.HistoryFile), "err", err)
 		} else if ok {
 			return nil, usage(fmt.Sprintf("%s already ran against %s on %s (run %s, report %s)", input, last.Endpoint, last.Finished.Format("2006-01-02 15:04 MST"), last.RunID, last.Report),
-				"to finish what that run left: "+j.continueWith("run", last.Report)+"   (to run the sheet again anyway: --again)")
+				"to finish what that run left: "+j.continueWith(record.Run, last.Report)+"   (to run the sheet again anyway: --again)")
 		}
 	}
 	header.Source = p.Source
@@ -416,7 +417,7 @@ func (j *job) execute(ctx context.Context, ep *endpoint) error {
 	if ep.sandbox {
 		j.log.Warn("running against the built-in SANDBOX: no real orders will be changed", "state", ep.state)
 	}
-	progress := progress.New(j.stderr, j.stderrTTY && !j.flags.quiet, j.log, j.command, j.now)
+	progress := progress.New(j.stderr, j.stderrTTY && !j.flags.quiet, j.log, j.mode.String(), j.now)
 	journal := j.work.Journal
 	r := &batch.Runner{
 		Client:      ep.client,
@@ -453,7 +454,7 @@ func (j *job) execute(ctx context.Context, ep *endpoint) error {
 	}
 	meta := report.Meta{
 		Version:     mustVersion(),
-		Command:     j.command,
+		Mode:        j.mode,
 		CommandLine: j.commandLine(),
 		Endpoint:    ep.name,
 		Tenant:      ep.tenant,
@@ -483,10 +484,10 @@ func (j *job) execute(ctx context.Context, ep *endpoint) error {
 	if err != nil {
 		journal.Close()
 		return &exitError{code: exitAborted, err: fmt.Errorf("cannot write the report %s: %w", j.report, err),
-			hint: fmt.Sprintf("every finished order is in %s; write the report with: %s", journal.Path(), j.continueWith(j.command, journal.Path()))}
+			hint: fmt.Sprintf("every finished order is in %s; write the report with: %s", journal.Path(), j.continueWith(j.mode, journal.Path()))}
 	}
 	j.finishJournals(journal)
-	if j.command == "run" {
+	if j.mode == record.Run {
 		if err := report.RecordRun(j.report, meta, counts); err != nil {
 			j.log.Warn("cannot add the run to the history", "file", filepath.Join(filepath.Dir(j.report), report.HistoryFile), "err", err)
 		}
@@ -494,11 +495,11 @@ func (j *job) execute(ctx context.Context, ep *endpoint) error {
 	if runErr != nil && code == exitAborted {
 		hint := ""
 		if errors.Is(runErr, batch.ErrAuthAborted) {
-			hint = "check the credentials (auth in the config and the environment variables), then continue with " + j.continueWith("run", j.report)
+			hint = "check the credentials (auth in the config and the environment variables), then continue with " + j.continueWith(record.Run, j.report)
 		}
 		j.printError(&exitError{code: code, err: runErr, hint: hint})
 	}
-	counts.WriteSummary(j.stdout, meta, j.report, j.continueWith("run", j.report))
+	counts.WriteSummary(j.stdout, meta, j.report, j.continueWith(record.Run, j.report))
 	if code != exitOK {
 		return exitWith(code)
 	}

@@ -9,7 +9,7 @@ import (
 	"sync/atomic"
 	"testing"
 
-	"github.com/pcreconcile/pcreconcile/batch"
+	"github.com/pcreconcile/pcreconcile/batch/record"
 	"github.com/pcreconcile/pcreconcile/pcclient/sandbox"
 	"github.com/pcreconcile/pcreconcile/report"
 	"github.com/pcreconcile/pcreconcile/samples"
@@ -88,7 +88,7 @@ func TestUnknownOutcomeIsSettledByTheResume(t *testing.T) {
 	}
 	defer prior.Close()
 	var amount string
-	prior.Lines(func(l batch.LineResult) error {
+	prior.Lines(func(l record.LineResult) error {
 		if l.Row == 2 {
 			amount = l.AmountCancelled().Decimal.StringFixed(2)
 		}

@@ -10,6 +10,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/pcreconcile/pcreconcile/batch/record"
 	"github.com/pcreconcile/pcreconcile/pcclient"
 	"github.com/pcreconcile/pcreconcile/pcclient/sandbox"
 )
@@ -19,12 +20,12 @@ import (
 type world struct {
 	state *sandbox.State
 	csv   string
-	want  map[string]Status // row/line → final status
+	want  map[string]record.Status // row/line → final status
 }
 
 func newWorld(seed uint64, customers, orders int) *world {
 	rng := rand.New(rand.NewPCG(seed, 1))
-	w := &world{state: &sandbox.State{}, want: map[string]Status{}}
+	w := &world{state: &sandbox.State{}, want: map[string]record.Status{}}
 	var b strings.Builder
 	b.WriteString("Customer Tenant ID,Order ID,Line Item Number,Note\n")
 	row := 1
@@ -67,13 +68,13 @@ func newWorld(seed uint64, customers, orders int) *world {
 				}
 				switch {
 				case li.Quantity == 0 || !active:
-					w.want[key] = AlreadyCancelled
+					w.want[key] = record.AlreadyCancelled
 				case kind == sandbox.AzurePlan:
-					w.want[key] = NotCancellable
+					w.want[key] = record.NotCancellable
 				case order.PurchasedDaysAgo > 30:
-					w.want[key] = OutsideWindow
+					w.want[key] = record.OutsideWindow
 				default:
-					w.want[key] = Cancelled
+					w.want[key] = record.Cancelled
 				}
 			}
 		}
@@ -85,7 +86,7 @@ func newWorld(seed uint64, customers, orders int) *world {
 
 // runToCompletion runs p, then resumes from the journal until nothing is
 // left to retry, as an operator would; it returns the final lines.
-func runToCompletion(t *testing.T, client *pcclient.Client, p *Plan) (map[string]LineResult, int) {
+func runToCompletion(t *testing.T, client *pcclient.Client, p *Plan) (map[string]record.LineResult, int) {
 	t.Helper()
 	dir := t.TempDir()
 	var prev *Journal
@@ -191,7 +192,7 @@ func TestEveryFaultAtOnce(t *testing.T) {
 			if st.Errors500 == 0 || st.Errors503 == 0 || st.Busy == 0 || st.Dropped == 0 || st.Throttled == 0 {
 				t.Errorf("not every fault happened: %+v", st)
 			}
-			if st.Rejected != countStatus(w.want, OutsideWindow, NotCancellable) {
+			if st.Rejected != countStatus(w.want, record.OutsideWindow, record.NotCancellable) {
 				t.Errorf("%d PATCHes refused by the rules; every refusal should be an outside_window or not_cancellable order", st.Rejected)
 			}
 			t.Logf("seed %d: %d rounds; faults 500:%d 503:%d busy:%d dropped:%d throttled:%d replays:%d",
@@ -200,7 +201,7 @@ func TestEveryFaultAtOnce(t *testing.T) {
 	}
 }
 
-func countStatus(want map[string]Status, statuses ...Status) int {
+func countStatus(want map[string]record.Status, statuses ...record.Status) int {
 	orders := map[string]bool{}
 	for key, s := range want {
 		for _, x := range statuses {

@@ -3,6 +3,7 @@ package batch
 import (
 	"encoding/json"
 	"fmt"
+	"github.com/pcreconcile/pcreconcile/batch/record"
 	"io"
 	"sort"
 	"strings"
@@ -96,7 +97,7 @@ func groupProblems(rows []*Row) []problemGroup {
 		for _, pr := range r.Problems() {
 			kind, _, _ := strings.Cut(pr.Reason, ":")
 			kind, _, _ = strings.Cut(kind, " (")
-			if r.Status == Duplicate {
+			if r.Status == record.Duplicate {
 				kind = "duplicate"
 			}
 			title := kind
@@ -146,11 +147,11 @@ type CheckSummary struct {
 
 // CheckProblem is one problem of one row.
 type CheckProblem struct {
-	Row    int    `json:"row"`
-	Status Status `json:"status"`
-	Column string `json:"column,omitempty"`
-	Value  string `json:"value,omitempty"`
-	Reason string `json:"reason"`
+	Row    int           `json:"row"`
+	Status record.Status `json:"status"`
+	Column string        `json:"column,omitempty"`
+	Value  string        `json:"value,omitempty"`
+	Reason string        `json:"reason"`
 }
 
 // WriteCheckJSON writes what `check --format json` prints: the same as

@@ -11,6 +11,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/pcreconcile/pcreconcile/batch/record"
 	"github.com/pcreconcile/pcreconcile/batch/sheet"
 )
 
@@ -65,7 +66,7 @@ func parse(name string, data []byte) error {
 		return fmt.Errorf("summary counts %d rows, the plan has %d", n, p.Rows.Len())
 	}
 	seen := map[int]int{}
-	err = p.Results(noRecords{}, "run", func(res *OrderResult, _ bool) error {
+	err = p.Results(noRecords{}, "run", func(res *record.OrderResult, _ bool) error {
 		for _, l := range res.Lines {
 			seen[l.Row]++
 		}
@@ -114,9 +115,9 @@ func parseInTime(t *testing.T, name string, data []byte) {
 
 type noRecords struct{}
 
-func (noRecords) Get(int) (*OrderResult, bool, error)    { return nil, false, nil }
-func (noRecords) Intent(int) (*OrderResult, bool, error) { return nil, false, nil }
-func (noRecords) LinesOf(int) (int, bool)                { return 0, false }
+func (noRecords) Get(int) (*record.OrderResult, bool, error)    { return nil, false, nil }
+func (noRecords) Intent(int) (*record.OrderResult, bool, error) { return nil, false, nil }
+func (noRecords) LinesOf(int) (int, bool)                       { return 0, false }
 
 func FuzzReadCSV(f *testing.F) {
 	seeds(f, func(n string) bool { return strings.HasSuffix(n, ".csv") || strings.HasSuffix(n, ".txt") })

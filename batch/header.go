@@ -5,6 +5,7 @@ import (
 	"sort"
 	"strings"
 
+	"github.com/pcreconcile/pcreconcile/batch/record"
 	"github.com/pcreconcile/pcreconcile/batch/sheet"
 )
 
@@ -52,7 +53,7 @@ func (f Field) required() bool { return f == FieldCustomer || f == FieldOrder }
 // (and the invisible characters copy-paste brings along).
 func normHeader(s string) string {
 	return strings.Map(func(r rune) rune {
-		if r == ' ' || r == '_' || r == '-' || invisible(r) {
+		if r == ' ' || r == '_' || r == '-' || record.Invisible(r) {
 			return -1
 		}
 		return r

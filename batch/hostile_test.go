@@ -15,6 +15,7 @@ import (
 	"github.com/shopspring/decimal"
 	"golang.org/x/oauth2"
 
+	"github.com/pcreconcile/pcreconcile/batch/record"
 	"github.com/pcreconcile/pcreconcile/pcclient"
 )
 
@@ -147,7 +148,7 @@ func (h *hostile) start(t *testing.T, opts ...pcclient.Option) *pcclient.Client 
 
 // runHostile runs csv (rows of customer cA) against h and returns its
 // lines keyed "row/line" and the journal.
-func runHostile(t *testing.T, h *hostile, csv string, opts ...pcclient.Option) (map[string]LineResult, *Journal) {
+func runHostile(t *testing.T, h *hostile, csv string, opts ...pcclient.Option) (map[string]record.LineResult, *Journal) {
 	t.Helper()
 	p := readPlan(t, "Customer ID,Order ID,Line\n"+strings.ReplaceAll(csv, "C,", cA+","))
 	j := newJournal(t)
@@ -178,13 +179,13 @@ func TestOrdersWithoutLineItemsNeverStopTheRun(t *testing.T) {
 		}
 	}
 	got, _ := runHostile(t, h, "C,null,*\nC,absent,*\nC,empty,*\nC,numbered,0\nC,fine,*\n")
-	for key, want := range map[string]Status{"2/*": Invalid, "3/*": Invalid, "4/*": Invalid, "5/0": Failed, "6/0": Cancelled} {
+	for key, want := range map[string]record.Status{"2/*": record.Invalid, "3/*": record.Invalid, "4/*": record.Invalid, "5/0": record.Failed, "6/0": record.Cancelled} {
 		l, ok := got[key]
 		if !ok || l.Status != want {
 			t.Errorf("line %s = %s (%q), want %s", key, l.Status, l.ErrorMessage, want)
 			continue
 		}
-		if want != Cancelled && !strings.Contains(l.ErrorMessage, "lists no line items") {
+		if want != record.Cancelled && !strings.Contains(l.ErrorMessage, "lists no line items") {
 			t.Errorf("line %s says %q", key, l.ErrorMessage)
 		}
 	}
@@ -200,7 +201,7 @@ func TestRowForEveryLineWithNoLineLeftIsADuplicate(t *testing.T) {
 	h := newHostile()
 	h.add("o1", 2)
 	got, _ := runHostile(t, h, "C,o1,0\nC,o1,*\n")
-	if got["2/0"].Status != Cancelled || got["3/*"].Status != Duplicate {
+	if got["2/0"].Status != record.Cancelled || got["3/*"].Status != record.Duplicate {
 		t.Errorf("lines = %v / %v", got["2/0"].Status, got["3/*"].Status)
 	}
 }
@@ -258,14 +259,14 @@ func TestRefusalsAfterThePatchAreCheckedByReadingTheOrder(t *testing.T) {
 	got, _ := runHostile(t, h, "C,o1,0\nC,o2,0\nC,o3,0\nC,o4,0\n")
 	tests := []struct {
 		key           string
-		status        Status
+		status        record.Status
 		before, after string
 		amount        string
 	}{
-		{"2/0", Cancelled, "5", "0", "50"},
-		{"3/0", AlreadyCancelled, "3", "0", "0"},
-		{"4/0", NotCancellable, "7", "3", "0"},
-		{"5/0", Failed, "2", "-", "0"},
+		{"2/0", record.Cancelled, "5", "0", "50"},
+		{"3/0", record.AlreadyCancelled, "3", "0", "0"},
+		{"4/0", record.NotCancellable, "7", "3", "0"},
+		{"5/0", record.Failed, "2", "-", "0"},
 	}
 	for _, tt := range tests {
 		l := got[tt.key]
@@ -315,7 +316,7 @@ func TestImplausibleAnswersAreNotBelieved(t *testing.T) {
 	}
 	got, _ := runHostile(t, h, "C,other,0\nC,negative,0\nC,twice,0\nC,offer,0\nC,fraction,0\nC,patched,0\nC,minus,0\n")
 	for key, why := range map[string]string{"2/0": `the answer is for order "someone-else"`, "3/0": "quantity -7", "4/0": "line item 0 appears twice", "5/0": "is not an offer id", "6/0": "decoding answer"} {
-		if l := got[key]; l.Status != Failed || !strings.Contains(l.ErrorMessage, why) || l.Before != nil {
+		if l := got[key]; l.Status != record.Failed || !strings.Contains(l.ErrorMessage, why) || l.Before != nil {
 			t.Errorf("line %s: %s before %s (%q), want failed saying %q", key, l.Status, qty(l.Before), l.ErrorMessage, why)
 		}
 	}
@@ -327,10 +328,10 @@ func TestImplausibleAnswersAreNotBelieved(t *testing.T) {
 	if n := h.count("GET other"); n != 1 {
 		t.Errorf("an implausible answer was asked again %d times", n-1)
 	}
-	if l := got["7/0"]; l.Status != Cancelled || qty(l.After) != "0" || !strings.Contains(l.ErrorMessage, "a GET shows the line cancelled") {
+	if l := got["7/0"]; l.Status != record.Cancelled || qty(l.After) != "0" || !strings.Contains(l.ErrorMessage, "a GET shows the line cancelled") {
 		t.Errorf("PATCH answered for another order: %s →%s (%q)", l.Status, qty(l.After), l.ErrorMessage)
 	}
-	if l := got["8/0"]; l.Status != NotCancelled || qty(l.After) != "4" || strings.Contains(qty(l.After), "-") {
+	if l := got["8/0"]; l.Status != record.NotCancelled || qty(l.After) != "4" || strings.Contains(qty(l.After), "-") {
 		t.Errorf("PATCH answered with a negative quantity: %s →%s (%q)", l.Status, qty(l.After), l.ErrorMessage)
 	}
 }
@@ -369,10 +370,10 @@ func TestServerTextNeverCarriesTheToken(t *testing.T) {
 			}
 		}
 	}
-	if l := got["2/0"]; l.Status != Rejected || !strings.Contains(l.ErrorMessage, "[redacted]") {
+	if l := got["2/0"]; l.Status != record.Rejected || !strings.Contains(l.ErrorMessage, "[redacted]") {
 		t.Errorf("GET refusal: %s %q", l.Status, l.ErrorMessage)
 	}
-	if l := got["3/0"]; l.Status != Rejected || !strings.Contains(l.ErrorMessage, "[redacted]") {
+	if l := got["3/0"]; l.Status != record.Rejected || !strings.Contains(l.ErrorMessage, "[redacted]") {
 		t.Errorf("PATCH refusal: %s %q", l.Status, l.ErrorMessage)
 	}
 }
@@ -446,12 +447,12 @@ func TestStopEndsInSecondsWithoutWaitingForRetryAfter(t *testing.T) {
 	if l := got["2/0"]; !l.Unsettled() || qty(l.Before) != "6" || l.RequestID == "" {
 		t.Errorf("the order whose PATCH hung: %s %s→%s request %q (%q); want failed, unsettled", l.Status, qty(l.Before), qty(l.After), l.RequestID, l.ErrorMessage)
 	}
-	if l := got["3/0"]; l.Status != Failed || l.Unsettled() || qty(l.After) != "2" || h.count("PATCH later") != 1 {
+	if l := got["3/0"]; l.Status != record.Failed || l.Unsettled() || qty(l.After) != "2" || h.count("PATCH later") != 1 {
 		t.Errorf("the throttled PATCH: %s %s→%s after %d PATCHes (%q); want failed, refused, sent once", l.Status, qty(l.Before), qty(l.After), h.count("PATCH later"), l.ErrorMessage)
 	}
 	for i := range 6 {
 		key := fmt.Sprintf("%d/0", i+4)
-		if l := got[key]; l.Status != Pending {
+		if l := got[key]; l.Status != record.Pending {
 			t.Errorf("line %s = %s (%q), want pending", key, l.Status, l.ErrorMessage)
 		}
 		if n := h.count(fmt.Sprintf("PATCH slow%d", i)); n != 0 {

@@ -19,6 +19,7 @@ import (
 	"sync"
 	"time"
 
+	"github.com/pcreconcile/pcreconcile/batch/record"
 	"github.com/pcreconcile/pcreconcile/batch/sheet"
 )
 
@@ -31,17 +32,17 @@ const JournalVersion = 4
 // JournalHeader is the first line of a journal: what run it belongs to and
 // where its input came from, so that `run --resume` can rebuild the plan.
 type JournalHeader struct {
-	Kind    string `json:"kind"` // "header"
-	Version int    `json:"version"`
-	RunID   string `json:"runId"`
-	Command string `json:"command"` // run or plan
-	Source  Source `json:"source"`
+	Kind    string        `json:"kind"` // "header"
+	Version int           `json:"version"`
+	RunID   string        `json:"runId"`
+	Mode    record.Mode   `json:"command"`
+	Source  record.Source `json:"source"`
 	// Input is the original input when Source is an earlier report.
-	Input       Source `json:"input,omitzero"`
-	Report      string `json:"report"`
-	ResumedFrom string `json:"resumedFrom,omitempty"`
-	Endpoint    string `json:"endpoint"`
-	Sandbox     bool   `json:"sandbox,omitempty"`
+	Input       record.Source `json:"input,omitzero"`
+	Report      string        `json:"report"`
+	ResumedFrom string        `json:"resumedFrom,omitempty"`
+	Endpoint    string        `json:"endpoint"`
+	Sandbox     bool          `json:"sandbox,omitempty"`
 	// Tenant is the partner tenant the run acted for; Config the config file
 	// it used ("" for none), which a resume must use again.
 	Tenant  string    `json:"tenant,omitempty"`
@@ -140,10 +141,10 @@ func JournalPath(report string) string { return report + ".journal" }
 // extra cells from the column named "extras" on.
 var journalColumns = func() []string {
 	cols := []string{"seq", "rows", "index", "kind"}
-	for _, c := range OrderTable.journaled() {
+	for _, c := range record.OrderTable.Journaled() {
 		cols = append(cols, c.Key)
 	}
-	for _, c := range LineTable.journaled() {
+	for _, c := range record.LineTable.Journaled() {
 		cols = append(cols, c.Key)
 	}
 	return append(cols, "extras", "chain")
@@ -151,8 +152,8 @@ var journalColumns = func() []string {
 
 // journalLayout is where a journal's header row puts each column.
 type journalLayout struct {
-	order Binding[OrderResult]
-	line  Binding[LineResult]
+	order record.Binding[record.OrderResult]
+	line  record.Binding[record.LineResult]
 	kind  int // index of the kind column; -1 in version 2 (outcomes only)
 	// verbatim is true for version 2, which wrote cells as they were.
 	verbatim bool
@@ -178,8 +179,8 @@ func newLayout(cols []string) (*journalLayout, error) {
 		l.extras = i
 	}
 	var m1, m2 []string
-	l.order, m1 = OrderTable.bindKeys(cols[:l.extras])
-	l.line, m2 = LineTable.bindKeys(cols[:l.extras])
+	l.order, m1 = record.OrderTable.BindKeys(cols[:l.extras])
+	l.line, m2 = record.LineTable.BindKeys(cols[:l.extras])
 	if missing := append(m1, m2...); len(missing) > 0 {
 		return nil, fmt.Errorf("the journal lacks the columns %s", strings.Join(missing, ", "))
 	}
@@ -247,22 +248,26 @@ func (j *Journal) write(b []byte) error {
 
 // Append records a finished order. It returns only when the record is on
 // disk.
-func (j *Journal) Append(r *OrderResult) error { return j.AppendCarried([]*OrderResult{r}) }
+func (j *Journal) Append(r *record.OrderResult) error {
+	return j.AppendCarried([]*record.OrderResult{r})
+}
 
 // AppendCarried records orders — finished by this run or carried from an
 // earlier one — with one write and one fsync for all of them.
-func (j *Journal) AppendCarried(rs []*OrderResult) error { return j.append(kindOutcome, rs) }
+func (j *Journal) AppendCarried(rs []*record.OrderResult) error { return j.append(kindOutcome, rs) }
 
 // AppendIntent records, before the PATCH is sent, that the order's lines
 // in r are about to be cancelled with r.RequestID: with their quantities and
 // prices before, so that a resume can tell what that PATCH cancelled if the
 // process dies before its answer is recorded.
-func (j *Journal) AppendIntent(r *OrderResult) error { return j.append(kindIntent, []*OrderResult{r}) }
+func (j *Journal) AppendIntent(r *record.OrderResult) error {
+	return j.append(kindIntent, []*record.OrderResult{r})
+}
 
 // AppendPrior records earlier runs' records of orders this run does again.
-func (j *Journal) AppendPrior(rs []*OrderResult) error { return j.append(kindPrior, rs) }
+func (j *Journal) AppendPrior(rs []*record.OrderResult) error { return j.append(kindPrior, rs) }
 
-func (j *Journal) append(kind recordKind, rs []*OrderResult) error {
+func (j *Journal) append(kind recordKind, rs []*record.OrderResult) error {
 	// The rows are encoded first; their checksums, which continue the
 	// chain of whatever was written before, under the lock.
 	var buf bytes.Buffer
@@ -331,58 +336,25 @@ func (j *Journal) index(seq int, kind recordKind, at span) {
 	}
 }
 
-func timeText(t time.Time) string {
-	if t.IsZero() {
-		return ""
-	}
-	return t.UTC().Format(time.RFC3339Nano)
-}
-
 // encodeRow renders line k of r as a journal row of a record of kind.
-func encodeRow(row []string, kind recordKind, r *OrderResult, k, n int) []string {
+func encodeRow(row []string, kind recordKind, r *record.OrderResult, k, n int) []string {
 	l := &r.Lines[k]
 	row = append(row, strconv.Itoa(r.Seq), strconv.Itoa(n), strconv.Itoa(k), string(kind))
 	for _, c := range orderJournal {
-		row = append(row, AsText(Text(c.Get(r))))
+		row = append(row, record.AsText(record.Text(c.Get(r))))
 	}
 	for _, c := range lineJournal {
-		row = append(row, AsText(Text(c.Get(l))))
+		row = append(row, record.AsText(record.Text(c.Get(l))))
 	}
 	for _, c := range l.Extras {
-		row = append(row, AsText(encodeCell(c)))
+		row = append(row, record.AsText(encodeCell(c)))
 	}
 	return row
 }
 
-// AsText writes a CSV cell so that a spreadsheet opening the file
-// shows it as text, never evaluates it: a value starting with = + - @, a
-// tab or a carriage return (what Excel and LibreOffice read as a formula)
-// gets a leading apostrophe, and so does one that starts with an
-// apostrophe already, so that fromText reads every value back exactly.
-// (Server text and the user's own cells end up here: "=HYPERLINK(…)" must
-// stay a string.)
-func AsText(s string) string {
-	if s == "" {
-		return s
-	}
-	switch s[0] {
-	case '=', '+', '-', '@', '\t', '\r', '\'':
-		return "'" + s
-	}
-	return s
-}
-
-// fromText undoes asText.
-func FromText(s string) string {
-	if len(s) > 0 && s[0] == '\'' {
-		return s[1:]
-	}
-	return s
-}
-
 var (
-	orderJournal = OrderTable.journaled()
-	lineJournal  = LineTable.journaled()
+	orderJournal = record.OrderTable.Journaled()
+	lineJournal  = record.LineTable.Journaled()
 )
 
 // encodeCell writes a typed cell as "T:text", "N:1234.5|format",
@@ -451,7 +423,7 @@ var blockBufs = sync.Pool{New: func() any { return new([]byte) }}
 var blockReaders = sync.Pool{New: func() any { return bufio.NewReaderSize(nil, 16<<10) }}
 
 // decodeBlock parses the rows of one order.
-func (l *journalLayout) decodeBlock(block []byte) (*OrderResult, error) {
+func (l *journalLayout) decodeBlock(block []byte) (*record.OrderResult, error) {
 	br := blockReaders.Get().(*bufio.Reader)
 	br.Reset(bytes.NewReader(block))
 	defer func() {
@@ -461,7 +433,7 @@ func (l *journalLayout) decodeBlock(block []byte) (*OrderResult, error) {
 	cr := csv.NewReader(br)
 	cr.FieldsPerRecord = -1
 	cr.ReuseRecord = true
-	var r *OrderResult
+	var r *record.OrderResult
 	for {
 		rec, err := cr.Read()
 		if errors.Is(err, io.EOF) {
@@ -478,11 +450,11 @@ func (l *journalLayout) decodeBlock(block []byte) (*OrderResult, error) {
 		}
 		if !l.verbatim {
 			for i, v := range rec {
-				rec[i] = FromText(v)
+				rec[i] = record.FromText(v)
 			}
 		}
 		if r == nil {
-			r = &OrderResult{}
+			r = &record.OrderResult{}
 			if r.Seq, err = strconv.Atoi(rec[0]); err != nil {
 				return nil, fmt.Errorf("column seq: %q is not a number", rec[0])
 			}
@@ -492,9 +464,9 @@ func (l *journalLayout) decodeBlock(block []byte) (*OrderResult, error) {
 				}
 			}
 			rows, _ := strconv.Atoi(rec[1])
-			r.Lines = make([]LineResult, 0, max(rows, 0))
+			r.Lines = make([]record.LineResult, 0, max(rows, 0))
 		}
-		line := LineResult{Customer: r.Customer, Order: r.Order}
+		line := record.LineResult{Customer: r.Customer, Order: r.Order}
 		for i, v := range rec[:l.extras] {
 			if err := l.line.Set(&line, i, v); err != nil {
 				return nil, err
@@ -522,7 +494,7 @@ func (j *Journal) Has(seq int) bool {
 }
 
 // Get reads the latest outcome of the order at seq.
-func (j *Journal) Get(seq int) (*OrderResult, bool, error) { return j.read(seq, kindOutcome) }
+func (j *Journal) Get(seq int) (*record.OrderResult, bool, error) { return j.read(seq, kindOutcome) }
 
 // LinesOf returns how many lines the outcome of the order at seq has,
 // without reading it.
@@ -533,11 +505,11 @@ func (j *Journal) LinesOf(seq int) (int, bool) {
 
 // Intent reads the intent of the order at seq that no outcome followed: a
 // PATCH that was out when the run ended.
-func (j *Journal) Intent(seq int) (*OrderResult, bool, error) { return j.read(seq, kindIntent) }
+func (j *Journal) Intent(seq int) (*record.OrderResult, bool, error) { return j.read(seq, kindIntent) }
 
 // Prior reads the earlier run's record of the order at seq that this run
 // was doing again.
-func (j *Journal) Prior(seq int) (*OrderResult, bool, error) { return j.read(seq, kindPrior) }
+func (j *Journal) Prior(seq int) (*record.OrderResult, bool, error) { return j.read(seq, kindPrior) }
 
 // find returns where the record of kind is; an intent counts only when no
 // outcome followed it.
@@ -559,7 +531,7 @@ func (j *Journal) find(seq int, kind recordKind) (span, bool) {
 	return s, ok
 }
 
-func (j *Journal) read(seq int, kind recordKind) (*OrderResult, bool, error) {
+func (j *Journal) read(seq int, kind recordKind) (*record.OrderResult, bool, error) {
 	s, ok := j.find(seq, kind)
 	if !ok {
 		return nil, false, nil

@@ -12,6 +12,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/pcreconcile/pcreconcile/batch/record"
 	"github.com/pcreconcile/pcreconcile/batch/sheet"
 )
 
@@ -19,19 +20,19 @@ func TestJournalRoundTrip(t *testing.T) {
 	t.Parallel()
 	path := filepath.Join(t.TempDir(), "r.xlsx.journal")
 	started := time.Date(2026, 11, 21, 9, 0, 0, 0, time.UTC)
-	j, err := CreateJournal(path, JournalHeader{RunID: "run-1", Command: "run", Source: Source{Path: "/in.csv", SHA256: "abc"}, Started: started})
+	j, err := CreateJournal(path, JournalHeader{RunID: "run-1", Mode: record.Run, Source: record.Source{Path: "/in.csv", SHA256: "abc"}, Started: started})
 	if err != nil {
 		t.Fatal(err)
 	}
 	five := 5
-	rec := &OrderResult{Seq: 3, Customer: cA, Order: "o1", Outcome: "cancelled", Lines: []LineResult{{
-		Row: 2, Customer: cA, Order: "o1", Line: &five, Before: &five, After: intPtr(0), Status: Cancelled,
+	rec := &record.OrderResult{Seq: 3, Customer: cA, Order: "o1", Outcome: "cancelled", Lines: []record.LineResult{{
+		Row: 2, Customer: cA, Order: "o1", Line: &five, Before: &five, After: new(0), Status: record.Cancelled,
 		Extras: []sheet.Cell{{Kind: sheet.Text, Text: "T1"}, {Kind: sheet.Date, Time: started}},
 	}}}
 	if err := j.Append(rec); err != nil {
 		t.Fatal(err)
 	}
-	if err := j.Append(&OrderResult{Seq: 3, Customer: cA, Order: "o1", Outcome: "again", Lines: []LineResult{{Row: 2, Status: Failed}}}); err != nil {
+	if err := j.Append(&record.OrderResult{Seq: 3, Customer: cA, Order: "o1", Outcome: "again", Lines: []record.LineResult{{Row: 2, Status: record.Failed}}}); err != nil {
 		t.Fatal(err)
 	}
 	if _, err := CreateJournal(path, JournalHeader{}); err == nil {
@@ -68,7 +69,7 @@ func TestJournalRoundTrip(t *testing.T) {
 	dir := t.TempDir()
 	jj, _ := CreateJournal(filepath.Join(dir, "j"), JournalHeader{})
 	rec.ErrorMessage, rec.Lines[0].ErrorMessage = "two, \"quoted\"\nlines", "x,y"
-	rec.Lines[0].Expect, rec.Lines[0].Purchased = intPtr(7), started.Add(90*time.Minute)
+	rec.Lines[0].Expect, rec.Lines[0].Purchased = new(7), started.Add(90*time.Minute)
 	jj.Append(rec)
 	back, _, err := jj.Get(3)
 	if err != nil {
@@ -91,7 +92,7 @@ func TestJournalExtrasSurvive(t *testing.T) {
 	j := newJournal(t)
 	when := time.Date(2026, 11, 3, 0, 0, 0, 0, time.UTC)
 	extras := []sheet.Cell{{Kind: sheet.Text, Text: "0012"}, {Kind: sheet.Number, Text: "1234.5", Num: 1234.5}, {}, {Kind: sheet.Date, Time: when, Text: "11/03/26"}}
-	j.Append(&OrderResult{Seq: 0, Lines: []LineResult{{Row: 2, Status: Pending, Extras: extras}}})
+	j.Append(&record.OrderResult{Seq: 0, Lines: []record.LineResult{{Row: 2, Status: record.Pending, Extras: extras}}})
 	got, _, err := j.Get(0)
 	if err != nil {
 		t.Fatal(err)
@@ -123,7 +124,7 @@ func TestOpenJournalRejectsOtherFiles(t *testing.T) {
 }
 
 // normLine renders a line with its pointers followed.
-func normLine(l LineResult) string {
+func normLine(l record.LineResult) string {
 	return fmt.Sprintf("row=%d c=%s o=%s line=%s/%s b=%s a=%s st=%s bought=%s exp=%s msg=%q extras=%v",
 		l.Row, l.Customer, l.Order, qty(l.Line), l.LineText, qty(l.Before), qty(l.After), l.Status,
 		l.Purchased.UTC(), qty(l.Expect), l.ErrorMessage, l.Extras)
@@ -138,8 +139,8 @@ func TestJournalRecordKinds(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	line := func(status Status) []LineResult {
-		return []LineResult{{Row: 2, Line: intPtr(0), Before: intPtr(3), Status: status}}
+	line := func(status record.Status) []record.LineResult {
+		return []record.LineResult{{Row: 2, Line: new(0), Before: new(3), Status: status}}
 	}
 	must := func(err error) {
 		t.Helper()
@@ -147,10 +148,10 @@ func TestJournalRecordKinds(t *testing.T) {
 			t.Fatal(err)
 		}
 	}
-	must(j.AppendPrior([]*OrderResult{{Seq: 1, Customer: cA, Order: "o1", Lines: line(Failed)}}))
-	must(j.AppendIntent(&OrderResult{Seq: 1, Customer: cA, Order: "o1", RequestID: "r1", Lines: line(Pending)}))
-	must(j.AppendIntent(&OrderResult{Seq: 2, Customer: cA, Order: "o2", RequestID: "r2", Lines: line(Pending)}))
-	must(j.Append(&OrderResult{Seq: 2, Customer: cA, Order: "o2", Lines: line(Cancelled)}))
+	must(j.AppendPrior([]*record.OrderResult{{Seq: 1, Customer: cA, Order: "o1", Lines: line(record.Failed)}}))
+	must(j.AppendIntent(&record.OrderResult{Seq: 1, Customer: cA, Order: "o1", RequestID: "r1", Lines: line(record.Pending)}))
+	must(j.AppendIntent(&record.OrderResult{Seq: 2, Customer: cA, Order: "o2", RequestID: "r2", Lines: line(record.Pending)}))
+	must(j.Append(&record.OrderResult{Seq: 2, Customer: cA, Order: "o2", Lines: line(record.Cancelled)}))
 	j.Close()
 
 	old, _, err := OpenJournal(path)
@@ -164,7 +165,7 @@ func TestJournalRecordKinds(t *testing.T) {
 	if _, ok, _ := old.Intent(2); ok {
 		t.Error("order 2's intent counts although its outcome followed")
 	}
-	if pr, ok, _ := old.Prior(1); !ok || pr.Lines[0].Status != Failed {
+	if pr, ok, _ := old.Prior(1); !ok || pr.Lines[0].Status != record.Failed {
 		t.Errorf("order 1's prior: %v %+v", ok, pr)
 	}
 	if old.Has(1) || !old.Has(2) || old.Len() != 1 {
@@ -182,9 +183,9 @@ func TestJournalCellsNeverFormulas(t *testing.T) {
 		t.Fatal(err)
 	}
 	tricky := []string{`=HYPERLINK("http://x","y")`, "+1", "-3", "@SUM(A1)", "\tx", "\rx", "'quoted", "plain"}
-	rec := &OrderResult{Seq: 1, Customer: cA, Order: "o1", ErrorMessage: "=1+1"}
+	rec := &record.OrderResult{Seq: 1, Customer: cA, Order: "o1", ErrorMessage: "=1+1"}
 	for i, v := range tricky {
-		rec.Lines = append(rec.Lines, LineResult{Row: i + 2, Line: intPtr(i), Status: Failed, ErrorMessage: v, Product: v,
+		rec.Lines = append(rec.Lines, record.LineResult{Row: i + 2, Line: new(i), Status: record.Failed, ErrorMessage: v, Product: v,
 			Extras: []sheet.Cell{{Kind: sheet.Text, Text: v}}})
 	}
 	if err := j.Append(rec); err != nil {
@@ -232,13 +233,13 @@ func TestEditedJournalIsRefused(t *testing.T) {
 	t.Parallel()
 	write := func(t *testing.T) (string, []byte) {
 		path := filepath.Join(t.TempDir(), "r.xlsx.journal")
-		j, err := CreateJournal(path, JournalHeader{RunID: "run-1", Command: "run", Endpoint: "https://api.partnercenter.microsoft.com"})
+		j, err := CreateJournal(path, JournalHeader{RunID: "run-1", Mode: record.Run, Endpoint: "https://api.partnercenter.microsoft.com"})
 		if err != nil {
 			t.Fatal(err)
 		}
-		for i, s := range []Status{Cancelled, Failed, Cancelled} {
+		for i, s := range []record.Status{record.Cancelled, record.Failed, record.Cancelled} {
 			o := fmt.Sprintf("o%d", i+1)
-			if err := j.Append(&OrderResult{Seq: i + 1, Customer: cA, Order: o, Lines: []LineResult{{Row: i + 2, Customer: cA, Order: o, Line: intPtr(0), Before: intPtr(4), Status: s}}}); err != nil {
+			if err := j.Append(&record.OrderResult{Seq: i + 1, Customer: cA, Order: o, Lines: []record.LineResult{{Row: i + 2, Customer: cA, Order: o, Line: new(0), Before: new(4), Status: s}}}); err != nil {
 				t.Fatal(err)
 			}
 		}

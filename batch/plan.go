@@ -16,6 +16,7 @@ import (
 	"strings"
 	"unicode/utf8"
 
+	"github.com/pcreconcile/pcreconcile/batch/record"
 	"github.com/pcreconcile/pcreconcile/batch/sheet"
 )
 
@@ -38,7 +39,7 @@ type Row struct {
 	Expect int32
 	Offer  string
 	// Status is Invalid or Duplicate for a row that is not processed.
-	Status Status
+	Status record.Status
 	Extras []sheet.Cell
 	// detail holds what few rows need; a million-row plan stays small.
 	detail *rowDetail
@@ -47,7 +48,7 @@ type Row struct {
 type rowDetail struct {
 	problems []*Error
 	typed    *Typed
-	prev     *LineResult
+	prev     *record.LineResult
 }
 
 func (r *Row) d() *rowDetail {
@@ -76,7 +77,7 @@ func (r *Row) Typed() *Typed {
 // Prev is the line of an earlier run this row continues (resume): a
 // retryable line to do again or, for a row that is not processed, the final
 // line to carry.
-func (r *Row) Prev() *LineResult {
+func (r *Row) Prev() *record.LineResult {
 	if r.detail == nil {
 		return nil
 	}
@@ -100,13 +101,13 @@ type Order struct {
 	Rows []int32
 	// Prev holds the lines of an earlier run that are final and are carried
 	// into this run's report unchanged (resume). Rows name the lines to do.
-	Prev []LineResult
+	Prev []record.LineResult
 	// Journaled marks an order whose record is already in the journal
 	// (everything carried); the runner skips it.
 	Journaled bool
 	// Intent is a PATCH an interrupted run sent for this order and whose
 	// answer it never recorded (resume).
-	Intent   *OrderResult
+	Intent   *record.OrderResult
 	conflict bool
 }
 
@@ -115,18 +116,6 @@ type Order struct {
 type Item struct {
 	Order *Order
 	Row   int32 // when Order is nil
-}
-
-// Source identifies the file a plan was read from.
-type Source struct {
-	Path     string `json:"path"`
-	Name     string `json:"name"` // as the user gave it
-	SHA256   string `json:"sha256"`
-	Format   string `json:"format"`
-	Sheet    string `json:"sheet,omitempty"`
-	Encoding string `json:"encoding,omitempty"`
-	// Report is true when the plan was rebuilt from an earlier report.
-	Report bool `json:"report,omitempty"`
 }
 
 // Rows holds a plan's rows in fixed-size chunks: a million rows are never
@@ -168,7 +157,7 @@ func (rs *Rows) All() iter.Seq2[int32, *Row] {
 
 // Plan is the validated, grouped content of a sheet.
 type Plan struct {
-	Source Source
+	Source record.Source
 	// Extra are the headers of the extra columns, copied to the report.
 	Extra  []string
 	Rows   Rows
@@ -210,11 +199,11 @@ func (p *Plan) Summarize() Summary {
 	s := Summary{Customers: p.Customers, Carried: p.Carried}
 	count := func(r *Row) {
 		switch {
-		case r.Status == Invalid:
+		case r.Status == record.Invalid:
 			s.Invalid++
-		case r.Status == Duplicate:
+		case r.Status == record.Duplicate:
 			s.Duplicate++
-		case r.Status == Ignored:
+		case r.Status == record.Ignored:
 			s.Ignored++
 		case r.AllLines():
 			s.AllLineRows++
@@ -247,13 +236,17 @@ func (p *Plan) Summarize() Summary {
 
 // Invalid returns the rows that will not be processed because something is
 // wrong with them (invalid, duplicate), in sheet order.
-func (p *Plan) Invalid() []*Row { return p.unprocessed(func(s Status) bool { return s != Ignored }) }
+func (p *Plan) Invalid() []*Row {
+	return p.unprocessed(func(s record.Status) bool { return s != record.Ignored })
+}
 
 // Ignored returns the rows that ask for nothing (totals, notes), in sheet
 // order.
-func (p *Plan) Ignored() []*Row { return p.unprocessed(func(s Status) bool { return s == Ignored }) }
+func (p *Plan) Ignored() []*Row {
+	return p.unprocessed(func(s record.Status) bool { return s == record.Ignored })
+}
 
-func (p *Plan) unprocessed(keep func(Status) bool) []*Row {
+func (p *Plan) unprocessed(keep func(record.Status) bool) []*Row {
 	var out []*Row
 	for _, it := range p.Items {
 		if r := p.Rows.At(it.Row); it.Order == nil && r.Status != "" && r.Prev() == nil && keep(r.Status) {
@@ -317,7 +310,7 @@ func ReadFile(path string, opts ReadOptions) (*Plan, error) {
 		return nil, &Error{File: path, Reason: "cannot read the file", Err: d.err}
 	}
 	sum := d.sum
-	p.Source = Source{Path: path, Name: path, SHA256: sum, Format: string(format), Sheet: opts.Sheet}
+	p.Source = record.Source{Path: path, Name: path, SHA256: sum, Format: string(format), Sheet: opts.Sheet}
 	if enc, ok := r.(interface{ EncodingName() string }); ok {
 		p.Source.Encoding = enc.EncodingName()
 	}
@@ -551,7 +544,7 @@ func (b *builder) add(rec sheet.Record) {
 	parts := [3]string{b.cell(rec, FieldProduct), b.cell(rec, FieldSku), b.cell(rec, FieldAvailability)}
 	if b.isNote(typed, parts) {
 		// A totals or note row: it has content, but asks for nothing.
-		row.Status = Ignored
+		row.Status = record.Ignored
 		row.d().typed = cloneTyped(typed)
 		row.d().problems = []*Error{b.rowError(rec.Row, "", "", "ignored: no customer, order, line or offer — a totals or note row asks for nothing")}
 		p.Rows.Add(row)
@@ -581,7 +574,7 @@ func (b *builder) add(rec sheet.Record) {
 	if err != nil {
 		problem(FieldOrder, typed.Order, err)
 	}
-	row.Offer = b.intern(cleanText(typed.Offer))
+	row.Offer = b.intern(record.CleanText(typed.Offer))
 	if len(row.Offer) > 128 {
 		problem(FieldOffer, typed.Offer, errors.New("is longer than 128 characters"))
 	}
@@ -589,12 +582,12 @@ func (b *builder) add(rec sheet.Record) {
 		problem(FieldLine, typed.Line, err)
 	} else {
 		row.Line = int32(line)
-		if cleanText(typed.Line) == "" && row.Offer != "" {
+		if record.CleanText(typed.Line) == "" && row.Offer != "" {
 			row.Line = lineByOffer // the order's line with that offer, found when it is read
 		}
 	}
 	if b.cols.Index[FieldQuantity] >= 0 {
-		if q := b.cell(rec, FieldQuantity); cleanText(q) != "" {
+		if q := b.cell(rec, FieldQuantity); record.CleanText(q) != "" {
 			n, err := parseCount(q)
 			if err != nil {
 				problem(FieldQuantity, q, err)
@@ -604,7 +597,7 @@ func (b *builder) add(rec sheet.Record) {
 		}
 	}
 	if len(problems) > 0 {
-		row.Status = Invalid
+		row.Status = record.Invalid
 		row.d().typed, row.d().problems = cloneTyped(typed), problems
 		p.Rows.Add(row)
 		return
@@ -631,7 +624,7 @@ func (b *builder) add(rec sheet.Record) {
 		}
 		b.conflicts[idx] = append(b.conflicts[idx], fmt.Sprintf("%s (row %d)", customer, rec.Row))
 	} else if first, dup := b.duplicateOf(o, idx, &row); dup {
-		row.Status = Duplicate
+		row.Status = record.Duplicate
 		// A row repeated many times shares one detail: its values as typed
 		// and why it is a duplicate are the same for every copy.
 		if last := &b.lastDup; last.detail != nil && last.first == first && last.all == row.AllLines() && last.typed == typed {
@@ -669,7 +662,7 @@ func (b *builder) add(rec sheet.Record) {
 // no content at all never gets here: the readers skip it.)
 func (b *builder) isNote(t Typed, parts [3]string) bool {
 	for _, v := range append([]string{t.Customer, t.Order, t.Line, t.Offer}, parts[:]...) {
-		if cleanText(v) != "" {
+		if record.CleanText(v) != "" {
 			return false
 		}
 	}
@@ -683,7 +676,7 @@ func (b *builder) isNote(t Typed, parts [3]string) bool {
 func joinOffer(parts [3]string) (string, error) {
 	var empty []string
 	for i, p := range parts {
-		parts[i] = cleanText(p)
+		parts[i] = record.CleanText(p)
 		if parts[i] == "" {
 			empty = append(empty, FieldAliases[FieldProduct+Field(i)][0])
 		}
@@ -710,7 +703,7 @@ func (b *builder) customer(raw string) (string, error) {
 	c, ok := b.rawCustomers[raw]
 	if !ok {
 		var err error
-		if c, err = parseGUID(raw); err != nil {
+		if c, err = record.ParseGUID(raw); err != nil {
 			return "", err
 		}
 		c = b.intern(c)
@@ -823,7 +816,7 @@ func cloneTyped(t Typed) *Typed {
 
 // MaxExtraColumns is how many extra columns the report's Lines sheet can
 // hold after its own: Excel's 16,384 columns less the sheet's own.
-var MaxExtraColumns = 16384 - len(LineTable.Sheet())
+var MaxExtraColumns = 16384 - len(record.LineTable.Sheet())
 
 // widen names the columns beyond the header's width in which rec holds data
 // ("Column X"): they are extra columns too.
@@ -908,7 +901,7 @@ func (b *builder) finish() {
 				}
 				r.d().typed = &Typed{Customer: o.Customer, Order: o.ID, Line: line, Offer: r.Offer}
 			}
-			r.Status, r.Order = Invalid, -1
+			r.Status, r.Order = record.Invalid, -1
 			r.d().problems = append(r.d().problems, b.rowError(r.Source, b.cols.Names[FieldOrder], o.ID, reason))
 		}
 		o.Rows = nil

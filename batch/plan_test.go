@@ -9,6 +9,7 @@ import (
 	"strings"
 	"testing"
 
+	"github.com/pcreconcile/pcreconcile/batch/record"
 	"github.com/pcreconcile/pcreconcile/batch/sheet"
 )
 
@@ -97,7 +98,7 @@ func TestSpecificLineBeforeEveryLine(t *testing.T) {
 	if len(o.Rows) != 2 || p.Rows.At(o.Rows[1]).Line != allLines {
 		t.Fatalf("rows of o1 = %v", o.Rows)
 	}
-	if bad := p.Invalid(); len(bad) != 1 || bad[0].Source != 4 || bad[0].Status != Duplicate {
+	if bad := p.Invalid(); len(bad) != 1 || bad[0].Source != 4 || bad[0].Status != record.Duplicate {
 		t.Errorf("the second every-line row (row 4) should be the duplicate: %+v", bad)
 	}
 }
@@ -412,7 +413,7 @@ func TestRepeatedRowsShareTheirValues(t *testing.T) {
 		t.Errorf("check:\n%s", out.String())
 	}
 	res := collect(t, p, newJournal(t))
-	if l := res["1000/0"]; l.Status != Duplicate || l.Row != 1000 || !strings.Contains(l.ErrorMessage, "row 2 already asks") {
+	if l := res["1000/0"]; l.Status != record.Duplicate || l.Row != 1000 || !strings.Contains(l.ErrorMessage, "row 2 already asks") {
 		t.Errorf("the last copy's line: %+v", l)
 	}
 }

@@ -2,6 +2,7 @@ package batch
 
 import (
 	"fmt"
+	"github.com/pcreconcile/pcreconcile/batch/record"
 	"strings"
 )
 
@@ -9,10 +10,10 @@ import (
 // one.
 type Records interface {
 	// Get returns the order's outcome.
-	Get(seq int) (*OrderResult, bool, error)
+	Get(seq int) (*record.OrderResult, bool, error)
 	// Intent returns the order's cancellation that was sent and whose
 	// answer was never recorded.
-	Intent(seq int) (*OrderResult, bool, error)
+	Intent(seq int) (*record.OrderResult, bool, error)
 	// LinesOf returns how many lines the order's outcome has.
 	LinesOf(seq int) (int, bool)
 }
@@ -22,12 +23,12 @@ type Records interface {
 // (never started), its lines as pending; for a row that was not processed,
 // its one line (invalid, duplicate, or carried from an earlier run).
 // isOrder tells orders from rows.
-func (p *Plan) Results(recs Records, runID string, fn func(res *OrderResult, isOrder bool) error) error {
+func (p *Plan) Results(recs Records, runID string, fn func(res *record.OrderResult, isOrder bool) error) error {
 	for seq, it := range p.Items {
 		if it.Order == nil {
 			r := p.Rows.At(it.Row)
 			lr := p.rowResult(r, runID)
-			if err := fn(&OrderResult{Seq: seq, Customer: lr.Customer, Order: lr.Order, Outcome: string(lr.Status), Lines: []LineResult{lr}}, false); err != nil {
+			if err := fn(&record.OrderResult{Seq: seq, Customer: lr.Customer, Order: lr.Order, Outcome: string(lr.Status), Lines: []record.LineResult{lr}}, false); err != nil {
 				return err
 			}
 			continue
@@ -75,8 +76,8 @@ func (p *Plan) LineCount(recs Records) int {
 
 // pendingResult is an order nobody processed: its rows' lines as pending,
 // with any lines carried from an earlier run.
-func (p *Plan) pendingResult(o *Order, runID string) *OrderResult {
-	res := &OrderResult{Seq: o.Seq, Customer: o.Customer, Order: o.ID, Outcome: string(Pending)}
+func (p *Plan) pendingResult(o *Order, runID string) *record.OrderResult {
+	res := &record.OrderResult{Seq: o.Seq, Customer: o.Customer, Order: o.ID, Outcome: string(record.Pending)}
 	for _, ri := range o.Rows {
 		r := p.Rows.At(ri)
 		if r.Prev() != nil {
@@ -85,22 +86,22 @@ func (p *Plan) pendingResult(o *Order, runID string) *OrderResult {
 			// stays failed, for the next resume to settle.
 			lr := *r.Prev()
 			if !lr.Unsettled() {
-				lr.Status, lr.RunID = Pending, runID
+				lr.Status, lr.RunID = record.Pending, runID
 			}
 			if r.Expect >= 0 {
-				lr.Expect = intPtr(int(r.Expect))
+				lr.Expect = new(int(r.Expect))
 			}
 			res.Lines = append(res.Lines, lr)
 			continue
 		}
 		lr := requested(r, o)
-		lr.Status, lr.RunID = Pending, runID
+		lr.Status, lr.RunID = record.Pending, runID
 		res.Lines = append(res.Lines, lr)
 	}
 	res.Lines = append(res.Lines, o.Prev...)
 	sortLines(res.Lines)
 	if len(o.Prev) > 0 {
-		res.Outcome = outcome(res.Lines)
+		res.Outcome = record.Outcome(res.Lines)
 	}
 	return res
 }
@@ -109,32 +110,32 @@ func (p *Plan) pendingResult(o *Order, runID string) *OrderResult {
 // answer was never recorded: its pending lines that PATCH was for become
 // the intent's lines, failed and unsettled (LineResult.Unsettled) for a
 // resume to settle; the order's other lines stay as they were.
-func unsettledResult(res *OrderResult, intent *OrderResult) *OrderResult {
+func unsettledResult(res *record.OrderResult, intent *record.OrderResult) *record.OrderResult {
 	type key struct{ row, line int }
 	var sent []key
-	lines := map[key]LineResult{}
+	lines := map[key]record.LineResult{}
 	for _, l := range intent.Lines {
 		if l.Line == nil || l.Before == nil {
 			continue
 		}
-		l.Status, l.After, l.RequestID = Failed, nil, intent.RequestID
+		l.Status, l.After, l.RequestID = record.Failed, nil, intent.RequestID
 		l.ErrorMessage = "the cancellation was sent (MS-RequestId " + intent.RequestID + ") and its answer never recorded: a resume reads the order before sending anything"
 		k := key{l.Row, *l.Line}
 		sent = append(sent, k)
 		lines[k] = l
 	}
 	used := map[key]bool{}
-	take := func(out []LineResult, k key) []LineResult {
+	take := func(out []record.LineResult, k key) []record.LineResult {
 		if l, ok := lines[k]; ok && !used[k] {
 			used[k] = true
 			out = append(out, l)
 		}
 		return out
 	}
-	var out []LineResult
+	var out []record.LineResult
 	for _, l := range res.Lines {
 		switch {
-		case l.Status != Pending:
+		case l.Status != record.Pending:
 			out = append(out, l)
 		case l.Line != nil:
 			if k := (key{l.Row, *l.Line}); lines[k].Line != nil {
@@ -161,33 +162,33 @@ func unsettledResult(res *OrderResult, intent *OrderResult) *OrderResult {
 	}
 	res.Lines = out
 	sortLines(res.Lines)
-	res.Outcome = outcome(res.Lines)
+	res.Outcome = record.Outcome(res.Lines)
 	return res
 }
 
 // requested is the line as row asks for it, before its order is read.
-func requested(row *Row, o *Order) LineResult {
-	lr := LineResult{Row: row.Source, Customer: o.Customer, Order: o.ID, Offer: row.Offer, Extras: row.Extras}
+func requested(row *Row, o *Order) record.LineResult {
+	lr := record.LineResult{Row: row.Source, Customer: o.Customer, Order: o.ID, Offer: row.Offer, Extras: row.Extras}
 	switch {
 	case row.AllLines():
 		lr.LineText = "*"
 	case row.ByOffer():
 		// The line is known once the order is read: the cell stays empty.
 	default:
-		lr.Line = intPtr(int(row.Line))
+		lr.Line = new(int(row.Line))
 	}
 	if row.Expect >= 0 {
-		lr.Expect = intPtr(int(row.Expect))
+		lr.Expect = new(int(row.Expect))
 	}
 	return lr
 }
 
 // rowResult is the line of a row that is not processed.
-func (p *Plan) rowResult(r *Row, runID string) LineResult {
+func (p *Plan) rowResult(r *Row, runID string) record.LineResult {
 	if r.Prev() != nil {
 		return *r.Prev()
 	}
-	lr := LineResult{Row: r.Source, Status: r.Status, RunID: runID, Extras: r.Extras}
+	lr := record.LineResult{Row: r.Source, Status: r.Status, RunID: runID, Extras: r.Extras}
 	if t := r.Typed(); t != nil {
 		lr.Customer, lr.Order, lr.LineText, lr.Offer = t.Customer, t.Order, t.Line, t.Offer
 	}

@@ -2,39 +2,37 @@ package batch
 
 import (
 	"fmt"
+	"github.com/pcreconcile/pcreconcile/batch/record"
 	"log/slog"
 	"os"
 	"path/filepath"
 	"strings"
 )
 
-// OrderKey identifies an order across reports and journals.
-func OrderKey(customer, order string) string { return customer + "/" + order }
-
 // standalone reports whether a line of an earlier report is a row that was
 // never part of an order's processing: an invalid or duplicate row caught
 // before any request (it has no request id).
-func standalone(l *LineResult) bool {
-	return (l.Status == Invalid || l.Status == Duplicate) && l.RequestID == ""
+func standalone(l *record.LineResult) bool {
+	return (l.Status == record.Invalid || l.Status == record.Duplicate) && l.RequestID == ""
 }
 
 // redo reports whether a resume does a line in status s again: the
 // retryable statuses, and rejected when asked to retry those too.
-func (p *Plan) redo(s Status) bool {
-	return s.Retryable() || (p.RetryRejected && s == Rejected)
+func (p *Plan) redo(s record.Status) bool {
+	return s.Retryable() || (p.RetryRejected && s == record.Rejected)
 }
 
 // carryFunc writes a record of an earlier run into the new run's journal.
-type carryFunc func(kind recordKind, r *OrderResult) error
+type carryFunc func(kind recordKind, r *record.OrderResult) error
 
 // resumeOrder splits the earlier lines of order o (at index idx) into lines
 // to carry and lines to do again. With nothing to do again, the earlier
 // record is carried whole as the order's outcome and o is marked journaled;
 // otherwise it is carried as a prior, so that if this run dies too, the
 // next resume still knows the lines the earlier run finished.
-func (p *Plan) resumeOrder(idx int32, o *Order, prev *OrderResult, carry carryFunc) error {
+func (p *Plan) resumeOrder(idx int32, o *Order, prev *record.OrderResult, carry carryFunc) error {
 	o.Prev, o.Rows = nil, nil
-	var again []LineResult
+	var again []record.LineResult
 	for _, l := range prev.Lines {
 		if p.redo(l.Status) {
 			again = append(again, l)
@@ -65,7 +63,7 @@ func (p *Plan) resumeOrder(idx int32, o *Order, prev *OrderResult, carry carryFu
 		switch {
 		case l.Expect != nil:
 			row.Expect = int32(*l.Expect)
-		case (l.Status == WouldCancel || l.Status == Pending) && l.Before != nil:
+		case (l.Status == record.WouldCancel || l.Status == record.Pending) && l.Before != nil:
 			// A reviewed plan is executed as reviewed: if the quantity has
 			// changed since, the order is held as a mismatch. (A pending line
 			// with a quantity is a planned line a run did not reach.)
@@ -82,16 +80,16 @@ func (p *Plan) resumeOrder(idx int32, o *Order, prev *OrderResult, carry carryFu
 // of its record prev (LineResult.Unsettled), or nil: the order is decided
 // as after an interrupted run's intent, and sent again, if need be, with the
 // same MS-RequestId.
-func unsettledIntent(prev *OrderResult, lines []LineResult) *OrderResult {
-	var in *OrderResult
+func unsettledIntent(prev *record.OrderResult, lines []record.LineResult) *record.OrderResult {
+	var in *record.OrderResult
 	for _, l := range lines {
 		if !l.Unsettled() {
 			continue
 		}
 		if in == nil {
-			in = &OrderResult{Seq: prev.Seq, Customer: prev.Customer, Order: prev.Order, RequestID: l.RequestID, StatusBefore: prev.StatusBefore, Currency: prev.Currency}
+			in = &record.OrderResult{Seq: prev.Seq, Customer: prev.Customer, Order: prev.Order, RequestID: l.RequestID, StatusBefore: prev.StatusBefore, Currency: prev.Currency}
 		}
-		l.Status = Pending
+		l.Status = record.Pending
 		in.Lines = append(in.Lines, l)
 	}
 	return in
@@ -140,7 +138,7 @@ func (p *Plan) overlay(old *Journal, carry carryFunc) error {
 }
 
 // sameOrder checks that a journal's record of item o.Seq is of order o.
-func (p *Plan) sameOrder(o *Order, rec *OrderResult) error {
+func (p *Plan) sameOrder(o *Order, rec *record.OrderResult) error {
 	if rec.Customer != o.Customer || rec.Order != o.ID {
 		return fmt.Errorf("the journal does not belong to this input: its item %d is order %s, the input's is %s", o.Seq, rec.Order, o.ID)
 	}
@@ -152,9 +150,9 @@ func (p *Plan) sameOrder(o *Order, rec *OrderResult) error {
 // by the report's Orders sheet) keep their order-level fields from it.
 type reportPlan struct {
 	p      *Plan
-	orders map[string]*OrderResult
+	orders map[string]*record.OrderResult
 	carry  carryFunc
-	cur    *OrderResult
+	cur    *record.OrderResult
 	seen   map[string]bool
 	cust   map[string]bool
 	expect int // extra column holding the sheet's Expected Quantity, or -1
@@ -164,7 +162,7 @@ type reportPlan struct {
 // Orders sheet by OrderKey; carry receives the earlier records; headers
 // finds the input's Expected Quantity among the extra columns, so that lines
 // done again are checked against it again.
-func newReportPlan(src Source, extra []string, orders map[string]*OrderResult, headers *Headers, carry carryFunc) *reportPlan {
+func newReportPlan(src record.Source, extra []string, orders map[string]*record.OrderResult, headers *Headers, carry carryFunc) *reportPlan {
 	return &reportPlan{
 		p:      &Plan{Source: src, Extra: extra},
 		orders: orders,
@@ -176,7 +174,7 @@ func newReportPlan(src Source, extra []string, orders map[string]*OrderResult, h
 }
 
 // Add takes the next line of the report.
-func (b *reportPlan) Add(l LineResult) error {
+func (b *reportPlan) Add(l record.LineResult) error {
 	if l.Expect == nil && b.expect >= 0 && b.expect < len(l.Extras) && l.Extras[b.expect].Text != "" {
 		n, err := parseCount(l.Extras[b.expect].Text)
 		if err != nil {
@@ -184,7 +182,7 @@ func (b *reportPlan) Add(l LineResult) error {
 		}
 		l.Expect = &n
 	}
-	key := OrderKey(l.Customer, l.Order)
+	key := record.OrderKey(l.Customer, l.Order)
 	info, isOrder := b.orders[key]
 	if standalone(&l) || !isOrder {
 		if err := b.flush(); err != nil {
@@ -200,7 +198,7 @@ func (b *reportPlan) Add(l LineResult) error {
 		b.p.Carried++
 		return nil
 	}
-	if b.cur != nil && OrderKey(b.cur.Customer, b.cur.Order) == key {
+	if b.cur != nil && record.OrderKey(b.cur.Customer, b.cur.Order) == key {
 		b.cur.Lines = append(b.cur.Lines, l)
 		return nil
 	}
@@ -212,7 +210,7 @@ func (b *reportPlan) Add(l LineResult) error {
 	}
 	b.seen[key] = true
 	rec := *info
-	rec.Lines = []LineResult{l}
+	rec.Lines = []record.LineResult{l}
 	b.cur = &rec
 	return nil
 }
@@ -256,7 +254,7 @@ func (p *Plan) Unfinished() int {
 // one. batch does not read workbooks itself.
 type PriorReport interface {
 	// Input is the original input the report was made from.
-	Input() Source
+	Input() record.Source
 	// Endpoint is where the report's run went; Config the config file it
 	// used ("" for none or when an earlier version did not say).
 	Endpoint() string
@@ -264,12 +262,12 @@ type PriorReport interface {
 	// ExtraHeaders are the headers of the input's extra columns.
 	ExtraHeaders() []string
 	// Orders holds the report's order-level fields by OrderKey.
-	Orders() map[string]*OrderResult
+	Orders() map[string]*record.OrderResult
 	// Lines calls fn with every line of the report, in order.
-	Lines(fn func(LineResult) error) error
+	Lines(fn func(record.LineResult) error) error
 	// Accounted is what the report's Summary records of its Lines sheets:
 	// the input rows and how many lines.
-	Accounted() Accounted
+	Accounted() record.Accounted
 	Close() error
 }
 
@@ -277,17 +275,17 @@ type PriorReport interface {
 type ResumeOptions struct {
 	// From is the report, plan or journal to continue.
 	From string
-	// Command is "run" or "plan". A plan finishes only its own journal: a
+	// Mode is a run or a plan. A plan finishes only its own journal: a
 	// plan's work is never executed by a resume of its journal, and a run's
 	// journal is never finished by a plan.
-	Command string
+	Mode record.Mode
 	// Endpoint is where this run goes; SameEndpoint compares it with where
 	// the earlier run went (a resume against another endpoint is refused).
 	Endpoint     string
 	SameEndpoint func(a, b string) bool
 	// Continue writes the command that continues from a file, with the
 	// config and flags this command was given, for hints.
-	Continue func(command, path string) string
+	Continue func(mode record.Mode, path string) string
 	// OpenReport opens an earlier report (report.Open).
 	OpenReport func(path string) (PriorReport, error)
 	// Read says how to read the original input again (a journal names it).
@@ -307,7 +305,7 @@ type Resumed struct {
 	Plan    *Plan
 	Journal *Journal
 	// Input is the original input, for the report's Summary.
-	Input Source
+	Input record.Source
 	// Finishes is the earlier journal this run carries on, "" for none:
 	// once this run's report is written, it has served.
 	Finishes string
@@ -329,7 +327,9 @@ func Resume(opts ResumeOptions) (*Resumed, error) {
 		opts.Log = slog.New(slog.DiscardHandler)
 	}
 	if opts.Continue == nil {
-		opts.Continue = func(command, path string) string { return "pcreconcile " + command + " --resume " + path }
+		opts.Continue = func(mode record.Mode, path string) string {
+			return "pcreconcile " + mode.String() + " --resume " + path
+		}
 	}
 	from := opts.From
 	journal := ""
@@ -351,9 +351,9 @@ func Resume(opts ResumeOptions) (*Resumed, error) {
 	if journal != "" {
 		r.out.Finishes = journal
 		err = r.fromJournal(journal)
-	} else if opts.Command == "plan" {
+	} else if opts.Mode == record.Plan {
 		err = &Error{File: from, Reason: "plan --resume finishes a plan's unfinished journal, and this is a report",
-			Fix: "to execute a reviewed plan: " + opts.Continue("run", from)}
+			Fix: "to execute a reviewed plan: " + opts.Continue(record.Run, from)}
 	} else {
 		err = r.fromReport(from)
 	}
@@ -391,7 +391,7 @@ func (r *resumer) fromReport(path string) error {
 		return err
 	}
 	r.out.Input = prior.Input()
-	src := Source{Path: absPath(path), Name: path, SHA256: sum, Format: "xlsx", Report: true}
+	src := record.Source{Path: absPath(path), Name: path, SHA256: sum, Format: "xlsx", Report: true}
 	if err := r.startJournal(src); err != nil {
 		return err
 	}
@@ -406,12 +406,12 @@ func (r *resumer) fromJournal(path string) error {
 	}
 	defer old.Close()
 	switch {
-	case h.Command == "plan" && r.opts.Command != "plan":
+	case h.Mode == record.Plan && r.opts.Mode != record.Plan:
 		return &Error{File: path, Reason: "is the journal of a plan, which sends nothing; run --resume does not execute it",
-			Fix: "finish the plan with: " + r.opts.Continue("plan", path) + " — then review its report and execute that: pcreconcile run --resume REPORT"}
-	case h.Command != "plan" && r.opts.Command == "plan":
+			Fix: "finish the plan with: " + r.opts.Continue(record.Plan, path) + " — then review its report and execute that: pcreconcile run --resume REPORT"}
+	case h.Mode != record.Plan && r.opts.Mode == record.Plan:
 		return &Error{File: path, Reason: "is the journal of a run; plan --resume finishes only a plan's",
-			Fix: "finish the run with: " + r.opts.Continue("run", path)}
+			Fix: "finish the run with: " + r.opts.Continue(record.Run, path)}
 	}
 	if err := r.sameEndpoint(path, h.Endpoint, h.Config); err != nil {
 		return err
@@ -472,7 +472,7 @@ func (r *resumer) sameEndpoint(path, was, config string) error {
 }
 
 // startJournal creates the new run's journal, made from src.
-func (r *resumer) startJournal(src Source) error {
+func (r *resumer) startJournal(src record.Source) error {
 	h := r.opts.Journal
 	h.Source, h.Input = src, r.out.Input
 	j, err := CreateJournal(r.opts.JournalPath, h)
@@ -486,12 +486,12 @@ func (r *resumer) startJournal(src Source) error {
 
 // planFromReport rebuilds a plan from an earlier report; the orders it
 // finished go to the new journal.
-func (r *resumer) planFromReport(prior PriorReport, src Source) (*Plan, error) {
+func (r *resumer) planFromReport(prior PriorReport, src record.Source) (*Plan, error) {
 	b := newReportPlan(src, prior.ExtraHeaders(), prior.Orders(), r.opts.Read.Headers, r.carry.add)
 	b.p.RetryRejected = r.opts.RetryRejected
-	var seen RowSet
+	var seen record.RowSet
 	lines := 0
-	err := prior.Lines(func(l LineResult) error {
+	err := prior.Lines(func(l record.LineResult) error {
 		seen.Add(l.Row)
 		lines++
 		return b.Add(l)
@@ -505,27 +505,18 @@ func (r *resumer) planFromReport(prior PriorReport, src Source) (*Plan, error) {
 	return b.Plan()
 }
 
-// Accounted is what a report's Summary records of its Lines sheets.
-type Accounted struct {
-	// Rows are the input rows (RowSet.String; "" when too many to list in a
-	// cell), RowCount how many; Lines counts the Lines sheets' rows. A
-	// report of a version that did not record them has RowCount -1.
-	Rows            string
-	RowCount, Lines int
-}
-
 // sameRows checks that a report's Lines sheets still have the input rows
 // and the number of lines its Summary records: a deleted row would
 // silently drop out of the books, an added one be cancelled without ever
 // being in the input.
-func sameRows(path string, seen *RowSet, lines int, prior PriorReport) error {
+func sameRows(path string, seen *record.RowSet, lines int, prior PriorReport) error {
 	acc := prior.Accounted()
 	if acc.RowCount < 0 {
 		return nil // written before reports recorded their rows
 	}
 	fix := "take the report as it was written (or restore the rows), or start again from the input with run --fresh"
 	ranges := acc.Rows
-	recorded, err := ParseRowSet(ranges)
+	recorded, err := record.ParseRowSet(ranges)
 	if ranges == "" || err != nil {
 		if seen.Len() != acc.RowCount {
 			return &Error{File: path, Reason: fmt.Sprintf("its Lines sheet accounts for %d input rows, and its Summary records %d: it was edited", seen.Len(), acc.RowCount), Fix: fix}
@@ -552,7 +543,7 @@ func sameRows(path string, seen *RowSet, lines int, prior PriorReport) error {
 }
 
 // sameFile checks that the file a journal was made from is unchanged.
-func sameFile(src Source) error {
+func sameFile(src record.Source) error {
 	sum, err := FileSHA256(src.Path)
 	if err != nil {
 		return &Error{Reason: fmt.Sprintf("cannot read %s, which the journal was made from: %v", src.Path, err), Fix: "put the file back where it was to resume", Err: err}
@@ -570,13 +561,13 @@ func shortSum(s string) string { return s[:min(len(s), 12)] }
 // fsync per 512 orders instead of one each.
 type carrier struct {
 	j   *Journal
-	buf map[recordKind][]*OrderResult
+	buf map[recordKind][]*record.OrderResult
 	n   int
 }
 
-func (c *carrier) add(kind recordKind, r *OrderResult) error {
+func (c *carrier) add(kind recordKind, r *record.OrderResult) error {
 	if c.buf == nil {
-		c.buf = map[recordKind][]*OrderResult{}
+		c.buf = map[recordKind][]*record.OrderResult{}
 	}
 	c.buf[kind] = append(c.buf[kind], r)
 	if c.n++; c.n >= 512 {
@@ -598,13 +589,13 @@ func (c *carrier) flush() error {
 	return nil
 }
 
-// UnfinishedJournal finds a journal in dir left by a run of command on the
+// UnfinishedJournal finds a journal in dir left by a command of mode on the
 // input with the given SHA-256, or returns "".
-func UnfinishedJournal(dir, sha, command string) string {
+func UnfinishedJournal(dir, sha string, mode record.Mode) string {
 	matches, _ := filepath.Glob(filepath.Join(dir, "*.journal"))
 	for _, m := range matches {
 		h, err := ReadJournalHeader(m)
-		if err == nil && !h.Source.Report && h.Source.SHA256 == sha && h.Command == command {
+		if err == nil && !h.Source.Report && h.Source.SHA256 == sha && h.Mode == mode {
 			return m
 		}
 	}

@@ -3,6 +3,7 @@ package batch
 import (
 	"testing"
 
+	"github.com/pcreconcile/pcreconcile/batch/record"
 	"github.com/pcreconcile/pcreconcile/batch/sheet"
 )
 
@@ -10,12 +11,12 @@ import (
 // quantity they are checked.
 func TestReportPlanChecksQuantitiesAgain(t *testing.T) {
 	h, _ := NewHeaders(nil)
-	orders := map[string]*OrderResult{}
+	orders := map[string]*record.OrderResult{}
 	for _, o := range []string{"o1", "o2", "o3"} {
-		orders[OrderKey(cA, o)] = &OrderResult{Customer: cA, Order: o}
+		orders[record.OrderKey(cA, o)] = &record.OrderResult{Customer: cA, Order: o}
 	}
-	var carried, priors []*OrderResult
-	b := newReportPlan(Source{Name: "r.xlsx"}, []string{"Ticket", "Expected Quantity"}, orders, h, func(kind recordKind, r *OrderResult) error {
+	var carried, priors []*record.OrderResult
+	b := newReportPlan(record.Source{Name: "r.xlsx"}, []string{"Ticket", "Expected Quantity"}, orders, h, func(kind recordKind, r *record.OrderResult) error {
 		switch kind {
 		case kindOutcome:
 			carried = append(carried, r)
@@ -30,13 +31,13 @@ func TestReportPlanChecksQuantitiesAgain(t *testing.T) {
 	qty := func(n string) []sheet.Cell {
 		return []sheet.Cell{{Kind: sheet.Text, Text: "T"}, {Kind: sheet.Number, Text: n}}
 	}
-	lines := []LineResult{
-		{Row: 2, Customer: cA, Order: "o1", Line: &zero, Before: &five, Status: WouldCancel, RequestID: "r"},             // reviewed: 5
-		{Row: 3, Customer: cA, Order: "o1", Line: &three, Before: &five, Status: Pending, RequestID: "r"},                // planned, not reached: 5
-		{Row: 4, Customer: cA, Order: "o2", Line: &zero, Before: &five, Status: Failed, RequestID: "r"},                  // no check
-		{Row: 5, Customer: cA, Order: "o2", Line: &three, Status: Pending, Extras: qty("7")},                             // the sheet's 7
-		{Row: 6, Customer: cA, Order: "o3", Line: &zero, Before: &five, After: &zero, Status: Cancelled, RequestID: "r"}, // carried
-		{Row: 7, Customer: "x", Order: "y", LineText: "2.5", Status: Invalid},                                            // carried row
+	lines := []record.LineResult{
+		{Row: 2, Customer: cA, Order: "o1", Line: &zero, Before: &five, Status: record.WouldCancel, RequestID: "r"},             // reviewed: 5
+		{Row: 3, Customer: cA, Order: "o1", Line: &three, Before: &five, Status: record.Pending, RequestID: "r"},                // planned, not reached: 5
+		{Row: 4, Customer: cA, Order: "o2", Line: &zero, Before: &five, Status: record.Failed, RequestID: "r"},                  // no check
+		{Row: 5, Customer: cA, Order: "o2", Line: &three, Status: record.Pending, Extras: qty("7")},                             // the sheet's 7
+		{Row: 6, Customer: cA, Order: "o3", Line: &zero, Before: &five, After: &zero, Status: record.Cancelled, RequestID: "r"}, // carried
+		{Row: 7, Customer: "x", Order: "y", LineText: "2.5", Status: record.Invalid},                                            // carried row
 	}
 	for _, l := range lines {
 		if err := b.Add(l); err != nil {

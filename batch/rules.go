@@ -9,6 +9,7 @@ import (
 
 	"github.com/shopspring/decimal"
 
+	"github.com/pcreconcile/pcreconcile/batch/record"
 	"github.com/pcreconcile/pcreconcile/pcclient"
 )
 
@@ -41,10 +42,10 @@ type want struct {
 // decision is what the rules make of an order as the GET returned it.
 type decision struct {
 	// settled are the lines decided without a PATCH.
-	settled []LineResult
+	settled []record.LineResult
 	// send are the lines to cancel, and refs the PATCH's lineItems (nil for
 	// the whole order).
-	send []LineResult
+	send []record.LineResult
 	refs []pcclient.LineItemRef
 	// requestID is the MS-RequestId to send the PATCH with: an interrupted
 	// run's, when it sent one for these lines; "" for a new one.
@@ -71,29 +72,29 @@ func decide(o *Order, rows []*Row, before *pcclient.Order, dryRun bool) decision
 		d.held = fmt.Sprintf("Partner Center's answer lists no line items for order %s; nothing was sent", o.ID)
 		for _, row := range rows {
 			if row.AllLines() {
-				d.settled = append(d.settled, withStatus(requested(row, o), Invalid, "", d.held))
+				d.settled = append(d.settled, withStatus(requested(row, o), record.Invalid, "", d.held))
 			} else {
-				d.settled = append(d.settled, withStatus(requested(row, o), Failed, "", d.held))
+				d.settled = append(d.settled, withStatus(requested(row, o), record.Failed, "", d.held))
 			}
 		}
 		return d
 	}
 	ex := expand(rows, before)
 	for _, row := range ex.empty {
-		d.settled = append(d.settled, withStatus(requested(row, o), Duplicate, "", fmt.Sprintf("duplicate: every line of order %s is named by another row", o.ID)))
+		d.settled = append(d.settled, withStatus(requested(row, o), record.Duplicate, "", fmt.Sprintf("duplicate: every line of order %s is named by another row", o.ID)))
 	}
 	wants := ex.wants
 	if o.Intent != nil {
 		wants = d.settleIntent(o, before, wants)
 	}
 	// unchanged is a line this run leaves as it found it.
-	unchanged := func(w want, s Status, msg string) LineResult {
+	unchanged := func(w want, s record.Status, msg string) record.LineResult {
 		lr := line(w.row, o, before, w.item)
 		lr.After = lr.Before
 		return withStatus(lr, s, "", msg)
 	}
 	for i, w := range ex.dups {
-		d.settled = append(d.settled, unchanged(w, Duplicate, fmt.Sprintf("duplicate: row %d already asks to cancel line %d (offer %s) of order %s", ex.first[i].Source, w.item.LineItemNumber, w.item.OfferID, o.ID)))
+		d.settled = append(d.settled, unchanged(w, record.Duplicate, fmt.Sprintf("duplicate: row %d already asks to cancel line %d (offer %s) of order %s", ex.first[i].Source, w.item.LineItemNumber, w.item.OfferID, o.ID)))
 	}
 	if len(ex.missing) > 0 {
 		// Line numbers the order does not have: the sheet is wrong about this
@@ -105,10 +106,10 @@ func decide(o *Order, rows []*Row, before *pcclient.Order, dryRun bool) decision
 		msg := fmt.Sprintf("order %s has no line item%s (its lines: %s); nothing of this order was sent", o.ID, joinInts(ex.missing), strings.Join(have, ", "))
 		d.held = msg
 		for _, w := range wants {
-			d.settled = append(d.settled, unchanged(w, Invalid, msg))
+			d.settled = append(d.settled, unchanged(w, record.Invalid, msg))
 		}
 		for _, row := range append(ex.missingRows, ex.unresolved...) {
-			d.settled = append(d.settled, withStatus(requested(row, o), Invalid, "", msg))
+			d.settled = append(d.settled, withStatus(requested(row, o), record.Invalid, "", msg))
 		}
 		return d
 	}
@@ -117,10 +118,10 @@ func decide(o *Order, rows []*Row, before *pcclient.Order, dryRun bool) decision
 		// several: which line it means is not known, so none of it is sent.
 		d.held = "held, nothing sent: " + strings.Join(ex.why, "; ")
 		for _, w := range wants {
-			d.settled = append(d.settled, unchanged(w, Mismatch, "held: another row of this order names no single line by its offer"))
+			d.settled = append(d.settled, unchanged(w, record.Mismatch, "held: another row of this order names no single line by its offer"))
 		}
 		for i, row := range ex.unresolved {
-			d.settled = append(d.settled, withStatus(requested(row, o), Mismatch, "", ex.why[i]))
+			d.settled = append(d.settled, withStatus(requested(row, o), record.Mismatch, "", ex.why[i]))
 		}
 		return d
 	}
@@ -137,7 +138,7 @@ func decide(o *Order, rows []*Row, before *pcclient.Order, dryRun bool) decision
 			if msg == "" {
 				msg = "held: another line of this order does not match the sheet"
 			}
-			d.settled = append(d.settled, unchanged(w, Mismatch, msg))
+			d.settled = append(d.settled, unchanged(w, record.Mismatch, msg))
 		}
 		return d
 	}
@@ -145,7 +146,7 @@ func decide(o *Order, rows []*Row, before *pcclient.Order, dryRun bool) decision
 	orderCancelled := strings.EqualFold(before.Status, "cancelled")
 	for _, w := range wants {
 		if w.item.Quantity == 0 || orderCancelled {
-			d.settled = append(d.settled, unchanged(w, AlreadyCancelled, ""))
+			d.settled = append(d.settled, unchanged(w, record.AlreadyCancelled, ""))
 		} else {
 			active = append(active, w)
 		}
@@ -155,7 +156,7 @@ func decide(o *Order, rows []*Row, before *pcclient.Order, dryRun bool) decision
 	}
 	if dryRun {
 		for _, w := range active {
-			d.settled = append(d.settled, unchanged(w, WouldCancel, ""))
+			d.settled = append(d.settled, unchanged(w, record.WouldCancel, ""))
 		}
 		return d
 	}
@@ -180,7 +181,7 @@ func decide(o *Order, rows []*Row, before *pcclient.Order, dryRun bool) decision
 // those still active are sent again with the intent's MS-RequestId, which
 // Partner Center treats as the same request.
 func (d *decision) settleIntent(o *Order, before *pcclient.Order, wants []want) []want {
-	meant := map[int]LineResult{}
+	meant := map[int]record.LineResult{}
 	for _, l := range o.Intent.Lines {
 		if l.Line != nil && l.Before != nil && *l.Before > 0 {
 			meant[*l.Line] = l
@@ -195,10 +196,10 @@ func (d *decision) settleIntent(o *Order, before *pcclient.Order, wants []want) 
 			continue
 		}
 		lr := line(w.row, o, before, w.item)
-		lr.Before, lr.After = prev.Before, intPtr(0)
+		lr.Before, lr.After = prev.Before, new(0)
 		lr.UnitPrice, lr.Currency, lr.PriceField = prev.UnitPrice, prev.Currency, prev.PriceField
 		lr.RequestID = o.Intent.RequestID
-		d.settled = append(d.settled, withStatus(lr, Cancelled, "", intentNote))
+		d.settled = append(d.settled, withStatus(lr, record.Cancelled, "", intentNote))
 	}
 	return rest
 }
@@ -207,8 +208,8 @@ func (d *decision) settleIntent(o *Order, before *pcclient.Order, wants []want) 
 // MS-RequestId and the lines it cancels with their quantities and prices
 // before — with those of an interrupted run's intent for the same PATCH, so
 // that whichever run dies, the lines that PATCH cancelled stay known.
-func (d decision) intent(o *Order, requestID string) *OrderResult {
-	rec := &OrderResult{Seq: o.Seq, Customer: o.Customer, Order: o.ID, RequestID: requestID}
+func (d decision) intent(o *Order, requestID string) *record.OrderResult {
+	rec := &record.OrderResult{Seq: o.Seq, Customer: o.Customer, Order: o.ID, RequestID: requestID}
 	sent := map[int]bool{}
 	for _, l := range d.send {
 		sent[*l.Line] = true
@@ -222,7 +223,7 @@ func (d decision) intent(o *Order, requestID string) *OrderResult {
 		}
 	}
 	for _, l := range d.send {
-		l.Status = Pending
+		l.Status = record.Pending
 		rec.Lines = append(rec.Lines, l)
 	}
 	return rec
@@ -231,23 +232,23 @@ func (d decision) intent(o *Order, requestID string) *OrderResult {
 // settle reads the answer to the PATCH: each sent line at 0 is cancelled,
 // still above 0 not_cancelled. verified says the answer was lost and a GET
 // showed the cancellation instead.
-func settle(d decision, after *pcclient.Order, verified bool) []LineResult {
+func settle(d decision, after *pcclient.Order, verified bool) []record.LineResult {
 	note := ""
 	if verified {
 		note = "the answer to the PATCH was lost; a GET confirmed the cancellation"
 	}
-	out := make([]LineResult, 0, len(d.send))
+	out := make([]record.LineResult, 0, len(d.send))
 	for _, lr := range d.send {
 		got := after.Line(*lr.Line)
 		switch {
 		case got == nil:
-			out = append(out, withStatus(lr, NotCancelled, "", "the answer does not include this line"))
+			out = append(out, withStatus(lr, record.NotCancelled, "", "the answer does not include this line"))
 		case got.Quantity == 0:
-			lr.After = intPtr(0)
-			out = append(out, withStatus(lr, Cancelled, "", note))
+			lr.After = new(0)
+			out = append(out, withStatus(lr, record.Cancelled, "", note))
 		default:
-			lr.After = intPtr(got.Quantity)
-			out = append(out, withStatus(lr, NotCancelled, "", "Partner Center accepted the request but the line still has quantity "+fmt.Sprint(got.Quantity)))
+			lr.After = new(got.Quantity)
+			out = append(out, withStatus(lr, record.NotCancelled, "", "Partner Center accepted the request but the line still has quantity "+fmt.Sprint(got.Quantity)))
 		}
 	}
 	return out
@@ -258,8 +259,8 @@ func settle(d decision, after *pcclient.Order, verified bool) []LineResult {
 // after is the quantity before. Otherwise the quantity after stays empty:
 // a failed line with a quantity before and none after is one whose PATCH
 // went out and whose outcome is not known (Unsettled).
-func refused(d decision, f failure) []LineResult {
-	out := make([]LineResult, 0, len(d.send))
+func refused(d decision, f failure) []record.LineResult {
+	out := make([]record.LineResult, 0, len(d.send))
 	for _, lr := range d.send {
 		if f.answered {
 			lr.After = lr.Before
@@ -306,8 +307,8 @@ func rereadFor(err error, mayHaveApplied bool) rereadWhy {
 // PATCH failed with f, or from rerr when that read failed too. Every
 // quantity after is one read in this call; a line whose fate stays unknown
 // is failed, with no quantity after.
-func reread(d decision, why rereadWhy, f failure, now *pcclient.Order, rerr error) []LineResult {
-	out := make([]LineResult, 0, len(d.send))
+func reread(d decision, why rereadWhy, f failure, now *pcclient.Order, rerr error) []record.LineResult {
+	out := make([]record.LineResult, 0, len(d.send))
 	what := map[rereadWhy]string{
 		unknown:     "the PATCH's outcome is not known (" + f.message + ")",
 		implausible: f.message,
@@ -316,23 +317,23 @@ func reread(d decision, why rereadWhy, f failure, now *pcclient.Order, rerr erro
 	}[why]
 	for _, lr := range d.send {
 		if rerr != nil {
-			out = append(out, withStatus(lr, Failed, f.code, what+"; reading the order again failed too ("+classify(rerr).message+"): a resume reads it before sending anything"))
+			out = append(out, withStatus(lr, record.Failed, f.code, what+"; reading the order again failed too ("+classify(rerr).message+"): a resume reads it before sending anything"))
 			continue
 		}
 		got := now.Line(*lr.Line)
 		if got == nil {
-			out = append(out, withStatus(lr, Failed, f.code, fmt.Sprintf("%s; the order read again has no line %d", what, *lr.Line)))
+			out = append(out, withStatus(lr, record.Failed, f.code, fmt.Sprintf("%s; the order read again has no line %d", what, *lr.Line)))
 			continue
 		}
-		lr.After = intPtr(got.Quantity)
+		lr.After = new(got.Quantity)
 		switch {
 		case got.Quantity == 0 && why == alreadyDone:
-			out = append(out, withStatus(lr, AlreadyCancelled, f.code, what+"; a GET shows quantity 0: cancelled elsewhere after this run read the order"))
+			out = append(out, withStatus(lr, record.AlreadyCancelled, f.code, what+"; a GET shows quantity 0: cancelled elsewhere after this run read the order"))
 		case got.Quantity == 0:
-			out = append(out, withStatus(lr, Cancelled, "", what+"; a GET shows the line cancelled"))
+			out = append(out, withStatus(lr, record.Cancelled, "", what+"; a GET shows the line cancelled"))
 		case why == implausible:
-			out = append(out, withStatus(lr, NotCancelled, "", fmt.Sprintf("%s; a GET shows quantity %d", what, got.Quantity)))
-		case f.status != Failed:
+			out = append(out, withStatus(lr, record.NotCancelled, "", fmt.Sprintf("%s; a GET shows quantity %d", what, got.Quantity)))
+		case f.status != record.Failed:
 			// Refused (not_cancellable, outside_window, …), and the order
 			// shows that no earlier attempt got through either.
 			out = append(out, withStatus(lr, f.status, f.code, fmt.Sprintf("%s; a GET shows quantity %d", f.message, got.Quantity)))
@@ -340,7 +341,7 @@ func reread(d decision, why rereadWhy, f failure, now *pcclient.Order, rerr erro
 			// Not applied, or not yet: failed, and sent again by a resume
 			// with the same MS-RequestId.
 			lr.After = nil
-			out = append(out, withStatus(lr, Failed, f.code, fmt.Sprintf("%s; a GET shows quantity %d still: a resume sends it again", what, got.Quantity)))
+			out = append(out, withStatus(lr, record.Failed, f.code, fmt.Sprintf("%s; a GET shows quantity %d still: a resume sends it again", what, got.Quantity)))
 		}
 	}
 	return out
@@ -348,8 +349,8 @@ func reread(d decision, why rereadWhy, f failure, now *pcclient.Order, rerr erro
 
 // unread gives every requested line of an order the GET could not read the
 // status of that failure.
-func unread(o *Order, rows []*Row, f failure) []LineResult {
-	out := make([]LineResult, 0, len(rows))
+func unread(o *Order, rows []*Row, f failure) []record.LineResult {
+	out := make([]record.LineResult, 0, len(rows))
 	for _, row := range rows {
 		out = append(out, withStatus(requested(row, o), f.status, f.code, f.message))
 	}
@@ -496,27 +497,27 @@ func mismatches(wants []want, order *pcclient.Order) []string {
 
 // line starts the result of a requested line, as the order read shows it:
 // its quantity before, its unit price and the order's currency.
-func line(row *Row, o *Order, read *pcclient.Order, item *pcclient.LineItem) LineResult {
-	lr := LineResult{Row: row.Source, Customer: o.Customer, Order: o.ID, Extras: row.Extras, Currency: read.CurrencyCode}
+func line(row *Row, o *Order, read *pcclient.Order, item *pcclient.LineItem) record.LineResult {
+	lr := record.LineResult{Row: row.Source, Customer: o.Customer, Order: o.ID, Extras: row.Extras, Currency: read.CurrencyCode}
 	lr.Purchased, _ = time.Parse(time.RFC3339Nano, read.CreationDate)
 	if row.Expect >= 0 {
-		lr.Expect = intPtr(int(row.Expect))
+		lr.Expect = new(int(row.Expect))
 	}
-	lr.Line, lr.Offer, lr.Product, lr.Before = intPtr(item.LineItemNumber), item.OfferID, item.FriendlyName, intPtr(item.Quantity)
+	lr.Line, lr.Offer, lr.Product, lr.Before = new(item.LineItemNumber), item.OfferID, item.FriendlyName, new(item.Quantity)
 	if price, field, ok := item.UnitPrice(); ok {
 		lr.UnitPrice, lr.PriceField = decimal.NewNullDecimal(price), field
 	}
 	return lr
 }
 
-func withStatus(lr LineResult, s Status, code, msg string) LineResult {
+func withStatus(lr record.LineResult, s record.Status, code, msg string) record.LineResult {
 	lr.Status, lr.ErrorCode, lr.ErrorMessage = s, code, msg
 	return lr
 }
 
 // failure is what an error means for the lines of an order.
 type failure struct {
-	status  Status
+	status  record.Status
 	code    string
 	message string // cleaned of credentials, bounded
 	auth    bool   // authentication failed
@@ -525,9 +526,9 @@ type failure struct {
 	answered bool
 }
 
-// fail records on res why its order failed, and returns what that means
-// for the order's lines.
-func (res *OrderResult) fail(err error) failure {
+// failOrder records on res why its order failed, and returns what that
+// means for the order's lines.
+func failOrder(res *record.OrderResult, err error) failure {
 	f := classify(err)
 	res.ErrorCode, res.ErrorMessage, res.AuthFailed = f.code, f.message, f.auth
 	return f
@@ -552,13 +553,13 @@ func classifyRaw(err error) failure {
 	var auth *pcclient.AuthError
 	switch {
 	case errors.As(err, &auth):
-		f := failure{status: Failed, code: auth.AADSTS, message: auth.Error(), auth: true}
+		f := failure{status: record.Failed, code: auth.AADSTS, message: auth.Error(), auth: true}
 		if auth.Fix != "" {
 			f.message += " (" + auth.Fix + ")"
 		}
 		return f
 	case errors.As(err, &ae):
-		f := failure{status: Failed, code: ae.Code, message: ae.Description, answered: ae.StatusCode < 500 && ae.StatusCode != 408}
+		f := failure{status: record.Failed, code: ae.Code, message: ae.Description, answered: ae.StatusCode < 500 && ae.StatusCode != 408}
 		if f.code == "" {
 			f.code = fmt.Sprint(ae.StatusCode)
 		}
@@ -567,21 +568,21 @@ func classifyRaw(err error) failure {
 		}
 		switch {
 		case ae.StatusCode == 404:
-			f.status = NotFound
+			f.status = record.NotFound
 		case ae.Code == pcclient.CodeOutsideWindow:
-			f.status = OutsideWindow
+			f.status = record.OutsideWindow
 		case ae.Code == pcclient.CodeOrderNotCancelable, ae.Code == pcclient.CodeLineItemCancelled,
 			ae.Code == pcclient.CodeProductNotCancel1, ae.Code == pcclient.CodeProductNotCancel2:
-			f.status = NotCancellable
+			f.status = record.NotCancellable
 		case ae.StatusCode == 401:
 			f.auth = true
 		case retryable(ae.StatusCode):
 		case ae.StatusCode >= 400 && ae.StatusCode < 500:
-			f.status = Rejected
+			f.status = record.Rejected
 		}
 		return f
 	}
-	return failure{status: Failed, message: err.Error()}
+	return failure{status: record.Failed, message: err.Error()}
 }
 
 // retryable reports the HTTP statuses a later attempt may get past:

@@ -6,6 +6,7 @@ import (
 	"strings"
 	"testing"
 
+	"github.com/pcreconcile/pcreconcile/batch/record"
 	"github.com/pcreconcile/pcreconcile/pcclient"
 	"github.com/shopspring/decimal"
 )
@@ -27,7 +28,7 @@ func sheetRow(source int, line int32, offer string, expect int32) *Row {
 }
 
 // outcome renders lines as "row/line status before→after", in order.
-func outcomes(lines []LineResult) string {
+func outcomes(lines []record.LineResult) string {
 	var s []string
 	for _, l := range lines {
 		line := l.LineText
@@ -139,7 +140,7 @@ func TestSettle(t *testing.T) {
 		t.Errorf("a line missing from the answer says %q", got[2].ErrorMessage)
 	}
 	v := settle(d, pcOrder("cancelled", 0, 0, 0), true)
-	if v[0].Status != Cancelled || !strings.Contains(v[0].ErrorMessage, "a GET confirmed the cancellation") {
+	if v[0].Status != record.Cancelled || !strings.Contains(v[0].ErrorMessage, "a GET confirmed the cancellation") {
 		t.Errorf("verified: %+v", v[0])
 	}
 }
@@ -229,15 +230,15 @@ func TestReread(t *testing.T) {
 // sent for as failed and unsettled, in place of their pending rows.
 func TestUnsettledResult(t *testing.T) {
 	t.Parallel()
-	line := func(row, n, before int, s Status) LineResult {
-		return LineResult{Row: row, Line: intPtr(n), Before: intPtr(before), Status: s}
+	line := func(row, n, before int, s record.Status) record.LineResult {
+		return record.LineResult{Row: row, Line: new(n), Before: new(before), Status: s}
 	}
-	pending := &OrderResult{Lines: []LineResult{
-		{Row: 2, LineText: "*", Status: Pending},
-		{Row: 3, Line: intPtr(5), Status: Pending},
-		line(4, 7, 1, Cancelled),
+	pending := &record.OrderResult{Lines: []record.LineResult{
+		{Row: 2, LineText: "*", Status: record.Pending},
+		{Row: 3, Line: new(5), Status: record.Pending},
+		line(4, 7, 1, record.Cancelled),
 	}}
-	intent := &OrderResult{RequestID: "req-9", Lines: []LineResult{line(2, 0, 4, Pending), line(2, 1, 6, Pending)}}
+	intent := &record.OrderResult{RequestID: "req-9", Lines: []record.LineResult{line(2, 0, 4, record.Pending), line(2, 1, 6, record.Pending)}}
 	got := unsettledResult(pending, intent)
 	if want := "2/0 failed 4→-, 2/1 failed 6→-, 3/5 pending -→-, 4/7 cancelled 1→-"; outcomes(got.Lines) != want {
 		t.Errorf("lines = %q, want %q", outcomes(got.Lines), want)
@@ -245,8 +246,8 @@ func TestUnsettledResult(t *testing.T) {
 	if l := got.Lines[0]; !l.Unsettled() || l.RequestID != "req-9" || !strings.Contains(l.ErrorMessage, "a resume reads the order") {
 		t.Errorf("line %+v", l)
 	}
-	in := unsettledIntent(&OrderResult{Customer: cA, Order: "o1"}, got.Lines)
-	if in == nil || in.RequestID != "req-9" || len(in.Lines) != 2 || in.Lines[0].Status != Pending {
+	in := unsettledIntent(&record.OrderResult{Customer: cA, Order: "o1"}, got.Lines)
+	if in == nil || in.RequestID != "req-9" || len(in.Lines) != 2 || in.Lines[0].Status != record.Pending {
 		t.Errorf("the intent a resume derives: %+v", in)
 	}
 }
@@ -260,25 +261,25 @@ func TestClassify(t *testing.T) {
 	}
 	for _, tt := range []struct {
 		err  error
-		want Status
+		want record.Status
 	}{
-		{api(404, "20000"), NotFound},
-		{api(400, "900117"), OutsideWindow},
-		{api(400, "800061"), NotCancellable},
-		{api(400, "800063"), NotCancellable},
-		{api(403, "800019"), NotCancellable},
-		{api(403, "800077"), NotCancellable},
-		{api(403, "20002"), Rejected},
-		{api(400, "800071"), Rejected},
-		{api(400, ""), Rejected},
-		{api(403, ""), Rejected},
-		{fmt.Errorf("giving up after 6 attempts: %w", api(409, "800014")), Failed},
-		{fmt.Errorf("giving up after 6 attempts: %w", api(429, "")), Failed},
-		{fmt.Errorf("giving up after 6 attempts: %w", api(503, "")), Failed},
-		{api(408, ""), Failed},
-		{api(401, "800001"), Failed},
-		{&pcclient.AuthError{Description: "expired"}, Failed},
-		{fmt.Errorf("PATCH x: giving up after 6 attempts: connection reset by peer"), Failed},
+		{api(404, "20000"), record.NotFound},
+		{api(400, "900117"), record.OutsideWindow},
+		{api(400, "800061"), record.NotCancellable},
+		{api(400, "800063"), record.NotCancellable},
+		{api(403, "800019"), record.NotCancellable},
+		{api(403, "800077"), record.NotCancellable},
+		{api(403, "20002"), record.Rejected},
+		{api(400, "800071"), record.Rejected},
+		{api(400, ""), record.Rejected},
+		{api(403, ""), record.Rejected},
+		{fmt.Errorf("giving up after 6 attempts: %w", api(409, "800014")), record.Failed},
+		{fmt.Errorf("giving up after 6 attempts: %w", api(429, "")), record.Failed},
+		{fmt.Errorf("giving up after 6 attempts: %w", api(503, "")), record.Failed},
+		{api(408, ""), record.Failed},
+		{api(401, "800001"), record.Failed},
+		{&pcclient.AuthError{Description: "expired"}, record.Failed},
+		{fmt.Errorf("PATCH x: giving up after 6 attempts: connection reset by peer"), record.Failed},
 	} {
 		if got := classify(tt.err).status; got != tt.want {
 			t.Errorf("%v: %s, want %s", tt.err, got, tt.want)
@@ -294,9 +295,9 @@ func TestClassify(t *testing.T) {
 func TestDecideWithIntent(t *testing.T) {
 	t.Parallel()
 	price := decimal.NewNullDecimal(decimal.RequireFromString("12.50"))
-	o := &Order{Customer: cA, ID: "o1", Intent: &OrderResult{RequestID: "req-1", Lines: []LineResult{
-		{Line: intPtr(0), Before: intPtr(4), UnitPrice: price, Currency: "EUR", PriceField: "price"},
-		{Line: intPtr(1), Before: intPtr(10), UnitPrice: price, Currency: "EUR"},
+	o := &Order{Customer: cA, ID: "o1", Intent: &record.OrderResult{RequestID: "req-1", Lines: []record.LineResult{
+		{Line: new(0), Before: new(4), UnitPrice: price, Currency: "EUR", PriceField: "price"},
+		{Line: new(1), Before: new(10), UnitPrice: price, Currency: "EUR"},
 	}}}
 	rows := []*Row{sheetRow(2, allLines, "", -1)}
 	d := decide(o, rows, pcOrder("completed", 0, 10, 0), false)

@@ -12,6 +12,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/pcreconcile/pcreconcile/batch/record"
 	"github.com/pcreconcile/pcreconcile/pcclient"
 	"github.com/pcreconcile/pcreconcile/pcclient/sandbox"
 )
@@ -87,7 +88,7 @@ func runAtRate(b *testing.B, n int, perMinute float64, latency time.Duration, th
 	res := rateResult{elapsed: time.Since(start), throttled: sb.Stats().Throttled}
 	got := collect(b, p, j)
 	for _, l := range got {
-		if l.Status != Cancelled {
+		if l.Status != record.Cancelled {
 			b.Fatalf("a line ended %s: %s", l.Status, l.ErrorMessage)
 		}
 	}

@@ -11,6 +11,7 @@ import (
 	"github.com/google/uuid"
 	"golang.org/x/sync/errgroup"
 
+	"github.com/pcreconcile/pcreconcile/batch/record"
 	"github.com/pcreconcile/pcreconcile/pcclient"
 )
 
@@ -170,9 +171,9 @@ func FairOrder(p *Plan) []*Order {
 // its answer, a resume still knows that this run cancelled those lines. An
 // intent that cannot be journaled is an error: nothing is sent that could
 // not be accounted for.
-func (r *Runner) process(ctx context.Context, p *Plan, o *Order) (*OrderResult, error) {
+func (r *Runner) process(ctx context.Context, p *Plan, o *Order) (*record.OrderResult, error) {
 	start := r.Now()
-	res := &OrderResult{Seq: o.Seq, Customer: o.Customer, Order: o.ID}
+	res := &record.OrderResult{Seq: o.Seq, Customer: o.Customer, Order: o.ID}
 	rows := make([]*Row, len(o.Rows))
 	for i, ri := range o.Rows {
 		rows[i] = p.Rows.At(ri)
@@ -188,7 +189,7 @@ func (r *Runner) process(ctx context.Context, p *Plan, o *Order) (*OrderResult, 
 		return nil, nil
 	}
 	if err != nil {
-		res.Lines = unread(o, rows, res.fail(err))
+		res.Lines = unread(o, rows, failOrder(res, err))
 		return res, nil
 	}
 	res.StatusBefore, res.StatusAfter, res.Currency = before.Status, before.Status, before.CurrencyCode
@@ -223,10 +224,10 @@ func (r *Runner) process(ctx context.Context, p *Plan, o *Order) (*OrderResult, 
 	case errors.Is(err, pcclient.ErrStopped):
 		// Stopped while waiting to send: nothing went out.
 		for _, lr := range d.send {
-			res.Lines = append(res.Lines, withStatus(lr, Pending, "", "the run was stopped before this cancellation was sent"))
+			res.Lines = append(res.Lines, withStatus(lr, record.Pending, "", "the run was stopped before this cancellation was sent"))
 		}
 	default:
-		f := res.fail(err)
+		f := failOrder(res, err)
 		why := rereadFor(err, presp.MayHaveApplied || d.requestID != "")
 		if why == noReread {
 			res.Lines = append(res.Lines, refused(d, f)...)
@@ -282,13 +283,13 @@ func (r *Runner) reread(ctx context.Context, o *Order) (*pcclient.Order, *pcclie
 
 // finish fills in what every line of the order shares and merges in the
 // lines carried from an earlier run.
-func (r *Runner) finish(res *OrderResult, o *Order, rows []*Row, calls []*pcclient.Response, start time.Time) {
+func (r *Runner) finish(res *record.OrderResult, o *Order, rows []*Row, calls []*pcclient.Response, start time.Time) {
 	now := r.Now()
 	if len(res.Lines) == 0 {
 		// The rules give every row a line; should they not, the rows are
 		// failed rather than lost.
 		for _, row := range rows {
-			res.Lines = append(res.Lines, withStatus(requested(row, o), Failed, "", "no line of this row could be decided from Partner Center's answer"))
+			res.Lines = append(res.Lines, withStatus(requested(row, o), record.Failed, "", "no line of this row could be decided from Partner Center's answer"))
 		}
 	}
 	var last *pcclient.Response
@@ -312,12 +313,12 @@ func (r *Runner) finish(res *OrderResult, o *Order, rows []*Row, calls []*pcclie
 	}
 	res.Lines = append(res.Lines, o.Prev...)
 	sortLines(res.Lines)
-	res.Outcome = outcome(res.Lines)
+	res.Outcome = record.Outcome(res.Lines)
 	res.DurationMS = now.Sub(start).Milliseconds()
 }
 
 // sortLines orders an order's lines by source row, then line number.
-func sortLines(lines []LineResult) {
+func sortLines(lines []record.LineResult) {
 	sort.SliceStable(lines, func(i, j int) bool {
 		a, b := lines[i], lines[j]
 		if a.Row != b.Row {
@@ -327,7 +328,7 @@ func sortLines(lines []LineResult) {
 	})
 }
 
-func lineNo(l LineResult) int {
+func lineNo(l record.LineResult) int {
 	if l.Line == nil {
 		return -1
 	}

@@ -16,6 +16,7 @@ import (
 	"sync"
 	"testing"
 
+	"github.com/pcreconcile/pcreconcile/batch/record"
 	"github.com/pcreconcile/pcreconcile/pcclient"
 	"github.com/pcreconcile/pcreconcile/pcclient/sandbox"
 	"github.com/pcreconcile/pcreconcile/samples"
@@ -82,7 +83,7 @@ func newEnv(t *testing.T, opts sandbox.Options) *env {
 
 func newJournal(t *testing.T) *Journal {
 	t.Helper()
-	j, err := CreateJournal(filepath.Join(t.TempDir(), "r.xlsx.journal"), JournalHeader{RunID: "run-test", Command: "run"})
+	j, err := CreateJournal(filepath.Join(t.TempDir(), "r.xlsx.journal"), JournalHeader{RunID: "run-test", Mode: record.Run})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -91,7 +92,7 @@ func newJournal(t *testing.T) *Journal {
 }
 
 // results runs p and returns its lines keyed "row/line".
-func (e *env) run(t *testing.T, p *Plan, dry bool) (map[string]LineResult, *Journal, error) {
+func (e *env) run(t *testing.T, p *Plan, dry bool) (map[string]record.LineResult, *Journal, error) {
 	t.Helper()
 	j := newJournal(t)
 	r := &Runner{Client: e.client, Concurrency: 4, DryRun: dry, RunID: "run-test", Journal: j}
@@ -99,10 +100,10 @@ func (e *env) run(t *testing.T, p *Plan, dry bool) (map[string]LineResult, *Jour
 	return collect(t, p, j), j, err
 }
 
-func collect(t testing.TB, p *Plan, recs Records) map[string]LineResult {
+func collect(t testing.TB, p *Plan, recs Records) map[string]record.LineResult {
 	t.Helper()
-	out := map[string]LineResult{}
-	err := p.Results(recs, "run-test", func(res *OrderResult, _ bool) error {
+	out := map[string]record.LineResult{}
+	err := p.Results(recs, "run-test", func(res *record.OrderResult, _ bool) error {
 		for _, l := range res.Lines {
 			out[lineKeyOf(l)] = l
 		}
@@ -114,7 +115,7 @@ func collect(t testing.TB, p *Plan, recs Records) map[string]LineResult {
 	return out
 }
 
-func lineKeyOf(l LineResult) string {
+func lineKeyOf(l record.LineResult) string {
 	line := l.LineText
 	if l.Line != nil {
 		line = fmt.Sprint(*l.Line)
@@ -208,10 +209,10 @@ func TestMissingLineHoldsTheWholeOrderUnchanged(t *testing.T) {
 		t.Errorf("%d PATCHes sent for an order the sheet is wrong about", n)
 	}
 	l := got["2/0"]
-	if l.Status != Invalid || l.Before == nil || l.After == nil || *l.Before != 20 || *l.After != 20 {
+	if l.Status != record.Invalid || l.Before == nil || l.After == nil || *l.Before != 20 || *l.After != 20 {
 		t.Errorf("existing line = %s before %v after %v, want invalid 20→20", l.Status, qty(l.Before), qty(l.After))
 	}
-	if m := got["3/9"]; m.Status != Invalid || m.Before != nil || !strings.Contains(m.ErrorMessage, "has no line item 9") {
+	if m := got["3/9"]; m.Status != record.Invalid || m.Before != nil || !strings.Contains(m.ErrorMessage, "has no line item 9") {
 		t.Errorf("missing line = %+v", m)
 	}
 }
@@ -253,7 +254,7 @@ func TestPatchBodiesCarryOnlyActiveLinesWithOffersFromTheOrder(t *testing.T) {
 	if len(bodies) != len(want) {
 		t.Errorf("%d PATCHes, want %d", len(bodies), len(want))
 	}
-	if got["4/0"].Status != AlreadyCancelled || got["4/1"].Status != Cancelled {
+	if got["4/0"].Status != record.AlreadyCancelled || got["4/1"].Status != record.Cancelled {
 		t.Errorf("every-line row with a line at 0: %s, %s", got["4/0"].Status, got["4/1"].Status)
 	}
 }
@@ -309,7 +310,7 @@ func TestPlanSendsNoPatch(t *testing.T) {
 	if n := len(e.rec.requests("PATCH")); n != 0 {
 		t.Errorf("plan sent %d PATCHes", n)
 	}
-	for key, want := range map[string]Status{"2/0": WouldCancel, "5/1": WouldCancel, "6/0": AlreadyCancelled, "9/0": Mismatch, "12/0": NotFound} {
+	for key, want := range map[string]record.Status{"2/0": record.WouldCancel, "5/1": record.WouldCancel, "6/0": record.AlreadyCancelled, "9/0": record.Mismatch, "12/0": record.NotFound} {
 		if got[key].Status != want {
 			t.Errorf("plan line %s = %s, want %s", key, got[key].Status, want)
 		}
@@ -331,7 +332,7 @@ func TestRerunFindsEverythingAlreadyCancelled(t *testing.T) {
 		t.Fatal(err)
 	}
 	for _, key := range []string{"2/0", "3/0", "4/1", "5/0", "5/1", "5/2"} {
-		if got[key].Status != AlreadyCancelled {
+		if got[key].Status != record.AlreadyCancelled {
 			t.Errorf("second run: line %s is %s, want already_cancelled", key, got[key].Status)
 		}
 	}
@@ -364,9 +365,9 @@ func TestAuthFailuresAbortTheRun(t *testing.T) {
 	var pending, failed int
 	for _, l := range got {
 		switch l.Status {
-		case Pending:
+		case record.Pending:
 			pending++
-		case Failed:
+		case record.Failed:
 			failed++
 		}
 	}
@@ -400,7 +401,7 @@ func TestCancelStopsDispatchAndLeavesTheRestPending(t *testing.T) {
 	got := collect(t, p, j)
 	var pending []string
 	for k, l := range got {
-		if l.Status == Pending {
+		if l.Status == record.Pending {
 			pending = append(pending, k)
 		}
 	}
@@ -409,7 +410,7 @@ func TestCancelStopsDispatchAndLeavesTheRestPending(t *testing.T) {
 		t.Errorf("pending lines = %v", pending)
 	}
 	for _, l := range got {
-		if l.Status == Pending && l.RunID != "run-test" {
+		if l.Status == record.Pending && l.RunID != "run-test" {
 			t.Errorf("pending line %s has run id %q", lineKeyOf(l), l.RunID)
 		}
 	}

@@ -6,6 +6,7 @@ import (
 	"strings"
 	"time"
 
+	"github.com/pcreconcile/pcreconcile/batch/record"
 	"github.com/pcreconcile/pcreconcile/batch/sheet"
 )
 
@@ -76,7 +77,7 @@ func (s *shape) note(r reading) {
 }
 
 func (s *columnStats) add(v string) {
-	v = cleanText(v)
+	v = record.CleanText(v)
 	if v == "" {
 		return
 	}
@@ -171,7 +172,7 @@ func dateFormat(order string, sep byte, pad, year2 bool) string {
 // typed reads one value of the column as its type; a value that does not
 // read stays text.
 func (t columnType) typed(c sheet.Cell) sheet.Cell {
-	v := cleanText(c.Text)
+	v := record.CleanText(c.Text)
 	if v == "" || c.Kind != sheet.Text {
 		return c
 	}

@@ -3,94 +3,20 @@ package batch
 import (
 	"errors"
 	"fmt"
+	"github.com/pcreconcile/pcreconcile/batch/record"
 	"strconv"
 	"strings"
-	"unicode"
 	"unicode/utf8"
-
-	"github.com/google/uuid"
 )
 
 // maxCellChars is Excel's limit on a cell; anything longer is not an id.
 const maxCellChars = 32767
 
-// cleanText trims what pasting from web pages, mail and Excel leaves around
-// a value: spaces, tabs, non-breaking spaces and zero-width characters.
-func cleanText(s string) string {
-	// The common case, plain ASCII with nothing to trim, costs no allocation.
-	if s == "" || (s[0] > ' ' && s[0] < utf8.RuneSelf && s[len(s)-1] > ' ' && s[len(s)-1] < utf8.RuneSelf && asciiPrintable(s)) {
-		return s
-	}
-	s = strings.TrimFunc(s, invisible)
-	if strings.IndexFunc(s, zeroWidth) >= 0 {
-		s = strings.Map(func(r rune) rune {
-			if zeroWidth(r) {
-				return -1
-			}
-			return r
-		}, s)
-	}
-	return s
-}
-
-func asciiPrintable(s string) bool {
-	for i := 0; i < len(s); i++ {
-		if s[i] < ' ' || s[i] >= utf8.RuneSelf {
-			return false
-		}
-	}
-	return true
-}
-
-func zeroWidth(r rune) bool {
-	switch r {
-	case '\u200b', '\u200c', '\u200d', '\u2060', '\ufeff', '\u00ad':
-		return true
-	}
-	return false
-}
-
-func invisible(r rune) bool { return unicode.IsSpace(r) || zeroWidth(r) || r == '\u00a0' }
-
-// parseGUID accepts a GUID in any common form — braces, upper case,
-// "urn:uuid:", no hyphens, surrounding or zero-width spaces — and returns
-// the lower-case canonical form.
-func parseGUID(s string) (string, error) {
-	s = cleanText(s)
-	if s == "" {
-		return "", errors.New("is empty")
-	}
-	u, err := uuid.Parse(s)
-	if err != nil {
-		// uuid accepts braces but not parentheses; Excel users paste both.
-		if len(s) > 2 && s[0] == '(' && s[len(s)-1] == ')' {
-			if u, err = uuid.Parse(s[1 : len(s)-1]); err == nil {
-				goto ok
-			}
-		}
-		return "", errors.New("is not a GUID (want e.g. 4a7c2e91-5b3d-4f8a-9c1e-2d6b8f0a3c57)")
-	}
-ok:
-	if u == uuid.Nil {
-		return "", errors.New("is the all-zero GUID")
-	}
-	return u.String(), nil
-}
-
-// CanonicalCustomer returns the lower-case canonical form of a customer
-// tenant id typed in any common form, or s itself when it is not a GUID.
-func CanonicalCustomer(s string) string {
-	if c, err := parseGUID(s); err == nil {
-		return c
-	}
-	return s
-}
-
 // parseOrderID trims an order id and checks it against Partner Center's
 // character set. fromXLSX enables the check for ids Excel stored as numbers
 // and rounded to 15 significant digits.
 func parseOrderID(s string, fromXLSX bool) (string, error) {
-	s = cleanText(s)
+	s = record.CleanText(s)
 	switch {
 	case s == "":
 		return "", errors.New("is empty")
@@ -125,7 +51,7 @@ const (
 // parseLine reads a line item number: a whole number ≥ 0, written "2",
 // "2.0" or "2,0"; empty or "*" means every line of the order.
 func parseLine(s string) (int, error) {
-	s = cleanText(s)
+	s = record.CleanText(s)
 	if s == "" || s == "*" {
 		return allLines, nil
 	}
@@ -153,7 +79,7 @@ func parseCount(s string) (int, error) {
 			return -1 // digit grouping by spaces or apostrophes (Swiss)
 		}
 		return r
-	}, cleanText(s))
+	}, record.CleanText(s))
 	switch {
 	case s == "":
 		return 0, errors.New("is empty")
@@ -222,4 +148,4 @@ func atoiChecked(s string) (int, error) {
 }
 
 // sameOffer compares offer ids as Partner Center does: case-insensitively.
-func sameOffer(a, b string) bool { return strings.EqualFold(cleanText(a), cleanText(b)) }
+func sameOffer(a, b string) bool { return strings.EqualFold(record.CleanText(a), record.CleanText(b)) }

@@ -1,6 +1,7 @@
 package batch
 
 import (
+	"github.com/pcreconcile/pcreconcile/batch/record"
 	"strings"
 	"testing"
 )
@@ -20,13 +21,13 @@ func TestParseGUID(t *testing.T) {
 		"4a7c2e91-5b3d-\u200b4f8a-9c1e-2d6b8f0a3c57",
 		"\ufeff4a7c2e91-5b3d-4f8a-9c1e-2d6b8f0a3c57",
 	} {
-		got, err := parseGUID(in)
+		got, err := record.ParseGUID(in)
 		if err != nil || got != want {
 			t.Errorf("parseGUID(%q) = %q, %v; want %q", in, got, err, want)
 		}
 	}
 	for _, in := range []string{"", "  ", "not-a-guid", "4a7c2e91-5b3d-4f8a-9c1e", "00000000-0000-0000-0000-000000000000", "4a7c2e91-5b3d-4f8a-9c1e-2d6b8f0a3c5z", "Contoso Ltd"} {
-		if got, err := parseGUID(in); err == nil {
+		if got, err := record.ParseGUID(in); err == nil {
 			t.Errorf("parseGUID(%q) = %q, want an error", in, got)
 		}
 	}

@@ -12,6 +12,7 @@ import (
 	"time"
 
 	"github.com/pcreconcile/pcreconcile/batch"
+	"github.com/pcreconcile/pcreconcile/batch/record"
 	"github.com/pcreconcile/pcreconcile/batch/sheet"
 )
 
@@ -26,20 +27,20 @@ func benchPlan(b *testing.B, n int) (*batch.Plan, *batch.Journal) {
 	}
 	p := &batch.Plan{Extra: []string{"Ticket", "Requested On"}}
 	at := time.Date(2026, 11, 21, 9, 30, 0, 0, time.UTC)
-	var buf []*batch.OrderResult
+	var buf []*record.OrderResult
 	for i := range n / 2 {
 		cust := fmt.Sprintf("%08x-0000-4000-8000-%012x", i%2000, i%2000)
 		o := &batch.Order{Seq: i, Customer: cust, ID: fmt.Sprintf("ORD%09d", i)}
 		p.Orders = append(p.Orders, o)
 		p.Items = append(p.Items, batch.Item{Order: o})
-		res := &batch.OrderResult{Seq: i, Customer: cust, Order: o.ID, StatusBefore: "completed", StatusAfter: "cancelled",
+		res := &record.OrderResult{Seq: i, Customer: cust, Order: o.ID, StatusBefore: "completed", StatusAfter: "cancelled",
 			Outcome: "cancelled", HTTPStatus: 200, Attempts: 2, RequestID: "655890ba-4d2b-4d09-a95f-4ea1348686a5", DurationMS: 180}
 		for l := range 2 {
 			line, before, after := l, 5+l, 0
-			res.Lines = append(res.Lines, batch.LineResult{
+			res.Lines = append(res.Lines, record.LineResult{
 				Row: 2 + 2*i + l, Customer: cust, Order: o.ID, Line: &line, Offer: "DG7GMGF0FKZV:0003:DG7GMGF0DWMS",
 				Product: "SQL Server Enterprise - 2 Core License Pack - 3 year", Before: &before, After: &after,
-				Status: batch.Cancelled, OrderBefore: "completed", OrderAfter: "cancelled", Purchased: at.AddDate(0, 0, -2),
+				Status: record.Cancelled, OrderBefore: "completed", OrderAfter: "cancelled", Purchased: at.AddDate(0, 0, -2),
 				Attempts: 2, RequestID: "655890ba-4d2b-4d09-a95f-4ea1348686a5", CorrelationID: "1438ea3d-b515-45c7-9ec1-27ee0cc8e6bd",
 				ProcessedAt: at, RunID: "run-20261121-093000-ab12cd",
 				Extras: []sheet.Cell{{Kind: sheet.Text, Text: fmt.Sprintf("FIN-%d", i)}, {Kind: sheet.Date, Time: at}},
@@ -78,7 +79,7 @@ func BenchmarkWriteReport(b *testing.B) {
 	var size int64
 	for i := 0; b.Loop(); i++ {
 		path := filepath.Join(dir, fmt.Sprintf("r%d.xlsx", i))
-		c, err := Write(Options{Path: path, Plan: p, Records: j, Meta: Meta{RunID: "run-bench", Command: "run"}})
+		c, err := Write(Options{Path: path, Plan: p, Records: j, Meta: Meta{RunID: "run-bench", Mode: record.Run}})
 		if err != nil {
 			b.Fatal(err)
 		}

@@ -7,16 +7,17 @@ import (
 	"github.com/shopspring/decimal"
 
 	"github.com/pcreconcile/pcreconcile/batch"
+	"github.com/pcreconcile/pcreconcile/batch/record"
 )
 
 // Counts are the totals of a written report. Amounts are kept per currency
 // and never added across currencies.
 type Counts struct {
-	Lines    map[batch.Status]int
-	Quantity map[batch.Status]int // Quantity Before, summed
+	Lines    map[record.Status]int
+	Quantity map[record.Status]int // Quantity Before, summed
 	// Value sums Unit Price × Quantity Before of the lines with a price, by
 	// status and currency: what the lines of each status are worth.
-	Value  map[batch.Status]map[string]decimal.Decimal
+	Value  map[record.Status]map[string]decimal.Decimal
 	Orders map[string]int // by outcome
 	// TotalLines and TotalOrders count rows of the Lines and Orders sheets.
 	TotalLines, TotalOrders int
@@ -34,9 +35,9 @@ type Counts struct {
 	// Unfinished counts lines `run --resume` would process.
 	Unfinished int
 	// Customers is the Customers sheet: one row per customer and currency.
-	Customers []*batch.CustomerTotal
+	Customers []*record.CustomerTotal
 	// Rows are the input rows the Lines sheet accounts for.
-	Rows batch.RowSet
+	Rows record.RowSet
 }
 
 // Cancelled is what was cancelled in one currency.
@@ -50,7 +51,7 @@ type Cancelled struct {
 
 func newCounts() *Counts {
 	return &Counts{
-		Lines: map[batch.Status]int{}, Quantity: map[batch.Status]int{}, Value: map[batch.Status]map[string]decimal.Decimal{},
+		Lines: map[record.Status]int{}, Quantity: map[record.Status]int{}, Value: map[record.Status]map[string]decimal.Decimal{},
 		Orders: map[string]int{}, Cancelled: map[string]*Cancelled{}, PriceFields: map[string]int{},
 	}
 }
@@ -79,7 +80,7 @@ func (c *Counts) Currencies() []string {
 }
 
 // addLine counts one line of the Lines sheet.
-func (c *Counts) addLine(l *batch.LineResult) {
+func (c *Counts) addLine(l *record.LineResult) {
 	c.Rows.Add(l.Row)
 	c.TotalLines++
 	c.Lines[l.Status]++
@@ -102,7 +103,7 @@ func (c *Counts) addLine(l *batch.LineResult) {
 	} else if l.Before != nil {
 		c.Unpriced++
 	}
-	if l.Status == batch.Cancelled {
+	if l.Status == record.Cancelled {
 		x := c.Cancelled[l.Currency]
 		if x == nil {
 			x = &Cancelled{}
@@ -131,7 +132,7 @@ type customers struct {
 	lastRaw, last string
 	plan          bool
 	name          int // the input's Customer Name column among the extras, or -1
-	lines         map[custKey]*batch.CustomerTotal
+	lines         map[custKey]*record.CustomerTotal
 	orders        map[custKey]int
 	names         map[string]string
 }
@@ -141,25 +142,25 @@ type custKey struct{ customer, currency string }
 func newCustomers(extra []string, plan bool) *customers {
 	return &customers{
 		plan: plan, name: batch.CustomerNameColumn(extra),
-		lines: map[custKey]*batch.CustomerTotal{}, orders: map[custKey]int{}, names: map[string]string{},
+		lines: map[custKey]*record.CustomerTotal{}, orders: map[custKey]int{}, names: map[string]string{},
 	}
 }
 
 // addLine counts a line under its customer — the canonical tenant id, so
 // that a row typed "{4A7C…}" counts with "4a7c…" — and its currency.
-func (cs *customers) addLine(l *batch.LineResult) {
+func (cs *customers) addLine(l *record.LineResult) {
 	if l.Customer != cs.lastRaw || cs.last == "" {
-		cs.lastRaw, cs.last = l.Customer, batch.CanonicalCustomer(l.Customer)
+		cs.lastRaw, cs.last = l.Customer, record.CanonicalCustomer(l.Customer)
 	}
 	customer := cs.last
 	k := custKey{customer, l.Currency}
 	t := cs.lines[k]
 	if t == nil {
-		t = &batch.CustomerTotal{Customer: customer, Currency: l.Currency}
+		t = &record.CustomerTotal{Customer: customer, Currency: l.Currency}
 		cs.lines[k] = t
 	}
 	t.Lines++
-	if l.Status == batch.Cancelled {
+	if l.Status == record.Cancelled {
 		t.LinesCancelled++
 		t.QuantityCancelled += l.QuantityCancelled()
 	}
@@ -176,19 +177,19 @@ func (cs *customers) addLine(l *batch.LineResult) {
 	}
 }
 
-func (cs *customers) addOrder(res *batch.OrderResult) {
+func (cs *customers) addOrder(res *record.OrderResult) {
 	cur := res.Currency
 	if cur == "" && len(res.Lines) > 0 {
 		cur = res.Lines[0].Currency
 	}
-	cs.orders[custKey{batch.CanonicalCustomer(res.Customer), cur}]++
+	cs.orders[custKey{record.CanonicalCustomer(res.Customer), cur}]++
 }
 
 // rows merges what was counted into the sheet's rows, by customer and
 // currency. Lines and orders of a customer whose currency is unknown (an
 // order not found, an invalid row) join the customer's row when it has
 // exactly one currency; otherwise they keep a row without one.
-func (cs *customers) rows() []*batch.CustomerTotal {
+func (cs *customers) rows() []*record.CustomerTotal {
 	only := map[string]string{} // customer → its one currency, or "" when several
 	seen := map[string]int{}
 	for k := range cs.lines {
@@ -202,14 +203,14 @@ func (cs *customers) rows() []*batch.CustomerTotal {
 			only[c] = ""
 		}
 	}
-	merged := map[custKey]*batch.CustomerTotal{}
-	get := func(k custKey) *batch.CustomerTotal {
+	merged := map[custKey]*record.CustomerTotal{}
+	get := func(k custKey) *record.CustomerTotal {
 		if k.currency == "" {
 			k.currency = only[k.customer]
 		}
 		t := merged[k]
 		if t == nil {
-			t = &batch.CustomerTotal{Customer: k.customer, Currency: k.currency, Name: cs.names[k.customer]}
+			t = &record.CustomerTotal{Customer: k.customer, Currency: k.currency, Name: cs.names[k.customer]}
 			merged[k] = t
 		}
 		return t
@@ -227,13 +228,13 @@ func (cs *customers) rows() []*batch.CustomerTotal {
 	for k, n := range cs.orders {
 		get(k).Orders += n
 	}
-	out := make([]*batch.CustomerTotal, 0, len(merged))
+	out := make([]*record.CustomerTotal, 0, len(merged))
 	for _, t := range merged {
 		out = append(out, t)
 	}
 	// By name, those without one last; then by tenant id and currency.
-	slices.SortFunc(out, func(a, b *batch.CustomerTotal) int {
-		unnamed := func(c *batch.CustomerTotal) int {
+	slices.SortFunc(out, func(a, b *record.CustomerTotal) int {
+		unnamed := func(c *record.CustomerTotal) int {
 			if c.Name == "" {
 				return 1
 			}

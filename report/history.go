@@ -13,7 +13,7 @@ import (
 	"strings"
 	"time"
 
-	"github.com/pcreconcile/pcreconcile/batch"
+	"github.com/pcreconcile/pcreconcile/batch/record"
 )
 
 // HistoryFile is the file beside the reports that lists every run that
@@ -69,7 +69,7 @@ func AppendHistory(dir string, e HistoryEntry) error {
 	}
 	row := e.row()
 	for i, v := range row {
-		row[i] = batch.AsText(v)
+		row[i] = record.AsText(v)
 	}
 	w.Write(row)
 	w.Flush()
@@ -103,7 +103,7 @@ func LastRun(dir, sha, endpoint string) (*HistoryEntry, bool, error) {
 	}
 	get := func(rec []string, name string) string {
 		if i := at[name]; i >= 0 && i < len(rec) {
-			return batch.FromText(rec[i])
+			return record.FromText(rec[i])
 		}
 		return ""
 	}

@@ -9,7 +9,7 @@ import (
 	"strings"
 	"time"
 
-	"github.com/pcreconcile/pcreconcile/batch"
+	"github.com/pcreconcile/pcreconcile/batch/record"
 	"github.com/pcreconcile/pcreconcile/batch/sheet"
 )
 
@@ -51,9 +51,9 @@ type Prior struct {
 	// Meta holds the Summary sheet's values by label (LabelRunID, …).
 	Meta   map[string]string
 	extra  []string
-	orders map[string]*batch.OrderResult
-	lines  batch.Binding[batch.LineResult] // the Lines sheets' columns
-	own    int                             // the Lines sheets' own columns; extras follow
+	orders map[string]*record.OrderResult
+	lines  record.Binding[record.LineResult] // the Lines sheets' columns
+	own    int                               // the Lines sheets' own columns; extras follow
 	wb     *sheet.Workbook
 	sheets []string // Lines, Lines 2, …
 }
@@ -66,7 +66,7 @@ func Open(path string) (*Prior, error) {
 	if err != nil {
 		return nil, err
 	}
-	p := &Prior{Path: path, wb: wb, Meta: map[string]string{}, orders: map[string]*batch.OrderResult{}}
+	p := &Prior{Path: path, wb: wb, Meta: map[string]string{}, orders: map[string]*record.OrderResult{}}
 	if err := p.open(); err != nil {
 		wb.Close()
 		return nil, err
@@ -119,13 +119,13 @@ func (p *Prior) open() error {
 		return notReport("its Lines sheet is empty")
 	}
 	head := lines.Record().Texts()
-	last := slices.Index(head, batch.LastLineHeader)
+	last := slices.Index(head, record.LastLineHeader)
 	if last < 0 {
 		return notReport("its Lines sheet does not have the report's columns")
 	}
 	p.own = last + 1
 	var missing []string
-	if p.lines, missing = batch.LineTable.BindHeaders(head[:p.own]); len(missing) > 0 {
+	if p.lines, missing = record.LineTable.BindHeaders(head[:p.own]); len(missing) > 0 {
 		return notReport("its Lines sheet lacks the columns " + strings.Join(missing, ", "))
 	}
 	p.extra = append([]string(nil), head[p.own:]...)
@@ -135,23 +135,23 @@ func (p *Prior) open() error {
 
 // Input is the original input the report was made from, as its Summary
 // names it.
-func (p *Prior) Input() batch.Source {
-	return batch.Source{Name: p.Meta[LabelInput], Path: p.Meta[LabelInputPath], SHA256: p.Meta[LabelInputSHA]}
+func (p *Prior) Input() record.Source {
+	return record.Source{Name: p.Meta[LabelInput], Path: p.Meta[LabelInputPath], SHA256: p.Meta[LabelInputSHA]}
 }
 
 // Accounted returns what the Summary records of the Lines sheets; a report
 // that predates the record has RowCount -1.
-func (p *Prior) Accounted() batch.Accounted {
+func (p *Prior) Accounted() record.Accounted {
 	n, err1 := strconv.Atoi(strings.TrimSpace(p.Meta[LabelInputRows]))
 	lines, err2 := strconv.Atoi(strings.TrimSpace(p.Meta[LabelLines]))
 	if err1 != nil || err2 != nil {
-		return batch.Accounted{RowCount: -1}
+		return record.Accounted{RowCount: -1}
 	}
 	ranges := p.Meta[LabelInputRowNumbers]
 	if ranges == tooManyRanges {
 		ranges = ""
 	}
-	return batch.Accounted{Rows: ranges, RowCount: n, Lines: lines}
+	return record.Accounted{Rows: ranges, RowCount: n, Lines: lines}
 }
 
 // Endpoint is where the report's run went.
@@ -165,7 +165,7 @@ func (p *Prior) Config() string { return p.Meta[LabelConfig] }
 func (p *Prior) ExtraHeaders() []string { return p.extra }
 
 // Orders holds the Orders sheet by batch.OrderKey (order-level fields only).
-func (p *Prior) Orders() map[string]*batch.OrderResult { return p.orders }
+func (p *Prior) Orders() map[string]*record.OrderResult { return p.orders }
 
 // linesSheetNo reports whether name is a Lines sheet — "Lines" or its
 // continuation "Lines N" — and its number (1 for "Lines").
@@ -187,25 +187,25 @@ func (p *Prior) readOrders() error {
 		return err
 	}
 	defer r.Close()
-	var cols batch.Binding[batch.OrderResult]
+	var cols record.Binding[record.OrderResult]
 	first := true
 	for r.Next() {
 		rec := r.Record()
 		if first {
 			first = false
 			var missing []string
-			if cols, missing = batch.OrderTable.BindHeaders(rec.Texts()); len(missing) > 0 {
+			if cols, missing = record.OrderTable.BindHeaders(rec.Texts()); len(missing) > 0 {
 				return &Error{File: p.Path, Reason: "is not a pcreconcile report: its Orders sheet lacks the columns " + strings.Join(missing, ", ")}
 			}
 			continue
 		}
-		o := &batch.OrderResult{}
+		o := &record.OrderResult{}
 		for i, c := range rec.Cells {
 			if err := cols.Set(o, i, cellText(c)); err != nil {
 				return &Error{File: p.Path, Sheet: OrdersSheet, Row: rec.Row, Reason: err.Error(), Err: err, Fix: "the report was edited; resume from the report as written, or from its journal"}
 			}
 		}
-		p.orders[batch.OrderKey(o.Customer, o.Order)] = o
+		p.orders[record.OrderKey(o.Customer, o.Order)] = o
 	}
 	return r.Err()
 }
@@ -213,7 +213,7 @@ func (p *Prior) readOrders() error {
 // Lines calls fn with every line of the report, in order, across the Lines
 // sheets. A row it cannot understand (an unknown status, a non-numeric
 // quantity) is an error naming the row: the report was edited.
-func (p *Prior) Lines(fn func(batch.LineResult) error) error {
+func (p *Prior) Lines(fn func(record.LineResult) error) error {
 	for _, name := range p.sheets {
 		r, err := p.wb.Rows(name, true)
 		if err != nil {
@@ -228,7 +228,7 @@ func (p *Prior) Lines(fn func(batch.LineResult) error) error {
 	return nil
 }
 
-func (p *Prior) readLines(name string, r sheet.Reader, fn func(batch.LineResult) error) error {
+func (p *Prior) readLines(name string, r sheet.Reader, fn func(record.LineResult) error) error {
 	header := true
 	for r.Next() {
 		rec := r.Record()
@@ -252,8 +252,8 @@ func (p *Prior) Close() error { return p.wb.Close() }
 
 // parseLine reads a row of a Lines sheet: its own columns by name, then
 // the input's extra columns as they are.
-func (p *Prior) parseLine(cells []sheet.Cell) (batch.LineResult, error) {
-	var l batch.LineResult
+func (p *Prior) parseLine(cells []sheet.Cell) (record.LineResult, error) {
+	var l record.LineResult
 	for i, c := range cells[:min(len(cells), p.own)] {
 		if err := p.lines.Set(&l, i, cellText(c)); err != nil {
 			return l, err
@@ -262,7 +262,7 @@ func (p *Prior) parseLine(cells []sheet.Cell) (batch.LineResult, error) {
 	if l.Row == 0 {
 		return l, errors.New("column Source Row: empty, not a row number")
 	}
-	if _, ok := batch.ParseStatus(string(l.Status)); !ok {
+	if _, ok := record.ParseStatus(string(l.Status)); !ok {
 		return l, fmt.Errorf("unknown Status %q", l.Status)
 	}
 	if len(p.extra) > 0 && len(cells) > p.own {
@@ -280,7 +280,7 @@ func (p *Prior) parseLine(cells []sheet.Cell) (batch.LineResult, error) {
 // stored.
 func cellText(c sheet.Cell) string {
 	if c.Kind == sheet.Date {
-		return batch.Text(c.Time.UTC().Round(time.Millisecond))
+		return record.Text(c.Time.UTC().Round(time.Millisecond))
 	}
 	return c.Text
 }

@@ -18,17 +18,18 @@ import (
 	"github.com/xuri/excelize/v2"
 
 	"github.com/pcreconcile/pcreconcile/batch"
+	"github.com/pcreconcile/pcreconcile/batch/record"
 	"github.com/pcreconcile/pcreconcile/batch/sheet"
 )
 
-type records map[int]*batch.OrderResult
+type records map[int]*record.OrderResult
 
-func (r records) Get(seq int) (*batch.OrderResult, bool, error) {
+func (r records) Get(seq int) (*record.OrderResult, bool, error) {
 	x, ok := r[seq]
 	return x, ok, nil
 }
 
-func (r records) Intent(int) (*batch.OrderResult, bool, error) { return nil, false, nil }
+func (r records) Intent(int) (*record.OrderResult, bool, error) { return nil, false, nil }
 
 func (r records) LinesOf(seq int) (int, bool) {
 	x, ok := r[seq]
@@ -62,8 +63,8 @@ func fixture(t *testing.T) (*batch.Plan, records) {
 	}
 	at := time.Date(2026, 11, 21, 9, 30, 15, 0, time.UTC)
 	bought := time.Date(2026, 11, 19, 0, 0, 0, 0, time.UTC)
-	line := func(row, n, before, after int, st batch.Status, extras ...string) batch.LineResult {
-		l := batch.LineResult{Row: row, Customer: cust, Line: ip(n), Offer: "OFF", Product: "SQL Server", Before: ip(before), After: ip(after),
+	line := func(row, n, before, after int, st record.Status, extras ...string) record.LineResult {
+		l := record.LineResult{Row: row, Customer: cust, Line: ip(n), Offer: "OFF", Product: "SQL Server", Before: ip(before), After: ip(after),
 			Status: st, OrderBefore: "completed", OrderAfter: "completed", Purchased: bought, Attempts: 2, RequestID: "rid", CorrelationID: "cid",
 			ProcessedAt: at, RunID: "run-1"}
 		for _, e := range extras {
@@ -71,16 +72,16 @@ func fixture(t *testing.T) (*batch.Plan, records) {
 		}
 		return l
 	}
-	l1, l2 := line(2, 0, 5, 0, batch.Cancelled, "T-1"), line(3, 1, 3, 3, batch.NotCancelled, "T-2")
+	l1, l2 := line(2, 0, 5, 0, record.Cancelled, "T-1"), line(3, 1, 3, 3, record.NotCancelled, "T-2")
 	l1.Order, l2.Order = "o1", "o1"
 	l1.UnitPrice, l1.Currency, l1.PriceField = decimal.NewNullDecimal(decimal.RequireFromString("12373.20")), "USD", "price"
 	l2.UnitPrice, l2.Currency, l2.PriceField = decimal.NewNullDecimal(decimal.RequireFromString("30.6")), "USD", "price"
 	l2.Extras = append(l2.Extras, sheet.Cell{Kind: sheet.Number, Text: "20", Num: 20})
-	l3 := line(4, 0, 7, 7, batch.OutsideWindow, "T-3")
+	l3 := line(4, 0, 7, 7, record.OutsideWindow, "T-3")
 	l3.Order, l3.ErrorCode, l3.ErrorMessage = "o2", "900117", "window passed"
 	recs := records{
-		0: {Seq: 0, Customer: cust, Order: "o1", Currency: "USD", Outcome: "partial", HTTPStatus: 200, Attempts: 2, RequestID: "rid", DurationMS: 120, StatusBefore: "completed", StatusAfter: "completed", Lines: []batch.LineResult{l1, l2}},
-		1: {Seq: 1, Customer: cust, Order: "o2", Outcome: "outside_window", HTTPStatus: 400, ErrorCode: "900117", ErrorMessage: "window passed", Attempts: 2, Lines: []batch.LineResult{l3}},
+		0: {Seq: 0, Customer: cust, Order: "o1", Currency: "USD", Outcome: "partial", HTTPStatus: 200, Attempts: 2, RequestID: "rid", DurationMS: 120, StatusBefore: "completed", StatusAfter: "completed", Lines: []record.LineResult{l1, l2}},
+		1: {Seq: 1, Customer: cust, Order: "o2", Outcome: "outside_window", HTTPStatus: 400, ErrorCode: "900117", ErrorMessage: "window passed", Attempts: 2, Lines: []record.LineResult{l3}},
 	}
 	return p, recs
 }
@@ -90,7 +91,7 @@ func writeFixture(t *testing.T) (string, *Counts) {
 	p, recs := fixture(t)
 	path := filepath.Join(t.TempDir(), "report.xlsx")
 	c, err := Write(Options{Path: path, Plan: p, Records: recs, Meta: Meta{
-		Version: "v1", Command: "run", Endpoint: SandboxEndpoint, Input: batch.Source{Name: "in.csv", SHA256: "abc123"},
+		Version: "v1", Mode: record.Run, Endpoint: SandboxEndpoint, Input: record.Source{Name: "in.csv", SHA256: "abc123"},
 		RunID: "run-1", Started: time.Unix(0, 0), Finished: time.Unix(65, 0), Concurrency: 8, Rate: "500 requests/minute", Result: "complete",
 	}})
 	if err != nil {
@@ -228,7 +229,7 @@ func TestWorkbookLayout(t *testing.T) {
 			t.Errorf("the workbook has %d charts, want the status chart", charts)
 		}
 	}
-	if counts.TotalLines != 6 || counts.Lines[batch.Cancelled] != 1 || counts.Unfinished != 2 || counts.QuantityCancelled != 5 {
+	if counts.TotalLines != 6 || counts.Lines[record.Cancelled] != 1 || counts.Unfinished != 2 || counts.QuantityCancelled != 5 {
 		t.Errorf("counts = %+v", counts)
 	}
 }
@@ -279,17 +280,17 @@ func TestReadBack(t *testing.T) {
 	if !reflect.DeepEqual(prior.ExtraHeaders(), []string{"Ticket", "Amount"}) {
 		t.Errorf("extra = %v", prior.ExtraHeaders())
 	}
-	if o := prior.Orders()[batch.OrderKey(cust, "o1")]; o == nil || o.HTTPStatus != 200 || o.DurationMS != 120 || o.Outcome != "partial" {
+	if o := prior.Orders()[record.OrderKey(cust, "o1")]; o == nil || o.HTTPStatus != 200 || o.DurationMS != 120 || o.Outcome != "partial" {
 		t.Errorf("order o1 = %+v", o)
 	}
 	p, recs := fixture(t)
-	var want []batch.LineResult
-	p.Results(recs, "run-1", func(res *batch.OrderResult, _ bool) error {
+	var want []record.LineResult
+	p.Results(recs, "run-1", func(res *record.OrderResult, _ bool) error {
 		want = append(want, res.Lines...)
 		return nil
 	})
-	var got []batch.LineResult
-	if err := prior.Lines(func(l batch.LineResult) error { got = append(got, l); return nil }); err != nil {
+	var got []record.LineResult
+	if err := prior.Lines(func(l record.LineResult) error { got = append(got, l); return nil }); err != nil {
 		t.Fatal(err)
 	}
 	if len(got) != len(want) {
@@ -305,7 +306,7 @@ func TestReadBack(t *testing.T) {
 }
 
 // norm makes a line comparable: pointers to values, times to UTC.
-func norm(l batch.LineResult) string {
+func norm(l record.LineResult) string {
 	line := l.LineText
 	if l.Line != nil {
 		line = fmt.Sprint(*l.Line) // "0" typed in an invalid row reads back as the number 0
@@ -372,7 +373,7 @@ func TestLinesContinueOnNextSheet(t *testing.T) {
 	}
 	defer prior.Close()
 	var rows []int
-	prior.Lines(func(l batch.LineResult) error { rows = append(rows, l.Row); return nil })
+	prior.Lines(func(l record.LineResult) error { rows = append(rows, l.Row); return nil })
 	if !reflect.DeepEqual(rows, []int{2, 3, 4, 5, 6, 7}) || counts.TotalLines != 6 {
 		t.Errorf("rows read back across sheets = %v", rows)
 	}
@@ -405,7 +406,7 @@ func TestWidestLinesSheet(t *testing.T) {
 		t.Fatal(err)
 	}
 	path := filepath.Join(dir, "report.xlsx")
-	if _, err := Write(Options{Path: path, Plan: p, Records: records{}, Meta: Meta{Command: "plan", RunID: "run-1"}}); err != nil {
+	if _, err := Write(Options{Path: path, Plan: p, Records: records{}, Meta: Meta{Mode: record.Plan, RunID: "run-1"}}); err != nil {
 		t.Fatal(err)
 	}
 	f, err := excelize.OpenFile(path)
@@ -421,7 +422,7 @@ func TestWidestLinesSheet(t *testing.T) {
 		t.Errorf("Lines!%s2 = %q, want the last extra value", last, got)
 	}
 	header, _ := f.GetRows("Lines")
-	if got, _ := f.GetCellValue("Lines", cellOf(header[0], "Status", 2)); got != string(batch.Pending) {
+	if got, _ := f.GetCellValue("Lines", cellOf(header[0], "Status", 2)); got != string(record.Pending) {
 		t.Errorf("Lines Status = %q, want pending", got)
 	}
 }
@@ -486,11 +487,11 @@ func TestTextNeverBecomesAFormula(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	l := batch.LineResult{Row: 2, Customer: cust, Order: "o1", Line: ip(0), Status: batch.Failed, ErrorMessage: "=1+1",
+	l := record.LineResult{Row: 2, Customer: cust, Order: "o1", Line: ip(0), Status: record.Failed, ErrorMessage: "=1+1",
 		Extras: []sheet.Cell{{Kind: sheet.Text, Text: `=HYPERLINK("http://x","y")`}}}
-	recs := records{0: {Seq: 0, Customer: cust, Order: "o1", Outcome: "failed", ErrorMessage: "@SUM(A1)", Lines: []batch.LineResult{l}}}
+	recs := records{0: {Seq: 0, Customer: cust, Order: "o1", Outcome: "failed", ErrorMessage: "@SUM(A1)", Lines: []record.LineResult{l}}}
 	path := filepath.Join(dir, "r.xlsx")
-	if _, err := Write(Options{Path: path, Plan: p, Records: recs, Meta: Meta{RunID: "r", Command: "run"}}); err != nil {
+	if _, err := Write(Options{Path: path, Plan: p, Records: recs, Meta: Meta{RunID: "r", Mode: record.Run}}); err != nil {
 		t.Fatal(err)
 	}
 	zr, err := zip.OpenReader(path)
@@ -601,7 +602,7 @@ func TestWorkbookReadsWell(t *testing.T) {
 	}
 	// The fixture: cancelled (done), not_cancelled and pending (retry),
 	// outside_window, invalid and duplicate (needs a person).
-	want := []string{chartColours[batch.FamilyDone], chartColours[batch.FamilyRetry], chartColours[batch.FamilyPerson]}
+	want := []string{chartColours[record.FamilyDone], chartColours[record.FamilyRetry], chartColours[record.FamilyPerson]}
 	if !reflect.DeepEqual(got, want) {
 		t.Errorf("chart series colours %v, want %v", got, want)
 	}
@@ -628,7 +629,7 @@ func TestWorkbookReadsWell(t *testing.T) {
 func TestPlanWorkbookSaysPlan(t *testing.T) {
 	p, recs := fixture(t)
 	path := filepath.Join(t.TempDir(), "plan.xlsx")
-	if _, err := Write(Options{Path: path, Plan: p, Records: recs, Meta: Meta{RunID: "r", Command: "plan", Endpoint: SandboxEndpoint}}); err != nil {
+	if _, err := Write(Options{Path: path, Plan: p, Records: recs, Meta: Meta{RunID: "r", Mode: record.Plan, Endpoint: SandboxEndpoint}}); err != nil {
 		t.Fatal(err)
 	}
 	f, _ := excelize.OpenFile(path)

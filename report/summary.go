@@ -8,7 +8,7 @@ import (
 
 	"github.com/shopspring/decimal"
 
-	"github.com/pcreconcile/pcreconcile/batch"
+	"github.com/pcreconcile/pcreconcile/batch/record"
 )
 
 // WriteSummary writes the summary a run prints when it ends (its only
@@ -17,12 +17,12 @@ import (
 // the work — executes a plan, retries what is left — printed when there is
 // something to continue.
 func (c *Counts) WriteSummary(w io.Writer, m Meta, path, next string) {
-	plan := m.Command == "plan"
+	plan := m.Mode == record.Plan
 	where := m.Endpoint
 	if where == SandboxEndpoint {
 		where = "SANDBOX (built-in simulator) — no real orders were changed"
 	}
-	fmt.Fprintf(w, "pcreconcile %s: %s\n", m.Command, where)
+	fmt.Fprintf(w, "pcreconcile %s: %s\n", m.Mode, where)
 	fmt.Fprintf(w, "Input:    %s (sha256 %s)\n", m.Input.Name, m.Input.SHA256[:min(12, len(m.Input.SHA256))])
 	if m.ResumedFrom != "" {
 		fmt.Fprintf(w, "Resumed:  %s\n", m.ResumedFrom)
@@ -32,7 +32,7 @@ func (c *Counts) WriteSummary(w io.Writer, m Meta, path, next string) {
 
 	tw := tabwriter.NewWriter(w, 0, 0, 2, ' ', 0)
 	fmt.Fprintf(tw, "Lines\t%d\t\n", c.TotalLines)
-	for _, s := range batch.Statuses {
+	for _, s := range record.Statuses {
 		n := c.Lines[s]
 		if n == 0 {
 			continue
@@ -58,7 +58,7 @@ func (c *Counts) WriteSummary(w io.Writer, m Meta, path, next string) {
 	tw.Flush()
 
 	var attention []string
-	for _, s := range batch.Statuses {
+	for _, s := range record.Statuses {
 		if n := c.Lines[s]; n > 0 && s.NeedsAttention(plan) {
 			attention = append(attention, fmt.Sprintf("%s %d", s, n))
 		}

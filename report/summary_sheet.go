@@ -11,7 +11,7 @@ import (
 	"github.com/shopspring/decimal"
 	"github.com/xuri/excelize/v2"
 
-	"github.com/pcreconcile/pcreconcile/batch"
+	"github.com/pcreconcile/pcreconcile/batch/record"
 )
 
 // Summary labels (column A of the Summary sheet); Open reads values back by
@@ -56,9 +56,9 @@ const (
 const summaryCols = 7
 
 // familyNames label the chart's series.
-var familyNames = map[batch.Family]string{
-	batch.FamilyDone: "done", batch.FamilyWould: "would cancel", batch.FamilyRetry: "to retry",
-	batch.FamilyPerson: "needs a person", batch.FamilyIgnored: "ignored",
+var familyNames = map[record.Family]string{
+	record.FamilyDone: "done", record.FamilyWould: "would cancel", record.FamilyRetry: "to retry",
+	record.FamilyPerson: "needs a person", record.FamilyIgnored: "ignored",
 }
 
 // summary lays out the Summary sheet top to bottom.
@@ -115,7 +115,7 @@ func (s *summary) header(cols ...string) {
 
 // rowNumbers lists the input rows as ranges ("2-9, 11-17"), or says that
 // they are too many to list in a cell (Excel holds 32,767 characters).
-func rowNumbers(rows *batch.RowSet) string {
+func rowNumbers(rows *record.RowSet) string {
 	if s := rows.String(); len(s) <= 32000 {
 		return s
 	}
@@ -130,7 +130,7 @@ const tooManyRanges = "(too many ranges to list; see Input rows)"
 // block. Amounts of different currencies are never added.
 func writeSummary(f *excelize.File, st *styles, m Meta, c *Counts) error {
 	s := &summary{f: f, st: st}
-	plan := m.Command == "plan"
+	plan := m.Mode == record.Plan
 	s.row = 1
 	if plan {
 		s.set(1, 1, planTitle, st.plan)
@@ -146,7 +146,7 @@ func writeSummary(f *excelize.File, st *styles, m Meta, c *Counts) error {
 	duration := m.Finished.Sub(m.Started)
 	s.field(LabelVersion, m.Version, st.left)
 	s.field(LabelCommandLine, m.CommandLine, st.left)
-	s.field(LabelCommand, m.Command, st.left)
+	s.field(LabelCommand, m.Mode.String(), st.left)
 	endpointStyle := st.left
 	if m.Endpoint == SandboxEndpoint {
 		endpointStyle = st.sandbox // say it loudly: nothing real happened
@@ -190,7 +190,7 @@ func writeSummary(f *excelize.File, st *styles, m Meta, c *Counts) error {
 	first := s.row + 1
 	total := map[string]decimal.Decimal{}
 	var lines, qty int
-	for _, status := range batch.Statuses {
+	for _, status := range record.Statuses {
 		s.row++
 		s.set(1, s.row, string(status), st.status[status.Family()])
 		s.set(2, s.row, c.Lines[status], 0)
@@ -257,7 +257,7 @@ func writeSummary(f *excelize.File, st *styles, m Meta, c *Counts) error {
 	})
 	for _, o := range outcomes {
 		s.row++
-		s.set(1, s.row, o, st.status[batch.Status(o).Family()])
+		s.set(1, s.row, o, st.status[record.Status(o).Family()])
 		s.set(2, s.row, c.Orders[o], 0)
 	}
 	s.row++
@@ -354,8 +354,8 @@ func sum(m map[string]int) int {
 // plotVisOnly is off).
 func (s *summary) chart(c *Counts, at, _ int) error {
 	const dataCol = summaryCols + 3 // J: status, then one column per family
-	var statuses []batch.Status
-	for _, st := range batch.Statuses {
+	var statuses []record.Status
+	for _, st := range record.Statuses {
 		if c.Lines[st] > 0 {
 			statuses = append(statuses, st)
 		}
@@ -363,8 +363,8 @@ func (s *summary) chart(c *Counts, at, _ int) error {
 	if len(statuses) == 0 {
 		return nil
 	}
-	var families []batch.Family
-	for _, fam := range batch.Families {
+	var families []record.Family
+	for _, fam := range record.Families {
 		for _, st := range statuses {
 			if st.Family() == fam {
 				families = append(families, fam)
@@ -416,15 +416,15 @@ func (s *summary) chart(c *Counts, at, _ int) error {
 }
 
 // chartColours are the families' bar colours: the fills' stronger tones.
-var chartColours = map[batch.Family]string{
-	batch.FamilyDone: "5B9B5B", batch.FamilyWould: "4472C4", batch.FamilyRetry: "E0A526",
-	batch.FamilyPerson: "C0504D", batch.FamilyIgnored: "A6A6A6",
+var chartColours = map[record.Family]string{
+	record.FamilyDone: "5B9B5B", record.FamilyWould: "4472C4", record.FamilyRetry: "E0A526",
+	record.FamilyPerson: "C0504D", record.FamilyIgnored: "A6A6A6",
 }
 
 // statusRank orders outcomes as the statuses are listed, "partial" last.
 func statusRank(o string) int {
-	if i := slices.Index(batch.Statuses, batch.Status(o)); i >= 0 {
+	if i := slices.Index(record.Statuses, record.Status(o)); i >= 0 {
 		return i
 	}
-	return len(batch.Statuses)
+	return len(record.Statuses)
 }

@@ -25,6 +25,7 @@ import (
 	"golang.org/x/sync/errgroup"
 
 	"github.com/pcreconcile/pcreconcile/batch"
+	"github.com/pcreconcile/pcreconcile/batch/record"
 	"github.com/pcreconcile/pcreconcile/batch/sheet"
 	"github.com/pcreconcile/pcreconcile/internal/atomicfile"
 )
@@ -40,9 +41,9 @@ const (
 // The columns of the Lines, Orders and Customers sheets are batch's tables;
 // the input's extra columns follow the Lines sheet's own.
 var (
-	lineColumns     = batch.LineTable.Sheet()
-	orderColumns    = batch.OrderTable.Sheet()
-	customerColumns = batch.CustomerTable.Sheet()
+	lineColumns     = record.LineTable.Sheet()
+	orderColumns    = record.OrderTable.Sheet()
+	customerColumns = record.CustomerTable.Sheet()
 )
 
 // MaxSheetRows is Excel's row limit; the Lines sheet continues on "Lines 2",
@@ -55,7 +56,7 @@ const SandboxEndpoint = "SANDBOX — no real orders were changed"
 // Meta is what the Summary sheet says about the run.
 type Meta struct {
 	Version string
-	Command string // run or plan
+	Mode    record.Mode
 	// CommandLine is the command as typed, arguments quoted.
 	CommandLine string
 	Endpoint    string // URL, or SandboxEndpoint
@@ -67,7 +68,7 @@ type Meta struct {
 	// it acted as (an app id, never a secret).
 	RunBy       string
 	Identity    string
-	Input       batch.Source
+	Input       record.Source
 	ResumedFrom string
 	RunID       string
 	Started     time.Time
@@ -157,7 +158,7 @@ func printTitles(f *excelize.File) error {
 // file manager and Excel's File > Info show them.
 func docProps(f *excelize.File, m Meta, now time.Time) error {
 	title := "Cancellation run"
-	if m.Command == "plan" {
+	if m.Mode == record.Plan {
 		title = "Cancellation plan"
 	}
 	stamp := now.UTC().Format(time.RFC3339)
@@ -168,7 +169,7 @@ func docProps(f *excelize.File, m Meta, now time.Time) error {
 		LastModifiedBy: "pcreconcile " + m.Version,
 		Description:    "Run " + m.RunID + " of " + m.Input.Name,
 		Identifier:     m.RunID,
-		Keywords:       "pcreconcile; " + m.Command,
+		Keywords:       "pcreconcile; " + m.Mode.String(),
 		Created:        stamp,
 		Modified:       stamp,
 	}); err != nil {
@@ -219,18 +220,18 @@ func save(f *excelize.File, path string, force bool) error {
 type styles struct {
 	header, date, dateTime, wrap, money, bold, title, left, sandbox, dateTimeLeft int
 	plan, signature, note, total, totalMoney, moneyLeft                           int
-	status                                                                        map[batch.Family]int
+	status                                                                        map[record.Family]int
 }
 
 // familyColours colour a status by its family: Excel's own Good (done),
 // Neutral (to retry) and Bad (needs a person) cell styles, a light blue for
 // what a plan would do, grey for rows that asked for nothing.
-var familyColours = map[batch.Family]struct{ font, fill string }{
-	batch.FamilyDone:    {"006100", "C6EFCE"},
-	batch.FamilyWould:   {"1F4E79", "DDEBF7"},
-	batch.FamilyRetry:   {"9C5700", "FFEB9C"},
-	batch.FamilyPerson:  {"9C0006", "FFC7CE"},
-	batch.FamilyIgnored: {"595959", "EDEDED"},
+var familyColours = map[record.Family]struct{ font, fill string }{
+	record.FamilyDone:    {"006100", "C6EFCE"},
+	record.FamilyWould:   {"1F4E79", "DDEBF7"},
+	record.FamilyRetry:   {"9C5700", "FFEB9C"},
+	record.FamilyPerson:  {"9C0006", "FFC7CE"},
+	record.FamilyIgnored: {"595959", "EDEDED"},
 }
 
 // moneyFormat shows two decimals always, up to four when a unit price has
@@ -238,7 +239,7 @@ var familyColours = map[batch.Family]struct{ font, fill string }{
 const moneyFormat = "#,##0.00##"
 
 func newStyles(f *excelize.File) (*styles, error) {
-	s := &styles{status: map[batch.Family]int{}}
+	s := &styles{status: map[record.Family]int{}}
 	var err error
 	mk := func(st *excelize.Style) int {
 		if err != nil {
@@ -309,7 +310,7 @@ func newWriter(f *excelize.File, opts Options) (*writer, error) {
 		f: f, styles: st, extra: p.Extra,
 		row:     make([]any, len(lineColumns)+len(p.Extra)),
 		counts:  newCounts(),
-		cust:    newCustomers(p.Extra, opts.Meta.Command == "plan"),
+		cust:    newCustomers(p.Extra, opts.Meta.Mode == record.Plan),
 		formats: map[string]int{},
 	}
 	for _, name := range []string{LinesSheet, OrdersSheet, CustomersSheet} {
@@ -334,7 +335,7 @@ func newWriter(f *excelize.File, opts Options) (*writer, error) {
 			orders++
 		}
 	}
-	if w.orders, err = w.stream(OrdersSheet, batch.OrderTable.Headers(), tableWidths(orderColumns), wrapColumns(orderColumns), 1+orders); err != nil {
+	if w.orders, err = w.stream(OrdersSheet, record.OrderTable.Headers(), tableWidths(orderColumns), wrapColumns(orderColumns), 1+orders); err != nil {
 		return nil, err
 	}
 	w.orderN = 1
@@ -349,7 +350,7 @@ const (
 )
 
 // tableWidths returns the widths of a sheet's own columns.
-func tableWidths[T any](t batch.Table[T]) []float64 {
+func tableWidths[T any](t record.Table[T]) []float64 {
 	out := make([]float64, len(t))
 	for i, c := range t {
 		out[i] = fitWidth(c.Header, c.Width)
@@ -363,10 +364,10 @@ func fitWidth(header string, width float64) float64 {
 }
 
 // wrapColumns returns the 1-based columns whose long text wraps.
-func wrapColumns[T any](t batch.Table[T]) []int {
+func wrapColumns[T any](t record.Table[T]) []int {
 	var out []int
 	for i, c := range t {
-		if c.Format == batch.FormatText && c.Width >= 30 {
+		if c.Format == record.FormatText && c.Width >= 30 {
 			out = append(out, i+1)
 		}
 	}
@@ -435,7 +436,7 @@ func headerRow(cols []string, style int) []any {
 }
 
 func (w *writer) startLines(name string) (*excelize.StreamWriter, error) {
-	header := append(batch.LineTable.Headers(), w.extra...)
+	header := append(record.LineTable.Headers(), w.extra...)
 	widths := tableWidths(lineColumns)
 	for _, h := range w.extra {
 		widths = append(widths, fitWidth(h, extraWidth))
@@ -499,7 +500,7 @@ func (w *writer) flush() error {
 func (w *writer) writeCustomers() error {
 	rows := w.cust.rows()
 	w.counts.Customers = rows
-	sw, err := w.stream(CustomersSheet, batch.CustomerTable.Headers(), tableWidths(customerColumns), wrapColumns(customerColumns), 1+len(rows))
+	sw, err := w.stream(CustomersSheet, record.CustomerTable.Headers(), tableWidths(customerColumns), wrapColumns(customerColumns), 1+len(rows))
 	if err != nil {
 		return err
 	}
@@ -522,7 +523,7 @@ func excelSerial(t time.Time) float64 {
 }
 
 type item struct {
-	res     *batch.OrderResult
+	res     *record.OrderResult
 	isOrder bool
 }
 
@@ -533,10 +534,10 @@ type item struct {
 func (w *writer) write(p *batch.Plan, recs batch.Records, runID string) error {
 	g, ctx := errgroup.WithContext(context.Background())
 	items := make(chan item, 512)
-	orders := make(chan *batch.OrderResult, 512)
+	orders := make(chan *record.OrderResult, 512)
 	g.Go(func() error {
 		defer close(items)
-		return p.Results(recs, runID, func(res *batch.OrderResult, isOrder bool) error {
+		return p.Results(recs, runID, func(res *record.OrderResult, isOrder bool) error {
 			select {
 			case items <- item{res, isOrder}:
 				return nil
@@ -574,7 +575,7 @@ func (w *writer) write(p *batch.Plan, recs batch.Records, runID string) error {
 }
 
 // addLines writes the lines of an order or row (the Lines goroutine).
-func (w *writer) addLines(res *batch.OrderResult) error {
+func (w *writer) addLines(res *record.OrderResult) error {
 	for i := range res.Lines {
 		l := &res.Lines[i]
 		if w.lineN >= MaxSheetRows {
@@ -593,7 +594,7 @@ func (w *writer) addLines(res *batch.OrderResult) error {
 }
 
 // addOrder writes a row of the Orders sheet (the Orders goroutine).
-func (w *writer) addOrder(res *batch.OrderResult) error {
+func (w *writer) addOrder(res *record.OrderResult) error {
 	c := w.counts
 	w.orderN++
 	c.TotalOrders++
@@ -610,13 +611,13 @@ func (w *writer) addOrder(res *batch.OrderResult) error {
 // times as serial numbers with their formats, amounts as numbers with the
 // money format, statuses coloured by family. Text stays text: a value
 // such as =HYPERLINK(…) is a string cell, never a formula.
-func (w *writer) cell(f batch.Format, v any) any {
+func (w *writer) cell(f record.Format, v any) any {
 	switch v := v.(type) {
 	case nil:
 		return nil
 	case time.Time:
 		style := w.styles.date
-		if f == batch.FormatTime {
+		if f == record.FormatTime {
 			style = w.styles.dateTime
 		}
 		return excelize.Cell{StyleID: style, Value: excelSerial(v)}
@@ -625,9 +626,9 @@ func (w *writer) cell(f batch.Format, v any) any {
 		// journal keeps and what every total is summed from.
 		return excelize.Cell{StyleID: w.styles.money, Value: v.InexactFloat64()}
 	}
-	if f == batch.FormatStatus {
-		s := batch.Text(v)
-		return excelize.Cell{StyleID: w.styles.status[batch.Status(s).Family()], Value: s}
+	if f == record.FormatStatus {
+		s := record.Text(v)
+		return excelize.Cell{StyleID: w.styles.status[record.Status(s).Family()], Value: s}
 	}
 	return v
 }
@@ -637,7 +638,7 @@ func cellName(row int) string {
 	return name
 }
 
-func (w *writer) lineRow(l *batch.LineResult) []any {
+func (w *writer) lineRow(l *record.LineResult) []any {
 	r := w.row
 	clear(r)
 	for i, col := range lineColumns {

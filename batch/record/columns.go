@@ -1,4 +1,4 @@
-package batch
+package record
 
 import (
 	"errors"
@@ -79,8 +79,8 @@ func (t Table[T]) Sheet() Table[T] {
 	return out
 }
 
-// journaled returns the columns the journal writes, in order.
-func (t Table[T]) journaled() Table[T] {
+// Journaled returns the columns the journal writes, in order.
+func (t Table[T]) Journaled() Table[T] {
 	var out Table[T]
 	for _, c := range t {
 		if c.Key != "" && !c.Legacy {
@@ -104,8 +104,8 @@ func (t Table[T]) BindHeaders(head []string) (Binding[T], []string) {
 	return t.bind(head, func(c Column[T]) string { return c.Header })
 }
 
-// bindKeys binds a journal header row.
-func (t Table[T]) bindKeys(head []string) (Binding[T], []string) {
+// BindKeys binds a journal header row.
+func (t Table[T]) BindKeys(head []string) (Binding[T], []string) {
 	return t.bind(head, func(c Column[T]) string { return c.Key })
 }
 
@@ -171,7 +171,7 @@ func Text(v any) string {
 	case decimal.Decimal:
 		return v.String()
 	case time.Time:
-		return timeText(v)
+		return TimeText(v)
 	}
 	panic(fmt.Sprintf("batch: no text for %T", v))
 }

@@ -1,4 +1,4 @@
-package batch
+package record
 
 import (
 	"fmt"
@@ -114,4 +114,13 @@ func (s *RowSet) Diff(other *RowSet, limit int) []int {
 		}
 	})
 	return out
+}
+
+// Accounted is what a report's Summary records of its Lines sheets.
+type Accounted struct {
+	// Rows are the input rows (RowSet.String; "" when too many to list in a
+	// cell), RowCount how many; Lines counts the Lines sheets' rows. A
+	// report of a version that did not record them has RowCount -1.
+	Rows            string
+	RowCount, Lines int
 }

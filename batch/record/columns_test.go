@@ -1,4 +1,4 @@
-package batch
+package record
 
 import (
 	"reflect"
@@ -13,7 +13,14 @@ import (
 func TestTableNamesAreUnique(t *testing.T) {
 	t.Parallel()
 	seen := map[string]bool{}
-	for _, k := range journalColumns {
+	var keys []string
+	for _, c := range OrderTable.Journaled() {
+		keys = append(keys, c.Key)
+	}
+	for _, c := range LineTable.Journaled() {
+		keys = append(keys, c.Key)
+	}
+	for _, k := range keys {
 		if seen[k] {
 			t.Errorf("journal column %q appears twice", k)
 		}
@@ -38,7 +45,7 @@ func TestColumnsRoundTrip(t *testing.T) {
 	t.Parallel()
 	four, two, seven := 4, 2, 7
 	line := LineResult{
-		Row: 12, Customer: cA, Order: "o1", Line: &two, Offer: "P:S:A", Product: "SQL, \"2 core\"",
+		Row: 12, Customer: "4a7c2e91-5b3d-4f8a-9c1e-2d6b8f0a3c57", Order: "o1", Line: &two, Offer: "P:S:A", Product: "SQL, \"2 core\"",
 		Before: &four, After: &two, UnitPrice: decimal.NewNullDecimal(decimal.RequireFromString("12373.205")), Currency: "EUR", PriceField: "price",
 		Status: NotCancelled, OrderBefore: "completed", OrderAfter: "completed",
 		Purchased: time.Date(2026, 11, 20, 0, 0, 0, 0, time.UTC), ErrorCode: "800071", ErrorMessage: "line\nbreak",
@@ -58,7 +65,7 @@ func TestColumnsRoundTrip(t *testing.T) {
 		t.Errorf("line read back\n got %+v\nwant %+v", back, line)
 	}
 
-	order := OrderResult{Customer: cA, Order: "o1", Currency: "EUR", StatusBefore: "completed", StatusAfter: "cancelled", Outcome: "partial",
+	order := OrderResult{Customer: "4a7c2e91-5b3d-4f8a-9c1e-2d6b8f0a3c57", Order: "o1", Currency: "EUR", StatusBefore: "completed", StatusAfter: "cancelled", Outcome: "partial",
 		HTTPStatus: 200, ErrorCode: "x", ErrorMessage: "y", Attempts: 2, RequestID: "r", DurationMS: 1 << 40, AuthFailed: true}
 	var oback OrderResult
 	for _, c := range OrderTable {

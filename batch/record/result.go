@@ -1,4 +1,4 @@
-package batch
+package record
 
 import (
 	"time"
@@ -125,7 +125,7 @@ func (o *OrderResult) AmountCancelled() decimal.NullDecimal {
 // outcome summarises the statuses of an order's lines in one word: the
 // status they share; for lines that all succeeded, cancelled when any was
 // cancelled by this run; otherwise "partial".
-func outcome(lines []LineResult) string {
+func Outcome(lines []LineResult) string {
 	if len(lines) == 0 {
 		return string(Pending)
 	}
@@ -143,8 +143,6 @@ func outcome(lines []LineResult) string {
 	}
 	return "partial"
 }
-
-func intPtr(n int) *int { return &n }
 
 // CustomerTotal is what a report says of one customer in one currency:
 // the orders and lines it has in the report, what was cancelled and what

@@ -1,4 +1,4 @@
-package batch
+package record
 
 // Status is the final word on one line item, exactly as it appears in the
 // report's Status column. Other programs read these words: never rename one.
