@@ -7,7 +7,7 @@ import (
 	"os"
 	"runtime/debug"
 
-	"github.com/pcreconcile/pcreconcile/batch"
+	"github.com/pcreconcile/pcreconcile/batch/plan"
 	"github.com/pcreconcile/pcreconcile/report"
 )
 
@@ -72,7 +72,7 @@ Flags:
 	if err != nil {
 		return err
 	}
-	p, err := batch.ReadFile(pos[0], read)
+	p, err := plan.ReadFile(pos[0], read)
 	if err != nil {
 		return err
 	}

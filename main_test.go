@@ -18,7 +18,8 @@ import (
 
 	"github.com/xuri/excelize/v2"
 
-	"github.com/pcreconcile/pcreconcile/batch"
+	"github.com/pcreconcile/pcreconcile/batch/journal"
+	"github.com/pcreconcile/pcreconcile/batch/plan"
 	"github.com/pcreconcile/pcreconcile/batch/record"
 	"github.com/pcreconcile/pcreconcile/pcclient/sandbox"
 	"github.com/pcreconcile/pcreconcile/report"
@@ -147,7 +148,7 @@ func TestRunSampleOnSandbox(t *testing.T) {
 	if len(got) != len(sampleWant) {
 		t.Errorf("%d lines in the report, want %d", len(got), len(sampleWant))
 	}
-	if _, err := os.Stat(batch.JournalPath(rep)); !os.IsNotExist(err) {
+	if _, err := os.Stat(journal.Path(rep)); !os.IsNotExist(err) {
 		t.Errorf("the journal is still there after a clean finish: %v", err)
 	}
 	prior, _ := report.Open(rep)
@@ -262,7 +263,7 @@ func TestCheck(t *testing.T) {
 		}
 	}
 	res = c.runCfg("check", sampleCSV, "--format", "json")
-	var doc batch.CheckReport
+	var doc plan.CheckReport
 	if err := json.Unmarshal([]byte(res.stdout), &doc); err != nil {
 		t.Fatalf("json: %v\n%s", err, res.stdout)
 	}

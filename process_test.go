@@ -23,7 +23,7 @@ import (
 
 	"github.com/xuri/excelize/v2"
 
-	"github.com/pcreconcile/pcreconcile/batch"
+	"github.com/pcreconcile/pcreconcile/batch/journal"
 	"github.com/pcreconcile/pcreconcile/pcclient/sandbox"
 	"github.com/pcreconcile/pcreconcile/report"
 	"github.com/pcreconcile/pcreconcile/samples"
@@ -205,7 +205,7 @@ func (e *procEnv) checkComplete(t *testing.T, rep, want string) {
 	if len(st.LinesCancelled) != 6 {
 		t.Errorf("lines cancelled in the sandbox: %v, want the sample's 6", st.LinesCancelled)
 	}
-	if _, err := os.Stat(batch.JournalPath(rep)); !errors.Is(err, os.ErrNotExist) {
+	if _, err := os.Stat(journal.Path(rep)); !errors.Is(err, os.ErrNotExist) {
 		t.Errorf("journal left after a complete run: %v", err)
 	}
 }
@@ -478,7 +478,7 @@ func TestSecondSIGINTQuitsAtOnce(t *testing.T) {
 	if _, err := os.Stat(filepath.Join(e.dir, "r.xlsx")); !errors.Is(err, os.ErrNotExist) {
 		t.Error("a report was written although the second Ctrl-C quits at once")
 	}
-	old, _, err := batch.OpenJournal(filepath.Join(e.dir, "r.xlsx.journal"))
+	old, _, err := journal.Open(filepath.Join(e.dir, "r.xlsx.journal"))
 	if err != nil {
 		t.Fatal(err)
 	}

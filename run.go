@@ -17,6 +17,8 @@ import (
 
 	"github.com/pcreconcile/pcreconcile/batch"
 	"github.com/pcreconcile/pcreconcile/batch/config"
+	"github.com/pcreconcile/pcreconcile/batch/journal"
+	"github.com/pcreconcile/pcreconcile/batch/plan"
 	"github.com/pcreconcile/pcreconcile/batch/progress"
 	"github.com/pcreconcile/pcreconcile/batch/record"
 	"github.com/pcreconcile/pcreconcile/report"
@@ -223,7 +225,7 @@ func (j *job) run(ctx context.Context, pos []string) error {
 		if j.work != nil {
 			j.work.Journal.Remove()
 		}
-		var je *batch.JournalError
+		var je *journal.Error
 		if errors.As(err, &je) {
 			return &exitError{code: exitAborted, err: je, hint: "the report's directory must be writable; choose another --report PATH"}
 		}
@@ -254,18 +256,18 @@ func (j *job) checkReportPath(pos []string) error {
 	j.resumed = j.flags.resume
 	reads := append([]string{j.resumed, j.cfg.Path}, pos...)
 	if j.resumed != "" && !strings.HasSuffix(j.resumed, ".journal") {
-		reads = append(reads, batch.JournalPath(j.resumed))
+		reads = append(reads, journal.Path(j.resumed))
 	}
 	if err := report.CheckPath(rep, j.flags.force, reads...); err != nil {
 		return err
 	}
-	jpath := batch.JournalPath(rep)
+	jpath := journal.Path(rep)
 	if j.resumed != "" && (abs(j.resumed) == abs(rep) || abs(j.resumed) == abs(jpath)) {
 		return usage("the new report would take the place of the one being resumed", "leave --report out, or give a new PATH")
 	}
 	if _, err := os.Stat(jpath); err == nil {
 		mode := j.mode
-		if h, err := batch.ReadJournalHeader(jpath); err == nil {
+		if h, err := journal.ReadHeader(jpath); err == nil {
 			mode = h.Mode
 		}
 		return usage("an unfinished journal "+jpath+" is in the way", "finish it with "+j.continueWith(mode, jpath)+", or choose another --report PATH")
@@ -276,7 +278,7 @@ func (j *job) checkReportPath(pos []string) error {
 // prepare reads the input (or the earlier report or journal), creates the
 // journal, and applies run.max_lines.
 func (j *job) prepare(pos []string, ep *endpoint) error {
-	header := batch.JournalHeader{
+	header := journal.Header{
 		RunID:       j.runID,
 		Mode:        j.mode,
 		Report:      abs(j.report),
@@ -301,7 +303,7 @@ func (j *job) prepare(pos []string, ep *endpoint) error {
 			RetryRejected: j.flags.retryRejected,
 			OpenReport:    openReport,
 			Read:          read,
-			JournalPath:   batch.JournalPath(j.report),
+			JournalPath:   journal.Path(j.report),
 			Journal:       header,
 			Log:           j.log,
 		})
@@ -339,22 +341,22 @@ func (j *job) configPath() string {
 func openReport(path string) (batch.PriorReport, error) { return report.Open(path) }
 
 // todo counts the lines the run will process.
-func (j *job) todo(s batch.Summary) int {
+func (j *job) todo(s plan.Summary) int {
 	if j.resumed != "" {
 		return j.work.Plan.Unfinished()
 	}
 	return s.Lines + s.AllLineRows
 }
 
-func (j *job) prepareFresh(input string, read batch.ReadOptions, header batch.JournalHeader, ep *endpoint) (*batch.Resumed, error) {
-	p, err := batch.ReadFile(input, read)
+func (j *job) prepareFresh(input string, read plan.ReadOptions, header journal.Header, ep *endpoint) (*batch.Resumed, error) {
+	p, err := plan.ReadFile(input, read)
 	if err != nil {
 		return nil, err
 	}
 	p.Source.Sheet = j.cfg.Input.Sheet
 	dir := filepath.Dir(j.report)
 	if !j.flags.fresh {
-		if other := batch.UnfinishedJournal(dir, p.Source.SHA256, j.mode); other != "" {
+		if other := journal.Unfinished(dir, p.Source.SHA256, j.mode); other != "" {
 			return nil, usage(fmt.Sprintf("%s has an unfinished %s of this input (%s)", other, j.mode, input), "continue it with: "+j.continueWith(j.mode, other)+"   (or start afresh with --fresh)")
 		}
 	}
@@ -371,9 +373,9 @@ func (j *job) prepareFresh(input string, read batch.ReadOptions, header batch.Jo
 	}
 	header.Source = p.Source
 	header.Source.Path = abs(input)
-	jr, err := batch.CreateJournal(batch.JournalPath(j.report), header)
+	jr, err := journal.Create(journal.Path(j.report), header)
 	if err != nil {
-		return nil, &batch.JournalError{Op: "create", Err: err}
+		return nil, &journal.Error{Op: "create", Err: err}
 	}
 	return &batch.Resumed{Plan: p, Journal: jr, Input: p.Source}, nil
 }
@@ -513,7 +515,7 @@ func (j *job) execute(ctx context.Context, ep *endpoint) error {
 
 // finishJournals removes the journals the written report has made
 // redundant: this run's, and the earlier run's journal it carried on from.
-func (j *job) finishJournals(journal *batch.Journal) {
+func (j *job) finishJournals(journal *journal.Journal) {
 	if err := journal.Remove(); err != nil {
 		j.log.Warn("cannot remove the journal", "path", journal.Path(), "err", err)
 	}

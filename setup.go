@@ -3,8 +3,8 @@ package main
 import (
 	"time"
 
-	"github.com/pcreconcile/pcreconcile/batch"
 	"github.com/pcreconcile/pcreconcile/batch/config"
+	"github.com/pcreconcile/pcreconcile/batch/plan"
 	"github.com/pcreconcile/pcreconcile/pcclient/sandbox"
 )
 
@@ -17,7 +17,7 @@ func loadConfig(path string) (*config.Config, error) {
 	if err != nil {
 		return nil, err
 	}
-	if _, err := batch.NewHeaders(cfg.Input.Columns); err != nil {
+	if _, err := plan.NewHeaders(cfg.Input.Columns); err != nil {
 		return nil, cfg.Errorf("input.columns", "", "%v", err)
 	}
 	if err := sandboxFaults(cfg).Validate(); err != nil {
@@ -28,16 +28,16 @@ func loadConfig(path string) (*config.Config, error) {
 
 // readOptions says how to read an input under cfg; extras keeps the extra
 // columns (the report needs them, check does not).
-func readOptions(cfg *config.Config, extras bool) (batch.ReadOptions, error) {
-	headers, err := batch.NewHeaders(cfg.Input.Columns)
+func readOptions(cfg *config.Config, extras bool) (plan.ReadOptions, error) {
+	headers, err := plan.NewHeaders(cfg.Input.Columns)
 	if err != nil {
-		return batch.ReadOptions{}, cfg.Errorf("input.columns", "", "%v", err)
+		return plan.ReadOptions{}, cfg.Errorf("input.columns", "", "%v", err)
 	}
 	delim, err := config.ParseDelimiter(cfg.Input.Delimiter)
 	if err != nil {
-		return batch.ReadOptions{}, cfg.Errorf("input.delimiter", "", "%v", err)
+		return plan.ReadOptions{}, cfg.Errorf("input.delimiter", "", "%v", err)
 	}
-	return batch.ReadOptions{Headers: headers, Sheet: cfg.Input.Sheet, Delimiter: delim, Extras: extras}, nil
+	return plan.ReadOptions{Headers: headers, Sheet: cfg.Input.Sheet, Delimiter: delim, Extras: extras}, nil
 }
 
 // sandboxFaults turns sandbox.faults into the simulator's settings.

@@ -10,6 +10,8 @@ import (
 	"testing"
 	"time"
 
+	"github.com/pcreconcile/pcreconcile/batch/journal"
+	"github.com/pcreconcile/pcreconcile/batch/plan"
 	"github.com/pcreconcile/pcreconcile/batch/record"
 	"github.com/pcreconcile/pcreconcile/pcclient"
 	"github.com/pcreconcile/pcreconcile/pcclient/sandbox"
@@ -86,21 +88,21 @@ func newWorld(seed uint64, customers, orders int) *world {
 
 // runToCompletion runs p, then resumes from the journal until nothing is
 // left to retry, as an operator would; it returns the final lines.
-func runToCompletion(t *testing.T, client *pcclient.Client, p *Plan) (map[string]record.LineResult, int) {
+func runToCompletion(t *testing.T, client *pcclient.Client, p *plan.Plan) (map[string]record.LineResult, int) {
 	t.Helper()
 	dir := t.TempDir()
-	var prev *Journal
+	var prev *journal.Journal
 	for round := 1; ; round++ {
-		j, err := CreateJournal(filepath.Join(dir, fmt.Sprintf("r%d.journal", round)), JournalHeader{RunID: fmt.Sprintf("run-%d", round)})
+		j, err := journal.Create(filepath.Join(dir, fmt.Sprintf("r%d.journal", round)), journal.Header{RunID: fmt.Sprintf("run-%d", round)})
 		if err != nil {
 			t.Fatal(err)
 		}
 		if prev != nil {
-			c := &carrier{j: j}
-			if err := p.overlay(prev, c.add); err != nil {
+			c := journal.NewBatch(j)
+			if err := overlay(p, prev, c.Add); err != nil {
 				t.Fatal(err)
 			}
-			if err := c.flush(); err != nil {
+			if err := c.Flush(); err != nil {
 				t.Fatal(err)
 			}
 		}
@@ -124,10 +126,10 @@ func runToCompletion(t *testing.T, client *pcclient.Client, p *Plan) (map[string
 }
 
 // rebuild reads the plan's input again, as a resume from a journal does.
-func rebuild(t *testing.T, p *Plan) *Plan {
+func rebuild(t *testing.T, p *plan.Plan) *plan.Plan {
 	t.Helper()
-	h, _ := NewHeaders(nil)
-	q, err := ReadFile(p.Source.Path, ReadOptions{Headers: h, Extras: true})
+	h, _ := plan.NewHeaders(nil)
+	q, err := plan.ReadFile(p.Source.Path, plan.ReadOptions{Headers: h, Extras: true})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -164,8 +166,8 @@ func TestEveryFaultAtOnce(t *testing.T) {
 			defer srv.Close()
 			path := filepath.Join(t.TempDir(), "in.csv")
 			os.WriteFile(path, []byte(w.csv), 0o644)
-			h, _ := NewHeaders(nil)
-			p, err := ReadFile(path, ReadOptions{Headers: h, Extras: true})
+			h, _ := plan.NewHeaders(nil)
+			p, err := plan.ReadFile(path, plan.ReadOptions{Headers: h, Extras: true})
 			if err != nil {
 				t.Fatal(err)
 			}

@@ -15,6 +15,8 @@ import (
 	"github.com/shopspring/decimal"
 	"golang.org/x/oauth2"
 
+	"github.com/pcreconcile/pcreconcile/batch/journal"
+	"github.com/pcreconcile/pcreconcile/batch/plan/plantest"
 	"github.com/pcreconcile/pcreconcile/batch/record"
 	"github.com/pcreconcile/pcreconcile/pcclient"
 )
@@ -146,11 +148,11 @@ func (h *hostile) start(t *testing.T, opts ...pcclient.Option) *pcclient.Client 
 	return testClient(t, srv.URL, opts...)
 }
 
-// runHostile runs csv (rows of customer cA) against h and returns its
+// runHostile runs csv (rows of customer plantest.CustomerA) against h and returns its
 // lines keyed "row/line" and the journal.
-func runHostile(t *testing.T, h *hostile, csv string, opts ...pcclient.Option) (map[string]record.LineResult, *Journal) {
+func runHostile(t *testing.T, h *hostile, csv string, opts ...pcclient.Option) (map[string]record.LineResult, *journal.Journal) {
 	t.Helper()
-	p := readPlan(t, "Customer ID,Order ID,Line\n"+strings.ReplaceAll(csv, "C,", cA+","))
+	p := plantest.Read(t, "Customer ID,Order ID,Line\n"+strings.ReplaceAll(csv, "C,", plantest.CustomerA+","))
 	j := newJournal(t)
 	r := &Runner{Client: h.start(t, opts...), Concurrency: 4, RunID: "run-test", Journal: j}
 	if err := r.Run(t.Context(), p); err != nil {
@@ -418,11 +420,11 @@ func TestStopEndsInSecondsWithoutWaitingForRetryAfter(t *testing.T) {
 			return true
 		}
 	}
-	csv := "Customer ID,Order ID,Line\n" + cA + ",hangs,0\n" + cA + ",later,0\n"
+	csv := "Customer ID,Order ID,Line\n" + plantest.CustomerA + ",hangs,0\n" + plantest.CustomerA + ",later,0\n"
 	for i := range 6 {
-		csv += fmt.Sprintf("%s,slow%d,0\n", cA, i)
+		csv += fmt.Sprintf("%s,slow%d,0\n", plantest.CustomerA, i)
 	}
-	p := readPlan(t, csv)
+	p := plantest.Read(t, csv)
 	j := newJournal(t)
 	ctx, cancel := context.WithCancel(t.Context())
 	go func() {

@@ -2,6 +2,7 @@ package batch
 
 import (
 	"fmt"
+	"github.com/pcreconcile/pcreconcile/batch/plan"
 	"github.com/pcreconcile/pcreconcile/batch/record"
 	"strings"
 )
@@ -23,11 +24,11 @@ type Records interface {
 // (never started), its lines as pending; for a row that was not processed,
 // its one line (invalid, duplicate, or carried from an earlier run).
 // isOrder tells orders from rows.
-func (p *Plan) Results(recs Records, runID string, fn func(res *record.OrderResult, isOrder bool) error) error {
+func Results(p *plan.Plan, recs Records, runID string, fn func(res *record.OrderResult, isOrder bool) error) error {
 	for seq, it := range p.Items {
 		if it.Order == nil {
 			r := p.Rows.At(it.Row)
-			lr := p.rowResult(r, runID)
+			lr := rowResult(r, runID)
 			if err := fn(&record.OrderResult{Seq: seq, Customer: lr.Customer, Order: lr.Order, Outcome: string(lr.Status), Lines: []record.LineResult{lr}}, false); err != nil {
 				return err
 			}
@@ -46,7 +47,7 @@ func (p *Plan) Results(recs Records, runID string, fn func(res *record.OrderResu
 			if err != nil {
 				return err
 			}
-			res = p.pendingResult(o, runID)
+			res = pendingResult(p, o, runID)
 			if sent {
 				res = unsettledResult(res, intent)
 			}
@@ -60,7 +61,7 @@ func (p *Plan) Results(recs Records, runID string, fn func(res *record.OrderResu
 
 // LineCount is how many lines Results yields — the rows of the report's
 // Lines sheets — known before a line is read.
-func (p *Plan) LineCount(recs Records) int {
+func LineCount(p *plan.Plan, recs Records) int {
 	n := 0
 	for _, it := range p.Items {
 		if it.Order == nil {
@@ -76,7 +77,7 @@ func (p *Plan) LineCount(recs Records) int {
 
 // pendingResult is an order nobody processed: its rows' lines as pending,
 // with any lines carried from an earlier run.
-func (p *Plan) pendingResult(o *Order, runID string) *record.OrderResult {
+func pendingResult(p *plan.Plan, o *plan.Order, runID string) *record.OrderResult {
 	res := &record.OrderResult{Seq: o.Seq, Customer: o.Customer, Order: o.ID, Outcome: string(record.Pending)}
 	for _, ri := range o.Rows {
 		r := p.Rows.At(ri)
@@ -167,7 +168,7 @@ func unsettledResult(res *record.OrderResult, intent *record.OrderResult) *recor
 }
 
 // requested is the line as row asks for it, before its order is read.
-func requested(row *Row, o *Order) record.LineResult {
+func requested(row *plan.Row, o *plan.Order) record.LineResult {
 	lr := record.LineResult{Row: row.Source, Customer: o.Customer, Order: o.ID, Offer: row.Offer, Extras: row.Extras}
 	switch {
 	case row.AllLines():
@@ -184,7 +185,7 @@ func requested(row *Row, o *Order) record.LineResult {
 }
 
 // rowResult is the line of a row that is not processed.
-func (p *Plan) rowResult(r *Row, runID string) record.LineResult {
+func rowResult(r *plan.Row, runID string) record.LineResult {
 	if r.Prev() != nil {
 		return *r.Prev()
 	}

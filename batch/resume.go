@@ -2,6 +2,8 @@ package batch
 
 import (
 	"fmt"
+	"github.com/pcreconcile/pcreconcile/batch/journal"
+	"github.com/pcreconcile/pcreconcile/batch/plan"
 	"github.com/pcreconcile/pcreconcile/batch/record"
 	"log/slog"
 	"os"
@@ -18,23 +20,23 @@ func standalone(l *record.LineResult) bool {
 
 // redo reports whether a resume does a line in status s again: the
 // retryable statuses, and rejected when asked to retry those too.
-func (p *Plan) redo(s record.Status) bool {
+func redo(p *plan.Plan, s record.Status) bool {
 	return s.Retryable() || (p.RetryRejected && s == record.Rejected)
 }
 
 // carryFunc writes a record of an earlier run into the new run's journal.
-type carryFunc func(kind recordKind, r *record.OrderResult) error
+type carryFunc func(kind journal.Kind, r *record.OrderResult) error
 
 // resumeOrder splits the earlier lines of order o (at index idx) into lines
 // to carry and lines to do again. With nothing to do again, the earlier
 // record is carried whole as the order's outcome and o is marked journaled;
 // otherwise it is carried as a prior, so that if this run dies too, the
 // next resume still knows the lines the earlier run finished.
-func (p *Plan) resumeOrder(idx int32, o *Order, prev *record.OrderResult, carry carryFunc) error {
+func resumeOrder(p *plan.Plan, idx int32, o *plan.Order, prev *record.OrderResult, carry carryFunc) error {
 	o.Prev, o.Rows = nil, nil
 	var again []record.LineResult
 	for _, l := range prev.Lines {
-		if p.redo(l.Status) {
+		if redo(p, l.Status) {
 			again = append(again, l)
 		} else {
 			o.Prev = append(o.Prev, l)
@@ -46,19 +48,19 @@ func (p *Plan) resumeOrder(idx int32, o *Order, prev *record.OrderResult, carry 
 	if len(again) == 0 {
 		p.Carried += len(rec.Lines)
 		o.Prev, o.Journaled = nil, true
-		return carry(kindOutcome, &rec)
+		return carry(journal.KindOutcome, &rec)
 	}
-	if err := carry(kindPrior, &rec); err != nil {
+	if err := carry(journal.KindPrior, &rec); err != nil {
 		return err
 	}
 	p.Carried += len(o.Prev)
 	for _, l := range again {
-		row := Row{Source: l.Row, Order: idx, Line: allLines, Expect: -1, Offer: l.Offer, Extras: l.Extras}
+		row := plan.Row{Source: l.Row, Order: idx, Line: plan.EveryLine, Expect: -1, Offer: l.Offer, Extras: l.Extras}
 		switch {
 		case l.Line != nil:
 			row.Line = int32(*l.Line)
 		case l.LineText == "" && l.Offer != "":
-			row.Line = lineByOffer // a row by offer whose order was never read
+			row.Line = plan.LineByOffer // a row by offer whose order was never read
 		}
 		switch {
 		case l.Expect != nil:
@@ -70,7 +72,7 @@ func (p *Plan) resumeOrder(idx int32, o *Order, prev *record.OrderResult, carry 
 			row.Expect = int32(*l.Before)
 		}
 		prevLine := l
-		row.d().prev = &prevLine
+		row.SetPrev(&prevLine)
 		o.Rows = append(o.Rows, p.Rows.Add(row))
 	}
 	return nil
@@ -102,7 +104,7 @@ func unsettledIntent(prev *record.OrderResult, lines []record.LineResult) *recor
 // from that prior; a PATCH it sent without recording the answer (an intent)
 // is carried too and settles the order: the lines that PATCH cancelled are
 // reported cancelled, by this tool, when the order is read again.
-func (p *Plan) overlay(old *Journal, carry carryFunc) error {
+func overlay(p *plan.Plan, old *journal.Journal, carry carryFunc) error {
 	for i, o := range p.Orders {
 		rec, ok, err := old.Get(o.Seq)
 		if err == nil && !ok {
@@ -112,10 +114,10 @@ func (p *Plan) overlay(old *Journal, carry carryFunc) error {
 			return err
 		}
 		if ok {
-			if err := p.sameOrder(o, rec); err != nil {
+			if err := sameOrder(o, rec); err != nil {
 				return err
 			}
-			if err := p.resumeOrder(int32(i), o, rec, carry); err != nil {
+			if err := resumeOrder(p, int32(i), o, rec, carry); err != nil {
 				return err
 			}
 		}
@@ -124,12 +126,12 @@ func (p *Plan) overlay(old *Journal, carry carryFunc) error {
 			return err
 		}
 		if sent {
-			if err := p.sameOrder(o, intent); err != nil {
+			if err := sameOrder(o, intent); err != nil {
 				return err
 			}
 			intent.Seq = o.Seq
 			o.Intent = intent
-			if err := carry(kindIntent, intent); err != nil {
+			if err := carry(journal.KindIntent, intent); err != nil {
 				return err
 			}
 		}
@@ -138,7 +140,7 @@ func (p *Plan) overlay(old *Journal, carry carryFunc) error {
 }
 
 // sameOrder checks that a journal's record of item o.Seq is of order o.
-func (p *Plan) sameOrder(o *Order, rec *record.OrderResult) error {
+func sameOrder(o *plan.Order, rec *record.OrderResult) error {
 	if rec.Customer != o.Customer || rec.Order != o.ID {
 		return fmt.Errorf("the journal does not belong to this input: its item %d is order %s, the input's is %s", o.Seq, rec.Order, o.ID)
 	}
@@ -149,7 +151,7 @@ func (p *Plan) sameOrder(o *Order, rec *record.OrderResult) error {
 // report order. Lines of an order are contiguous in a report; orders (known
 // by the report's Orders sheet) keep their order-level fields from it.
 type reportPlan struct {
-	p      *Plan
+	p      *plan.Plan
 	orders map[string]*record.OrderResult
 	carry  carryFunc
 	cur    *record.OrderResult
@@ -162,21 +164,21 @@ type reportPlan struct {
 // Orders sheet by OrderKey; carry receives the earlier records; headers
 // finds the input's Expected Quantity among the extra columns, so that lines
 // done again are checked against it again.
-func newReportPlan(src record.Source, extra []string, orders map[string]*record.OrderResult, headers *Headers, carry carryFunc) *reportPlan {
+func newReportPlan(src record.Source, extra []string, orders map[string]*record.OrderResult, headers *plan.Headers, carry carryFunc) *reportPlan {
 	return &reportPlan{
-		p:      &Plan{Source: src, Extra: extra},
+		p:      &plan.Plan{Source: src, Extra: extra},
 		orders: orders,
 		carry:  carry,
 		seen:   map[string]bool{},
 		cust:   map[string]bool{},
-		expect: headers.Find(FieldQuantity, extra),
+		expect: headers.Find(plan.FieldQuantity, extra),
 	}
 }
 
 // Add takes the next line of the report.
 func (b *reportPlan) Add(l record.LineResult) error {
 	if l.Expect == nil && b.expect >= 0 && b.expect < len(l.Extras) && l.Extras[b.expect].Text != "" {
-		n, err := parseCount(l.Extras[b.expect].Text)
+		n, err := plan.ParseCount(l.Extras[b.expect].Text)
 		if err != nil {
 			return fmt.Errorf("row %d: %s %q: %v", l.Row, b.p.Extra[b.expect], l.Extras[b.expect].Text, err)
 		}
@@ -190,11 +192,13 @@ func (b *reportPlan) Add(l record.LineResult) error {
 		}
 		line := l
 		status := l.Status
-		if b.p.redo(status) {
+		if redo(b.p, status) {
 			return fmt.Errorf("row %d (order %s) is %s but the report's Orders sheet does not list its order", l.Row, l.Order, status)
 		}
-		ri := b.p.Rows.Add(Row{Source: l.Row, Order: -1, Status: status, Expect: -1, Line: allLines, detail: &rowDetail{prev: &line}})
-		b.p.Items = append(b.p.Items, Item{Row: ri})
+		row := plan.Row{Source: l.Row, Order: -1, Status: status, Expect: -1, Line: plan.EveryLine}
+		row.SetPrev(&line)
+		ri := b.p.Rows.Add(row)
+		b.p.Items = append(b.p.Items, plan.Item{Row: ri})
 		b.p.Carried++
 		return nil
 	}
@@ -221,33 +225,24 @@ func (b *reportPlan) flush() error {
 	}
 	rec := b.cur
 	b.cur = nil
-	o := &Order{Seq: len(b.p.Items), Customer: rec.Customer, ID: rec.Order}
+	o := &plan.Order{Seq: len(b.p.Items), Customer: rec.Customer, ID: rec.Order}
 	idx := int32(len(b.p.Orders))
 	b.p.Orders = append(b.p.Orders, o)
-	b.p.Items = append(b.p.Items, Item{Order: o})
+	b.p.Items = append(b.p.Items, plan.Item{Order: o})
 	b.cust[o.Customer] = true
-	return b.p.resumeOrder(idx, o, rec, b.carry)
+	return resumeOrder(b.p, idx, o, rec, b.carry)
 }
 
 // Plan finishes the plan.
-func (b *reportPlan) Plan() (*Plan, error) {
+func (b *reportPlan) Plan() (*plan.Plan, error) {
 	if err := b.flush(); err != nil {
 		return nil, err
 	}
 	b.p.Customers = len(b.cust)
 	if len(b.p.Items) == 0 {
-		return nil, &Error{File: b.p.Source.Name, Reason: "the report's Lines sheet has no rows"}
+		return nil, &plan.Error{File: b.p.Source.Name, Reason: "the report's Lines sheet has no rows"}
 	}
 	return b.p, nil
-}
-
-// Unfinished counts the lines a resume would process.
-func (p *Plan) Unfinished() int {
-	n := 0
-	for _, o := range p.Orders {
-		n += len(o.Rows)
-	}
-	return n
 }
 
 // PriorReport is an earlier report, as a resume reads it: report.Prior is
@@ -289,21 +284,21 @@ type ResumeOptions struct {
 	// OpenReport opens an earlier report (report.Open).
 	OpenReport func(path string) (PriorReport, error)
 	// Read says how to read the original input again (a journal names it).
-	Read ReadOptions
+	Read plan.ReadOptions
 	// RetryRejected does rejected lines again too.
 	RetryRejected bool
 	// JournalPath and Journal start the new run's journal; Resume fills in
 	// the header's Source and Input.
 	JournalPath string
-	Journal     JournalHeader
+	Journal     journal.Header
 	Log         *slog.Logger
 }
 
 // Resumed is a run rebuilt from an earlier one: the plan of what is left,
 // with everything finished already carried into the new journal.
 type Resumed struct {
-	Plan    *Plan
-	Journal *Journal
+	Plan    *plan.Plan
+	Journal *journal.Journal
 	// Input is the original input, for the report's Summary.
 	Input record.Source
 	// Finishes is the earlier journal this run carries on, "" for none:
@@ -332,34 +327,34 @@ func Resume(opts ResumeOptions) (*Resumed, error) {
 		}
 	}
 	from := opts.From
-	journal := ""
+	jpath := ""
 	switch {
 	case strings.HasSuffix(from, ".journal"):
-		journal = from
+		jpath = from
 	default:
 		if _, err := os.Stat(from); err != nil {
-			if _, jerr := os.Stat(JournalPath(from)); jerr != nil {
-				return nil, &Error{Reason: "cannot resume: " + err.Error(), Fix: "pass the report a run or plan wrote, or its .journal", Err: err}
+			if _, jerr := os.Stat(journal.Path(from)); jerr != nil {
+				return nil, &plan.Error{Reason: "cannot resume: " + err.Error(), Fix: "pass the report a run or plan wrote, or its .journal", Err: err}
 			}
-			journal = JournalPath(from) // the run died before writing its report
-		} else if _, jerr := os.Stat(JournalPath(from)); jerr == nil {
-			opts.Log.Warn("the report has an unfinished journal beside it; resuming from the report", "journal", JournalPath(from))
+			jpath = journal.Path(from) // the run died before writing its report
+		} else if _, jerr := os.Stat(journal.Path(from)); jerr == nil {
+			opts.Log.Warn("the report has an unfinished journal beside it; resuming from the report", "journal", journal.Path(from))
 		}
 	}
 	r := &resumer{opts: opts}
 	var err error
-	if journal != "" {
-		r.out.Finishes = journal
-		err = r.fromJournal(journal)
+	if jpath != "" {
+		r.out.Finishes = jpath
+		err = r.fromJournal(jpath)
 	} else if opts.Mode == record.Plan {
-		err = &Error{File: from, Reason: "plan --resume finishes a plan's unfinished journal, and this is a report",
+		err = &plan.Error{File: from, Reason: "plan --resume finishes a plan's unfinished journal, and this is a report",
 			Fix: "to execute a reviewed plan: " + opts.Continue(record.Run, from)}
 	} else {
 		err = r.fromReport(from)
 	}
 	if err == nil {
-		if ferr := r.carry.flush(); ferr != nil {
-			err = &JournalError{Op: "write", Err: ferr}
+		if ferr := r.carry.Flush(); ferr != nil {
+			err = &journal.Error{Op: "write", Err: ferr}
 		}
 	}
 	if err != nil {
@@ -374,7 +369,7 @@ func Resume(opts ResumeOptions) (*Resumed, error) {
 type resumer struct {
 	opts  ResumeOptions
 	out   Resumed
-	carry carrier
+	carry *journal.Batch
 }
 
 func (r *resumer) fromReport(path string) error {
@@ -383,9 +378,9 @@ func (r *resumer) fromReport(path string) error {
 		return err
 	}
 	defer prior.Close()
-	sum, err := FileSHA256(path)
+	sum, err := plan.FileSHA256(path)
 	if err != nil {
-		return &Error{File: path, Reason: "cannot read the file", Err: err}
+		return &plan.Error{File: path, Reason: "cannot read the file", Err: err}
 	}
 	if err := r.sameEndpoint(path, prior.Endpoint(), prior.Config()); err != nil {
 		return err
@@ -400,17 +395,17 @@ func (r *resumer) fromReport(path string) error {
 }
 
 func (r *resumer) fromJournal(path string) error {
-	old, h, err := OpenJournal(path)
+	old, h, err := journal.Open(path)
 	if err != nil {
 		return err
 	}
 	defer old.Close()
 	switch {
 	case h.Mode == record.Plan && r.opts.Mode != record.Plan:
-		return &Error{File: path, Reason: "is the journal of a plan, which sends nothing; run --resume does not execute it",
+		return &plan.Error{File: path, Reason: "is the journal of a plan, which sends nothing; run --resume does not execute it",
 			Fix: "finish the plan with: " + r.opts.Continue(record.Plan, path) + " — then review its report and execute that: pcreconcile run --resume REPORT"}
 	case h.Mode != record.Plan && r.opts.Mode == record.Plan:
-		return &Error{File: path, Reason: "is the journal of a run; plan --resume finishes only a plan's",
+		return &plan.Error{File: path, Reason: "is the journal of a run; plan --resume finishes only a plan's",
 			Fix: "finish the run with: " + r.opts.Continue(record.Run, path)}
 	}
 	if err := r.sameEndpoint(path, h.Endpoint, h.Config); err != nil {
@@ -423,7 +418,7 @@ func (r *resumer) fromJournal(path string) error {
 	if err := sameFile(h.Source); err != nil {
 		return err
 	}
-	var plan *Plan
+	var p *plan.Plan
 	if h.Source.Report {
 		// The interrupted run was itself a resume: rebuild from its report.
 		prior, err := r.opts.OpenReport(h.Source.Path)
@@ -434,25 +429,25 @@ func (r *resumer) fromJournal(path string) error {
 		if err := r.startJournal(h.Source); err != nil {
 			return err
 		}
-		if plan, err = r.planFromReport(prior, h.Source); err != nil {
+		if p, err = r.planFromReport(prior, h.Source); err != nil {
 			return err
 		}
 	} else {
 		read := r.opts.Read
 		read.Sheet = h.Source.Sheet
-		if plan, err = ReadFile(h.Source.Path, read); err != nil {
+		if p, err = plan.ReadFile(h.Source.Path, read); err != nil {
 			return err
 		}
-		plan.RetryRejected = r.opts.RetryRejected
-		plan.Source = h.Source
+		p.RetryRejected = r.opts.RetryRejected
+		p.Source = h.Source
 		if err := r.startJournal(h.Source); err != nil {
 			return err
 		}
 	}
-	if err := plan.overlay(old, r.carry.add); err != nil {
+	if err := overlay(p, old, r.carry.Add); err != nil {
 		return err
 	}
-	r.out.Plan = plan
+	r.out.Plan = p
 	return nil
 }
 
@@ -468,26 +463,26 @@ func (r *resumer) sameEndpoint(path, was, config string) error {
 	if config != "" {
 		fix = "resume with the config the earlier run used: --config " + config
 	}
-	return &Error{File: path, Reason: fmt.Sprintf("was made against %s, and this configuration points at %s", was, r.opts.Endpoint), Fix: fix}
+	return &plan.Error{File: path, Reason: fmt.Sprintf("was made against %s, and this configuration points at %s", was, r.opts.Endpoint), Fix: fix}
 }
 
 // startJournal creates the new run's journal, made from src.
 func (r *resumer) startJournal(src record.Source) error {
 	h := r.opts.Journal
 	h.Source, h.Input = src, r.out.Input
-	j, err := CreateJournal(r.opts.JournalPath, h)
+	j, err := journal.Create(r.opts.JournalPath, h)
 	if err != nil {
-		return &JournalError{Op: "create", Err: err}
+		return &journal.Error{Op: "create", Err: err}
 	}
 	r.out.Journal = j
-	r.carry.j = j
+	r.carry = journal.NewBatch(j)
 	return nil
 }
 
 // planFromReport rebuilds a plan from an earlier report; the orders it
 // finished go to the new journal.
-func (r *resumer) planFromReport(prior PriorReport, src record.Source) (*Plan, error) {
-	b := newReportPlan(src, prior.ExtraHeaders(), prior.Orders(), r.opts.Read.Headers, r.carry.add)
+func (r *resumer) planFromReport(prior PriorReport, src record.Source) (*plan.Plan, error) {
+	b := newReportPlan(src, prior.ExtraHeaders(), prior.Orders(), r.opts.Read.Headers, r.carry.Add)
 	b.p.RetryRejected = r.opts.RetryRejected
 	var seen record.RowSet
 	lines := 0
@@ -519,7 +514,7 @@ func sameRows(path string, seen *record.RowSet, lines int, prior PriorReport) er
 	recorded, err := record.ParseRowSet(ranges)
 	if ranges == "" || err != nil {
 		if seen.Len() != acc.RowCount {
-			return &Error{File: path, Reason: fmt.Sprintf("its Lines sheet accounts for %d input rows, and its Summary records %d: it was edited", seen.Len(), acc.RowCount), Fix: fix}
+			return &plan.Error{File: path, Reason: fmt.Sprintf("its Lines sheet accounts for %d input rows, and its Summary records %d: it was edited", seen.Len(), acc.RowCount), Fix: fix}
 		}
 		recorded = seen
 	}
@@ -531,86 +526,31 @@ func sameRows(path string, seen *record.RowSet, lines int, prior PriorReport) er
 		return strings.Join(s, ", ")
 	}
 	if missing := recorded.Diff(seen, 20); len(missing) > 0 {
-		return &Error{File: path, Reason: fmt.Sprintf("its Lines sheet lacks input rows %s, which its Summary records (rows %s): they were deleted, and would drop out of the books", list(missing), ranges), Fix: fix}
+		return &plan.Error{File: path, Reason: fmt.Sprintf("its Lines sheet lacks input rows %s, which its Summary records (rows %s): they were deleted, and would drop out of the books", list(missing), ranges), Fix: fix}
 	}
 	if added := seen.Diff(recorded, 20); len(added) > 0 {
-		return &Error{File: path, Reason: fmt.Sprintf("its Lines sheet has rows %s, which the input did not have (its Summary records rows %s): they were added", list(added), ranges), Fix: fix}
+		return &plan.Error{File: path, Reason: fmt.Sprintf("its Lines sheet has rows %s, which the input did not have (its Summary records rows %s): they were added", list(added), ranges), Fix: fix}
 	}
 	if lines != acc.Lines {
-		return &Error{File: path, Reason: fmt.Sprintf("its Lines sheet has %d lines, and its Summary counts %d: lines were deleted or added", lines, acc.Lines), Fix: fix}
+		return &plan.Error{File: path, Reason: fmt.Sprintf("its Lines sheet has %d lines, and its Summary counts %d: lines were deleted or added", lines, acc.Lines), Fix: fix}
 	}
 	return nil
 }
 
 // sameFile checks that the file a journal was made from is unchanged.
 func sameFile(src record.Source) error {
-	sum, err := FileSHA256(src.Path)
+	sum, err := plan.FileSHA256(src.Path)
 	if err != nil {
-		return &Error{Reason: fmt.Sprintf("cannot read %s, which the journal was made from: %v", src.Path, err), Fix: "put the file back where it was to resume", Err: err}
+		return &plan.Error{Reason: fmt.Sprintf("cannot read %s, which the journal was made from: %v", src.Path, err), Fix: "put the file back where it was to resume", Err: err}
 	}
 	if sum != src.SHA256 {
-		return &Error{Reason: fmt.Sprintf("%s has changed since the interrupted run (SHA-256 %s, was %s)", src.Path, shortSum(sum), shortSum(src.SHA256)), Fix: "restore the original file to resume, or start a fresh run with the changed file (--fresh)"}
+		return &plan.Error{Reason: fmt.Sprintf("%s has changed since the interrupted run (SHA-256 %s, was %s)", src.Path, shortSum(sum), shortSum(src.SHA256)), Fix: "restore the original file to resume, or start a fresh run with the changed file (--fresh)"}
 	}
 	return nil
 }
 
 // shortSum is the first 12 hex digits of a SHA-256, as messages show it.
 func shortSum(s string) string { return s[:min(len(s), 12)] }
-
-// carrier batches carried records into the journal: one write and one
-// fsync per 512 orders instead of one each.
-type carrier struct {
-	j   *Journal
-	buf map[recordKind][]*record.OrderResult
-	n   int
-}
-
-func (c *carrier) add(kind recordKind, r *record.OrderResult) error {
-	if c.buf == nil {
-		c.buf = map[recordKind][]*record.OrderResult{}
-	}
-	c.buf[kind] = append(c.buf[kind], r)
-	if c.n++; c.n >= 512 {
-		return c.flush()
-	}
-	return nil
-}
-
-func (c *carrier) flush() error {
-	for _, kind := range []recordKind{kindOutcome, kindPrior, kindIntent} {
-		if rs := c.buf[kind]; len(rs) > 0 {
-			if err := c.j.append(kind, rs); err != nil {
-				return err
-			}
-			c.buf[kind] = rs[:0]
-		}
-	}
-	c.n = 0
-	return nil
-}
-
-// UnfinishedJournal finds a journal in dir left by a command of mode on the
-// input with the given SHA-256, or returns "".
-func UnfinishedJournal(dir, sha string, mode record.Mode) string {
-	matches, _ := filepath.Glob(filepath.Join(dir, "*.journal"))
-	for _, m := range matches {
-		h, err := ReadJournalHeader(m)
-		if err == nil && !h.Source.Report && h.Source.SHA256 == sha && h.Mode == mode {
-			return m
-		}
-	}
-	return ""
-}
-
-// JournalError is a journal that cannot be created or written: the run
-// cannot record what it does, so it must not do anything.
-type JournalError struct {
-	Op  string // create or write
-	Err error
-}
-
-func (e *JournalError) Error() string { return "cannot " + e.Op + " the journal: " + e.Err.Error() }
-func (e *JournalError) Unwrap() error { return e.Err }
 
 // absPath returns the absolute form of p, or p.
 func absPath(p string) string {

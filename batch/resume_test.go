@@ -3,6 +3,9 @@ package batch
 import (
 	"testing"
 
+	"github.com/pcreconcile/pcreconcile/batch/journal"
+	"github.com/pcreconcile/pcreconcile/batch/plan"
+	"github.com/pcreconcile/pcreconcile/batch/plan/plantest"
 	"github.com/pcreconcile/pcreconcile/batch/record"
 	"github.com/pcreconcile/pcreconcile/batch/sheet"
 )
@@ -10,17 +13,17 @@ import (
 // Lines read back from a report: which are done again, and against which
 // quantity they are checked.
 func TestReportPlanChecksQuantitiesAgain(t *testing.T) {
-	h, _ := NewHeaders(nil)
+	h, _ := plan.NewHeaders(nil)
 	orders := map[string]*record.OrderResult{}
 	for _, o := range []string{"o1", "o2", "o3"} {
-		orders[record.OrderKey(cA, o)] = &record.OrderResult{Customer: cA, Order: o}
+		orders[record.OrderKey(plantest.CustomerA, o)] = &record.OrderResult{Customer: plantest.CustomerA, Order: o}
 	}
 	var carried, priors []*record.OrderResult
-	b := newReportPlan(record.Source{Name: "r.xlsx"}, []string{"Ticket", "Expected Quantity"}, orders, h, func(kind recordKind, r *record.OrderResult) error {
+	b := newReportPlan(record.Source{Name: "r.xlsx"}, []string{"Ticket", "Expected Quantity"}, orders, h, func(kind journal.Kind, r *record.OrderResult) error {
 		switch kind {
-		case kindOutcome:
+		case journal.KindOutcome:
 			carried = append(carried, r)
-		case kindPrior:
+		case journal.KindPrior:
 			priors = append(priors, r)
 		default:
 			t.Errorf("a report carried a record of kind %q", kind)
@@ -32,12 +35,12 @@ func TestReportPlanChecksQuantitiesAgain(t *testing.T) {
 		return []sheet.Cell{{Kind: sheet.Text, Text: "T"}, {Kind: sheet.Number, Text: n}}
 	}
 	lines := []record.LineResult{
-		{Row: 2, Customer: cA, Order: "o1", Line: &zero, Before: &five, Status: record.WouldCancel, RequestID: "r"},             // reviewed: 5
-		{Row: 3, Customer: cA, Order: "o1", Line: &three, Before: &five, Status: record.Pending, RequestID: "r"},                // planned, not reached: 5
-		{Row: 4, Customer: cA, Order: "o2", Line: &zero, Before: &five, Status: record.Failed, RequestID: "r"},                  // no check
-		{Row: 5, Customer: cA, Order: "o2", Line: &three, Status: record.Pending, Extras: qty("7")},                             // the sheet's 7
-		{Row: 6, Customer: cA, Order: "o3", Line: &zero, Before: &five, After: &zero, Status: record.Cancelled, RequestID: "r"}, // carried
-		{Row: 7, Customer: "x", Order: "y", LineText: "2.5", Status: record.Invalid},                                            // carried row
+		{Row: 2, Customer: plantest.CustomerA, Order: "o1", Line: &zero, Before: &five, Status: record.WouldCancel, RequestID: "r"},             // reviewed: 5
+		{Row: 3, Customer: plantest.CustomerA, Order: "o1", Line: &three, Before: &five, Status: record.Pending, RequestID: "r"},                // planned, not reached: 5
+		{Row: 4, Customer: plantest.CustomerA, Order: "o2", Line: &zero, Before: &five, Status: record.Failed, RequestID: "r"},                  // no check
+		{Row: 5, Customer: plantest.CustomerA, Order: "o2", Line: &three, Status: record.Pending, Extras: qty("7")},                             // the sheet's 7
+		{Row: 6, Customer: plantest.CustomerA, Order: "o3", Line: &zero, Before: &five, After: &zero, Status: record.Cancelled, RequestID: "r"}, // carried
+		{Row: 7, Customer: "x", Order: "y", LineText: "2.5", Status: record.Invalid},                                                            // carried row
 	}
 	for _, l := range lines {
 		if err := b.Add(l); err != nil {

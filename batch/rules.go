@@ -9,6 +9,7 @@ import (
 
 	"github.com/shopspring/decimal"
 
+	"github.com/pcreconcile/pcreconcile/batch/plan"
 	"github.com/pcreconcile/pcreconcile/batch/record"
 	"github.com/pcreconcile/pcreconcile/pcclient"
 )
@@ -35,7 +36,7 @@ import (
 // want is a requested line: the row that asks for it and the line item as
 // Partner Center has it.
 type want struct {
-	row  *Row
+	row  *plan.Row
 	item *pcclient.LineItem
 }
 
@@ -62,7 +63,7 @@ const intentNote = "cancelled by an earlier run's PATCH whose answer was never r
 // decide applies the rules to order o, read as before, for the rows that
 // name it. dryRun (a plan) sends nothing: the lines a run would cancel are
 // would_cancel.
-func decide(o *Order, rows []*Row, before *pcclient.Order, dryRun bool) decision {
+func decide(o *plan.Order, rows []*plan.Row, before *pcclient.Order, dryRun bool) decision {
 	var d decision
 	if len(before.LineItems) == 0 {
 		// Partner Center has no order without lines: the answer is wrong,
@@ -180,7 +181,7 @@ func decide(o *Order, rows []*Row, before *pcclient.Order, dryRun bool) decision
 // intent recorded before it was sent. The lines left are decided as usual;
 // those still active are sent again with the intent's MS-RequestId, which
 // Partner Center treats as the same request.
-func (d *decision) settleIntent(o *Order, before *pcclient.Order, wants []want) []want {
+func (d *decision) settleIntent(o *plan.Order, before *pcclient.Order, wants []want) []want {
 	meant := map[int]record.LineResult{}
 	for _, l := range o.Intent.Lines {
 		if l.Line != nil && l.Before != nil && *l.Before > 0 {
@@ -208,7 +209,7 @@ func (d *decision) settleIntent(o *Order, before *pcclient.Order, wants []want) 
 // MS-RequestId and the lines it cancels with their quantities and prices
 // before — with those of an interrupted run's intent for the same PATCH, so
 // that whichever run dies, the lines that PATCH cancelled stay known.
-func (d decision) intent(o *Order, requestID string) *record.OrderResult {
+func (d decision) intent(o *plan.Order, requestID string) *record.OrderResult {
 	rec := &record.OrderResult{Seq: o.Seq, Customer: o.Customer, Order: o.ID, RequestID: requestID}
 	sent := map[int]bool{}
 	for _, l := range d.send {
@@ -349,7 +350,7 @@ func reread(d decision, why rereadWhy, f failure, now *pcclient.Order, rerr erro
 
 // unread gives every requested line of an order the GET could not read the
 // status of that failure.
-func unread(o *Order, rows []*Row, f failure) []record.LineResult {
+func unread(o *plan.Order, rows []*plan.Row, f failure) []record.LineResult {
 	out := make([]record.LineResult, 0, len(rows))
 	for _, row := range rows {
 		out = append(out, withStatus(requested(row, o), f.status, f.code, f.message))
@@ -363,16 +364,16 @@ type expansion struct {
 	// missing are the line numbers rows name that the order lacks, and
 	// those rows.
 	missing     []int
-	missingRows []*Row
+	missingRows []*plan.Row
 	// unresolved are rows naming their line by an offer id no line of the
 	// order has, or several have; why says so.
-	unresolved []*Row
+	unresolved []*plan.Row
 	why        []string
 	// dups are rows naming a line an earlier row named; first that row.
 	dups  []want
-	first []*Row
+	first []*plan.Row
 	// empty are rows for every line that got none: other rows name them all.
-	empty []*Row
+	empty []*plan.Row
 }
 
 // expand pairs the rows with the order's line items: a row for one line
@@ -380,9 +381,9 @@ type expansion struct {
 // order has exactly one line with that offer; a row for every line takes
 // the lines no other row names. A row that lands on a line an earlier row
 // named is a duplicate.
-func expand(rows []*Row, order *pcclient.Order) expansion {
+func expand(rows []*plan.Row, order *pcclient.Order) expansion {
 	var ex expansion
-	named := map[int]*Row{}
+	named := map[int]*plan.Row{}
 	resolved := make([]*pcclient.LineItem, len(rows))
 	for i, row := range rows {
 		var item *pcclient.LineItem
@@ -392,7 +393,7 @@ func expand(rows []*Row, order *pcclient.Order) expansion {
 		case row.ByOffer():
 			var found []*pcclient.LineItem
 			for k := range order.LineItems {
-				if sameOffer(order.LineItems[k].OfferID, row.Offer) {
+				if plan.SameOffer(order.LineItems[k].OfferID, row.Offer) {
 					found = append(found, &order.LineItems[k])
 				}
 			}
@@ -467,13 +468,13 @@ func offerTrouble(order *pcclient.Order, offer string, found []*pcclient.LineIte
 func mismatches(wants []want, order *pcclient.Order) []string {
 	reasons := make([]string, len(wants))
 	any := false
-	totals := map[*Row]int{}
+	totals := map[*plan.Row]int{}
 	for _, w := range wants {
 		totals[w.row] += w.item.Quantity
 	}
 	for i, w := range wants {
 		var why []string
-		if w.row.Offer != "" && !sameOffer(w.row.Offer, w.item.OfferID) {
+		if w.row.Offer != "" && !plan.SameOffer(w.row.Offer, w.item.OfferID) {
 			why = append(why, fmt.Sprintf("the sheet's offer id %s differs from line %d's offer %s", w.row.Offer, w.item.LineItemNumber, w.item.OfferID))
 		}
 		if w.row.Expect >= 0 && w.item.Quantity > 0 && !strings.EqualFold(order.Status, "cancelled") {
@@ -497,7 +498,7 @@ func mismatches(wants []want, order *pcclient.Order) []string {
 
 // line starts the result of a requested line, as the order read shows it:
 // its quantity before, its unit price and the order's currency.
-func line(row *Row, o *Order, read *pcclient.Order, item *pcclient.LineItem) record.LineResult {
+func line(row *plan.Row, o *plan.Order, read *pcclient.Order, item *pcclient.LineItem) record.LineResult {
 	lr := record.LineResult{Row: row.Source, Customer: o.Customer, Order: o.ID, Extras: row.Extras, Currency: read.CurrencyCode}
 	lr.Purchased, _ = time.Parse(time.RFC3339Nano, read.CreationDate)
 	if row.Expect >= 0 {

@@ -6,6 +6,8 @@ import (
 	"strings"
 	"testing"
 
+	"github.com/pcreconcile/pcreconcile/batch/plan"
+	"github.com/pcreconcile/pcreconcile/batch/plan/plantest"
 	"github.com/pcreconcile/pcreconcile/batch/record"
 	"github.com/pcreconcile/pcreconcile/pcclient"
 	"github.com/shopspring/decimal"
@@ -23,8 +25,8 @@ func pcOrder(status string, qty ...int) *pcclient.Order {
 
 // sheetRow is a row of the sheet: line n (or allLines), with an offer id
 // and expected quantity when given.
-func sheetRow(source int, line int32, offer string, expect int32) *Row {
-	return &Row{Source: source, Line: line, Offer: offer, Expect: expect}
+func sheetRow(source int, line int32, offer string, expect int32) *plan.Row {
+	return &plan.Row{Source: source, Line: line, Offer: offer, Expect: expect}
 }
 
 // outcome renders lines as "row/line status before→after", in order.
@@ -42,53 +44,53 @@ func outcomes(lines []record.LineResult) string {
 
 func TestDecide(t *testing.T) {
 	t.Parallel()
-	o := &Order{Customer: cA, ID: "o1"}
+	o := &plan.Order{Customer: plantest.CustomerA, ID: "o1"}
 	tests := []struct {
 		name   string
-		rows   []*Row
+		rows   []*plan.Row
 		before *pcclient.Order
 		dry    bool
 		// settled and sent lines, and the PATCH's line numbers ("all" for none)
 		settled, sent, refs string
 	}{
 		{name: "one line of two",
-			rows: []*Row{sheetRow(2, 0, "", -1)}, before: pcOrder("completed", 4, 10),
+			rows: []*plan.Row{sheetRow(2, 0, "", -1)}, before: pcOrder("completed", 4, 10),
 			sent: "2/0  4→-", refs: "0"},
 		{name: "every line, all active: the whole order",
-			rows: []*Row{sheetRow(2, allLines, "", -1)}, before: pcOrder("completed", 4, 10),
+			rows: []*plan.Row{sheetRow(2, plan.EveryLine, "", -1)}, before: pcOrder("completed", 4, 10),
 			sent: "2/0  4→-, 2/1  10→-", refs: "all"},
 		{name: "every line, one already at 0: the active lines by number",
-			rows: []*Row{sheetRow(2, allLines, "", -1)}, before: pcOrder("completed", 0, 10),
+			rows: []*plan.Row{sheetRow(2, plan.EveryLine, "", -1)}, before: pcOrder("completed", 0, 10),
 			settled: "2/0 already_cancelled 0→0", sent: "2/1  10→-", refs: "1"},
 		{name: "a line named and every other line",
-			rows: []*Row{sheetRow(2, 1, "", -1), sheetRow(3, allLines, "", -1)}, before: pcOrder("completed", 4, 10, 1),
+			rows: []*plan.Row{sheetRow(2, 1, "", -1), sheetRow(3, plan.EveryLine, "", -1)}, before: pcOrder("completed", 4, 10, 1),
 			sent: "2/1  10→-, 3/0  4→-, 3/2  1→-", refs: "1 0 2"},
 		{name: "order cancelled: nothing sent",
-			rows: []*Row{sheetRow(2, 0, "", -1)}, before: pcOrder("cancelled", 0),
+			rows: []*plan.Row{sheetRow(2, 0, "", -1)}, before: pcOrder("cancelled", 0),
 			settled: "2/0 already_cancelled 0→0", refs: "none"},
 		{name: "plan: would_cancel, nothing sent",
-			rows: []*Row{sheetRow(2, 0, "", -1), sheetRow(3, 1, "", -1)}, before: pcOrder("completed", 4, 0), dry: true,
+			rows: []*plan.Row{sheetRow(2, 0, "", -1), sheetRow(3, 1, "", -1)}, before: pcOrder("completed", 4, 0), dry: true,
 			settled: "2/0 would_cancel 4→4, 3/1 already_cancelled 0→0", refs: "none"},
 		{name: "a line the order lacks holds the whole order",
-			rows: []*Row{sheetRow(2, 0, "", -1), sheetRow(3, 4, "", -1)}, before: pcOrder("completed", 4, 10),
+			rows: []*plan.Row{sheetRow(2, 0, "", -1), sheetRow(3, 4, "", -1)}, before: pcOrder("completed", 4, 10),
 			settled: "2/0 invalid 4→4, 3/4 invalid -→-", refs: "none"},
 		{name: "offer id disagrees: the whole order held",
-			rows: []*Row{sheetRow(2, 0, "OFFER:9", -1), sheetRow(3, 1, "", -1)}, before: pcOrder("completed", 4, 10),
+			rows: []*plan.Row{sheetRow(2, 0, "OFFER:9", -1), sheetRow(3, 1, "", -1)}, before: pcOrder("completed", 4, 10),
 			settled: "2/0 mismatch 4→4, 3/1 mismatch 10→10", refs: "none"},
 		{name: "expected quantity agrees",
-			rows: []*Row{sheetRow(2, 0, "offer:0", 4)}, before: pcOrder("completed", 4),
+			rows: []*plan.Row{sheetRow(2, 0, "offer:0", 4)}, before: pcOrder("completed", 4),
 			sent: "2/0  4→-", refs: "0"},
 		{name: "expected quantity of every line is the order's total",
-			rows: []*Row{sheetRow(2, allLines, "", 15)}, before: pcOrder("completed", 4, 10),
+			rows: []*plan.Row{sheetRow(2, plan.EveryLine, "", 15)}, before: pcOrder("completed", 4, 10),
 			settled: "2/0 mismatch 4→4, 2/1 mismatch 10→10", refs: "none"},
 		{name: "expected quantity is not compared once a line is at 0",
-			rows: []*Row{sheetRow(2, 0, "", 4)}, before: pcOrder("completed", 0),
+			rows: []*plan.Row{sheetRow(2, 0, "", 4)}, before: pcOrder("completed", 0),
 			settled: "2/0 already_cancelled 0→0", refs: "none"},
 		{name: "an order answered without lines: every-line rows invalid, line rows failed",
-			rows: []*Row{sheetRow(2, allLines, "", -1), sheetRow(3, 1, "", -1)}, before: pcOrder("completed"),
+			rows: []*plan.Row{sheetRow(2, plan.EveryLine, "", -1), sheetRow(3, 1, "", -1)}, before: pcOrder("completed"),
 			settled: "2/* invalid -→-, 3/1 failed -→-", refs: "none"},
 		{name: "a row for every line whose lines other rows name is a duplicate",
-			rows: []*Row{sheetRow(2, 0, "", -1), sheetRow(3, allLines, "", -1)}, before: pcOrder("completed", 4),
+			rows: []*plan.Row{sheetRow(2, 0, "", -1), sheetRow(3, plan.EveryLine, "", -1)}, before: pcOrder("completed", 4),
 			settled: "3/* duplicate -→-", sent: "2/0  4→-", refs: "0"},
 	}
 	for _, tt := range tests {
@@ -129,8 +131,8 @@ func TestDecide(t *testing.T) {
 
 func TestSettle(t *testing.T) {
 	t.Parallel()
-	o := &Order{Customer: cA, ID: "o1"}
-	d := decide(o, []*Row{sheetRow(2, allLines, "", -1)}, pcOrder("completed", 4, 10, 2), false)
+	o := &plan.Order{Customer: plantest.CustomerA, ID: "o1"}
+	d := decide(o, []*plan.Row{sheetRow(2, plan.EveryLine, "", -1)}, pcOrder("completed", 4, 10, 2), false)
 	after := pcOrder("completed", 0, 3)
 	got := settle(d, after, false)
 	if want := "2/0 cancelled 4→0, 2/1 not_cancelled 10→3, 2/2 not_cancelled 2→-"; outcomes(got) != want {
@@ -147,8 +149,8 @@ func TestSettle(t *testing.T) {
 
 func TestRefusedAndUnread(t *testing.T) {
 	t.Parallel()
-	o := &Order{Customer: cA, ID: "o1"}
-	rows := []*Row{sheetRow(2, 0, "", -1), sheetRow(3, allLines, "", -1)}
+	o := &plan.Order{Customer: plantest.CustomerA, ID: "o1"}
+	rows := []*plan.Row{sheetRow(2, 0, "", -1), sheetRow(3, plan.EveryLine, "", -1)}
 	d := decide(o, rows, pcOrder("completed", 4, 10), false)
 	window := classify(&pcclient.APIError{StatusCode: 400, Code: pcclient.CodeOutsideWindow, Description: "too late"})
 	if got, want := outcomes(refused(d, window)), "2/0 outside_window 4→4, 3/1 outside_window 10→10"; got != want {
@@ -172,8 +174,8 @@ func TestRefusedAndUnread(t *testing.T) {
 // decided from the order read again — and only from it.
 func TestReread(t *testing.T) {
 	t.Parallel()
-	o := &Order{Customer: cA, ID: "o1"}
-	d := decide(o, []*Row{sheetRow(2, 0, "", -1), sheetRow(3, 1, "", -1)}, pcOrder("completed", 4, 10), false)
+	o := &plan.Order{Customer: plantest.CustomerA, ID: "o1"}
+	d := decide(o, []*plan.Row{sheetRow(2, 0, "", -1), sheetRow(3, 1, "", -1)}, pcOrder("completed", 4, 10), false)
 	api := func(status int, code string) error {
 		return &pcclient.APIError{StatusCode: status, Code: code, Description: "d"}
 	}
@@ -246,7 +248,7 @@ func TestUnsettledResult(t *testing.T) {
 	if l := got.Lines[0]; !l.Unsettled() || l.RequestID != "req-9" || !strings.Contains(l.ErrorMessage, "a resume reads the order") {
 		t.Errorf("line %+v", l)
 	}
-	in := unsettledIntent(&record.OrderResult{Customer: cA, Order: "o1"}, got.Lines)
+	in := unsettledIntent(&record.OrderResult{Customer: plantest.CustomerA, Order: "o1"}, got.Lines)
 	if in == nil || in.RequestID != "req-9" || len(in.Lines) != 2 || in.Lines[0].Status != record.Pending {
 		t.Errorf("the intent a resume derives: %+v", in)
 	}
@@ -295,11 +297,11 @@ func TestClassify(t *testing.T) {
 func TestDecideWithIntent(t *testing.T) {
 	t.Parallel()
 	price := decimal.NewNullDecimal(decimal.RequireFromString("12.50"))
-	o := &Order{Customer: cA, ID: "o1", Intent: &record.OrderResult{RequestID: "req-1", Lines: []record.LineResult{
+	o := &plan.Order{Customer: plantest.CustomerA, ID: "o1", Intent: &record.OrderResult{RequestID: "req-1", Lines: []record.LineResult{
 		{Line: new(0), Before: new(4), UnitPrice: price, Currency: "EUR", PriceField: "price"},
 		{Line: new(1), Before: new(10), UnitPrice: price, Currency: "EUR"},
 	}}}
-	rows := []*Row{sheetRow(2, allLines, "", -1)}
+	rows := []*plan.Row{sheetRow(2, plan.EveryLine, "", -1)}
 	d := decide(o, rows, pcOrder("completed", 0, 10, 0), false)
 	if got, want := outcomes(d.settled), "2/0 cancelled 4→0, 2/2 already_cancelled 0→0"; got != want {
 		t.Errorf("settled = %q, want %q", got, want)
@@ -329,30 +331,30 @@ func TestDecideWithIntent(t *testing.T) {
 // duplicate.
 func TestDecideLinesByOffer(t *testing.T) {
 	t.Parallel()
-	o := &Order{Customer: cA, ID: "o1"}
+	o := &plan.Order{Customer: plantest.CustomerA, ID: "o1"}
 	twice := pcOrder("completed", 4, 10, 2)
 	twice.LineItems[2].OfferID = "OFFER:1"
 	tests := []struct {
 		name          string
-		rows          []*Row
+		rows          []*plan.Row
 		before        *pcclient.Order
 		settled, sent string
 		held          string
 	}{
 		{name: "the line with that offer",
-			rows: []*Row{sheetRow(2, lineByOffer, "offer:1", -1)}, before: pcOrder("completed", 4, 10),
+			rows: []*plan.Row{sheetRow(2, plan.LineByOffer, "offer:1", -1)}, before: pcOrder("completed", 4, 10),
 			sent: "2/1  10→-"},
 		{name: "by offer, and every other line",
-			rows: []*Row{sheetRow(2, lineByOffer, "OFFER:1", -1), sheetRow(3, allLines, "", -1)}, before: pcOrder("completed", 4, 10, 2),
+			rows: []*plan.Row{sheetRow(2, plan.LineByOffer, "OFFER:1", -1), sheetRow(3, plan.EveryLine, "", -1)}, before: pcOrder("completed", 4, 10, 2),
 			sent: "2/1  10→-, 3/0  4→-, 3/2  2→-"},
 		{name: "by number and by offer: the same line twice",
-			rows: []*Row{sheetRow(2, 1, "", -1), sheetRow(3, lineByOffer, "OFFER:1", -1)}, before: pcOrder("completed", 4, 10),
+			rows: []*plan.Row{sheetRow(2, 1, "", -1), sheetRow(3, plan.LineByOffer, "OFFER:1", -1)}, before: pcOrder("completed", 4, 10),
 			settled: "3/1 duplicate 10→10", sent: "2/1  10→-"},
 		{name: "no line has the offer",
-			rows: []*Row{sheetRow(2, 0, "", -1), sheetRow(3, lineByOffer, "OFFER:9", -1)}, before: pcOrder("completed", 4, 10),
+			rows: []*plan.Row{sheetRow(2, 0, "", -1), sheetRow(3, plan.LineByOffer, "OFFER:9", -1)}, before: pcOrder("completed", 4, 10),
 			settled: "2/0 mismatch 4→4, 3/ mismatch -→-", held: "no line of order o1 has offer OFFER:9 (line 0: OFFER:0; line 1: OFFER:1); give a Line Item Number"},
 		{name: "two lines have the offer",
-			rows: []*Row{sheetRow(2, lineByOffer, "OFFER:1", -1)}, before: twice,
+			rows: []*plan.Row{sheetRow(2, plan.LineByOffer, "OFFER:1", -1)}, before: twice,
 			settled: "2/ mismatch -→-", held: "offer OFFER:1 is on lines 1 and 2 of order o1"},
 	}
 	for _, tt := range tests {

@@ -12,6 +12,8 @@ import (
 	"testing"
 	"time"
 
+	"github.com/pcreconcile/pcreconcile/batch/journal"
+	"github.com/pcreconcile/pcreconcile/batch/plan"
 	"github.com/pcreconcile/pcreconcile/batch/record"
 	"github.com/pcreconcile/pcreconcile/pcclient"
 	"github.com/pcreconcile/pcreconcile/pcclient/sandbox"
@@ -73,12 +75,12 @@ func runAtRate(b *testing.B, n int, perMinute float64, latency time.Duration, th
 	dir := b.TempDir()
 	path := filepath.Join(dir, "in.csv")
 	os.WriteFile(path, []byte(csv), 0o644)
-	h, _ := NewHeaders(nil)
-	p, err := ReadFile(path, ReadOptions{Headers: h})
+	h, _ := plan.NewHeaders(nil)
+	p, err := plan.ReadFile(path, plan.ReadOptions{Headers: h})
 	if err != nil {
 		b.Fatal(err)
 	}
-	j, _ := CreateJournal(filepath.Join(dir, "j"), JournalHeader{})
+	j, _ := journal.Create(filepath.Join(dir, "j"), journal.Header{})
 	defer j.Close()
 	start := time.Now()
 	r := &Runner{Client: client, Concurrency: 8, Journal: j}

@@ -11,6 +11,8 @@ import (
 	"github.com/google/uuid"
 	"golang.org/x/sync/errgroup"
 
+	"github.com/pcreconcile/pcreconcile/batch/journal"
+	"github.com/pcreconcile/pcreconcile/batch/plan"
 	"github.com/pcreconcile/pcreconcile/batch/record"
 	"github.com/pcreconcile/pcreconcile/pcclient"
 )
@@ -42,7 +44,7 @@ type Runner struct {
 	// would_cancel (the plan command).
 	DryRun  bool
 	RunID   string
-	Journal *Journal
+	Journal *journal.Journal
 	Now     func() time.Time
 	Log     *slog.Logger
 	// Progress, when set, is told of every finished order.
@@ -68,7 +70,7 @@ type Runner struct {
 // answer and, without one, one GET to see what Partner Center did. A
 // journal write failure is returned at once: nothing more may be done that
 // cannot be recorded.
-func (r *Runner) Run(ctx context.Context, p *Plan) error {
+func (r *Runner) Run(ctx context.Context, p *plan.Plan) error {
 	if r.Now == nil {
 		r.Now = time.Now
 	}
@@ -135,9 +137,9 @@ func (r *Runner) authFailed(failed bool, limit int) bool {
 // FairOrder returns the orders with work to do, interleaving customers
 // round-robin so that one customer with thousands of orders — and perhaps a
 // per-customer limit — does not hold up everyone else.
-func FairOrder(p *Plan) []*Order {
+func FairOrder(p *plan.Plan) []*plan.Order {
 	var customers []string
-	queues := map[string][]*Order{}
+	queues := map[string][]*plan.Order{}
 	n := 0
 	for _, o := range p.Orders {
 		if o.Journaled || len(o.Rows) == 0 {
@@ -149,7 +151,7 @@ func FairOrder(p *Plan) []*Order {
 		queues[o.Customer] = append(queues[o.Customer], o)
 		n++
 	}
-	out := make([]*Order, 0, n)
+	out := make([]*plan.Order, 0, n)
 	for len(out) < n {
 		for _, c := range customers {
 			if q := queues[c]; len(q) > 0 {
@@ -171,10 +173,10 @@ func FairOrder(p *Plan) []*Order {
 // its answer, a resume still knows that this run cancelled those lines. An
 // intent that cannot be journaled is an error: nothing is sent that could
 // not be accounted for.
-func (r *Runner) process(ctx context.Context, p *Plan, o *Order) (*record.OrderResult, error) {
+func (r *Runner) process(ctx context.Context, p *plan.Plan, o *plan.Order) (*record.OrderResult, error) {
 	start := r.Now()
 	res := &record.OrderResult{Seq: o.Seq, Customer: o.Customer, Order: o.ID}
-	rows := make([]*Row, len(o.Rows))
+	rows := make([]*plan.Row, len(o.Rows))
 	for i, ri := range o.Rows {
 		rows[i] = p.Rows.At(ri)
 	}
@@ -269,7 +271,7 @@ func (r *Runner) graceful(ctx context.Context) (context.Context, func()) {
 // reread reads the order again after a PATCH whose answer did not say what
 // it did. While the run goes on, it is an ordinary GET; once the run is
 // stopped, a single attempt within StopGrace.
-func (r *Runner) reread(ctx context.Context, o *Order) (*pcclient.Order, *pcclient.Response, error) {
+func (r *Runner) reread(ctx context.Context, o *plan.Order) (*pcclient.Order, *pcclient.Response, error) {
 	gctx, done := r.graceful(ctx)
 	defer done()
 	if ctx.Err() == nil {
@@ -283,7 +285,7 @@ func (r *Runner) reread(ctx context.Context, o *Order) (*pcclient.Order, *pcclie
 
 // finish fills in what every line of the order shares and merges in the
 // lines carried from an earlier run.
-func (r *Runner) finish(res *record.OrderResult, o *Order, rows []*Row, calls []*pcclient.Response, start time.Time) {
+func (r *Runner) finish(res *record.OrderResult, o *plan.Order, rows []*plan.Row, calls []*pcclient.Response, start time.Time) {
 	now := r.Now()
 	if len(res.Lines) == 0 {
 		// The rules give every row a line; should they not, the rows are

@@ -16,6 +16,9 @@ import (
 	"sync"
 	"testing"
 
+	"github.com/pcreconcile/pcreconcile/batch/journal"
+	"github.com/pcreconcile/pcreconcile/batch/plan"
+	"github.com/pcreconcile/pcreconcile/batch/plan/plantest"
 	"github.com/pcreconcile/pcreconcile/batch/record"
 	"github.com/pcreconcile/pcreconcile/pcclient"
 	"github.com/pcreconcile/pcreconcile/pcclient/sandbox"
@@ -81,9 +84,9 @@ func newEnv(t *testing.T, opts sandbox.Options) *env {
 	return &env{sb: sb, client: testClient(t, srv.URL), rec: rec, url: srv.URL}
 }
 
-func newJournal(t *testing.T) *Journal {
+func newJournal(t *testing.T) *journal.Journal {
 	t.Helper()
-	j, err := CreateJournal(filepath.Join(t.TempDir(), "r.xlsx.journal"), JournalHeader{RunID: "run-test", Mode: record.Run})
+	j, err := journal.Create(filepath.Join(t.TempDir(), "r.xlsx.journal"), journal.Header{RunID: "run-test", Mode: record.Run})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -92,7 +95,7 @@ func newJournal(t *testing.T) *Journal {
 }
 
 // results runs p and returns its lines keyed "row/line".
-func (e *env) run(t *testing.T, p *Plan, dry bool) (map[string]record.LineResult, *Journal, error) {
+func (e *env) run(t *testing.T, p *plan.Plan, dry bool) (map[string]record.LineResult, *journal.Journal, error) {
 	t.Helper()
 	j := newJournal(t)
 	r := &Runner{Client: e.client, Concurrency: 4, DryRun: dry, RunID: "run-test", Journal: j}
@@ -100,10 +103,10 @@ func (e *env) run(t *testing.T, p *Plan, dry bool) (map[string]record.LineResult
 	return collect(t, p, j), j, err
 }
 
-func collect(t testing.TB, p *Plan, recs Records) map[string]record.LineResult {
+func collect(t testing.TB, p *plan.Plan, recs Records) map[string]record.LineResult {
 	t.Helper()
 	out := map[string]record.LineResult{}
-	err := p.Results(recs, "run-test", func(res *record.OrderResult, _ bool) error {
+	err := Results(p, recs, "run-test", func(res *record.OrderResult, _ bool) error {
 		for _, l := range res.Lines {
 			out[lineKeyOf(l)] = l
 		}
@@ -123,10 +126,10 @@ func lineKeyOf(l record.LineResult) string {
 	return fmt.Sprintf("%d/%s", l.Row, line)
 }
 
-func samplePlan(t *testing.T) *Plan {
+func samplePlan(t *testing.T) *plan.Plan {
 	t.Helper()
-	h, _ := NewHeaders(nil)
-	p, err := ReadFile("../samples/cancellations.csv", ReadOptions{Headers: h, Extras: true})
+	h, _ := plan.NewHeaders(nil)
+	p, err := plan.ReadFile("../samples/cancellations.csv", plan.ReadOptions{Headers: h, Extras: true})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -198,7 +201,7 @@ func TestMissingLineHoldsTheWholeOrderUnchanged(t *testing.T) {
 	t.Parallel()
 	e := newEnv(t, sandbox.Options{})
 	const c = "e3d95b27-0c4f-4a61-8b7e-9f2a6c1d5e08"
-	p := readPlan(t, "Customer Tenant ID,Order ID,Line Item Number\n"+
+	p := plantest.Read(t, "Customer Tenant ID,Order ID,Line Item Number\n"+
 		c+",Rx9Bq4Wm1Tz6Kd3Vn8Pc5Lf0Hg2Js7Ya-,0\n"+
 		c+",Rx9Bq4Wm1Tz6Kd3Vn8Pc5Lf0Hg2Js7Ya-,9\n")
 	got, _, err := e.run(t, p, false)
@@ -220,11 +223,11 @@ func TestMissingLineHoldsTheWholeOrderUnchanged(t *testing.T) {
 func TestPatchBodiesCarryOnlyActiveLinesWithOffersFromTheOrder(t *testing.T) {
 	t.Parallel()
 	e := newEnv(t, sandbox.Options{})
-	p := readPlan(t, "Customer Tenant ID,Order ID,Line Item Number,Offer ID\n"+
-		cA+",Q2v7Lm9kT4xR8sPz1wYb3nHc6dFg5jKa0,0,\n"+ // one line of two; no offer in the sheet
-		cA+",Hs3Nq8Wd1Zk6Tm0Xc4Vr9Bp2Jf7Lg5Ya_,*,\n"+ // every line, all active: whole-order PATCH
-		cB+",Pd8Yt3Mk6Wq0Rz5Xb1Nc9Vf4Lh7Js2Ga_,*,\n"+ // every line, line 0 already at 0
-		cB+",Wn5Kx2Rb8Tq1Vm7Zd4Pc0Lf9Hs3Gj6Ya-,2,dg7gmgf0dwhj:0001:dg7gmgf0dpw3\n") // offer in lower case
+	p := plantest.Read(t, "Customer Tenant ID,Order ID,Line Item Number,Offer ID\n"+
+		plantest.CustomerA+",Q2v7Lm9kT4xR8sPz1wYb3nHc6dFg5jKa0,0,\n"+ // one line of two; no offer in the sheet
+		plantest.CustomerA+",Hs3Nq8Wd1Zk6Tm0Xc4Vr9Bp2Jf7Lg5Ya_,*,\n"+ // every line, all active: whole-order PATCH
+		plantest.CustomerB+",Pd8Yt3Mk6Wq0Rz5Xb1Nc9Vf4Lh7Js2Ga_,*,\n"+ // every line, line 0 already at 0
+		plantest.CustomerB+",Wn5Kx2Rb8Tq1Vm7Zd4Pc0Lf9Hs3Gj6Ya-,2,dg7gmgf0dwhj:0001:dg7gmgf0dpw3\n") // offer in lower case
 	got, _, err := e.run(t, p, false)
 	if err != nil {
 		t.Fatal(err)
@@ -420,11 +423,11 @@ func TestFairOrderInterleavesCustomers(t *testing.T) {
 	t.Parallel()
 	csv := "Customer ID,Order ID,Line\n"
 	for i := range 4 {
-		csv += fmt.Sprintf("%s,a%d,0\n", cA, i)
+		csv += fmt.Sprintf("%s,a%d,0\n", plantest.CustomerA, i)
 	}
-	csv += cB + ",b0,0\n" + cB + ",b1,0\n"
+	csv += plantest.CustomerB + ",b0,0\n" + plantest.CustomerB + ",b1,0\n"
 	var got []string
-	for _, o := range FairOrder(readPlan(t, csv)) {
+	for _, o := range FairOrder(plantest.Read(t, csv)) {
 		got = append(got, o.ID)
 	}
 	if strings.Join(got, " ") != "a0 b0 a1 b1 a2 a3" {
@@ -463,7 +466,7 @@ func TestPerCustomerLimitDoesNotStarveOthers(t *testing.T) {
 	}))
 	defer srv.Close()
 	client := testClient(t, srv.URL, pcclient.WithLimiter(pcclient.NewPacer(pcclient.PacerOptions{RequestsPerMinute: 60000, CustomerRequestsPerMinute: 900})))
-	p := readPlan(t, csv) // the sheet lists all of A's orders first
+	p := plantest.Read(t, csv) // the sheet lists all of A's orders first
 	j := newJournal(t)
 	r := &Runner{Client: client, Concurrency: 4, Journal: j}
 	if err := r.Run(t.Context(), p); err != nil {

@@ -11,28 +11,29 @@ import (
 	"testing"
 	"time"
 
-	"github.com/pcreconcile/pcreconcile/batch"
+	"github.com/pcreconcile/pcreconcile/batch/journal"
+	"github.com/pcreconcile/pcreconcile/batch/plan"
 	"github.com/pcreconcile/pcreconcile/batch/record"
 	"github.com/pcreconcile/pcreconcile/batch/sheet"
 )
 
 // benchPlan makes a plan of n lines (two per order) whose outcomes are in a
 // real journal, as after a run: the report is written from the journal.
-func benchPlan(b *testing.B, n int) (*batch.Plan, *batch.Journal) {
+func benchPlan(b *testing.B, n int) (*plan.Plan, *journal.Journal) {
 	b.Helper()
 	dir := b.TempDir()
-	j, err := batch.CreateJournal(filepath.Join(dir, "r.xlsx.journal"), batch.JournalHeader{RunID: "run-bench"})
+	j, err := journal.Create(filepath.Join(dir, "r.xlsx.journal"), journal.Header{RunID: "run-bench"})
 	if err != nil {
 		b.Fatal(err)
 	}
-	p := &batch.Plan{Extra: []string{"Ticket", "Requested On"}}
+	p := &plan.Plan{Extra: []string{"Ticket", "Requested On"}}
 	at := time.Date(2026, 11, 21, 9, 30, 0, 0, time.UTC)
 	var buf []*record.OrderResult
 	for i := range n / 2 {
 		cust := fmt.Sprintf("%08x-0000-4000-8000-%012x", i%2000, i%2000)
-		o := &batch.Order{Seq: i, Customer: cust, ID: fmt.Sprintf("ORD%09d", i)}
+		o := &plan.Order{Seq: i, Customer: cust, ID: fmt.Sprintf("ORD%09d", i)}
 		p.Orders = append(p.Orders, o)
-		p.Items = append(p.Items, batch.Item{Order: o})
+		p.Items = append(p.Items, plan.Item{Order: o})
 		res := &record.OrderResult{Seq: i, Customer: cust, Order: o.ID, StatusBefore: "completed", StatusAfter: "cancelled",
 			Outcome: "cancelled", HTTPStatus: 200, Attempts: 2, RequestID: "655890ba-4d2b-4d09-a95f-4ea1348686a5", DurationMS: 180}
 		for l := range 2 {

@@ -6,7 +6,6 @@ import (
 
 	"github.com/shopspring/decimal"
 
-	"github.com/pcreconcile/pcreconcile/batch"
 	"github.com/pcreconcile/pcreconcile/batch/record"
 )
 
@@ -141,7 +140,7 @@ type custKey struct{ customer, currency string }
 
 func newCustomers(extra []string, plan bool) *customers {
 	return &customers{
-		plan: plan, name: batch.CustomerNameColumn(extra),
+		plan: plan, name: record.CustomerNameColumn(extra),
 		lines: map[custKey]*record.CustomerTotal{}, orders: map[custKey]int{}, names: map[string]string{},
 	}
 }

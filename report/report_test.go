@@ -18,6 +18,7 @@ import (
 	"github.com/xuri/excelize/v2"
 
 	"github.com/pcreconcile/pcreconcile/batch"
+	"github.com/pcreconcile/pcreconcile/batch/plan"
 	"github.com/pcreconcile/pcreconcile/batch/record"
 	"github.com/pcreconcile/pcreconcile/batch/sheet"
 )
@@ -45,7 +46,7 @@ func ip(n int) *int { return &n }
 
 // fixture is a plan of three orders and two bad rows, with results for
 // two of the orders; the third was never started.
-func fixture(t *testing.T) (*batch.Plan, records) {
+func fixture(t *testing.T) (*plan.Plan, records) {
 	t.Helper()
 	csv := "Customer Tenant ID,Order ID,Line Item Number,Ticket,Amount\n" +
 		cust + ",o1,0,T-1,10\n" +
@@ -56,8 +57,8 @@ func fixture(t *testing.T) (*batch.Plan, records) {
 		cust + ",o1,0,T-6,\n"
 	path := filepath.Join(t.TempDir(), "in.csv")
 	os.WriteFile(path, []byte(csv), 0o644)
-	h, _ := batch.NewHeaders(nil)
-	p, err := batch.ReadFile(path, batch.ReadOptions{Headers: h, Extras: true})
+	h, _ := plan.NewHeaders(nil)
+	p, err := plan.ReadFile(path, plan.ReadOptions{Headers: h, Extras: true})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -285,7 +286,7 @@ func TestReadBack(t *testing.T) {
 	}
 	p, recs := fixture(t)
 	var want []record.LineResult
-	p.Results(recs, "run-1", func(res *record.OrderResult, _ bool) error {
+	batch.Results(p, recs, "run-1", func(res *record.OrderResult, _ bool) error {
 		want = append(want, res.Lines...)
 		return nil
 	})
@@ -395,13 +396,13 @@ func TestOpenRefusesOtherWorkbooks(t *testing.T) {
 // lets through: the Lines sheet fills Excel's 16,384 columns, and the
 // extras keep their headers and values to the last one.
 func TestWidestLinesSheet(t *testing.T) {
-	csv := "Customer Tenant ID,Order ID,Line Item Number" + strings.Repeat(",x", batch.MaxExtraColumns-1) + ",last\n" +
-		cust + ",o1,0" + strings.Repeat(",v", batch.MaxExtraColumns-1) + ",end\n"
+	csv := "Customer Tenant ID,Order ID,Line Item Number" + strings.Repeat(",x", plan.MaxExtraColumns-1) + ",last\n" +
+		cust + ",o1,0" + strings.Repeat(",v", plan.MaxExtraColumns-1) + ",end\n"
 	dir := t.TempDir()
 	in := filepath.Join(dir, "in.csv")
 	os.WriteFile(in, []byte(csv), 0o644)
-	h, _ := batch.NewHeaders(nil)
-	p, err := batch.ReadFile(in, batch.ReadOptions{Headers: h, Extras: true})
+	h, _ := plan.NewHeaders(nil)
+	p, err := plan.ReadFile(in, plan.ReadOptions{Headers: h, Extras: true})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -482,8 +483,8 @@ func TestTextNeverBecomesAFormula(t *testing.T) {
 	in := filepath.Join(dir, "in.csv")
 	os.WriteFile(in, []byte("Customer Tenant ID,Order ID,Line Item Number,Ticket\n"+
 		cust+`,o1,0,"=HYPERLINK(""http://x"",""y"")"`+"\n"), 0o644)
-	h, _ := batch.NewHeaders(nil)
-	p, err := batch.ReadFile(in, batch.ReadOptions{Headers: h, Extras: true})
+	h, _ := plan.NewHeaders(nil)
+	p, err := plan.ReadFile(in, plan.ReadOptions{Headers: h, Extras: true})
 	if err != nil {
 		t.Fatal(err)
 	}

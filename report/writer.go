@@ -25,6 +25,7 @@ import (
 	"golang.org/x/sync/errgroup"
 
 	"github.com/pcreconcile/pcreconcile/batch"
+	"github.com/pcreconcile/pcreconcile/batch/plan"
 	"github.com/pcreconcile/pcreconcile/batch/record"
 	"github.com/pcreconcile/pcreconcile/batch/sheet"
 	"github.com/pcreconcile/pcreconcile/internal/atomicfile"
@@ -84,7 +85,7 @@ type Options struct {
 	Path  string
 	Force bool // replace an existing file
 	Meta  Meta
-	Plan  *batch.Plan
+	Plan  *plan.Plan
 	// Records are the outcomes (the run's journal).
 	Records batch.Records
 	// TmpDir holds excelize's temporary files (default: the OS's).
@@ -320,7 +321,7 @@ func newWriter(f *excelize.File, opts Options) (*writer, error) {
 	}
 	// Each Lines sheet holds up to MaxSheetRows rows, its header included.
 	per := MaxSheetRows - 1
-	for left := p.LineCount(opts.Records); ; left -= per {
+	for left := batch.LineCount(p, opts.Records); ; left -= per {
 		w.lineRows = append(w.lineRows, 1+min(max(left, 0), per))
 		if left <= per {
 			break
@@ -531,13 +532,13 @@ type item struct {
 // goroutines share the work: one reads the outcomes (decoding the journal),
 // one writes Lines, one writes Orders — excelize writes one sheet on one
 // core, and a million lines are ~25 million cells.
-func (w *writer) write(p *batch.Plan, recs batch.Records, runID string) error {
+func (w *writer) write(p *plan.Plan, recs batch.Records, runID string) error {
 	g, ctx := errgroup.WithContext(context.Background())
 	items := make(chan item, 512)
 	orders := make(chan *record.OrderResult, 512)
 	g.Go(func() error {
 		defer close(items)
-		return p.Results(recs, runID, func(res *record.OrderResult, isOrder bool) error {
+		return batch.Results(p, recs, runID, func(res *record.OrderResult, isOrder bool) error {
 			select {
 			case items <- item{res, isOrder}:
 				return nil

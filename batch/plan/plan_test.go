@@ -1,9 +1,8 @@
-package batch
+package plan
 
 import (
 	"errors"
 	"fmt"
-	"os"
 	"path/filepath"
 	"strconv"
 	"strings"
@@ -11,30 +10,6 @@ import (
 
 	"github.com/pcreconcile/pcreconcile/batch/record"
 	"github.com/pcreconcile/pcreconcile/batch/sheet"
-)
-
-func writeFile(t *testing.T, name, content string) string {
-	t.Helper()
-	path := filepath.Join(t.TempDir(), name)
-	if err := os.WriteFile(path, []byte(content), 0o644); err != nil {
-		t.Fatal(err)
-	}
-	return path
-}
-
-func readPlan(t *testing.T, csv string) *Plan {
-	t.Helper()
-	h, _ := NewHeaders(nil)
-	p, err := ReadFile(writeFile(t, "in.csv", csv), ReadOptions{Headers: h, Extras: true})
-	if err != nil {
-		t.Fatal(err)
-	}
-	return p
-}
-
-const (
-	cA = "4a7c2e91-5b3d-4f8a-9c1e-2d6b8f0a3c57"
-	cB = "b81f6d04-7e2a-4c95-a3d8-5f0e1c9b2a76"
 )
 
 func TestBuildGroupsRowsIntoOrders(t *testing.T) {
@@ -95,7 +70,7 @@ func TestSpecificLineBeforeEveryLine(t *testing.T) {
 	t.Parallel()
 	p := readPlan(t, "Customer ID,Order,Line\n"+cA+",o1,1\n"+cA+",o1,*\n"+cA+",o1,\n")
 	o := p.Orders[0]
-	if len(o.Rows) != 2 || p.Rows.At(o.Rows[1]).Line != allLines {
+	if len(o.Rows) != 2 || p.Rows.At(o.Rows[1]).Line != EveryLine {
 		t.Fatalf("rows of o1 = %v", o.Rows)
 	}
 	if bad := p.Invalid(); len(bad) != 1 || bad[0].Source != 4 || bad[0].Status != record.Duplicate {
@@ -251,7 +226,7 @@ func TestSampleCSVAndXLSXGiveTheSamePlan(t *testing.T) {
 	t.Parallel()
 	h, _ := NewHeaders(nil)
 	var prints []string
-	for _, f := range []string{"../samples/cancellations.csv", "../samples/cancellations.xlsx"} {
+	for _, f := range []string{"../../samples/cancellations.csv", "../../samples/cancellations.xlsx"} {
 		p, err := ReadFile(f, ReadOptions{Headers: h, Extras: true})
 		if err != nil {
 			t.Fatal(err)
@@ -412,8 +387,13 @@ func TestRepeatedRowsShareTheirValues(t *testing.T) {
 	if !strings.Contains(out.String(), "row 3: duplicate: row 2 already asks") || !strings.Contains(out.String(), "row 22: duplicate") {
 		t.Errorf("check:\n%s", out.String())
 	}
-	res := collect(t, p, newJournal(t))
-	if l := res["1000/0"]; l.Status != record.Duplicate || l.Row != 1000 || !strings.Contains(l.ErrorMessage, "row 2 already asks") {
-		t.Errorf("the last copy's line: %+v", l)
+	var copy1000 *Row
+	for _, d := range dups {
+		if d.Source == 1000 {
+			copy1000 = d
+		}
+	}
+	if copy1000 == nil || copy1000.Status != record.Duplicate || len(copy1000.Problems()) != 1 || !strings.Contains(copy1000.Problems()[0].Detail(), "row 2 already asks") {
+		t.Errorf("the copy in row 1000: %+v", copy1000)
 	}
 }

@@ -1,4 +1,4 @@
-package batch
+package plan
 
 import (
 	"errors"
@@ -44,8 +44,8 @@ func parseOrderID(s string, fromXLSX bool) (string, error) {
 // allLines is the line number of a row that asks for every line;
 // lineByOffer of a row that names its line by offer id.
 const (
-	allLines    = -1
-	lineByOffer = -2
+	EveryLine   = -1
+	LineByOffer = -2
 )
 
 // parseLine reads a line item number: a whole number ≥ 0, written "2",
@@ -53,9 +53,9 @@ const (
 func parseLine(s string) (int, error) {
 	s = record.CleanText(s)
 	if s == "" || s == "*" {
-		return allLines, nil
+		return EveryLine, nil
 	}
-	n, err := parseCount(s)
+	n, err := ParseCount(s)
 	if err != nil {
 		return 0, err
 	}
@@ -73,7 +73,7 @@ func parseLine(s string) (int, error) {
 //	"1,234", "1.234"     → 1234 (the only whole-number reading in any locale)
 //	"1,000", "1.000"     → refused: 1000 in the US, 1 in Germany
 //	"2.5", "-1", "1e3"   → refused
-func parseCount(s string) (int, error) {
+func ParseCount(s string) (int, error) {
 	s = strings.Map(func(r rune) rune {
 		if r == ' ' || r == '\u00a0' || r == '\u202f' || r == '\'' {
 			return -1 // digit grouping by spaces or apostrophes (Swiss)
@@ -148,4 +148,4 @@ func atoiChecked(s string) (int, error) {
 }
 
 // sameOffer compares offer ids as Partner Center does: case-insensitively.
-func sameOffer(a, b string) bool { return strings.EqualFold(record.CleanText(a), record.CleanText(b)) }
+func SameOffer(a, b string) bool { return strings.EqualFold(record.CleanText(a), record.CleanText(b)) }

@@ -1,4 +1,4 @@
-package batch
+package journal
 
 import (
 	"bufio"
@@ -27,11 +27,11 @@ import (
 // Version 2 journals (positional columns of the same names) still resume:
 // columns are read by name. Version 4 added the running checksum (the
 // "chain" column); journals of versions 2 and 3 resume without one.
-const JournalVersion = 4
+const Version = 4
 
-// JournalHeader is the first line of a journal: what run it belongs to and
+// Header is the first line of a journal: what run it belongs to and
 // where its input came from, so that `run --resume` can rebuild the plan.
-type JournalHeader struct {
+type Header struct {
 	Kind    string        `json:"kind"` // "header"
 	Version int           `json:"version"`
 	RunID   string        `json:"runId"`
@@ -50,35 +50,11 @@ type JournalHeader struct {
 	Started time.Time `json:"started"`
 }
 
-// Journal is the append-only record of a run, written as it happens and
-// fsynced before anything counts as done, so that a crash — even kill -9 —
-// loses nothing. The report is written from it.
+// Journal is the append-only record of a run (see the package comment for
+// the format). It is safe for concurrent appends.
 //
-// It is a CSV file that opens in Excel: a first line "#pcreconcile-journal"
-// with the header as JSON, a row of column names, then one row per line
-// item. Every row ends with a running checksum (the "chain" column): the
-// first 16 bytes of SHA-256 over the previous row's checksum and this row's
-// bytes before it, starting from the header lines. An edited, inserted or
-// deleted row breaks the chain from there on, and a resume refuses the
-// journal naming the first such row. It is evidence against edits, not a
-// seal: it has no key, and whoever knows this comment can recompute it; a
-// journal cut short (by a crash, or by deleting its last rows) still reads,
-// and the orders it no longer records are read from Partner Center again.
-//
-// A record is a block of rows written together; each row names its
-// order's Seq, how many rows the block has and which one it is, so a block
-// cut short by a crash is recognised and ignored. (CSV rather than JSON
-// lines because a million-line report reads every record back:
-// encoding/csv decodes them about ten times faster.)
-//
-// A record is one of three kinds (the "kind" column):
-//   - an outcome (""): what happened to the order; the latest one counts;
-//   - an intent ("intent"), written before a PATCH is sent: its
-//     MS-RequestId and the lines it cancels, with their quantities and
-//     prices before. An intent with no outcome after it means the process
-//     died with the PATCH out — perhaps applied, perhaps not;
-//   - a prior ("prior"): an earlier run's record of an order this run does
-//     again, carried so that a second crash keeps what the first run did.
+// (CSV rather than JSON lines because a million-line report reads every
+// record back: encoding/csv decodes them about ten times faster.)
 type Journal struct {
 	path   string
 	layout *journalLayout
@@ -122,19 +98,19 @@ type span struct {
 	n, rows int32
 }
 
-// recordKind is what a block records.
-type recordKind string
+// Kind is what a record (a block of rows) records.
+type Kind string
 
 const (
-	kindOutcome recordKind = ""
-	kindIntent  recordKind = "intent"
-	kindPrior   recordKind = "prior"
+	KindOutcome Kind = ""
+	KindIntent  Kind = "intent"
+	KindPrior   Kind = "prior"
 )
 
 const journalMagic = "#pcreconcile-journal "
 
-// JournalPath is where the journal of a report lives: beside it.
-func JournalPath(report string) string { return report + ".journal" }
+// Path is where the journal of a report lives: beside it.
+func Path(report string) string { return report + ".journal" }
 
 // A journal row is the block's place (seq, rows, index) and kind, the
 // order's columns (OrderTable), the line's (LineTable), and the input's
@@ -195,14 +171,14 @@ var currentLayout = func() *journalLayout {
 	return l
 }()
 
-// CreateJournal starts a new journal at path with header h; it fails if the
+// Create starts a new journal at path with header h; it fails if the
 // file exists.
-func CreateJournal(path string, h JournalHeader) (*Journal, error) {
+func Create(path string, h Header) (*Journal, error) {
 	f, err := os.OpenFile(path, os.O_RDWR|os.O_CREATE|os.O_EXCL, 0o600)
 	if err != nil {
 		return nil, err
 	}
-	h.Kind, h.Version = "header", JournalVersion
+	h.Kind, h.Version = "header", Version
 	hb, err := json.Marshal(h)
 	if err != nil {
 		f.Close()
@@ -254,20 +230,20 @@ func (j *Journal) Append(r *record.OrderResult) error {
 
 // AppendCarried records orders — finished by this run or carried from an
 // earlier one — with one write and one fsync for all of them.
-func (j *Journal) AppendCarried(rs []*record.OrderResult) error { return j.append(kindOutcome, rs) }
+func (j *Journal) AppendCarried(rs []*record.OrderResult) error { return j.append(KindOutcome, rs) }
 
 // AppendIntent records, before the PATCH is sent, that the order's lines
 // in r are about to be cancelled with r.RequestID: with their quantities and
 // prices before, so that a resume can tell what that PATCH cancelled if the
 // process dies before its answer is recorded.
 func (j *Journal) AppendIntent(r *record.OrderResult) error {
-	return j.append(kindIntent, []*record.OrderResult{r})
+	return j.append(KindIntent, []*record.OrderResult{r})
 }
 
 // AppendPrior records earlier runs' records of orders this run does again.
-func (j *Journal) AppendPrior(rs []*record.OrderResult) error { return j.append(kindPrior, rs) }
+func (j *Journal) AppendPrior(rs []*record.OrderResult) error { return j.append(KindPrior, rs) }
 
-func (j *Journal) append(kind recordKind, rs []*record.OrderResult) error {
+func (j *Journal) append(kind Kind, rs []*record.OrderResult) error {
 	// The rows are encoded first; their checksums, which continue the
 	// chain of whatever was written before, under the lock.
 	var buf bytes.Buffer
@@ -325,11 +301,11 @@ func (j *Journal) append(kind recordKind, rs []*record.OrderResult) error {
 }
 
 // index notes where the latest record of a kind of an order is.
-func (j *Journal) index(seq int, kind recordKind, at span) {
+func (j *Journal) index(seq int, kind Kind, at span) {
 	switch kind {
-	case kindIntent:
+	case KindIntent:
 		j.intents[seq] = at
-	case kindPrior:
+	case KindPrior:
 		j.priors[seq] = at
 	default:
 		j.at[seq] = at
@@ -337,7 +313,7 @@ func (j *Journal) index(seq int, kind recordKind, at span) {
 }
 
 // encodeRow renders line k of r as a journal row of a record of kind.
-func encodeRow(row []string, kind recordKind, r *record.OrderResult, k, n int) []string {
+func encodeRow(row []string, kind Kind, r *record.OrderResult, k, n int) []string {
 	l := &r.Lines[k]
 	row = append(row, strconv.Itoa(r.Seq), strconv.Itoa(n), strconv.Itoa(k), string(kind))
 	for _, c := range orderJournal {
@@ -489,41 +465,41 @@ func (l *journalLayout) decodeBlock(block []byte) (*record.OrderResult, error) {
 
 // Has reports whether the order at seq has an outcome.
 func (j *Journal) Has(seq int) bool {
-	_, ok := j.find(seq, kindOutcome)
+	_, ok := j.find(seq, KindOutcome)
 	return ok
 }
 
 // Get reads the latest outcome of the order at seq.
-func (j *Journal) Get(seq int) (*record.OrderResult, bool, error) { return j.read(seq, kindOutcome) }
+func (j *Journal) Get(seq int) (*record.OrderResult, bool, error) { return j.read(seq, KindOutcome) }
 
 // LinesOf returns how many lines the outcome of the order at seq has,
 // without reading it.
 func (j *Journal) LinesOf(seq int) (int, bool) {
-	s, ok := j.find(seq, kindOutcome)
+	s, ok := j.find(seq, KindOutcome)
 	return int(s.rows), ok
 }
 
 // Intent reads the intent of the order at seq that no outcome followed: a
 // PATCH that was out when the run ended.
-func (j *Journal) Intent(seq int) (*record.OrderResult, bool, error) { return j.read(seq, kindIntent) }
+func (j *Journal) Intent(seq int) (*record.OrderResult, bool, error) { return j.read(seq, KindIntent) }
 
 // Prior reads the earlier run's record of the order at seq that this run
 // was doing again.
-func (j *Journal) Prior(seq int) (*record.OrderResult, bool, error) { return j.read(seq, kindPrior) }
+func (j *Journal) Prior(seq int) (*record.OrderResult, bool, error) { return j.read(seq, KindPrior) }
 
 // find returns where the record of kind is; an intent counts only when no
 // outcome followed it.
-func (j *Journal) find(seq int, kind recordKind) (span, bool) {
+func (j *Journal) find(seq int, kind Kind) (span, bool) {
 	j.mu.Lock()
 	defer j.mu.Unlock()
 	switch kind {
-	case kindIntent:
+	case KindIntent:
 		in, ok := j.intents[seq]
 		if out, done := j.at[seq]; done && out.off > in.off {
 			return span{}, false
 		}
 		return in, ok
-	case kindPrior:
+	case KindPrior:
 		s, ok := j.priors[seq]
 		return s, ok
 	}
@@ -531,7 +507,7 @@ func (j *Journal) find(seq int, kind recordKind) (span, bool) {
 	return s, ok
 }
 
-func (j *Journal) read(seq int, kind recordKind) (*record.OrderResult, bool, error) {
+func (j *Journal) read(seq int, kind Kind) (*record.OrderResult, bool, error) {
 	s, ok := j.find(seq, kind)
 	if !ok {
 		return nil, false, nil
@@ -563,9 +539,9 @@ func (j *Journal) Remove() error {
 	return err
 }
 
-// readHeader reads the first line of a journal.
-func readHeader(r *bufio.Reader, path string) (JournalHeader, []byte, error) {
-	var h JournalHeader
+// readFirstLine reads the first line of a journal.
+func readFirstLine(r *bufio.Reader, path string) (Header, []byte, error) {
+	var h Header
 	line, err := r.ReadBytes('\n')
 	if err != nil || !bytes.HasPrefix(line, []byte(journalMagic)) {
 		return h, nil, fmt.Errorf("%s is not a pcreconcile journal", path)
@@ -573,20 +549,20 @@ func readHeader(r *bufio.Reader, path string) (JournalHeader, []byte, error) {
 	if err := json.Unmarshal(bytes.TrimPrefix(line, []byte(journalMagic)), &h); err != nil || h.Kind != "header" {
 		return h, nil, fmt.Errorf("%s is not a pcreconcile journal", path)
 	}
-	if h.Version < 2 || h.Version > JournalVersion {
-		return h, nil, fmt.Errorf("%s is a version %d journal; this pcreconcile reads versions 2 to %d", path, h.Version, JournalVersion)
+	if h.Version < 2 || h.Version > Version {
+		return h, nil, fmt.Errorf("%s is a version %d journal; this pcreconcile reads versions 2 to %d", path, h.Version, Version)
 	}
 	return h, line, nil
 }
 
-// OpenJournal opens an existing journal for reading: its header and the
+// Open opens an existing journal for reading: its header and the
 // index of its blocks (the latest block of an order wins). A block cut short
 // at the end, written when the process died, is ignored: its order had not
 // finished. The file is not modified.
-func OpenJournal(path string) (*Journal, JournalHeader, error) {
+func Open(path string) (*Journal, Header, error) {
 	f, err := os.Open(path)
 	if err != nil {
-		return nil, JournalHeader{}, err
+		return nil, Header{}, err
 	}
 	j, h, err := indexJournal(path, f)
 	if err != nil {
@@ -596,13 +572,13 @@ func OpenJournal(path string) (*Journal, JournalHeader, error) {
 	return j, h, nil
 }
 
-func indexJournal(path string, f *os.File) (*Journal, JournalHeader, error) {
+func indexJournal(path string, f *os.File) (*Journal, Header, error) {
 	fi, err := f.Stat()
 	if err != nil {
-		return nil, JournalHeader{}, err
+		return nil, Header{}, err
 	}
 	br := bufio.NewReaderSize(f, 1<<20)
-	h, headerLine, err := readHeader(br, path)
+	h, headerLine, err := readFirstLine(br, path)
 	if err != nil {
 		return nil, h, err
 	}
@@ -633,7 +609,7 @@ func indexJournal(path string, f *os.File) (*Journal, JournalHeader, error) {
 	orderCol := slices.Index(cols, "order")
 	var edited *EditedError
 	blockStart, want, next := int64(-1), 0, 0
-	kind := kindOutcome
+	kind := KindOutcome
 	for {
 		before := cr.InputOffset()
 		rec, err := cr.Read()
@@ -667,11 +643,11 @@ func indexJournal(path string, f *os.File) (*Journal, JournalHeader, error) {
 			return nil, h, fmt.Errorf("%s: a row has a bad seq/rows/index", path)
 		}
 		if index == 0 {
-			blockStart, want, next, kind = off+before, rows, 0, kindOutcome
+			blockStart, want, next, kind = off+before, rows, 0, KindOutcome
 			if layout.kind >= 0 && layout.kind < len(rec) {
-				kind = recordKind(rec[layout.kind])
+				kind = Kind(rec[layout.kind])
 			}
-			if kind != kindOutcome && kind != kindIntent && kind != kindPrior {
+			if kind != KindOutcome && kind != KindIntent && kind != KindPrior {
 				return nil, h, fmt.Errorf("%s: order %d has a record of unknown kind %q", path, seq, kind)
 			}
 		}
@@ -761,14 +737,14 @@ func lastNewline(f *os.File, size int64) int64 {
 	return 0
 }
 
-// ReadJournalHeader reads only the header of the journal at path.
-func ReadJournalHeader(path string) (JournalHeader, error) {
+// ReadHeader reads only the header of the journal at path.
+func ReadHeader(path string) (Header, error) {
 	f, err := os.Open(path)
 	if err != nil {
-		return JournalHeader{}, err
+		return Header{}, err
 	}
 	defer f.Close()
-	h, _, err := readHeader(bufio.NewReader(f), path)
+	h, _, err := readFirstLine(bufio.NewReader(f), path)
 	return h, err
 }
 

@@ -1,4 +1,4 @@
-package batch
+package plan
 
 import (
 	"fmt"
@@ -49,17 +49,6 @@ func (f Field) String() string { return FieldAliases[f][0] }
 
 func (f Field) required() bool { return f == FieldCustomer || f == FieldOrder }
 
-// normHeader folds a header for matching: case, spaces, _ and - are ignored
-// (and the invisible characters copy-paste brings along).
-func normHeader(s string) string {
-	return strings.Map(func(r rune) rune {
-		if r == ' ' || r == '_' || r == '-' || record.Invisible(r) {
-			return -1
-		}
-		return r
-	}, strings.ToLower(s))
-}
-
 // Headers matches header rows against the accepted aliases of each field.
 type Headers struct {
 	aliases [numFields][]string // normalised, in priority order
@@ -82,7 +71,7 @@ func NewHeaders(extra map[string][]string) (*Headers, error) {
 			return nil, fmt.Errorf("unknown column %q (want one of %s)", k, strings.Join(FieldKeys[:], ", "))
 		}
 		for _, a := range extra[k] {
-			if normHeader(a) == "" {
+			if record.FoldHeader(a) == "" {
 				return nil, fmt.Errorf("column %s: empty alias", k)
 			}
 			h.display[f] = append(h.display[f], a)
@@ -91,7 +80,7 @@ func NewHeaders(extra map[string][]string) (*Headers, error) {
 	for f := range numFields {
 		h.display[f] = append(h.display[f], FieldAliases[f]...)
 		for _, a := range h.display[f] {
-			h.aliases[f] = append(h.aliases[f], normHeader(a))
+			h.aliases[f] = append(h.aliases[f], record.FoldHeader(a))
 		}
 	}
 	return h, nil
@@ -125,7 +114,7 @@ func (h *Headers) Match(texts []string) (Columns, []Field, error) {
 	var c Columns
 	norm := make([]string, len(texts))
 	for i, t := range texts {
-		norm[i] = normHeader(t)
+		norm[i] = record.FoldHeader(t)
 	}
 	used := make([]bool, len(texts))
 	var missing []Field
@@ -212,24 +201,7 @@ func (h *Headers) IsHeader(texts []string) bool {
 func (h *Headers) Find(f Field, texts []string) int {
 	for _, a := range h.aliases[f] {
 		for i, t := range texts {
-			if normHeader(t) == a {
-				return i
-			}
-		}
-	}
-	return -1
-}
-
-// customerNameHeaders are the headers of an input column that names the
-// customer; the report's Customers sheet shows it.
-var customerNameHeaders = []string{"Customer Name", "CustomerName", "Company Name", "Customer Company Name"}
-
-// CustomerNameColumn returns the index of the extra column that names the
-// customer (Customer Name, CustomerName, …), or -1.
-func CustomerNameColumn(extra []string) int {
-	for _, want := range customerNameHeaders {
-		for i, h := range extra {
-			if normHeader(h) == normHeader(want) {
+			if record.FoldHeader(t) == a {
 				return i
 			}
 		}

@@ -1,4 +1,4 @@
-package batch
+package plan
 
 import (
 	"github.com/pcreconcile/pcreconcile/batch/record"
@@ -100,13 +100,13 @@ func TestParseLineAndCount(t *testing.T) {
 		{"99999999999999999999", 0, false},
 	}
 	for _, tt := range tests {
-		got, err := parseCount(tt.in)
+		got, err := ParseCount(tt.in)
 		if (err == nil) != tt.ok || (tt.ok && got != tt.want) {
 			t.Errorf("parseCount(%q) = %d, %v; want %d ok=%v", tt.in, got, err, tt.want, tt.ok)
 		}
 	}
 	for _, in := range []string{"", "*", " * ", "\u00a0"} {
-		if n, err := parseLine(in); err != nil || n != allLines {
+		if n, err := parseLine(in); err != nil || n != EveryLine {
 			t.Errorf("parseLine(%q) = %d, %v; want every line", in, n, err)
 		}
 	}

@@ -1,4 +1,4 @@
-package batch
+package plan
 
 import (
 	"archive/zip"

@@ -1,8 +1,12 @@
-// Package batch turns a sheet of cancellations into a plan — validated rows
-// grouped into one PATCH per order — and runs the plan against Partner
-// Center: GET each order, decide line by line, PATCH the lines still active,
-// and record every outcome in a journal as it happens.
-package batch
+// Package plan turns a sheet of cancellations into a plan: it finds the
+// header, reads and validates every row (customer tenant ids, order ids,
+// line numbers, offers, expected quantities, the user's own typed columns)
+// and groups the valid rows into orders — one GET and at most one PATCH
+// each. Problems with single rows are rows with a status (invalid,
+// duplicate, ignored), never errors: only a sheet that cannot be used at
+// all is an *Error. It sends nothing and writes nothing; `check` prints
+// what it found.
+package plan
 
 import (
 	"crypto/sha256"
@@ -84,12 +88,24 @@ func (r *Row) Prev() *record.LineResult {
 	return r.detail.prev
 }
 
+// Unfinished counts the lines a resume would process.
+func (p *Plan) Unfinished() int {
+	n := 0
+	for _, o := range p.Orders {
+		n += len(o.Rows)
+	}
+	return n
+}
+
+// SetPrev makes the row continue l, a line of an earlier run (resume).
+func (r *Row) SetPrev(l *record.LineResult) { r.d().prev = l }
+
 // AllLines reports whether the row asks for every line of its order.
-func (r *Row) AllLines() bool { return r.Line == allLines }
+func (r *Row) AllLines() bool { return r.Line == EveryLine }
 
 // ByOffer reports whether the row names its line by offer id: the order's
 // line with that offer, found when the order is read.
-func (r *Row) ByOffer() bool { return r.Line == lineByOffer }
+func (r *Row) ByOffer() bool { return r.Line == LineByOffer }
 
 // Order is one order to process: one GET, at most one PATCH.
 type Order struct {
@@ -527,7 +543,7 @@ func (b *builder) cell(rec sheet.Record, f Field) string {
 
 func (b *builder) add(rec sheet.Record) {
 	p := b.p
-	row := Row{Source: rec.Row, Order: -1, Line: allLines, Expect: -1}
+	row := Row{Source: rec.Row, Order: -1, Line: EveryLine, Expect: -1}
 	if b.opts.Extras {
 		row.Extras = b.extras(rec)
 	}
@@ -583,12 +599,12 @@ func (b *builder) add(rec sheet.Record) {
 	} else {
 		row.Line = int32(line)
 		if record.CleanText(typed.Line) == "" && row.Offer != "" {
-			row.Line = lineByOffer // the order's line with that offer, found when it is read
+			row.Line = LineByOffer // the order's line with that offer, found when it is read
 		}
 	}
 	if b.cols.Index[FieldQuantity] >= 0 {
 		if q := b.cell(rec, FieldQuantity); record.CleanText(q) != "" {
-			n, err := parseCount(q)
+			n, err := ParseCount(q)
 			if err != nil {
 				problem(FieldQuantity, q, err)
 			} else {
@@ -764,7 +780,7 @@ func (b *builder) duplicateOf(o *Order, idx int32, row *Row) (int32, bool) {
 		}
 		return 0, false
 	}
-	if first, ok := b.seen[lineKey{idx, allLines}]; ok {
+	if first, ok := b.seen[lineKey{idx, EveryLine}]; ok {
 		return first, true
 	}
 	switch {
@@ -791,7 +807,7 @@ func (b *builder) remember(idx, ri int32) {
 // the same number, or the same offer.
 func (r *Row) sameLine(other *Row) bool {
 	if r.ByOffer() || other.ByOffer() {
-		return r.ByOffer() && other.ByOffer() && sameOffer(r.Offer, other.Offer)
+		return r.ByOffer() && other.ByOffer() && SameOffer(r.Offer, other.Offer)
 	}
 	return r.Line == other.Line
 }

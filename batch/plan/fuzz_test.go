@@ -1,4 +1,4 @@
-package batch
+package plan_test
 
 import (
 	"bytes"
@@ -11,6 +11,8 @@ import (
 	"testing"
 	"time"
 
+	"github.com/pcreconcile/pcreconcile/batch"
+	"github.com/pcreconcile/pcreconcile/batch/plan"
 	"github.com/pcreconcile/pcreconcile/batch/record"
 	"github.com/pcreconcile/pcreconcile/batch/sheet"
 )
@@ -31,7 +33,7 @@ func seeds(f *testing.F, match func(name string) bool) {
 			f.Add(b)
 		}
 	}
-	for _, extra := range []string{"../samples/cancellations.csv", "../samples/partner-center-export.csv", "../testdata/typed/libreoffice-typed.xlsx"} {
+	for _, extra := range []string{"../../samples/cancellations.csv", "../../samples/partner-center-export.csv", "../../testdata/typed/libreoffice-typed.xlsx"} {
 		if match(extra) {
 			b, _ := os.ReadFile(extra)
 			f.Add(b)
@@ -44,13 +46,13 @@ func seeds(f *testing.F, match func(name string) bool) {
 // the plan exactly once and comes out of the report path exactly once. It
 // returns what broke.
 func parse(name string, data []byte) error {
-	h, _ := NewHeaders(nil)
+	h, _ := plan.NewHeaders(nil)
 	r, format, err := sheet.OpenReader(name, bytes.NewReader(data), sheet.Options{Typed: true, IsHeader: h.IsHeader})
 	if err != nil {
 		return nil
 	}
 	defer r.Close()
-	p, err := Build(r, BuildOptions{Headers: h, Extras: true, File: name, XLSX: format == sheet.FormatXLSX})
+	p, err := plan.Build(r, plan.BuildOptions{Headers: h, Extras: true, File: name, XLSX: format == sheet.FormatXLSX})
 	if err != nil {
 		return nil
 	}
@@ -66,7 +68,7 @@ func parse(name string, data []byte) error {
 		return fmt.Errorf("summary counts %d rows, the plan has %d", n, p.Rows.Len())
 	}
 	seen := map[int]int{}
-	err = p.Results(noRecords{}, "run", func(res *record.OrderResult, _ bool) error {
+	err = batch.Results(p, noRecords{}, "run", func(res *record.OrderResult, _ bool) error {
 		for _, l := range res.Lines {
 			seen[l.Row]++
 		}

@@ -1,4 +1,4 @@
-package batch
+package journal
 
 import (
 	"bytes"
@@ -12,6 +12,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/pcreconcile/pcreconcile/batch/plan/plantest"
 	"github.com/pcreconcile/pcreconcile/batch/record"
 	"github.com/pcreconcile/pcreconcile/batch/sheet"
 )
@@ -20,37 +21,37 @@ func TestJournalRoundTrip(t *testing.T) {
 	t.Parallel()
 	path := filepath.Join(t.TempDir(), "r.xlsx.journal")
 	started := time.Date(2026, 11, 21, 9, 0, 0, 0, time.UTC)
-	j, err := CreateJournal(path, JournalHeader{RunID: "run-1", Mode: record.Run, Source: record.Source{Path: "/in.csv", SHA256: "abc"}, Started: started})
+	j, err := Create(path, Header{RunID: "run-1", Mode: record.Run, Source: record.Source{Path: "/in.csv", SHA256: "abc"}, Started: started})
 	if err != nil {
 		t.Fatal(err)
 	}
 	five := 5
-	rec := &record.OrderResult{Seq: 3, Customer: cA, Order: "o1", Outcome: "cancelled", Lines: []record.LineResult{{
-		Row: 2, Customer: cA, Order: "o1", Line: &five, Before: &five, After: new(0), Status: record.Cancelled,
+	rec := &record.OrderResult{Seq: 3, Customer: plantest.CustomerA, Order: "o1", Outcome: "cancelled", Lines: []record.LineResult{{
+		Row: 2, Customer: plantest.CustomerA, Order: "o1", Line: &five, Before: &five, After: new(0), Status: record.Cancelled,
 		Extras: []sheet.Cell{{Kind: sheet.Text, Text: "T1"}, {Kind: sheet.Date, Time: started}},
 	}}}
 	if err := j.Append(rec); err != nil {
 		t.Fatal(err)
 	}
-	if err := j.Append(&record.OrderResult{Seq: 3, Customer: cA, Order: "o1", Outcome: "again", Lines: []record.LineResult{{Row: 2, Status: record.Failed}}}); err != nil {
+	if err := j.Append(&record.OrderResult{Seq: 3, Customer: plantest.CustomerA, Order: "o1", Outcome: "again", Lines: []record.LineResult{{Row: 2, Status: record.Failed}}}); err != nil {
 		t.Fatal(err)
 	}
-	if _, err := CreateJournal(path, JournalHeader{}); err == nil {
+	if _, err := Create(path, Header{}); err == nil {
 		t.Error("CreateJournal replaced an existing journal")
 	}
 	j.Close()
 
 	// A crash mid-write leaves a torn block: it is not a record.
 	f, _ := os.OpenFile(path, os.O_APPEND|os.O_WRONLY, 0)
-	f.WriteString("4,2,0,," + cA + ",o4,completed\n4,2,1,," + cA + ",o4,compl")
+	f.WriteString("4,2,0,," + plantest.CustomerA + ",o4,completed\n4,2,1,," + plantest.CustomerA + ",o4,compl")
 	f.Close()
 
-	old, h, err := OpenJournal(path)
+	old, h, err := Open(path)
 	if err != nil {
 		t.Fatal(err)
 	}
 	defer old.Close()
-	if h.RunID != "run-1" || h.Source.SHA256 != "abc" || !h.Started.Equal(started) || h.Version != JournalVersion {
+	if h.RunID != "run-1" || h.Source.SHA256 != "abc" || !h.Started.Equal(started) || h.Version != Version {
 		t.Errorf("header = %+v", h)
 	}
 	if old.Has(4) || old.Len() != 1 {
@@ -63,11 +64,11 @@ func TestJournalRoundTrip(t *testing.T) {
 	if got.Outcome != "again" {
 		t.Errorf("the latest record of an order must win, got %q", got.Outcome)
 	}
-	j2, _, _ := OpenJournal(path)
+	j2, _, _ := Open(path)
 	defer j2.Close()
 	// Write the first record again, read it back field by field.
 	dir := t.TempDir()
-	jj, _ := CreateJournal(filepath.Join(dir, "j"), JournalHeader{})
+	jj, _ := Create(filepath.Join(dir, "j"), Header{})
 	rec.ErrorMessage, rec.Lines[0].ErrorMessage = "two, \"quoted\"\nlines", "x,y"
 	rec.Lines[0].Expect, rec.Lines[0].Purchased = new(7), started.Add(90*time.Minute)
 	jj.Append(rec)
@@ -79,7 +80,7 @@ func TestJournalRoundTrip(t *testing.T) {
 		t.Errorf("round trip:\n got %+v %+v\nwant %+v %+v", back, normLine(back.Lines[0]), rec, normLine(rec.Lines[0]))
 	}
 	jj.Close()
-	if hdr, err := ReadJournalHeader(path); err != nil || hdr.RunID != "run-1" {
+	if hdr, err := ReadHeader(path); err != nil || hdr.RunID != "run-1" {
 		t.Errorf("ReadJournalHeader = %+v, %v", hdr, err)
 	}
 	if b, _ := os.ReadFile(path); !strings.HasSuffix(string(b), ",compl") {
@@ -116,7 +117,7 @@ func TestOpenJournalRejectsOtherFiles(t *testing.T) {
 	} {
 		path := filepath.Join(dir, name)
 		os.WriteFile(path, []byte(content), 0o644)
-		if j, _, err := OpenJournal(path); err == nil {
+		if j, _, err := Open(path); err == nil {
 			j.Close()
 			t.Errorf("%s: accepted", name)
 		}
@@ -135,7 +136,7 @@ func normLine(l record.LineResult) string {
 func TestJournalRecordKinds(t *testing.T) {
 	t.Parallel()
 	path := filepath.Join(t.TempDir(), "r.xlsx.journal")
-	j, err := CreateJournal(path, JournalHeader{RunID: "run-1"})
+	j, err := Create(path, Header{RunID: "run-1"})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -148,13 +149,13 @@ func TestJournalRecordKinds(t *testing.T) {
 			t.Fatal(err)
 		}
 	}
-	must(j.AppendPrior([]*record.OrderResult{{Seq: 1, Customer: cA, Order: "o1", Lines: line(record.Failed)}}))
-	must(j.AppendIntent(&record.OrderResult{Seq: 1, Customer: cA, Order: "o1", RequestID: "r1", Lines: line(record.Pending)}))
-	must(j.AppendIntent(&record.OrderResult{Seq: 2, Customer: cA, Order: "o2", RequestID: "r2", Lines: line(record.Pending)}))
-	must(j.Append(&record.OrderResult{Seq: 2, Customer: cA, Order: "o2", Lines: line(record.Cancelled)}))
+	must(j.AppendPrior([]*record.OrderResult{{Seq: 1, Customer: plantest.CustomerA, Order: "o1", Lines: line(record.Failed)}}))
+	must(j.AppendIntent(&record.OrderResult{Seq: 1, Customer: plantest.CustomerA, Order: "o1", RequestID: "r1", Lines: line(record.Pending)}))
+	must(j.AppendIntent(&record.OrderResult{Seq: 2, Customer: plantest.CustomerA, Order: "o2", RequestID: "r2", Lines: line(record.Pending)}))
+	must(j.Append(&record.OrderResult{Seq: 2, Customer: plantest.CustomerA, Order: "o2", Lines: line(record.Cancelled)}))
 	j.Close()
 
-	old, _, err := OpenJournal(path)
+	old, _, err := Open(path)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -178,12 +179,12 @@ func TestJournalRecordKinds(t *testing.T) {
 func TestJournalCellsNeverFormulas(t *testing.T) {
 	t.Parallel()
 	path := filepath.Join(t.TempDir(), "r.xlsx.journal")
-	j, err := CreateJournal(path, JournalHeader{RunID: "run-1"})
+	j, err := Create(path, Header{RunID: "run-1"})
 	if err != nil {
 		t.Fatal(err)
 	}
 	tricky := []string{`=HYPERLINK("http://x","y")`, "+1", "-3", "@SUM(A1)", "\tx", "\rx", "'quoted", "plain"}
-	rec := &record.OrderResult{Seq: 1, Customer: cA, Order: "o1", ErrorMessage: "=1+1"}
+	rec := &record.OrderResult{Seq: 1, Customer: plantest.CustomerA, Order: "o1", ErrorMessage: "=1+1"}
 	for i, v := range tricky {
 		rec.Lines = append(rec.Lines, record.LineResult{Row: i + 2, Line: new(i), Status: record.Failed, ErrorMessage: v, Product: v,
 			Extras: []sheet.Cell{{Kind: sheet.Text, Text: v}}})
@@ -206,7 +207,7 @@ func TestJournalCellsNeverFormulas(t *testing.T) {
 			}
 		}
 	}
-	old, _, err := OpenJournal(path)
+	old, _, err := Open(path)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -233,13 +234,13 @@ func TestEditedJournalIsRefused(t *testing.T) {
 	t.Parallel()
 	write := func(t *testing.T) (string, []byte) {
 		path := filepath.Join(t.TempDir(), "r.xlsx.journal")
-		j, err := CreateJournal(path, JournalHeader{RunID: "run-1", Mode: record.Run, Endpoint: "https://api.partnercenter.microsoft.com"})
+		j, err := Create(path, Header{RunID: "run-1", Mode: record.Run, Endpoint: "https://api.partnercenter.microsoft.com"})
 		if err != nil {
 			t.Fatal(err)
 		}
 		for i, s := range []record.Status{record.Cancelled, record.Failed, record.Cancelled} {
 			o := fmt.Sprintf("o%d", i+1)
-			if err := j.Append(&record.OrderResult{Seq: i + 1, Customer: cA, Order: o, Lines: []record.LineResult{{Row: i + 2, Customer: cA, Order: o, Line: new(0), Before: new(4), Status: s}}}); err != nil {
+			if err := j.Append(&record.OrderResult{Seq: i + 1, Customer: plantest.CustomerA, Order: o, Lines: []record.LineResult{{Row: i + 2, Customer: plantest.CustomerA, Order: o, Line: new(0), Before: new(4), Status: s}}}); err != nil {
 				t.Fatal(err)
 			}
 		}
@@ -248,7 +249,7 @@ func TestEditedJournalIsRefused(t *testing.T) {
 		return path, b
 	}
 	path, b := write(t)
-	if j, _, err := OpenJournal(path); err != nil {
+	if j, _, err := Open(path); err != nil {
 		t.Fatalf("the journal as written: %v", err)
 	} else {
 		j.Close()
@@ -282,7 +283,7 @@ func TestEditedJournalIsRefused(t *testing.T) {
 	for _, tt := range tests {
 		p := filepath.Join(t.TempDir(), "r.xlsx.journal")
 		os.WriteFile(p, []byte(strings.Join(tt.edit(slices.Clone(lines)), "")), 0o600)
-		j, _, err := OpenJournal(p)
+		j, _, err := Open(p)
 		if tt.intact {
 			if err != nil {
 				t.Errorf("%s: %v", tt.name, err)
@@ -296,4 +297,22 @@ func TestEditedJournalIsRefused(t *testing.T) {
 			t.Errorf("%s: err = %v, want an EditedError at line %d (order %s)", tt.name, err, tt.line, tt.order)
 		}
 	}
+}
+
+func newJournal(t *testing.T) *Journal {
+	t.Helper()
+	j, err := Create(filepath.Join(t.TempDir(), "r.xlsx.journal"), Header{RunID: "run-test", Mode: record.Run})
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { j.Close() })
+	return j
+}
+
+// qty prints a quantity that may be unknown: "-" for nil.
+func qty(p *int) string {
+	if p == nil {
+		return "-"
+	}
+	return fmt.Sprint(*p)
 }
