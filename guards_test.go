@@ -15,8 +15,9 @@ import (
 	"testing"
 	"time"
 
-	"github.com/pcreconcile/pcreconcile/report"
 	"github.com/xuri/excelize/v2"
+
+	"github.com/pcreconcile/pcreconcile/report"
 )
 
 // outputs lists the reports and journals in the CLI's folder.

@@ -15,12 +15,13 @@ import (
 	"strings"
 	"time"
 
-	"github.com/pcreconcile/pcreconcile/batch"
 	"github.com/pcreconcile/pcreconcile/batch/config"
 	"github.com/pcreconcile/pcreconcile/batch/journal"
 	"github.com/pcreconcile/pcreconcile/batch/plan"
 	"github.com/pcreconcile/pcreconcile/batch/progress"
 	"github.com/pcreconcile/pcreconcile/batch/record"
+	"github.com/pcreconcile/pcreconcile/batch/resume"
+	"github.com/pcreconcile/pcreconcile/batch/run"
 	"github.com/pcreconcile/pcreconcile/report"
 )
 
@@ -199,8 +200,8 @@ type job struct {
 	runID   string
 	report  string // the workbook to write
 
-	work    *batch.Resumed // the plan, its journal and the original input
-	resumed string         // the report or journal resumed from
+	work    *resume.Work // the plan, its journal and the original input
+	resumed string       // the report or journal resumed from
 }
 
 func (j *job) dryRun() bool { return j.mode == record.Plan }
@@ -238,14 +239,12 @@ func (j *job) run(ctx context.Context, pos []string) error {
 // with the config and the reading flags this command was given, so that
 // following it reaches the same endpoint and reads the sheet the same way.
 func (j *job) continueWith(mode record.Mode, path string) string {
-	parts := []string{"pcreconcile", mode.String(), "--resume", quoteArg(path)}
-	if j.cfg.Path != "" {
-		parts = append(parts, "--config", quoteArg(j.cfg.Path))
-	}
-	if j.flags.delimiter != "" {
-		parts = append(parts, "--delimiter", quoteArg(j.flags.delimiter))
-	}
-	return strings.Join(parts, " ")
+	return j.hints().Continue(mode, path)
+}
+
+// hints spells the commands this job's messages print.
+func (j *job) hints() resume.Command {
+	return resume.Command{Config: j.cfg.Path, Delimiter: j.flags.delimiter}
 }
 
 // checkReportPath checks, before anything is read or sent, that the report
@@ -294,14 +293,12 @@ func (j *job) prepare(pos []string, ep *endpoint) error {
 		return err
 	}
 	if j.resumed != "" {
-		j.work, err = batch.Resume(batch.ResumeOptions{
+		j.work, err = resume.Prepare(resume.Options{
 			From:          j.resumed,
 			Mode:          j.mode,
 			Endpoint:      ep.name,
-			SameEndpoint:  report.SameEndpoint,
-			Continue:      j.continueWith,
+			Command:       j.hints(),
 			RetryRejected: j.flags.retryRejected,
-			OpenReport:    openReport,
 			Read:          read,
 			JournalPath:   journal.Path(j.report),
 			Journal:       header,
@@ -337,9 +334,6 @@ func (j *job) configPath() string {
 	return abs(j.cfg.Path)
 }
 
-// openReport is report.Open as batch.Resume wants it.
-func openReport(path string) (batch.PriorReport, error) { return report.Open(path) }
-
 // todo counts the lines the run will process.
 func (j *job) todo(s plan.Summary) int {
 	if j.resumed != "" {
@@ -348,7 +342,7 @@ func (j *job) todo(s plan.Summary) int {
 	return s.Lines + s.AllLineRows
 }
 
-func (j *job) prepareFresh(input string, read plan.ReadOptions, header journal.Header, ep *endpoint) (*batch.Resumed, error) {
+func (j *job) prepareFresh(input string, read plan.ReadOptions, header journal.Header, ep *endpoint) (*resume.Work, error) {
 	p, err := plan.ReadFile(input, read)
 	if err != nil {
 		return nil, err
@@ -377,7 +371,7 @@ func (j *job) prepareFresh(input string, read plan.ReadOptions, header journal.H
 	if err != nil {
 		return nil, &journal.Error{Op: "create", Err: err}
 	}
-	return &batch.Resumed{Plan: p, Journal: jr, Input: p.Source}, nil
+	return &resume.Work{Plan: p, Journal: jr, Input: p.Source}, nil
 }
 
 // confirm shows the plan and asks, when a run goes to a real endpoint.
@@ -421,7 +415,7 @@ func (j *job) execute(ctx context.Context, ep *endpoint) error {
 	}
 	progress := progress.New(j.stderr, j.stderrTTY && !j.flags.quiet, j.log, j.mode.String(), j.now)
 	journal := j.work.Journal
-	r := &batch.Runner{
+	r := &run.Runner{
 		Client:      ep.client,
 		Concurrency: j.cfg.Run.Concurrency,
 		DryRun:      j.dryRun(),
@@ -437,7 +431,7 @@ func (j *job) execute(ctx context.Context, ep *endpoint) error {
 	result := "complete"
 	code := exitOK
 	switch {
-	case errors.Is(runErr, batch.ErrAuthAborted):
+	case errors.Is(runErr, run.ErrAuthAborted):
 		result = "aborted: authentication kept failing; the orders not started are pending"
 		code = exitAborted
 	case runErr != nil:
@@ -496,7 +490,7 @@ func (j *job) execute(ctx context.Context, ep *endpoint) error {
 	}
 	if runErr != nil && code == exitAborted {
 		hint := ""
-		if errors.Is(runErr, batch.ErrAuthAborted) {
+		if errors.Is(runErr, run.ErrAuthAborted) {
 			hint = "check the credentials (auth in the config and the environment variables), then continue with " + j.continueWith(record.Run, j.report)
 		}
 		j.printError(&exitError{code: code, err: runErr, hint: hint})

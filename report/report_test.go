@@ -17,9 +17,9 @@ import (
 	"github.com/shopspring/decimal"
 	"github.com/xuri/excelize/v2"
 
-	"github.com/pcreconcile/pcreconcile/batch"
 	"github.com/pcreconcile/pcreconcile/batch/plan"
 	"github.com/pcreconcile/pcreconcile/batch/record"
+	"github.com/pcreconcile/pcreconcile/batch/run"
 	"github.com/pcreconcile/pcreconcile/batch/sheet"
 )
 
@@ -286,7 +286,7 @@ func TestReadBack(t *testing.T) {
 	}
 	p, recs := fixture(t)
 	var want []record.LineResult
-	batch.Results(p, recs, "run-1", func(res *record.OrderResult, _ bool) error {
+	run.Outcomes(p, recs, "run-1", func(res *record.OrderResult, _ bool) error {
 		want = append(want, res.Lines...)
 		return nil
 	})

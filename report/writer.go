@@ -24,9 +24,9 @@ import (
 	"github.com/xuri/excelize/v2"
 	"golang.org/x/sync/errgroup"
 
-	"github.com/pcreconcile/pcreconcile/batch"
 	"github.com/pcreconcile/pcreconcile/batch/plan"
 	"github.com/pcreconcile/pcreconcile/batch/record"
+	"github.com/pcreconcile/pcreconcile/batch/run"
 	"github.com/pcreconcile/pcreconcile/batch/sheet"
 	"github.com/pcreconcile/pcreconcile/internal/atomicfile"
 )
@@ -87,7 +87,7 @@ type Options struct {
 	Meta  Meta
 	Plan  *plan.Plan
 	// Records are the outcomes (the run's journal).
-	Records batch.Records
+	Records run.Records
 	// TmpDir holds excelize's temporary files (default: the OS's).
 	TmpDir string
 	// Now is the workbook's creation time (default time.Now).
@@ -321,7 +321,7 @@ func newWriter(f *excelize.File, opts Options) (*writer, error) {
 	}
 	// Each Lines sheet holds up to MaxSheetRows rows, its header included.
 	per := MaxSheetRows - 1
-	for left := batch.LineCount(p, opts.Records); ; left -= per {
+	for left := run.LineCount(p, opts.Records); ; left -= per {
 		w.lineRows = append(w.lineRows, 1+min(max(left, 0), per))
 		if left <= per {
 			break
@@ -532,13 +532,13 @@ type item struct {
 // goroutines share the work: one reads the outcomes (decoding the journal),
 // one writes Lines, one writes Orders — excelize writes one sheet on one
 // core, and a million lines are ~25 million cells.
-func (w *writer) write(p *plan.Plan, recs batch.Records, runID string) error {
+func (w *writer) write(p *plan.Plan, recs run.Records, runID string) error {
 	g, ctx := errgroup.WithContext(context.Background())
 	items := make(chan item, 512)
 	orders := make(chan *record.OrderResult, 512)
 	g.Go(func() error {
 		defer close(items)
-		return batch.Results(p, recs, runID, func(res *record.OrderResult, isOrder bool) error {
+		return run.Outcomes(p, recs, runID, func(res *record.OrderResult, isOrder bool) error {
 			select {
 			case items <- item{res, isOrder}:
 				return nil

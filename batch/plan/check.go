@@ -3,10 +3,11 @@ package plan
 import (
 	"encoding/json"
 	"fmt"
-	"github.com/pcreconcile/pcreconcile/batch/record"
 	"io"
 	"sort"
 	"strings"
+
+	"github.com/pcreconcile/pcreconcile/batch/record"
 )
 
 // String says what the sheet asks for, as `check` and the confirmation

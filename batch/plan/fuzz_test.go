@@ -11,9 +11,9 @@ import (
 	"testing"
 	"time"
 
-	"github.com/pcreconcile/pcreconcile/batch"
 	"github.com/pcreconcile/pcreconcile/batch/plan"
 	"github.com/pcreconcile/pcreconcile/batch/record"
+	"github.com/pcreconcile/pcreconcile/batch/run"
 	"github.com/pcreconcile/pcreconcile/batch/sheet"
 )
 
@@ -68,7 +68,7 @@ func parse(name string, data []byte) error {
 		return fmt.Errorf("summary counts %d rows, the plan has %d", n, p.Rows.Len())
 	}
 	seen := map[int]int{}
-	err = batch.Results(p, noRecords{}, "run", func(res *record.OrderResult, _ bool) error {
+	err = run.Outcomes(p, noRecords{}, "run", func(res *record.OrderResult, _ bool) error {
 		for _, l := range res.Lines {
 			seen[l.Row]++
 		}

@@ -3,10 +3,11 @@ package plan
 import (
 	"errors"
 	"fmt"
-	"github.com/pcreconcile/pcreconcile/batch/record"
 	"strconv"
 	"strings"
 	"unicode/utf8"
+
+	"github.com/pcreconcile/pcreconcile/batch/record"
 )
 
 // maxCellChars is Excel's limit on a cell; anything longer is not an id.

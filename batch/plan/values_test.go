@@ -1,9 +1,10 @@
 package plan
 
 import (
-	"github.com/pcreconcile/pcreconcile/batch/record"
 	"strings"
 	"testing"
+
+	"github.com/pcreconcile/pcreconcile/batch/record"
 )
 
 func TestParseGUID(t *testing.T) {

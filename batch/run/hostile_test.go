@@ -1,4 +1,4 @@
-package batch
+package run
 
 import (
 	"context"
@@ -19,6 +19,7 @@ import (
 	"github.com/pcreconcile/pcreconcile/batch/plan/plantest"
 	"github.com/pcreconcile/pcreconcile/batch/record"
 	"github.com/pcreconcile/pcreconcile/pcclient"
+	"github.com/pcreconcile/pcreconcile/pcclient/pctest"
 )
 
 // hostile imitates Partner Center with answers a test chooses: orders it
@@ -145,7 +146,7 @@ func (h *hostile) dropAfter(w http.ResponseWriter, r *http.Request, o *pcclient.
 func (h *hostile) start(t *testing.T, opts ...pcclient.Option) *pcclient.Client {
 	srv := httptest.NewServer(h)
 	t.Cleanup(srv.Close)
-	return testClient(t, srv.URL, opts...)
+	return pctest.Client(t, srv.URL, opts...)
 }
 
 // runHostile runs csv (rows of customer plantest.CustomerA) against h and returns its

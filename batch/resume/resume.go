@@ -1,14 +1,17 @@
-package batch
+package resume
 
 import (
 	"fmt"
-	"github.com/pcreconcile/pcreconcile/batch/journal"
-	"github.com/pcreconcile/pcreconcile/batch/plan"
-	"github.com/pcreconcile/pcreconcile/batch/record"
 	"log/slog"
 	"os"
 	"path/filepath"
 	"strings"
+
+	"github.com/pcreconcile/pcreconcile/batch/journal"
+	"github.com/pcreconcile/pcreconcile/batch/plan"
+	"github.com/pcreconcile/pcreconcile/batch/record"
+	"github.com/pcreconcile/pcreconcile/batch/run"
+	"github.com/pcreconcile/pcreconcile/report"
 )
 
 // standalone reports whether a line of an earlier report is a row that was
@@ -44,7 +47,7 @@ func resumeOrder(p *plan.Plan, idx int32, o *plan.Order, prev *record.OrderResul
 	}
 	rec := *prev
 	rec.Seq, rec.Customer, rec.Order = o.Seq, o.Customer, o.ID
-	o.Intent = unsettledIntent(&rec, again)
+	o.Intent = run.UnsettledIntent(&rec, again)
 	if len(again) == 0 {
 		p.Carried += len(rec.Lines)
 		o.Prev, o.Journaled = nil, true
@@ -76,25 +79,6 @@ func resumeOrder(p *plan.Plan, idx int32, o *plan.Order, prev *record.OrderResul
 		o.Rows = append(o.Rows, p.Rows.Add(row))
 	}
 	return nil
-}
-
-// unsettledIntent is the PATCH an earlier run sent for the unsettled lines
-// of its record prev (LineResult.Unsettled), or nil: the order is decided
-// as after an interrupted run's intent, and sent again, if need be, with the
-// same MS-RequestId.
-func unsettledIntent(prev *record.OrderResult, lines []record.LineResult) *record.OrderResult {
-	var in *record.OrderResult
-	for _, l := range lines {
-		if !l.Unsettled() {
-			continue
-		}
-		if in == nil {
-			in = &record.OrderResult{Seq: prev.Seq, Customer: prev.Customer, Order: prev.Order, RequestID: l.RequestID, StatusBefore: prev.StatusBefore, Currency: prev.Currency}
-		}
-		l.Status = record.Pending
-		in.Lines = append(in.Lines, l)
-	}
-	return in
 }
 
 // overlay applies the journal of an interrupted run to a plan rebuilt from
@@ -245,44 +229,19 @@ func (b *reportPlan) Plan() (*plan.Plan, error) {
 	return b.p, nil
 }
 
-// PriorReport is an earlier report, as a resume reads it: report.Prior is
-// one. batch does not read workbooks itself.
-type PriorReport interface {
-	// Input is the original input the report was made from.
-	Input() record.Source
-	// Endpoint is where the report's run went; Config the config file it
-	// used ("" for none or when an earlier version did not say).
-	Endpoint() string
-	Config() string
-	// ExtraHeaders are the headers of the input's extra columns.
-	ExtraHeaders() []string
-	// Orders holds the report's order-level fields by OrderKey.
-	Orders() map[string]*record.OrderResult
-	// Lines calls fn with every line of the report, in order.
-	Lines(fn func(record.LineResult) error) error
-	// Accounted is what the report's Summary records of its Lines sheets:
-	// the input rows and how many lines.
-	Accounted() record.Accounted
-	Close() error
-}
-
-// ResumeOptions says what to continue and how to start the new run.
-type ResumeOptions struct {
+// Options says what to continue and how to start the new run.
+type Options struct {
 	// From is the report, plan or journal to continue.
 	From string
 	// Mode is a run or a plan. A plan finishes only its own journal: a
 	// plan's work is never executed by a resume of its journal, and a run's
 	// journal is never finished by a plan.
 	Mode record.Mode
-	// Endpoint is where this run goes; SameEndpoint compares it with where
-	// the earlier run went (a resume against another endpoint is refused).
-	Endpoint     string
-	SameEndpoint func(a, b string) bool
-	// Continue writes the command that continues from a file, with the
-	// config and flags this command was given, for hints.
-	Continue func(mode record.Mode, path string) string
-	// OpenReport opens an earlier report (report.Open).
-	OpenReport func(path string) (PriorReport, error)
+	// Endpoint is where this run goes: a resume against another endpoint
+	// than the earlier run's is refused.
+	Endpoint string
+	// Command spells the commands that hints print.
+	Command Command
 	// Read says how to read the original input again (a journal names it).
 	Read plan.ReadOptions
 	// RetryRejected does rejected lines again too.
@@ -294,9 +253,9 @@ type ResumeOptions struct {
 	Log         *slog.Logger
 }
 
-// Resumed is a run rebuilt from an earlier one: the plan of what is left,
+// Work is a run rebuilt from an earlier one: the plan of what is left,
 // with everything finished already carried into the new journal.
-type Resumed struct {
+type Work struct {
 	Plan    *plan.Plan
 	Journal *journal.Journal
 	// Input is the original input, for the report's Summary.
@@ -317,14 +276,9 @@ type Resumed struct {
 // but has its journal beside it is resumed from that journal.
 //
 // Errors are *Error values (or the reader's) that say what to pass instead.
-func Resume(opts ResumeOptions) (*Resumed, error) {
+func Prepare(opts Options) (*Work, error) {
 	if opts.Log == nil {
 		opts.Log = slog.New(slog.DiscardHandler)
-	}
-	if opts.Continue == nil {
-		opts.Continue = func(mode record.Mode, path string) string {
-			return "pcreconcile " + mode.String() + " --resume " + path
-		}
 	}
 	from := opts.From
 	jpath := ""
@@ -348,7 +302,7 @@ func Resume(opts ResumeOptions) (*Resumed, error) {
 		err = r.fromJournal(jpath)
 	} else if opts.Mode == record.Plan {
 		err = &plan.Error{File: from, Reason: "plan --resume finishes a plan's unfinished journal, and this is a report",
-			Fix: "to execute a reviewed plan: " + opts.Continue(record.Run, from)}
+			Fix: "to execute a reviewed plan: " + opts.Command.Continue(record.Run, from)}
 	} else {
 		err = r.fromReport(from)
 	}
@@ -367,13 +321,13 @@ func Resume(opts ResumeOptions) (*Resumed, error) {
 }
 
 type resumer struct {
-	opts  ResumeOptions
-	out   Resumed
+	opts  Options
+	out   Work
 	carry *journal.Batch
 }
 
 func (r *resumer) fromReport(path string) error {
-	prior, err := r.opts.OpenReport(path)
+	prior, err := report.Open(path)
 	if err != nil {
 		return err
 	}
@@ -403,10 +357,10 @@ func (r *resumer) fromJournal(path string) error {
 	switch {
 	case h.Mode == record.Plan && r.opts.Mode != record.Plan:
 		return &plan.Error{File: path, Reason: "is the journal of a plan, which sends nothing; run --resume does not execute it",
-			Fix: "finish the plan with: " + r.opts.Continue(record.Plan, path) + " — then review its report and execute that: pcreconcile run --resume REPORT"}
+			Fix: "finish the plan with: " + r.opts.Command.Continue(record.Plan, path) + " — then review its report and execute that: pcreconcile run --resume REPORT"}
 	case h.Mode != record.Plan && r.opts.Mode == record.Plan:
 		return &plan.Error{File: path, Reason: "is the journal of a run; plan --resume finishes only a plan's",
-			Fix: "finish the run with: " + r.opts.Continue(record.Run, path)}
+			Fix: "finish the run with: " + r.opts.Command.Continue(record.Run, path)}
 	}
 	if err := r.sameEndpoint(path, h.Endpoint, h.Config); err != nil {
 		return err
@@ -421,7 +375,7 @@ func (r *resumer) fromJournal(path string) error {
 	var p *plan.Plan
 	if h.Source.Report {
 		// The interrupted run was itself a resume: rebuild from its report.
-		prior, err := r.opts.OpenReport(h.Source.Path)
+		prior, err := report.Open(h.Source.Path)
 		if err != nil {
 			return err
 		}
@@ -456,7 +410,7 @@ func (r *resumer) fromJournal(path string) error {
 // resumed against the sandbox (or the other way round) would mix two sets
 // of orders in one workbook. config is the config file the earlier run used.
 func (r *resumer) sameEndpoint(path, was, config string) error {
-	if was == "" || r.opts.SameEndpoint == nil || r.opts.SameEndpoint(was, r.opts.Endpoint) {
+	if was == "" || report.SameEndpoint(was, r.opts.Endpoint) {
 		return nil
 	}
 	fix := "resume with the config the earlier run used"
@@ -481,7 +435,7 @@ func (r *resumer) startJournal(src record.Source) error {
 
 // planFromReport rebuilds a plan from an earlier report; the orders it
 // finished go to the new journal.
-func (r *resumer) planFromReport(prior PriorReport, src record.Source) (*plan.Plan, error) {
+func (r *resumer) planFromReport(prior *report.Prior, src record.Source) (*plan.Plan, error) {
 	b := newReportPlan(src, prior.ExtraHeaders(), prior.Orders(), r.opts.Read.Headers, r.carry.Add)
 	b.p.RetryRejected = r.opts.RetryRejected
 	var seen record.RowSet
@@ -504,7 +458,7 @@ func (r *resumer) planFromReport(prior PriorReport, src record.Source) (*plan.Pl
 // and the number of lines its Summary records: a deleted row would
 // silently drop out of the books, an added one be cancelled without ever
 // being in the input.
-func sameRows(path string, seen *record.RowSet, lines int, prior PriorReport) error {
+func sameRows(path string, seen *record.RowSet, lines int, prior *report.Prior) error {
 	acc := prior.Accounted()
 	if acc.RowCount < 0 {
 		return nil // written before reports recorded their rows
@@ -558,4 +512,24 @@ func absPath(p string) string {
 		return a
 	}
 	return p
+}
+
+// Command is how the commands that messages print are spelled: with the
+// flags of this invocation that a continuation needs, so that following a
+// hint reaches the same endpoint and reads the sheet the same way.
+type Command struct {
+	// Config is the --config given, "" for none; Delimiter the --delimiter.
+	Config, Delimiter string
+}
+
+// Continue is the command that carries on from path in mode.
+func (c Command) Continue(mode record.Mode, path string) string {
+	parts := []string{"pcreconcile", mode.String(), "--resume", report.ShellQuote(path)}
+	if c.Config != "" {
+		parts = append(parts, "--config", report.ShellQuote(c.Config))
+	}
+	if c.Delimiter != "" {
+		parts = append(parts, "--delimiter", report.ShellQuote(c.Delimiter))
+	}
+	return strings.Join(parts, " ")
 }

@@ -1,4 +1,4 @@
-package batch
+package resume
 
 import (
 	"fmt"
@@ -13,7 +13,9 @@ import (
 	"github.com/pcreconcile/pcreconcile/batch/journal"
 	"github.com/pcreconcile/pcreconcile/batch/plan"
 	"github.com/pcreconcile/pcreconcile/batch/record"
+	"github.com/pcreconcile/pcreconcile/batch/run"
 	"github.com/pcreconcile/pcreconcile/pcclient"
+	"github.com/pcreconcile/pcreconcile/pcclient/pctest"
 	"github.com/pcreconcile/pcreconcile/pcclient/sandbox"
 )
 
@@ -106,11 +108,11 @@ func runToCompletion(t *testing.T, client *pcclient.Client, p *plan.Plan) (map[s
 				t.Fatal(err)
 			}
 		}
-		r := &Runner{Client: client, Concurrency: 8, RunID: fmt.Sprintf("run-%d", round), Journal: j}
+		r := &run.Runner{Client: client, Concurrency: 8, RunID: fmt.Sprintf("run-%d", round), Journal: j}
 		if err := r.Run(t.Context(), p); err != nil {
 			t.Fatal(err)
 		}
-		got := collect(t, p, j)
+		got := linesOf(t, p, j)
 		left := 0
 		for _, l := range got {
 			if l.Status.Retryable() {
@@ -139,7 +141,7 @@ func rebuild(t *testing.T, p *plan.Plan) *plan.Plan {
 // chaosClient paces at 3,000 requests a minute, above the sandbox's
 // throttle, so 429s keep coming and the shared pause is exercised.
 func chaosClient(t *testing.T, url string) *pcclient.Client {
-	return testClient(t, url,
+	return pctest.Client(t, url,
 		pcclient.WithLimiter(pcclient.NewPacer(pcclient.PacerOptions{RequestsPerMinute: 3000})),
 		pcclient.WithRetry(pcclient.RetryPolicy{BaseDelay: 5 * time.Millisecond, MaxDelay: 80 * time.Millisecond}),
 	)
@@ -213,4 +215,24 @@ func countStatus(want map[string]record.Status, statuses ...record.Status) int {
 		}
 	}
 	return len(orders)
+}
+
+// linesOf is what the workbook of p would show, keyed "row/line".
+func linesOf(t *testing.T, p *plan.Plan, j *journal.Journal) map[string]record.LineResult {
+	t.Helper()
+	out := map[string]record.LineResult{}
+	err := run.Outcomes(p, j, "run", func(res *record.OrderResult, _ bool) error {
+		for _, l := range res.Lines {
+			line := l.LineText
+			if l.Line != nil {
+				line = fmt.Sprint(*l.Line)
+			}
+			out[fmt.Sprintf("%d/%s", l.Row, line)] = l
+		}
+		return nil
+	})
+	if err != nil {
+		t.Fatal(err)
+	}
+	return out
 }

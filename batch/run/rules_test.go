@@ -1,4 +1,4 @@
-package batch
+package run
 
 import (
 	"fmt"
@@ -6,11 +6,12 @@ import (
 	"strings"
 	"testing"
 
+	"github.com/shopspring/decimal"
+
 	"github.com/pcreconcile/pcreconcile/batch/plan"
 	"github.com/pcreconcile/pcreconcile/batch/plan/plantest"
 	"github.com/pcreconcile/pcreconcile/batch/record"
 	"github.com/pcreconcile/pcreconcile/pcclient"
-	"github.com/shopspring/decimal"
 )
 
 // pcOrder is an order as Partner Center answers it: quantities by line
@@ -248,7 +249,7 @@ func TestUnsettledResult(t *testing.T) {
 	if l := got.Lines[0]; !l.Unsettled() || l.RequestID != "req-9" || !strings.Contains(l.ErrorMessage, "a resume reads the order") {
 		t.Errorf("line %+v", l)
 	}
-	in := unsettledIntent(&record.OrderResult{Customer: plantest.CustomerA, Order: "o1"}, got.Lines)
+	in := UnsettledIntent(&record.OrderResult{Customer: plantest.CustomerA, Order: "o1"}, got.Lines)
 	if in == nil || in.RequestID != "req-9" || len(in.Lines) != 2 || in.Lines[0].Status != record.Pending {
 		t.Errorf("the intent a resume derives: %+v", in)
 	}

@@ -1,4 +1,4 @@
-package batch
+package run
 
 import (
 	"bytes"
@@ -21,6 +21,7 @@ import (
 	"github.com/pcreconcile/pcreconcile/batch/plan/plantest"
 	"github.com/pcreconcile/pcreconcile/batch/record"
 	"github.com/pcreconcile/pcreconcile/pcclient"
+	"github.com/pcreconcile/pcreconcile/pcclient/pctest"
 	"github.com/pcreconcile/pcreconcile/pcclient/sandbox"
 	"github.com/pcreconcile/pcreconcile/samples"
 )
@@ -81,7 +82,7 @@ func newEnv(t *testing.T, opts sandbox.Options) *env {
 	rec := &recorder{next: sb}
 	srv := httptest.NewServer(rec)
 	t.Cleanup(srv.Close)
-	return &env{sb: sb, client: testClient(t, srv.URL), rec: rec, url: srv.URL}
+	return &env{sb: sb, client: pctest.Client(t, srv.URL), rec: rec, url: srv.URL}
 }
 
 func newJournal(t *testing.T) *journal.Journal {
@@ -106,7 +107,7 @@ func (e *env) run(t *testing.T, p *plan.Plan, dry bool) (map[string]record.LineR
 func collect(t testing.TB, p *plan.Plan, recs Records) map[string]record.LineResult {
 	t.Helper()
 	out := map[string]record.LineResult{}
-	err := Results(p, recs, "run-test", func(res *record.OrderResult, _ bool) error {
+	err := Outcomes(p, recs, "run-test", func(res *record.OrderResult, _ bool) error {
 		for _, l := range res.Lines {
 			out[lineKeyOf(l)] = l
 		}
@@ -129,7 +130,7 @@ func lineKeyOf(l record.LineResult) string {
 func samplePlan(t *testing.T) *plan.Plan {
 	t.Helper()
 	h, _ := plan.NewHeaders(nil)
-	p, err := plan.ReadFile("../samples/cancellations.csv", plan.ReadOptions{Headers: h, Extras: true})
+	p, err := plan.ReadFile("../../samples/cancellations.csv", plan.ReadOptions{Headers: h, Extras: true})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -465,7 +466,7 @@ func TestPerCustomerLimitDoesNotStarveOthers(t *testing.T) {
 		}
 	}))
 	defer srv.Close()
-	client := testClient(t, srv.URL, pcclient.WithLimiter(pcclient.NewPacer(pcclient.PacerOptions{RequestsPerMinute: 60000, CustomerRequestsPerMinute: 900})))
+	client := pctest.Client(t, srv.URL, pcclient.WithLimiter(pcclient.NewPacer(pcclient.PacerOptions{RequestsPerMinute: 60000, CustomerRequestsPerMinute: 900})))
 	p := plantest.Read(t, csv) // the sheet lists all of A's orders first
 	j := newJournal(t)
 	r := &Runner{Client: client, Concurrency: 4, Journal: j}

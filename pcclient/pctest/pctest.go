@@ -1,7 +1,10 @@
-package batch
+// Package pctest gives the tests of the packages above the client what
+// they share: a client for a test server (a sandbox or an httptest
+// server) that authenticates with a static token and retries after
+// milliseconds, not seconds, so that no test waits for a real backoff.
+package pctest
 
 import (
-	"fmt"
 	"net/http"
 	"testing"
 	"time"
@@ -11,11 +14,9 @@ import (
 	"github.com/pcreconcile/pcreconcile/pcclient"
 )
 
-// Helpers shared by the package's tests.
-
-// testClient is a client for a sandbox at url with a static token and
-// retries that wait milliseconds, not seconds; opts add to or override that.
-func testClient(t testing.TB, url string, opts ...pcclient.Option) *pcclient.Client {
+// Client returns a client for the server at url; opts add to the test
+// defaults or override them. It fails t when url is not usable.
+func Client(t testing.TB, url string, opts ...pcclient.Option) *pcclient.Client {
 	t.Helper()
 	base := []pcclient.Option{
 		pcclient.WithTokenSource(oauth2.StaticTokenSource(&oauth2.Token{AccessToken: "t"})),
@@ -27,12 +28,4 @@ func testClient(t testing.TB, url string, opts ...pcclient.Option) *pcclient.Cli
 		t.Fatal(err)
 	}
 	return client
-}
-
-// qty prints a quantity that may be unknown: "-" for nil.
-func qty(p *int) string {
-	if p == nil {
-		return "-"
-	}
-	return fmt.Sprint(*p)
 }

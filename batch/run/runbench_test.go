@@ -1,4 +1,4 @@
-package batch
+package run
 
 import (
 	"fmt"
@@ -16,6 +16,7 @@ import (
 	"github.com/pcreconcile/pcreconcile/batch/plan"
 	"github.com/pcreconcile/pcreconcile/batch/record"
 	"github.com/pcreconcile/pcreconcile/pcclient"
+	"github.com/pcreconcile/pcreconcile/pcclient/pctest"
 	"github.com/pcreconcile/pcreconcile/pcclient/sandbox"
 )
 
@@ -71,7 +72,7 @@ func runAtRate(b *testing.B, n int, perMinute float64, latency time.Duration, th
 	srv := httptest.NewServer(arr)
 	defer srv.Close()
 	pacer := pcclient.NewPacer(pcclient.PacerOptions{RequestsPerMinute: perMinute})
-	client := testClient(b, srv.URL, pcclient.WithLimiter(pacer), pcclient.WithRetry(pcclient.RetryPolicy{MaxAttempts: 20}))
+	client := pctest.Client(b, srv.URL, pcclient.WithLimiter(pacer), pcclient.WithRetry(pcclient.RetryPolicy{MaxAttempts: 20}))
 	dir := b.TempDir()
 	path := filepath.Join(dir, "in.csv")
 	os.WriteFile(path, []byte(csv), 0o644)

@@ -1,4 +1,4 @@
-package batch
+package run
 
 import (
 	"errors"
@@ -55,10 +55,6 @@ type decision struct {
 	// Orders sheet.
 	held string
 }
-
-// intentNote is the Error Message of a line an earlier run's PATCH
-// cancelled without its answer being recorded.
-const intentNote = "cancelled by an earlier run's PATCH whose answer was never recorded; a GET confirmed it"
 
 // decide applies the rules to order o, read as before, for the rows that
 // name it. dryRun (a plan) sends nothing: the lines a run would cancel are
@@ -173,61 +169,6 @@ func decide(o *plan.Order, rows []*plan.Row, before *pcclient.Order, dryRun bool
 		d.refs = nil // the sheet asked for the whole order, and all of it is active
 	}
 	return d
-}
-
-// settleIntent applies a PATCH an interrupted run sent (o.Intent) to the
-// order as read now. A line it meant to cancel that is at 0 now was
-// cancelled by that PATCH: it is cancelled, with the quantity and price the
-// intent recorded before it was sent. The lines left are decided as usual;
-// those still active are sent again with the intent's MS-RequestId, which
-// Partner Center treats as the same request.
-func (d *decision) settleIntent(o *plan.Order, before *pcclient.Order, wants []want) []want {
-	meant := map[int]record.LineResult{}
-	for _, l := range o.Intent.Lines {
-		if l.Line != nil && l.Before != nil && *l.Before > 0 {
-			meant[*l.Line] = l
-		}
-	}
-	d.requestID = o.Intent.RequestID
-	rest := wants[:0:0]
-	for _, w := range wants {
-		prev, ok := meant[w.item.LineItemNumber]
-		if !ok || w.item.Quantity != 0 {
-			rest = append(rest, w)
-			continue
-		}
-		lr := line(w.row, o, before, w.item)
-		lr.Before, lr.After = prev.Before, new(0)
-		lr.UnitPrice, lr.Currency, lr.PriceField = prev.UnitPrice, prev.Currency, prev.PriceField
-		lr.RequestID = o.Intent.RequestID
-		d.settled = append(d.settled, withStatus(lr, record.Cancelled, "", intentNote))
-	}
-	return rest
-}
-
-// intent is the record to journal before the PATCH of d is sent: its
-// MS-RequestId and the lines it cancels with their quantities and prices
-// before — with those of an interrupted run's intent for the same PATCH, so
-// that whichever run dies, the lines that PATCH cancelled stay known.
-func (d decision) intent(o *plan.Order, requestID string) *record.OrderResult {
-	rec := &record.OrderResult{Seq: o.Seq, Customer: o.Customer, Order: o.ID, RequestID: requestID}
-	sent := map[int]bool{}
-	for _, l := range d.send {
-		sent[*l.Line] = true
-	}
-	if o.Intent != nil {
-		rec.StatusBefore, rec.Currency = o.Intent.StatusBefore, o.Intent.Currency
-		for _, l := range o.Intent.Lines {
-			if l.Line != nil && !sent[*l.Line] {
-				rec.Lines = append(rec.Lines, l)
-			}
-		}
-	}
-	for _, l := range d.send {
-		l.Status = record.Pending
-		rec.Lines = append(rec.Lines, l)
-	}
-	return rec
 }
 
 // settle reads the answer to the PATCH: each sent line at 0 is cancelled,

@@ -1,10 +1,11 @@
-package batch
+package run
 
 import (
 	"fmt"
+	"strings"
+
 	"github.com/pcreconcile/pcreconcile/batch/plan"
 	"github.com/pcreconcile/pcreconcile/batch/record"
-	"strings"
 )
 
 // Records gives what was recorded of an order by its Seq; a *Journal is
@@ -24,7 +25,7 @@ type Records interface {
 // (never started), its lines as pending; for a row that was not processed,
 // its one line (invalid, duplicate, or carried from an earlier run).
 // isOrder tells orders from rows.
-func Results(p *plan.Plan, recs Records, runID string, fn func(res *record.OrderResult, isOrder bool) error) error {
+func Outcomes(p *plan.Plan, recs Records, runID string, fn func(res *record.OrderResult, isOrder bool) error) error {
 	for seq, it := range p.Items {
 		if it.Order == nil {
 			r := p.Rows.At(it.Row)
@@ -104,66 +105,6 @@ func pendingResult(p *plan.Plan, o *plan.Order, runID string) *record.OrderResul
 	if len(o.Prev) > 0 {
 		res.Outcome = record.Outcome(res.Lines)
 	}
-	return res
-}
-
-// unsettledResult is an order whose PATCH (intent) was sent and whose
-// answer was never recorded: its pending lines that PATCH was for become
-// the intent's lines, failed and unsettled (LineResult.Unsettled) for a
-// resume to settle; the order's other lines stay as they were.
-func unsettledResult(res *record.OrderResult, intent *record.OrderResult) *record.OrderResult {
-	type key struct{ row, line int }
-	var sent []key
-	lines := map[key]record.LineResult{}
-	for _, l := range intent.Lines {
-		if l.Line == nil || l.Before == nil {
-			continue
-		}
-		l.Status, l.After, l.RequestID = record.Failed, nil, intent.RequestID
-		l.ErrorMessage = "the cancellation was sent (MS-RequestId " + intent.RequestID + ") and its answer never recorded: a resume reads the order before sending anything"
-		k := key{l.Row, *l.Line}
-		sent = append(sent, k)
-		lines[k] = l
-	}
-	used := map[key]bool{}
-	take := func(out []record.LineResult, k key) []record.LineResult {
-		if l, ok := lines[k]; ok && !used[k] {
-			used[k] = true
-			out = append(out, l)
-		}
-		return out
-	}
-	var out []record.LineResult
-	for _, l := range res.Lines {
-		switch {
-		case l.Status != record.Pending:
-			out = append(out, l)
-		case l.Line != nil:
-			if k := (key{l.Row, *l.Line}); lines[k].Line != nil {
-				out = take(out, k)
-			} else {
-				out = append(out, l)
-			}
-		default:
-			// A row for every line, or by offer: the lines the PATCH was
-			// sent for in its stead.
-			n := len(out)
-			for _, k := range sent {
-				if k.row == l.Row {
-					out = take(out, k)
-				}
-			}
-			if len(out) == n {
-				out = append(out, l)
-			}
-		}
-	}
-	for _, k := range sent {
-		out = take(out, k) // never lose that a line was sent
-	}
-	res.Lines = out
-	sortLines(res.Lines)
-	res.Outcome = record.Outcome(res.Lines)
 	return res
 }
 
