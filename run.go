@@ -471,11 +471,13 @@ func (j *job) execute(ctx context.Context, ep *endpoint) error {
 		write = report.Write
 	}
 	counts, err := write(report.Options{
-		Path:    j.report,
-		Force:   j.flags.force,
-		Meta:    meta,
-		Plan:    j.work.Plan,
-		Records: journal,
+		Path:     j.report,
+		Force:    j.flags.force,
+		Meta:     meta,
+		Extra:    j.work.Plan.Extra,
+		Outcomes: run.Outcomes(j.work.Plan, journal, j.runID),
+		Lines:    run.LineCount(j.work.Plan, journal),
+		Orders:   len(j.work.Plan.Orders),
 	})
 	if err != nil {
 		journal.Close()

@@ -80,7 +80,7 @@ func BenchmarkWriteReport(b *testing.B) {
 	var size int64
 	for i := 0; b.Loop(); i++ {
 		path := filepath.Join(dir, fmt.Sprintf("r%d.xlsx", i))
-		c, err := Write(Options{Path: path, Plan: p, Records: j, Meta: Meta{RunID: "run-bench", Mode: record.Run}})
+		c, err := Write(withPlan(p, j, Options{Path: path, Meta: Meta{RunID: "run-bench", Mode: record.Run}}))
 		if err != nil {
 			b.Fatal(err)
 		}

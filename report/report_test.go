@@ -46,6 +46,14 @@ func ip(n int) *int { return &n }
 
 // fixture is a plan of three orders and two bad rows, with results for
 // two of the orders; the third was never started.
+// withPlan is opts with the outcomes of plan p and its records, as a run
+// hands them over.
+func withPlan(p *plan.Plan, recs run.Records, opts Options) Options {
+	opts.Extra, opts.Orders = p.Extra, len(p.Orders)
+	opts.Outcomes, opts.Lines = run.Outcomes(p, recs, opts.Meta.RunID), run.LineCount(p, recs)
+	return opts
+}
+
 func fixture(t *testing.T) (*plan.Plan, records) {
 	t.Helper()
 	csv := "Customer Tenant ID,Order ID,Line Item Number,Ticket,Amount\n" +
@@ -91,10 +99,10 @@ func writeFixture(t *testing.T) (string, *Counts) {
 	t.Helper()
 	p, recs := fixture(t)
 	path := filepath.Join(t.TempDir(), "report.xlsx")
-	c, err := Write(Options{Path: path, Plan: p, Records: recs, Meta: Meta{
+	c, err := Write(withPlan(p, recs, Options{Path: path, Meta: Meta{
 		Version: "v1", Mode: record.Run, Endpoint: SandboxEndpoint, Input: record.Source{Name: "in.csv", SHA256: "abc123"},
 		RunID: "run-1", Started: time.Unix(0, 0), Finished: time.Unix(65, 0), Concurrency: 8, Rate: "500 requests/minute", Result: "complete",
-	}})
+	}}))
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -239,14 +247,14 @@ func TestNeverOverwritesWithoutForce(t *testing.T) {
 	p, recs := fixture(t)
 	path := filepath.Join(t.TempDir(), "r.xlsx")
 	os.WriteFile(path, []byte("precious"), 0o644)
-	_, err := Write(Options{Path: path, Plan: p, Records: recs, Meta: Meta{RunID: "r"}})
+	_, err := Write(withPlan(p, recs, Options{Path: path, Meta: Meta{RunID: "r"}}))
 	if !errors.Is(err, ErrExists) {
 		t.Fatalf("err = %v, want ErrExists", err)
 	}
 	if b, _ := os.ReadFile(path); string(b) != "precious" {
 		t.Error("the existing file was changed")
 	}
-	if _, err := Write(Options{Path: path, Force: true, Plan: p, Records: recs, Meta: Meta{RunID: "r"}}); err != nil {
+	if _, err := Write(withPlan(p, recs, Options{Path: path, Force: true, Meta: Meta{RunID: "r"}})); err != nil {
 		t.Fatal(err)
 	}
 	entries, _ := os.ReadDir(filepath.Dir(path))
@@ -259,7 +267,7 @@ func TestFailedWriteLeavesNoFile(t *testing.T) {
 	p, _ := fixture(t)
 	path := filepath.Join(t.TempDir(), "r.xlsx")
 	bad := records{0: {Seq: 0, Customer: cust, Order: "other"}}
-	if _, err := Write(Options{Path: path, Plan: p, Records: bad, Meta: Meta{RunID: "r"}}); err == nil {
+	if _, err := Write(withPlan(p, bad, Options{Path: path, Meta: Meta{RunID: "r"}})); err == nil {
 		t.Fatal("a record for the wrong order was accepted")
 	}
 	entries, _ := os.ReadDir(filepath.Dir(path))
@@ -286,10 +294,12 @@ func TestReadBack(t *testing.T) {
 	}
 	p, recs := fixture(t)
 	var want []record.LineResult
-	run.Outcomes(p, recs, "run-1", func(res *record.OrderResult, _ bool) error {
-		want = append(want, res.Lines...)
-		return nil
-	})
+	for it, err := range run.Outcomes(p, recs, "run-1") {
+		if err != nil {
+			t.Fatal(err)
+		}
+		want = append(want, it.Result.Lines...)
+	}
 	var got []record.LineResult
 	if err := prior.Lines(func(l record.LineResult) error { got = append(got, l); return nil }); err != nil {
 		t.Fatal(err)
@@ -407,7 +417,7 @@ func TestWidestLinesSheet(t *testing.T) {
 		t.Fatal(err)
 	}
 	path := filepath.Join(dir, "report.xlsx")
-	if _, err := Write(Options{Path: path, Plan: p, Records: records{}, Meta: Meta{Mode: record.Plan, RunID: "run-1"}}); err != nil {
+	if _, err := Write(withPlan(p, records{}, Options{Path: path, Meta: Meta{Mode: record.Plan, RunID: "run-1"}})); err != nil {
 		t.Fatal(err)
 	}
 	f, err := excelize.OpenFile(path)
@@ -492,7 +502,7 @@ func TestTextNeverBecomesAFormula(t *testing.T) {
 		Extras: []sheet.Cell{{Kind: sheet.Text, Text: `=HYPERLINK("http://x","y")`}}}
 	recs := records{0: {Seq: 0, Customer: cust, Order: "o1", Outcome: "failed", ErrorMessage: "@SUM(A1)", Lines: []record.LineResult{l}}}
 	path := filepath.Join(dir, "r.xlsx")
-	if _, err := Write(Options{Path: path, Plan: p, Records: recs, Meta: Meta{RunID: "r", Mode: record.Run}}); err != nil {
+	if _, err := Write(withPlan(p, recs, Options{Path: path, Meta: Meta{RunID: "r", Mode: record.Run}})); err != nil {
 		t.Fatal(err)
 	}
 	zr, err := zip.OpenReader(path)
@@ -630,7 +640,7 @@ func TestWorkbookReadsWell(t *testing.T) {
 func TestPlanWorkbookSaysPlan(t *testing.T) {
 	p, recs := fixture(t)
 	path := filepath.Join(t.TempDir(), "plan.xlsx")
-	if _, err := Write(Options{Path: path, Plan: p, Records: recs, Meta: Meta{RunID: "r", Mode: record.Plan, Endpoint: SandboxEndpoint}}); err != nil {
+	if _, err := Write(withPlan(p, recs, Options{Path: path, Meta: Meta{RunID: "r", Mode: record.Plan, Endpoint: SandboxEndpoint}})); err != nil {
 		t.Fatal(err)
 	}
 	f, _ := excelize.OpenFile(path)

@@ -15,6 +15,7 @@ import (
 	"fmt"
 	"io"
 	"io/fs"
+	"iter"
 	"os"
 	"time"
 	"unicode/utf8"
@@ -24,9 +25,7 @@ import (
 	"github.com/xuri/excelize/v2"
 	"golang.org/x/sync/errgroup"
 
-	"github.com/pcreconcile/pcreconcile/batch/plan"
 	"github.com/pcreconcile/pcreconcile/batch/record"
-	"github.com/pcreconcile/pcreconcile/batch/run"
 	"github.com/pcreconcile/pcreconcile/batch/sheet"
 	"github.com/pcreconcile/pcreconcile/internal/atomicfile"
 )
@@ -85,9 +84,14 @@ type Options struct {
 	Path  string
 	Force bool // replace an existing file
 	Meta  Meta
-	Plan  *plan.Plan
-	// Records are the outcomes (the run's journal).
-	Records run.Records
+	// Extra are the headers of the input's extra columns: the Lines sheet
+	// shows them after its own.
+	Extra []string
+	// Outcomes yields the report's items in sheet order; Lines and Orders
+	// say how many rows they give the Lines and Orders sheets (a sheet
+	// declares its size before its first row).
+	Outcomes      iter.Seq2[record.Item, error]
+	Lines, Orders int
 	// TmpDir holds excelize's temporary files (default: the OS's).
 	TmpDir string
 	// Now is the workbook's creation time (default time.Now).
@@ -100,8 +104,9 @@ var ErrExists = errors.New("report exists")
 // Write writes the workbook. The file appears complete or not at all: it
 // is written to a temporary file beside Path and renamed into place.
 //
-// The whole plan stays live while the lines stream past it; the caller
-// decides whether to trade time for a lower peak (debug.SetGCPercent).
+// Whatever Outcomes reads from stays live while the lines stream past it;
+// the caller decides whether to trade time for a lower peak
+// (debug.SetGCPercent).
 func Write(opts Options) (*Counts, error) {
 	if !opts.Force {
 		if _, err := os.Stat(opts.Path); err == nil {
@@ -117,7 +122,7 @@ func Write(opts Options) (*Counts, error) {
 	if err != nil {
 		return nil, err
 	}
-	if err := w.write(opts.Plan, opts.Records, opts.Meta.RunID); err != nil {
+	if err := w.write(opts.Outcomes); err != nil {
 		return nil, err
 	}
 	if err := w.flush(); err != nil {
@@ -306,12 +311,11 @@ func newWriter(f *excelize.File, opts Options) (*writer, error) {
 	if err := f.SetSheetName("Sheet1", SummarySheet); err != nil {
 		return nil, err
 	}
-	p := opts.Plan
 	w := &writer{
-		f: f, styles: st, extra: p.Extra,
-		row:     make([]any, len(lineColumns)+len(p.Extra)),
+		f: f, styles: st, extra: opts.Extra,
+		row:     make([]any, len(lineColumns)+len(opts.Extra)),
 		counts:  newCounts(),
-		cust:    newCustomers(p.Extra, opts.Meta.Mode == record.Plan),
+		cust:    newCustomers(opts.Extra, opts.Meta.Mode == record.Plan),
 		formats: map[string]int{},
 	}
 	for _, name := range []string{LinesSheet, OrdersSheet, CustomersSheet} {
@@ -321,7 +325,7 @@ func newWriter(f *excelize.File, opts Options) (*writer, error) {
 	}
 	// Each Lines sheet holds up to MaxSheetRows rows, its header included.
 	per := MaxSheetRows - 1
-	for left := run.LineCount(p, opts.Records); ; left -= per {
+	for left := opts.Lines; ; left -= per {
 		w.lineRows = append(w.lineRows, 1+min(max(left, 0), per))
 		if left <= per {
 			break
@@ -330,13 +334,7 @@ func newWriter(f *excelize.File, opts Options) (*writer, error) {
 	if w.lines, err = w.startLines(LinesSheet); err != nil {
 		return nil, err
 	}
-	orders := 0
-	for _, it := range p.Items {
-		if it.Order != nil {
-			orders++
-		}
-	}
-	if w.orders, err = w.stream(OrdersSheet, record.OrderTable.Headers(), tableWidths(orderColumns), wrapColumns(orderColumns), 1+orders); err != nil {
+	if w.orders, err = w.stream(OrdersSheet, record.OrderTable.Headers(), tableWidths(orderColumns), wrapColumns(orderColumns), 1+opts.Orders); err != nil {
 		return nil, err
 	}
 	w.orderN = 1
@@ -523,41 +521,39 @@ func excelSerial(t time.Time) float64 {
 	return float64(t.UTC().UnixNano())/float64(24*time.Hour) + 25569
 }
 
-type item struct {
-	res     *record.OrderResult
-	isOrder bool
-}
-
-// write streams the plan's outcomes into the Lines and Orders sheets. Three
+// write streams the outcomes into the Lines and Orders sheets. Three
 // goroutines share the work: one reads the outcomes (decoding the journal),
 // one writes Lines, one writes Orders — excelize writes one sheet on one
 // core, and a million lines are ~25 million cells.
-func (w *writer) write(p *plan.Plan, recs run.Records, runID string) error {
+func (w *writer) write(outcomes iter.Seq2[record.Item, error]) error {
 	g, ctx := errgroup.WithContext(context.Background())
-	items := make(chan item, 512)
+	items := make(chan record.Item, 512)
 	orders := make(chan *record.OrderResult, 512)
 	g.Go(func() error {
 		defer close(items)
-		return run.Outcomes(p, recs, runID, func(res *record.OrderResult, isOrder bool) error {
+		for it, err := range outcomes {
+			if err != nil {
+				return err
+			}
 			select {
-			case items <- item{res, isOrder}:
-				return nil
+			case items <- it:
 			case <-ctx.Done():
 				return ctx.Err()
 			}
-		})
+		}
+		return nil
 	})
 	g.Go(func() error {
 		defer close(orders)
 		for it := range items {
-			if err := w.addLines(it.res); err != nil {
+			if err := w.addLines(it.Result); err != nil {
 				return err
 			}
-			if !it.isOrder {
+			if !it.Order {
 				continue
 			}
 			select {
-			case orders <- it.res:
+			case orders <- it.Result:
 			case <-ctx.Done():
 				return ctx.Err()
 			}

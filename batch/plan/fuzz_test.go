@@ -68,14 +68,13 @@ func parse(name string, data []byte) error {
 		return fmt.Errorf("summary counts %d rows, the plan has %d", n, p.Rows.Len())
 	}
 	seen := map[int]int{}
-	err = run.Outcomes(p, noRecords{}, "run", func(res *record.OrderResult, _ bool) error {
-		for _, l := range res.Lines {
+	for it, err := range run.Outcomes(p, noRecords{}, "run") {
+		if err != nil {
+			return err
+		}
+		for _, l := range it.Result.Lines {
 			seen[l.Row]++
 		}
-		return nil
-	})
-	if err != nil {
-		return err
 	}
 	for _, row := range p.Rows.All() {
 		if seen[row.Source] != 1 {

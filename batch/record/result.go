@@ -165,3 +165,13 @@ type CustomerTotal struct {
 	// to retry, or for a person to look at.
 	Attention int
 }
+
+// Item is one entry of a report, in sheet order: the result of an order
+// (a row of the Orders sheet and its lines of the Lines sheet), or the one
+// line of an input row that was never part of an order (invalid, duplicate,
+// ignored, or carried from an earlier run), which has no Orders row.
+type Item struct {
+	Result *OrderResult
+	// Order is false for a row that was never part of an order.
+	Order bool
+}

@@ -221,18 +221,17 @@ func countStatus(want map[string]record.Status, statuses ...record.Status) int {
 func linesOf(t *testing.T, p *plan.Plan, j *journal.Journal) map[string]record.LineResult {
 	t.Helper()
 	out := map[string]record.LineResult{}
-	err := run.Outcomes(p, j, "run", func(res *record.OrderResult, _ bool) error {
-		for _, l := range res.Lines {
+	for it, err := range run.Outcomes(p, j, "run") {
+		if err != nil {
+			t.Fatal(err)
+		}
+		for _, l := range it.Result.Lines {
 			line := l.LineText
 			if l.Line != nil {
 				line = fmt.Sprint(*l.Line)
 			}
 			out[fmt.Sprintf("%d/%s", l.Row, line)] = l
 		}
-		return nil
-	})
-	if err != nil {
-		t.Fatal(err)
 	}
 	return out
 }

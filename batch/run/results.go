@@ -2,6 +2,7 @@ package run
 
 import (
 	"fmt"
+	"iter"
 	"strings"
 
 	"github.com/pcreconcile/pcreconcile/batch/plan"
@@ -20,47 +21,57 @@ type Records interface {
 	LinesOf(seq int) (int, bool)
 }
 
-// Results calls fn for every item of the plan, in report order, with what
+// Outcomes yields every item of the plan, in report order, with what
 // happened to it: the record of a finished order; for an order without one
-// (never started), its lines as pending; for a row that was not processed,
-// its one line (invalid, duplicate, or carried from an earlier run).
-// isOrder tells orders from rows.
-func Outcomes(p *plan.Plan, recs Records, runID string, fn func(res *record.OrderResult, isOrder bool) error) error {
-	for seq, it := range p.Items {
-		if it.Order == nil {
-			r := p.Rows.At(it.Row)
-			lr := rowResult(r, runID)
-			if err := fn(&record.OrderResult{Seq: seq, Customer: lr.Customer, Order: lr.Order, Outcome: string(lr.Status), Lines: []record.LineResult{lr}}, false); err != nil {
-				return err
-			}
-			continue
-		}
-		o := it.Order
-		res, ok, err := recs.Get(o.Seq)
-		if err != nil {
-			return err
-		}
-		if ok && (res.Customer != o.Customer || res.Order != o.ID) {
-			return fmt.Errorf("journal record %d is for order %s, not %s", o.Seq, res.Order, o.ID)
-		}
-		if !ok {
-			intent, sent, err := recs.Intent(o.Seq)
+// (never started), its lines as pending — or, when its PATCH went out and
+// no answer was recorded, the lines that PATCH was for as failed and
+// unsettled; for a row that was not processed, its one line (invalid,
+// duplicate, ignored, or carried from an earlier run). It stops at the
+// first record that cannot be read, yielding its error.
+func Outcomes(p *plan.Plan, recs Records, runID string) iter.Seq2[record.Item, error] {
+	return func(yield func(record.Item, error) bool) {
+		for seq, it := range p.Items {
+			res, err := outcome(p, recs, runID, seq, it)
 			if err != nil {
-				return err
+				yield(record.Item{}, err)
+				return
 			}
-			res = pendingResult(p, o, runID)
-			if sent {
-				res = unsettledResult(res, intent)
+			if !yield(record.Item{Result: res, Order: it.Order != nil}, nil) {
+				return
 			}
-		}
-		if err := fn(res, true); err != nil {
-			return err
 		}
 	}
-	return nil
 }
 
-// LineCount is how many lines Results yields — the rows of the report's
+// outcome is what happened to item it, at position seq of the plan.
+func outcome(p *plan.Plan, recs Records, runID string, seq int, it plan.Item) (*record.OrderResult, error) {
+	if it.Order == nil {
+		lr := rowResult(p.Rows.At(it.Row), runID)
+		return &record.OrderResult{Seq: seq, Customer: lr.Customer, Order: lr.Order, Outcome: string(lr.Status), Lines: []record.LineResult{lr}}, nil
+	}
+	o := it.Order
+	res, ok, err := recs.Get(o.Seq)
+	if err != nil {
+		return nil, err
+	}
+	if ok {
+		if res.Customer != o.Customer || res.Order != o.ID {
+			return nil, fmt.Errorf("journal record %d is for order %s, not %s", o.Seq, res.Order, o.ID)
+		}
+		return res, nil
+	}
+	intent, sent, err := recs.Intent(o.Seq)
+	if err != nil {
+		return nil, err
+	}
+	res = pendingResult(p, o, runID)
+	if sent {
+		res = unsettledResult(res, intent)
+	}
+	return res, nil
+}
+
+// LineCount is how many lines Outcomes yields — the rows of the report's
 // Lines sheets — known before a line is read.
 func LineCount(p *plan.Plan, recs Records) int {
 	n := 0

@@ -107,14 +107,13 @@ func (e *env) run(t *testing.T, p *plan.Plan, dry bool) (map[string]record.LineR
 func collect(t testing.TB, p *plan.Plan, recs Records) map[string]record.LineResult {
 	t.Helper()
 	out := map[string]record.LineResult{}
-	err := Outcomes(p, recs, "run-test", func(res *record.OrderResult, _ bool) error {
-		for _, l := range res.Lines {
+	for it, err := range Outcomes(p, recs, "run-test") {
+		if err != nil {
+			t.Fatal(err)
+		}
+		for _, l := range it.Result.Lines {
 			out[lineKeyOf(l)] = l
 		}
-		return nil
-	})
-	if err != nil {
-		t.Fatal(err)
 	}
 	return out
 }
