@@ -265,7 +265,7 @@ func (c *Client) do(ctx context.Context, cl *call, out any) (*Response, error) {
 			case errors.As(err, &implausible):
 				return resp, err
 			case apiErr != nil:
-				a.StatusCode, a.Code, a.RetryAfter = status, apiErr.Code, apiErr.RetryAfter
+				a.StatusCode, a.Code, a.RetryAfter, a.Retryable = status, apiErr.Code, apiErr.RetryAfter, apiErr.Retryable
 				lastErr = apiErr
 			default:
 				a.Err = err

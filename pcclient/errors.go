@@ -12,7 +12,10 @@ import (
 )
 
 // Sentinel errors, matched with errors.Is against the errors the client
-// returns (an *APIError or an *AuthError matches the sentinel of its kind).
+// returns: an *APIError matches every sentinel its answer means (a 400
+// with 900117 is both ErrOutsideWindow and ErrRejected), an *AuthError
+// ErrUnauthorized. Callers decide what an answer means by these, never by
+// status codes or strings.
 var (
 	// ErrNotFound: 404, the order (or customer) does not exist.
 	ErrNotFound = errors.New("not found")
@@ -21,6 +24,23 @@ var (
 	// ErrUnauthorized: no token could be had, or Partner Center refused it
 	// after one refresh.
 	ErrUnauthorized = errors.New("unauthorized")
+	// ErrOutsideWindow: 900117, the cancellation window has passed.
+	ErrOutsideWindow = errors.New("outside the cancellation window")
+	// ErrNotCancellable: 800061, 800063, 800019 or 800077 — the order or
+	// product cannot be cancelled (this way, or any more).
+	ErrNotCancellable = errors.New("not cancellable")
+	// ErrAlreadyCancelled: 800063 (line already cancelled) or 800061 (order
+	// cannot be cancelled, which Partner Center also answers for an order
+	// cancelled already). Answered to a PATCH sent again, it may be that
+	// call's own earlier attempt: the order is worth reading.
+	ErrAlreadyCancelled = errors.New("already cancelled")
+	// ErrTemporary: a later attempt may get past this answer — throttling,
+	// a busy order, a timeout, a server error, or whatever the server says
+	// is retryable (APIError.Temporary).
+	ErrTemporary = errors.New("temporary")
+	// ErrRejected: Partner Center refused the request (a 4xx that is not
+	// temporary): the same request will be refused again.
+	ErrRejected = errors.New("rejected")
 )
 
 // Partner Center error codes the tool acts on (REST docs, "Error codes" and
@@ -71,7 +91,8 @@ func (e *APIError) Error() string {
 	return b.String()
 }
 
-// Is lets errors.Is match an APIError against the sentinel of its status.
+// Is lets errors.Is match an APIError against the sentinels its answer
+// means.
 func (e *APIError) Is(target error) bool {
 	switch target {
 	case ErrNotFound:
@@ -80,8 +101,37 @@ func (e *APIError) Is(target error) bool {
 		return e.StatusCode == http.StatusTooManyRequests
 	case ErrUnauthorized:
 		return e.StatusCode == http.StatusUnauthorized
+	case ErrOutsideWindow:
+		return e.Code == CodeOutsideWindow
+	case ErrNotCancellable:
+		switch e.Code {
+		case CodeOrderNotCancelable, CodeLineItemCancelled, CodeProductNotCancel1, CodeProductNotCancel2:
+			return true
+		}
+	case ErrAlreadyCancelled:
+		return e.Code == CodeLineItemCancelled || e.Code == CodeOrderNotCancelable
+	case ErrTemporary:
+		return e.Temporary()
+	case ErrRejected:
+		return e.StatusCode >= 400 && e.StatusCode < 500 && e.StatusCode != http.StatusUnauthorized && !e.Temporary()
 	}
 	return false
+}
+
+// MayHaveApplied reports whether the request may have been carried out
+// although this answer came (a timeout, a server error), by the same table:
+// a refusal such as a 400 or a 429 changed nothing.
+func (e *APIError) MayHaveApplied() bool {
+	_, applied := remedyFor(e.StatusCode, e.Code, e.Retryable)
+	return applied
+}
+
+// Temporary reports whether a later attempt may get past this answer, by
+// the table Decide retries by (answers): throttled, order busy, timed out,
+// a server error — or whatever the server itself marks isRetryable.
+func (e *APIError) Temporary() bool {
+	r, _ := remedyFor(e.StatusCode, e.Code, e.Retryable)
+	return r == backOff || r == pause
 }
 
 // errorBody covers the three shapes Partner Center answers errors in:

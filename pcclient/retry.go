@@ -108,6 +108,8 @@ type Attempt struct {
 	Err        error
 	// Code is Partner Center's error code of the answer.
 	Code string
+	// Retryable is the answer's own verdict (isRetryable), when it gave one.
+	Retryable *bool
 	// RetryAfter is the answer's Retry-After, or -1 without one.
 	RetryAfter time.Duration
 	// Throttled counts the 429s of this call so far, this one included.
@@ -134,48 +136,87 @@ type Decision struct {
 	Refresh bool
 }
 
-// Decide applies the policy to a failed attempt:
-//   - no answer (timeout, dropped connection): retry with backoff; a PATCH
-//     may have been applied, so verify first;
-//   - 401: refresh the token once and retry at once;
-//   - 429: wait Retry-After (or backoff without one) and pause everyone; when
-//     429s repeat, wait at least the exponential backoff;
-//   - 409 with 800014/800060 (order busy): retry with backoff;
-//   - 408, 500, 502, 503, 504: retry with Retry-After or backoff; a PATCH
-//     may have been applied, so verify first;
-//   - anything else is final.
+// remedy is what a failed attempt calls for.
+type remedy int
+
+const (
+	giveUp  remedy = iota // final: the same request would fail the same way
+	backOff               // retry after Retry-After or exponential backoff
+	refresh               // retry at once with a new token, once
+	pause                 // throttled: every caller waits, then retry
+)
+
+// answers is what each kind of failed answer means for a retry — the one
+// table behind Decide and APIError.Temporary; an answer that matches no
+// row is final. mayHaveApplied marks the answers after which a call that
+// changes state (a PATCH) may have been carried out: it is verified before
+// it is sent again. (Partner Center's "Error codes" and "API throttling
+// guidance"; 800014/800060 are its "order busy, try again later".)
+var answers = []struct {
+	what           string
+	match          func(status int, code string) bool
+	remedy         remedy
+	mayHaveApplied bool
+}{
+	{"no answer (timeout, dropped connection)", func(s int, _ string) bool { return s == 0 }, backOff, true},
+	{"token refused", func(s int, _ string) bool { return s == http.StatusUnauthorized }, refresh, false},
+	{"throttled", func(s int, _ string) bool { return s == http.StatusTooManyRequests }, pause, false},
+	{"order busy", func(s int, c string) bool { return s == http.StatusConflict && (c == CodeOrderBusy || c == CodeOrderBusy2) }, backOff, false},
+	{"request timeout", func(s int, _ string) bool { return s == http.StatusRequestTimeout }, backOff, true},
+	{"server error", func(s int, _ string) bool { return s >= 500 && s <= 599 }, backOff, true},
+}
+
+// remedyFor looks an answer up in the table. A server that says whether
+// its answer is worth retrying (isRetryable, newer Partner Center
+// services) is believed, except about throttling and tokens, which have
+// remedies of their own.
+func remedyFor(status int, code string, retryable *bool) (remedy, bool) {
+	r, applied := giveUp, false
+	for _, a := range answers {
+		if a.match(status, code) {
+			r, applied = a.remedy, a.mayHaveApplied
+			break
+		}
+	}
+	if retryable != nil && (r == giveUp || r == backOff) && status != 0 {
+		if *retryable {
+			r = backOff
+		} else {
+			r = giveUp
+		}
+	}
+	return r, applied
+}
+
+// Decide applies the policy to a failed attempt (the table answers): back
+// off and retry what may pass later, refresh the token once after a 401,
+// wait Retry-After and pause everyone after a 429 (at least the
+// exponential backoff when 429s repeat), verify a state-changing call that
+// may have been applied before sending it again; anything else is final.
 func (p RetryPolicy) Decide(a Attempt) Decision {
 	p = p.withDefaults()
 	if a.N >= p.MaxAttempts {
 		return Decision{}
 	}
-	mayHaveApplied := a.Method != http.MethodGet && !a.NotSent
-	wait := func(n int) time.Duration {
-		if a.RetryAfter >= 0 && a.StatusCode != 0 {
-			return min(a.RetryAfter, p.MaxWait)
-		}
-		return p.Backoff(n)
+	r, mayHaveApplied := remedyFor(a.StatusCode, a.Code, a.Retryable)
+	verify := mayHaveApplied && a.Method != http.MethodGet && !a.NotSent
+	wait := p.Backoff(a.N)
+	if a.RetryAfter >= 0 && a.StatusCode != 0 {
+		wait = min(a.RetryAfter, p.MaxWait)
 	}
-	switch {
-	case a.StatusCode == 0:
-		return Decision{Retry: true, Wait: p.Backoff(a.N), Verify: mayHaveApplied}
-	case a.StatusCode == http.StatusUnauthorized:
+	switch r {
+	case backOff:
+		return Decision{Retry: true, Wait: wait, Verify: verify}
+	case refresh:
 		if a.Refreshed {
 			return Decision{}
 		}
 		return Decision{Retry: true, Refresh: true}
-	case a.StatusCode == http.StatusTooManyRequests:
-		d := wait(a.N)
+	case pause:
 		if a.Throttled > 1 {
-			d = max(d, p.Backoff(a.Throttled-1))
+			wait = max(wait, p.Backoff(a.Throttled-1))
 		}
-		return Decision{Retry: true, Wait: d, Pause: true}
-	case a.StatusCode == http.StatusConflict && (a.Code == CodeOrderBusy || a.Code == CodeOrderBusy2):
-		return Decision{Retry: true, Wait: wait(a.N)}
-	case a.StatusCode == http.StatusRequestTimeout, a.StatusCode == http.StatusInternalServerError,
-		a.StatusCode == http.StatusBadGateway, a.StatusCode == http.StatusServiceUnavailable,
-		a.StatusCode == http.StatusGatewayTimeout:
-		return Decision{Retry: true, Wait: wait(a.N), Verify: mayHaveApplied}
+		return Decision{Retry: true, Wait: wait, Pause: true}
 	}
 	return Decision{}
 }

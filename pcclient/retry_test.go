@@ -93,3 +93,56 @@ func TestParseRetryAfter(t *testing.T) {
 		}
 	}
 }
+
+// What an answer means is decided once: every sentinel an answer matches,
+// whether a later attempt may pass it, and whether it may have been
+// applied come from one table — and Decide retries exactly what Temporary
+// calls temporary (401 has its own remedy, a new token).
+func TestAnswersMeanOneThing(t *testing.T) {
+	yes, no := true, false
+	tests := []struct {
+		name      string
+		e         APIError
+		sentinels []error
+		temporary bool
+		applied   bool
+	}{
+		{"404", APIError{StatusCode: 404, Code: CodeOrderNotFound}, []error{ErrNotFound, ErrRejected}, false, false},
+		{"900117", APIError{StatusCode: 400, Code: CodeOutsideWindow}, []error{ErrOutsideWindow, ErrRejected}, false, false},
+		{"800063", APIError{StatusCode: 400, Code: CodeLineItemCancelled}, []error{ErrNotCancellable, ErrAlreadyCancelled, ErrRejected}, false, false},
+		{"800061", APIError{StatusCode: 400, Code: CodeOrderNotCancelable}, []error{ErrNotCancellable, ErrAlreadyCancelled, ErrRejected}, false, false},
+		{"800019", APIError{StatusCode: 403, Code: CodeProductNotCancel1}, []error{ErrNotCancellable, ErrRejected}, false, false},
+		{"20002", APIError{StatusCode: 403, Code: CodeNoRelationship}, []error{ErrRejected}, false, false},
+		{"409 busy", APIError{StatusCode: 409, Code: CodeOrderBusy2}, []error{ErrTemporary}, true, false},
+		{"409 other", APIError{StatusCode: 409, Code: "12345"}, []error{ErrRejected}, false, false},
+		{"429", APIError{StatusCode: 429}, []error{ErrThrottled, ErrTemporary}, true, false},
+		{"401", APIError{StatusCode: 401, Code: CodeTokenMissing}, []error{ErrUnauthorized}, false, false},
+		{"408", APIError{StatusCode: 408}, []error{ErrTemporary}, true, true},
+		{"501", APIError{StatusCode: 501}, []error{ErrTemporary}, true, true},
+		{"503", APIError{StatusCode: 503}, []error{ErrTemporary}, true, true},
+		{"503 says not retryable", APIError{StatusCode: 503, Retryable: &no}, nil, false, true},
+		{"400 says retryable", APIError{StatusCode: 400, Code: "2000", Retryable: &yes}, []error{ErrTemporary}, true, false},
+		{"429 says not retryable: still a throttle", APIError{StatusCode: 429, Retryable: &no}, []error{ErrThrottled, ErrTemporary}, true, false},
+	}
+	all := []error{ErrNotFound, ErrThrottled, ErrUnauthorized, ErrOutsideWindow, ErrNotCancellable, ErrAlreadyCancelled, ErrTemporary, ErrRejected}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			for _, s := range all {
+				want := false
+				for _, w := range tt.sentinels {
+					want = want || w == s
+				}
+				if got := errors.Is(&tt.e, s); got != want {
+					t.Errorf("errors.Is(%v) = %v, want %v", s, got, want)
+				}
+			}
+			if tt.e.Temporary() != tt.temporary || tt.e.MayHaveApplied() != tt.applied {
+				t.Errorf("Temporary %v MayHaveApplied %v, want %v %v", tt.e.Temporary(), tt.e.MayHaveApplied(), tt.temporary, tt.applied)
+			}
+			d := DefaultRetryPolicy.Decide(Attempt{Method: "PATCH", N: 1, StatusCode: tt.e.StatusCode, Code: tt.e.Code, Retryable: tt.e.Retryable, RetryAfter: -1, Throttled: 1})
+			if wantRetry := tt.temporary || tt.e.StatusCode == 401; d.Retry != wantRetry || d.Verify != (tt.applied && d.Retry) {
+				t.Errorf("Decide: %+v; want retry %v, verify %v", d, wantRetry, tt.applied && d.Retry)
+			}
+		})
+	}
+}

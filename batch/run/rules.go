@@ -232,7 +232,7 @@ func rereadFor(err error, mayHaveApplied bool) rereadWhy {
 	switch {
 	case errors.Is(err, pcclient.ErrImplausible):
 		return implausible
-	case errors.As(err, &ae) && (ae.Code == pcclient.CodeLineItemCancelled || ae.Code == pcclient.CodeOrderNotCancelable):
+	case errors.Is(err, pcclient.ErrAlreadyCancelled):
 		if mayHaveApplied {
 			return alreadyOurs
 		}
@@ -463,7 +463,7 @@ type failure struct {
 	code    string
 	message string // cleaned of credentials, bounded
 	auth    bool   // authentication failed
-	// answered: Partner Center answered with a refusal (4xx but 408), so
+	// answered: Partner Center answered with a refusal (APIError.MayHaveApplied is false), so
 	// nothing changed.
 	answered bool
 }
@@ -476,14 +476,23 @@ func failOrder(res *record.OrderResult, err error) failure {
 	return f
 }
 
-// classify maps a client error to line statuses:
-//   - 404 is not_found; 900117 outside_window; 800061, 800063, 800019 and
-//     800077 not_cancellable;
-//   - any other refusal (4xx: no relationship 20002, a bad line 800071, a
-//     bad request, forbidden) is rejected: the same request would be
-//     refused again;
-//   - what a retry may fix — throttling, 5xx, busy, timeouts, a dropped
-//     connection, authentication — is failed once the client has given up.
+// refusals map what Partner Center's answer means (pcclient's sentinels)
+// to the status of the lines it was about; the first that matches decides.
+// What matches none — no answer at all, an answer that cannot be believed
+// — is failed: a resume reads the order again.
+var refusals = []struct {
+	err    error
+	status record.Status
+}{
+	{pcclient.ErrNotFound, record.NotFound},             // 404: no such order for this customer
+	{pcclient.ErrOutsideWindow, record.OutsideWindow},   // 900117
+	{pcclient.ErrNotCancellable, record.NotCancellable}, // 800061, 800063, 800019, 800077
+	{pcclient.ErrUnauthorized, record.Failed},           // the token: fixable, and counted towards an abort
+	{pcclient.ErrTemporary, record.Failed},              // throttled, busy, 5xx: retries ran out
+	{pcclient.ErrRejected, record.Rejected},             // any other 4xx: the same request is refused again
+}
+
+// classify maps a client error to what it means for an order's lines.
 func classify(err error) failure {
 	f := classifyRaw(err)
 	f.message = pcclient.Clean(f.message, pcclient.MaxText)
@@ -491,46 +500,33 @@ func classify(err error) failure {
 }
 
 func classifyRaw(err error) failure {
-	var ae *pcclient.APIError
 	var auth *pcclient.AuthError
-	switch {
-	case errors.As(err, &auth):
+	if errors.As(err, &auth) {
 		f := failure{status: record.Failed, code: auth.AADSTS, message: auth.Error(), auth: true}
 		if auth.Fix != "" {
 			f.message += " (" + auth.Fix + ")"
 		}
 		return f
-	case errors.As(err, &ae):
-		f := failure{status: record.Failed, code: ae.Code, message: ae.Description, answered: ae.StatusCode < 500 && ae.StatusCode != 408}
-		if f.code == "" {
-			f.code = fmt.Sprint(ae.StatusCode)
-		}
-		if err != error(ae) {
-			f.message = err.Error() // "giving up after N attempts: …"
-		}
-		switch {
-		case ae.StatusCode == 404:
-			f.status = record.NotFound
-		case ae.Code == pcclient.CodeOutsideWindow:
-			f.status = record.OutsideWindow
-		case ae.Code == pcclient.CodeOrderNotCancelable, ae.Code == pcclient.CodeLineItemCancelled,
-			ae.Code == pcclient.CodeProductNotCancel1, ae.Code == pcclient.CodeProductNotCancel2:
-			f.status = record.NotCancellable
-		case ae.StatusCode == 401:
-			f.auth = true
-		case retryable(ae.StatusCode):
-		case ae.StatusCode >= 400 && ae.StatusCode < 500:
-			f.status = record.Rejected
-		}
-		return f
 	}
-	return failure{status: record.Failed, message: err.Error()}
-}
-
-// retryable reports the HTTP statuses a later attempt may get past:
-// throttled, busy, timed out, or a server error.
-func retryable(status int) bool {
-	return status == 408 || status == 409 || status == 429 || status >= 500
+	var ae *pcclient.APIError
+	if !errors.As(err, &ae) {
+		return failure{status: record.Failed, message: err.Error()}
+	}
+	f := failure{status: record.Failed, code: ae.Code, message: ae.Description, auth: errors.Is(err, pcclient.ErrUnauthorized),
+		answered: !ae.MayHaveApplied()}
+	if f.code == "" {
+		f.code = fmt.Sprint(ae.StatusCode)
+	}
+	if err != error(ae) {
+		f.message = err.Error() // "giving up after N attempts: …"
+	}
+	for _, r := range refusals {
+		if errors.Is(err, r.err) {
+			f.status = r.status
+			break
+		}
+	}
+	return f
 }
 
 func joinInts(ns []int) string {

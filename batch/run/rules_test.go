@@ -280,6 +280,9 @@ func TestClassify(t *testing.T) {
 		{fmt.Errorf("giving up after 6 attempts: %w", api(429, "")), record.Failed},
 		{fmt.Errorf("giving up after 6 attempts: %w", api(503, "")), record.Failed},
 		{api(408, ""), record.Failed},
+		{api(409, "12345"), record.Rejected}, // a conflict that is not "order busy" is a refusal
+		{fmt.Errorf("giving up after 6 attempts: %w", api(501, "")), record.Failed},
+		{&pcclient.APIError{StatusCode: 400, Code: "2000", Retryable: new(true)}, record.Failed}, // the server says a retry may pass
 		{api(401, "800001"), record.Failed},
 		{&pcclient.AuthError{Description: "expired"}, record.Failed},
 		{fmt.Errorf("PATCH x: giving up after 6 attempts: connection reset by peer"), record.Failed},
