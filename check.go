@@ -4,7 +4,6 @@ import (
 	"context"
 	"flag"
 	"fmt"
-	"os"
 	"runtime/debug"
 
 	"github.com/pcreconcile/pcreconcile/batch/plan"
@@ -12,7 +11,7 @@ import (
 )
 
 func (a *app) cmdCheck(ctx context.Context, args []string) error {
-	if os.Getenv("GOGC") == "" {
+	if a.getenv("GOGC") == "" {
 		// The plan is check's whole live heap; a 70 % GC target keeps a
 		// million-row CSV under 300 MB at no cost in time (README,
 		// Performance).

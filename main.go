@@ -11,14 +11,11 @@ import (
 	"io"
 	"log/slog"
 	"os"
-	"os/signal"
 	"os/user"
 	"runtime"
 	"runtime/debug"
 	"slices"
 	"strings"
-	"sync/atomic"
-	"syscall"
 	"time"
 
 	"golang.org/x/term"
@@ -41,30 +38,9 @@ var version = ""
 
 func main() {
 	ctx, cancel := context.WithCancelCause(context.Background())
-	a := new(app)
-	sigs := make(chan os.Signal, 2)
-	signal.Notify(sigs, os.Interrupt, syscall.SIGTERM)
-	long := len(os.Args) > 1 && (os.Args[1] == "run" || os.Args[1] == "plan" || os.Args[1] == "sandbox")
-	go func() {
-		s := <-sigs
-		if !long {
-			os.Exit(exitInterrupted) // check and version have nothing to finish
-		}
-		if os.Args[1] == "sandbox" {
-			fmt.Fprintf(os.Stderr, "\npcreconcile: %v: stopping the sandbox\n", s)
-		} else {
-			fmt.Fprintf(os.Stderr, "\npcreconcile: %v: stopping: orders not yet sent stop now, a cancellation already sent gets a few seconds to be answered; then the report is written. Press Ctrl-C again to quit at once (the journal keeps every finished order)\n", s)
-		}
-		cancel(errInterrupted)
-		<-sigs
-		if hint := a.resumeHint.Load(); hint != nil {
-			fmt.Fprintf(os.Stderr, "pcreconcile: quitting at once; the journal keeps every finished order: resume later with %s\n", *hint)
-		} else {
-			fmt.Fprintln(os.Stderr, "pcreconcile: quitting at once; nothing was sent yet")
-		}
-		os.Exit(exitInterrupted)
-	}()
-	*a = app{
+	sig := &signals{stderr: os.Stderr, now: time.Now, exit: os.Exit, cancel: cancel}
+	sig.install()
+	a := &app{
 		stdin:     os.Stdin,
 		stdout:    os.Stdout,
 		stderr:    os.Stderr,
@@ -72,11 +48,10 @@ func main() {
 		stdinTTY:  term.IsTerminal(int(os.Stdin.Fd())),
 		stderrTTY: term.IsTerminal(int(os.Stderr.Fd())),
 		now:       time.Now,
+		signals:   sig,
 	}
 	os.Exit(a.run(ctx, os.Args[1:]))
 }
-
-var errInterrupted = errors.New("interrupted")
 
 // app is the command line with its surroundings, so tests can run it.
 type app struct {
@@ -89,9 +64,9 @@ type app struct {
 	// prompt needs stdin, the progress bar stderr.
 	stdinTTY, stderrTTY bool
 	now                 func() time.Time
-	// resumeHint is the command that resumes the running job from its
-	// journal, once it has one: a second Ctrl-C prints it.
-	resumeHint atomic.Pointer[string]
+	// signals is told by each command what a signal means to it; nil in
+	// tests that run commands in-process.
+	signals *signals
 	// writeReport writes the workbook (report.Write; tests make it fail).
 	writeReport func(report.Options) (*report.Counts, error)
 }
@@ -99,6 +74,14 @@ type app struct {
 func (a *app) run(ctx context.Context, args []string) int {
 	a.args = args
 	return a.fail(a.dispatch(ctx, args))
+}
+
+// expect tells the signal handler what a first signal means to the
+// command (see signals.expect).
+func (a *app) expect(stopping string, quitting func() string) {
+	if a.signals != nil {
+		a.signals.expect(stopping, quitting)
+	}
 }
 
 // commands are the commands of the tool.

@@ -13,6 +13,7 @@ import (
 	"path/filepath"
 	"runtime/debug"
 	"strings"
+	"sync/atomic"
 	"time"
 
 	"github.com/pcreconcile/pcreconcile/batch/config"
@@ -166,6 +167,13 @@ func (a *app) cmdRun(ctx context.Context, args []string, mode record.Mode) error
 	}
 	started := a.now()
 	j := &job{app: a, cfg: cfg, flags: f, mode: mode, log: log, started: started, runID: newRunID(started)}
+	a.expect("stopping: orders not yet sent stop now, a cancellation already sent gets a few seconds to be answered; then the report is written. Press Ctrl-C again to quit at once (the journal keeps every finished order)",
+		func() string {
+			if hint := j.quitHint.Load(); hint != nil {
+				return "quitting at once; the journal keeps every finished order: resume later with " + *hint
+			}
+			return "quitting at once; nothing was sent yet"
+		})
 	j.report = f.report
 	if j.report == "" {
 		j.report = "reconciliation-" + started.Format("20060102-150405") + ".xlsx"
@@ -200,8 +208,11 @@ type job struct {
 	runID   string
 	report  string // the workbook to write
 
-	work    *resume.Work // the plan, its journal and the original input
-	resumed string       // the report or journal resumed from
+	work *resume.Work // the plan, its journal and the original input
+	// quitHint is the command that resumes this job from its journal, once
+	// it has one: a second Ctrl-C prints it.
+	quitHint atomic.Pointer[string]
+	resumed  string // the report or journal resumed from
 }
 
 func (j *job) dryRun() bool { return j.mode == record.Plan }
@@ -314,7 +325,7 @@ func (j *job) prepare(pos []string, ep *endpoint) error {
 		return err
 	}
 	hint := j.continueWith(j.mode, j.work.Journal.Path())
-	j.resumeHint.Store(&hint)
+	j.quitHint.Store(&hint)
 	s := j.work.Plan.Summarize()
 	todo := j.todo(s)
 	if max := j.cfg.Run.MaxLines; max > 0 && todo > max && !j.dryRun() {
@@ -408,47 +419,59 @@ func (j *job) confirm(ep *endpoint) error {
 	return exitWith(exitUsage)
 }
 
-// execute runs the plan and writes the report.
+// execute runs the plan, writes the books (the workbook, the end of the
+// journals, the history) and says how it ended.
 func (j *job) execute(ctx context.Context, ep *endpoint) error {
+	runErr := j.runOrders(ctx, ep)
+	meta := j.meta(ep, runErr, ctx)
+	counts, err := j.writeBooks(meta)
+	if err != nil {
+		return err
+	}
+	if runErr != nil {
+		hint := ""
+		if errors.Is(runErr, run.ErrAuthAborted) {
+			hint = "check the credentials (auth in the config and the environment variables), then continue with " + j.continueWith(record.Run, j.report)
+		}
+		j.printError(&exitError{code: exitAborted, err: runErr, hint: hint})
+	}
+	counts.WriteSummary(j.stdout, meta, j.report, j.continueWith(record.Run, j.report))
+	return exitWith(j.exitCode(ctx, runErr, counts))
+}
+
+// runOrders processes the plan's orders, journaling each outcome. Its error
+// aborts the run (authentication keeps failing, the journal cannot be
+// written); an interruption is not an error: ctx says so.
+func (j *job) runOrders(ctx context.Context, ep *endpoint) error {
 	if ep.sandbox {
 		j.log.Warn("running against the built-in SANDBOX: no real orders will be changed", "state", ep.state)
 	}
-	progress := progress.New(j.stderr, j.stderrTTY && !j.flags.quiet, j.log, j.mode.String(), j.now)
-	journal := j.work.Journal
 	r := &run.Runner{
 		Client:      ep.client,
 		Concurrency: j.cfg.Run.Concurrency,
 		DryRun:      j.dryRun(),
 		RunID:       j.runID,
-		Journal:     journal,
+		Journal:     j.work.Journal,
 		Now:         j.now,
 		Log:         j.log,
-		Progress:    progress,
+		Progress:    progress.New(j.stderr, j.stderrTTY && !j.flags.quiet, j.log, j.mode.String(), j.now),
 	}
-	runErr := r.Run(ctx, j.work.Plan)
-	finished := j.now()
+	return r.Run(ctx, j.work.Plan)
+}
 
+// meta is what the workbook's Summary says of this job, once its orders
+// are done (or it stopped).
+func (j *job) meta(ep *endpoint, runErr error, ctx context.Context) report.Meta {
 	result := "complete"
-	code := exitOK
 	switch {
 	case errors.Is(runErr, run.ErrAuthAborted):
 		result = "aborted: authentication kept failing; the orders not started are pending"
-		code = exitAborted
 	case runErr != nil:
 		result = "aborted: " + runErr.Error()
-		code = exitAborted
-	case ctx.Err() != nil:
+	case interrupted(ctx):
 		result = "interrupted: the orders not yet sent are pending"
-		code = exitInterrupted
 	}
-	if os.Getenv("GOGC") == "" {
-		// The whole plan stays live while a million lines stream past it into
-		// the report; a 50 % GC target holds the peak at 1.5 times the live
-		// heap instead of twice it — 300 MB instead of 400 MB for a million
-		// lines, for about 4 % more time (README, Performance).
-		defer debug.SetGCPercent(debug.SetGCPercent(50))
-	}
-	meta := report.Meta{
+	return report.Meta{
 		Version:     mustVersion(),
 		Mode:        j.mode,
 		CommandLine: j.commandLine(),
@@ -460,16 +483,30 @@ func (j *job) execute(ctx context.Context, ep *endpoint) error {
 		ResumedFrom: j.resumed,
 		RunID:       j.runID,
 		Started:     j.started,
-		Finished:    finished,
+		Finished:    j.now(),
 		Concurrency: j.cfg.Run.Concurrency,
 		Rate:        j.cfg.RateText(),
 		Result:      result,
 		Config:      j.configPath(),
 	}
+}
+
+// writeBooks writes the workbook from the journal, then retires the
+// journals it makes redundant and records the run in the history. A
+// workbook that cannot be written aborts (exit 3) and keeps the journal.
+func (j *job) writeBooks(meta report.Meta) (*report.Counts, error) {
+	if j.getenv("GOGC") == "" {
+		// The whole plan stays live while a million lines stream past it into
+		// the report; a 50 % GC target holds the peak at 1.5 times the live
+		// heap instead of twice it — 300 MB instead of 400 MB for a million
+		// lines, for about 4 % more time (README, Performance).
+		defer debug.SetGCPercent(debug.SetGCPercent(50))
+	}
 	write := j.writeReport
 	if write == nil {
 		write = report.Write
 	}
+	journal := j.work.Journal
 	counts, err := write(report.Options{
 		Path:     j.report,
 		Force:    j.flags.force,
@@ -481,7 +518,7 @@ func (j *job) execute(ctx context.Context, ep *endpoint) error {
 	})
 	if err != nil {
 		journal.Close()
-		return &exitError{code: exitAborted, err: fmt.Errorf("cannot write the report %s: %w", j.report, err),
+		return nil, &exitError{code: exitAborted, err: fmt.Errorf("cannot write the report %s: %w", j.report, err),
 			hint: fmt.Sprintf("every finished order is in %s; write the report with: %s", journal.Path(), j.continueWith(j.mode, journal.Path()))}
 	}
 	j.finishJournals(journal)
@@ -490,23 +527,25 @@ func (j *job) execute(ctx context.Context, ep *endpoint) error {
 			j.log.Warn("cannot add the run to the history", "file", filepath.Join(filepath.Dir(j.report), report.HistoryFile), "err", err)
 		}
 	}
-	if runErr != nil && code == exitAborted {
-		hint := ""
-		if errors.Is(runErr, run.ErrAuthAborted) {
-			hint = "check the credentials (auth in the config and the environment variables), then continue with " + j.continueWith(record.Run, j.report)
-		}
-		j.printError(&exitError{code: code, err: runErr, hint: hint})
-	}
-	counts.WriteSummary(j.stdout, meta, j.report, j.continueWith(record.Run, j.report))
-	if code != exitOK {
-		return exitWith(code)
+	return counts, nil
+}
+
+// exitCode is how the job ended: aborted, interrupted (whenever a signal
+// stopped it, even while the books were being written), some lines not as
+// wanted, or every line done.
+func (j *job) exitCode(ctx context.Context, runErr error, counts *report.Counts) int {
+	switch {
+	case runErr != nil:
+		return exitAborted
+	case interrupted(ctx):
+		return exitInterrupted
 	}
 	for status, n := range counts.Lines {
 		if n > 0 && status.NeedsAttention(j.dryRun()) {
-			return exitWith(exitIncomplete)
+			return exitIncomplete
 		}
 	}
-	return nil
+	return exitOK
 }
 
 // finishJournals removes the journals the written report has made

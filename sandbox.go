@@ -98,6 +98,7 @@ func (a *app) cmdSandbox(ctx context.Context, args []string) error {
 	if err := sandboxFaults(cfg).Validate(); err != nil {
 		return usage(err.Error(), "")
 	}
+	a.expect("stopping the sandbox", nil)
 	log, _ := newLogger(a.stderr, "text", false, false)
 	path := cfg.StatePath()
 	if *reset {
