@@ -12,6 +12,7 @@ import (
 	"log/slog"
 	"os"
 	"os/user"
+	"path/filepath"
 	"runtime"
 	"runtime/debug"
 	"slices"
@@ -67,6 +68,10 @@ type app struct {
 	// signals is told by each command what a signal means to it; nil in
 	// tests that run commands in-process.
 	signals *signals
+	// dir is where files named by default are made (the working directory
+	// when ""): tests run commands in-process and must not write into the
+	// repository.
+	dir string
 	// writeReport writes the workbook (report.Write; tests make it fail).
 	writeReport func(report.Options) (*report.Counts, error)
 }
@@ -74,6 +79,15 @@ type app struct {
 func (a *app) run(ctx context.Context, args []string) int {
 	a.args = args
 	return a.fail(a.dispatch(ctx, args))
+}
+
+// defaultPath is where a file the user did not name goes: name in the
+// working directory.
+func (a *app) defaultPath(name string) string {
+	if a.dir == "" {
+		return name
+	}
+	return filepath.Join(a.dir, name)
 }
 
 // expect tells the signal handler what a first signal means to the

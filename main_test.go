@@ -76,6 +76,7 @@ func (c *cli) run(args ...string) result {
 		stderrTTY:   false,
 		now:         time.Now,
 		writeReport: c.writeReport,
+		dir:         c.dir,
 	}
 	code := a.run(c.t.Context(), args)
 	return result{code, out.String(), errb.String()}

@@ -36,7 +36,27 @@ func TestMain(m *testing.M) {
 		main()
 		return
 	}
-	os.Exit(m.Run())
+	before := strayFiles()
+	code := m.Run()
+	// Tests write into their own temporary directories, never into the
+	// repository (the .gitignore would hide what they left there).
+	for _, f := range strayFiles() {
+		if !slices.Contains(before, f) {
+			fmt.Fprintf(os.Stderr, "a test left %s in the repository\n", f)
+			code = 1
+		}
+	}
+	os.Exit(code)
+}
+
+// strayFiles lists what a run leaves in the working directory.
+func strayFiles() []string {
+	var out []string
+	for _, pattern := range []string{"*.xlsx", "*.journal", "*.xlsx.lock", "pcreconcile-history.csv"} {
+		m, _ := filepath.Glob(pattern)
+		out = append(out, m...)
+	}
+	return out
 }
 
 // procEnv is a sandbox served by the test process, which a child

@@ -176,7 +176,7 @@ func (a *app) cmdRun(ctx context.Context, args []string, mode record.Mode) error
 		})
 	j.report = f.report
 	if j.report == "" {
-		j.report = "reconciliation-" + started.Format("20060102-150405") + ".xlsx"
+		j.report = a.defaultPath("reconciliation-" + started.Format("20060102-150405") + ".xlsx")
 	}
 	return j.run(ctx, pos)
 }
