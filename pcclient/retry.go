@@ -161,7 +161,9 @@ var answers = []struct {
 	{"no answer (timeout, dropped connection)", func(s int, _ string) bool { return s == 0 }, backOff, true},
 	{"token refused", func(s int, _ string) bool { return s == http.StatusUnauthorized }, refresh, false},
 	{"throttled", func(s int, _ string) bool { return s == http.StatusTooManyRequests }, pause, false},
-	{"order busy", func(s int, c string) bool { return s == http.StatusConflict && (c == CodeOrderBusy || c == CodeOrderBusy2) }, backOff, false},
+	{"order busy", func(s int, c string) bool {
+		return s == http.StatusConflict && (c == CodeOrderBusy || c == CodeOrderBusy2)
+	}, backOff, false},
 	{"request timeout", func(s int, _ string) bool { return s == http.StatusRequestTimeout }, backOff, true},
 	{"server error", func(s int, _ string) bool { return s >= 500 && s <= 599 }, backOff, true},
 }

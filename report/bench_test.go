@@ -7,7 +7,6 @@ import (
 	"runtime/debug"
 	"runtime/metrics"
 	"sync/atomic"
-	"syscall"
 	"testing"
 	"time"
 
@@ -15,6 +14,7 @@ import (
 	"github.com/pcreconcile/pcreconcile/batch/plan"
 	"github.com/pcreconcile/pcreconcile/batch/record"
 	"github.com/pcreconcile/pcreconcile/batch/sheet"
+	"github.com/pcreconcile/pcreconcile/internal/peakrss"
 )
 
 // benchPlan makes a plan of n lines (two per order) whose outcomes are in a
@@ -96,9 +96,8 @@ func BenchmarkWriteReport(b *testing.B) {
 	b.ReportMetric(float64(n*b.N)/b.Elapsed().Seconds(), "lines/s")
 	b.ReportMetric(float64(size)/(1<<20), "MB-file")
 	b.ReportMetric(float64(peak())/(1<<20), "MB-peak-mapped")
-	var ru syscall.Rusage
-	if syscall.Getrusage(syscall.RUSAGE_SELF, &ru) == nil {
-		b.ReportMetric(float64(ru.Maxrss)/1024, "MB-peak-RSS")
+	if mb, ok := peakrss.MB(); ok {
+		b.ReportMetric(mb, "MB-peak-RSS")
 	}
 }
 

@@ -7,10 +7,11 @@ import (
 	"path/filepath"
 	"runtime"
 	"sync"
-	"syscall"
 	"testing"
 
 	"github.com/xuri/excelize/v2"
+
+	"github.com/pcreconcile/pcreconcile/internal/peakrss"
 )
 
 // benchFiles are generated once per process, outside the timed loops.
@@ -79,9 +80,8 @@ func reportMemory(b *testing.B, keep any) {
 	var m runtime.MemStats
 	runtime.ReadMemStats(&m)
 	b.ReportMetric(float64(m.HeapAlloc)/(1<<20), "MB-heap-live")
-	var ru syscall.Rusage
-	if syscall.Getrusage(syscall.RUSAGE_SELF, &ru) == nil {
-		b.ReportMetric(float64(ru.Maxrss)/1024, "MB-peak-RSS")
+	if mb, ok := peakrss.MB(); ok {
+		b.ReportMetric(mb, "MB-peak-RSS")
 	}
 	runtime.KeepAlive(keep)
 }
