@@ -64,7 +64,7 @@ func (j *job) connect(ep *endpoint) error {
 	opts := []pcclient.Option{
 		pcclient.WithHTTPClient(hc),
 		pcclient.WithLimiter(pacer),
-		pcclient.WithRetry(pcclient.RetryPolicy{MaxAttempts: cfg.Run.MaxAttempts}),
+		pcclient.WithRetry(pcclient.RetryPolicy{MaxAttempts: cfg.Run.MaxAttempts, MaxRetryAfter: time.Duration(cfg.Run.MaxRetryAfter)}),
 		pcclient.WithLogger(j.log),
 		pcclient.WithUserAgent("pcreconcile/" + mustVersion()),
 	}

@@ -275,6 +275,9 @@ func (c *Client) do(ctx context.Context, cl *call, out any) (*Response, error) {
 		if a.StatusCode == http.StatusTooManyRequests {
 			throttled++
 		}
+		if a.RetryAfter > policy.MaxRetryAfter {
+			c.log.Warn("Retry-After capped", "method", cl.method, "path", cl.path, "status", a.StatusCode, "asked", a.RetryAfter, "waiting", policy.MaxRetryAfter)
+		}
 		a.Throttled = throttled
 		d := policy.Decide(a)
 		if d.Verify {

@@ -362,6 +362,33 @@ func TestThrottlePausesEveryone(t *testing.T) {
 	}
 }
 
+// One bad header must not stall every worker: a Retry-After of 100000
+// seconds pauses everyone for MaxRetryAfter only, and says so in the log.
+func TestHugeRetryAfterIsCapped(t *testing.T) {
+	var logs bytes.Buffer
+	c, mux, _, lim := setup(t, WithRetry(RetryPolicy{MaxRetryAfter: 5 * time.Minute, Jitter: func(d time.Duration) time.Duration { return d }}), WithLogger(newTestLogger(&logs)))
+	var n int
+	mux.HandleFunc("/", func(w http.ResponseWriter, r *http.Request) {
+		n++
+		if n == 1 {
+			w.Header().Set("Retry-After", "100000")
+			w.WriteHeader(http.StatusTooManyRequests)
+			w.Write([]byte(`{"statusCode": 429, "message": "Rate limit is exceeded. Try again in 100000 seconds."}`))
+			return
+		}
+		w.Write([]byte(`{"id":"o"}`))
+	})
+	if _, _, err := c.GetOrder(t.Context(), testCustomer, "o"); err != nil {
+		t.Fatal(err)
+	}
+	if len(lim.pauses) != 1 || lim.pauses[0] != 5*time.Minute {
+		t.Errorf("pauses = %v, want [5m0s]", lim.pauses)
+	}
+	if !strings.Contains(logs.String(), "Retry-After capped") || !strings.Contains(logs.String(), "asked=") {
+		t.Errorf("the cap is not logged:\n%s", logs.String())
+	}
+}
+
 func TestGivesUpAfterMaxAttempts(t *testing.T) {
 	c, mux, _, _ := setup(t, WithRetry(RetryPolicy{MaxAttempts: 3, Jitter: func(d time.Duration) time.Duration { return d }}))
 	var n int

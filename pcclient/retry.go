@@ -49,6 +49,9 @@ type RetryPolicy struct {
 	// MaxWait caps the total time one call spends waiting between attempts;
 	// past it the call gives up even with attempts left.
 	MaxWait time.Duration
+	// MaxRetryAfter caps what one Retry-After makes every caller wait: a
+	// server asking for 100000 seconds must not stall a run for hours.
+	MaxRetryAfter time.Duration
 	// Jitter spreads a backoff d; nil means a uniform value in [d/2, d], so
 	// workers that failed together do not retry together.
 	Jitter func(d time.Duration) time.Duration
@@ -60,6 +63,9 @@ var DefaultRetryPolicy = RetryPolicy{
 	BaseDelay:   time.Second,
 	MaxDelay:    time.Minute,
 	MaxWait:     15 * time.Minute,
+	// A 429's Retry-After pauses every worker; Partner Center asks for
+	// about a minute.
+	MaxRetryAfter: 5 * time.Minute,
 }
 
 func (p RetryPolicy) withDefaults() RetryPolicy {
@@ -75,6 +81,9 @@ func (p RetryPolicy) withDefaults() RetryPolicy {
 	}
 	if p.MaxWait <= 0 {
 		p.MaxWait = d.MaxWait
+	}
+	if p.MaxRetryAfter <= 0 {
+		p.MaxRetryAfter = d.MaxRetryAfter
 	}
 	if p.Jitter == nil {
 		p.Jitter = func(d time.Duration) time.Duration {
@@ -204,7 +213,7 @@ func (p RetryPolicy) Decide(a Attempt) Decision {
 	verify := mayHaveApplied && a.Method != http.MethodGet && !a.NotSent
 	wait := p.Backoff(a.N)
 	if a.RetryAfter >= 0 && a.StatusCode != 0 {
-		wait = min(a.RetryAfter, p.MaxWait)
+		wait = min(a.RetryAfter, p.MaxRetryAfter, p.MaxWait)
 	}
 	switch r {
 	case backOff:

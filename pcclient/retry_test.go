@@ -14,11 +14,12 @@ func newTestLogger(w io.Writer) *slog.Logger {
 
 func TestDecide(t *testing.T) {
 	p := RetryPolicy{
-		MaxAttempts: 6,
-		BaseDelay:   time.Second,
-		MaxDelay:    30 * time.Second,
-		MaxWait:     10 * time.Minute,
-		Jitter:      func(d time.Duration) time.Duration { return d },
+		MaxAttempts:   6,
+		BaseDelay:     time.Second,
+		MaxDelay:      30 * time.Second,
+		MaxWait:       10 * time.Minute,
+		MaxRetryAfter: 4 * time.Minute,
+		Jitter:        func(d time.Duration) time.Duration { return d },
 	}
 	netErr := errors.New("connection reset by peer")
 	tests := []struct {
@@ -48,7 +49,8 @@ func TestDecide(t *testing.T) {
 		{"403 not cancellable is final", Attempt{Method: "PATCH", N: 1, StatusCode: 403, Code: "800019", RetryAfter: -1}, Decision{}},
 		{"404 is final", Attempt{Method: "GET", N: 1, StatusCode: 404, RetryAfter: -1}, Decision{}},
 		{"last attempt is final", Attempt{Method: "GET", N: 6, StatusCode: 503, RetryAfter: -1}, Decision{}},
-		{"huge Retry-After is capped by MaxWait", Attempt{Method: "GET", N: 1, StatusCode: 503, RetryAfter: 48 * time.Hour}, Decision{Retry: true, Wait: 10 * time.Minute}},
+		{"huge Retry-After is capped", Attempt{Method: "GET", N: 1, StatusCode: 503, RetryAfter: 48 * time.Hour}, Decision{Retry: true, Wait: 4 * time.Minute}},
+		{"Retry-After: 100000 on a 429 pauses everyone for the cap only", Attempt{Method: "GET", N: 1, StatusCode: 429, RetryAfter: 100000 * time.Second, Throttled: 1}, Decision{Retry: true, Wait: 4 * time.Minute, Pause: true}},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {

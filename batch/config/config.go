@@ -15,6 +15,7 @@ import (
 	"os"
 	"path/filepath"
 	"regexp"
+	"strconv"
 	"strings"
 	"time"
 
@@ -30,6 +31,8 @@ type Config struct {
 	PartnerCenter PartnerCenter `yaml:"partner_center"`
 	Auth          Auth          `yaml:"auth"`
 	Run           Run           `yaml:"run"`
+	History       History       `yaml:"history"`
+	Report        Report        `yaml:"report"`
 	Input         Input         `yaml:"input"`
 	Sandbox       Sandbox       `yaml:"sandbox"`
 
@@ -65,6 +68,29 @@ type Run struct {
 	CustomerRequestsPerMinute float64 `yaml:"customer_requests_per_minute"`
 	MaxAttempts               int     `yaml:"max_attempts"`
 	MaxLines                  int     `yaml:"max_lines"`
+	// SettleTimeout is how long a PATCH Partner Center accepted but has
+	// not carried out yet (the order pending) is read again.
+	SettleTimeout Duration `yaml:"settle_timeout"`
+	// MaxRetryAfter caps a Retry-After: one bad header must not stall
+	// every worker.
+	MaxRetryAfter Duration `yaml:"max_retry_after"`
+	// Windows overrides the cancellation window of a product kind
+	// (software_subscription, perpetual_software, …), e.g. 30d.
+	Windows map[string]Days `yaml:"windows"`
+}
+
+// History is the run ledger.
+type History struct {
+	// Path is the ledger file; "" means pcreconcile/history.csv in the
+	// user's config directory. A team points it at a shared folder.
+	Path string `yaml:"path"`
+}
+
+// Report configures the workbook.
+type Report struct {
+	// SealKeyEnv names the environment variable holding a key: the seal of
+	// every report becomes an HMAC only the key holder can make.
+	SealKeyEnv string `yaml:"seal_key_env"`
 }
 
 type Input struct {
@@ -87,6 +113,8 @@ type Faults struct {
 	Error503                   float64   `yaml:"error_503"`
 	Busy                       float64   `yaml:"busy"`
 	Drop                       float64   `yaml:"drop"`
+	Pending                    float64   `yaml:"pending"`
+	PendingDelay               Duration  `yaml:"pending_delay"`
 	ThrottleRequestsPerMinute  *float64  `yaml:"throttle_requests_per_minute"`
 	ThrottleCustomerPerMinute  float64   `yaml:"throttle_customer_requests_per_minute"`
 	ThrottleBurst              int       `yaml:"throttle_burst"`
@@ -103,6 +131,33 @@ func (d *Duration) UnmarshalYAML(n *yaml.Node) error {
 	}
 	*d = Duration(v)
 	return nil
+}
+
+// Days is a length of time written in days ("30d") or as a duration
+// ("72h").
+type Days time.Duration
+
+func (d *Days) UnmarshalYAML(n *yaml.Node) error {
+	v, err := ParseDays(n.Value)
+	if err != nil {
+		return fmt.Errorf("line %d: %v", n.Line, err)
+	}
+	*d = Days(v)
+	return nil
+}
+
+// ParseDays reads "30d", "7d" or a duration such as "72h".
+func ParseDays(s string) (time.Duration, error) {
+	s = strings.TrimSpace(s)
+	if n, ok := strings.CutSuffix(s, "d"); ok {
+		if days, err := strconv.ParseFloat(n, 64); err == nil && days >= 0 && days <= 3650 {
+			return time.Duration(days * float64(24*time.Hour)), nil
+		}
+	}
+	if v, err := time.ParseDuration(s); err == nil && v >= 0 {
+		return v, nil
+	}
+	return 0, fmt.Errorf("%q is not a length of time (e.g. 30d, 72h)", s)
 }
 
 // Cloud presets, from Partner Center's "REST URLs" and Azure's national
@@ -126,7 +181,8 @@ func Default() *Config {
 		Authority:       clouds["global"].authority,
 		Resource:        "https://api.partnercenter.microsoft.com",
 	}
-	c.Run = Run{Concurrency: 8, RequestsPerMinute: 500, MaxAttempts: 6}
+	c.Run = Run{Concurrency: 8, RequestsPerMinute: 500, MaxAttempts: 6,
+		SettleTimeout: Duration(2 * time.Minute), MaxRetryAfter: Duration(5 * time.Minute)}
 	c.Input = Input{Delimiter: "auto"}
 	return c
 }
@@ -177,6 +233,7 @@ var (
 	sections   = map[string]string{
 		"Config": "at the top level", "PartnerCenter": "in partner_center", "Auth": "in auth",
 		"Run": "in run", "Input": "in input", "Sandbox": "in sandbox", "Faults": "in sandbox.faults",
+		"History": "in history", "Report": "in report",
 	}
 )
 
@@ -304,6 +361,15 @@ func (c *Config) validate() error {
 	}
 	if r.MaxLines < 0 {
 		return c.Errorf("run.max_lines", "", "cannot be negative (0 = no guard)")
+	}
+	if r.SettleTimeout <= 0 {
+		return c.Errorf("run.settle_timeout", "", "must be positive, e.g. 2m")
+	}
+	if r.MaxRetryAfter <= 0 {
+		return c.Errorf("run.max_retry_after", "", "must be positive, e.g. 5m")
+	}
+	if env := c.Report.SealKeyEnv; env != "" && !envName.MatchString(env) {
+		return c.Errorf("report.seal_key_env", "put the key in an environment variable and its name here, e.g. PC_SEAL_KEY", "must be the name of an environment variable (letters, digits, _), not the key itself")
 	}
 	if _, err := ParseDelimiter(in.Delimiter); err != nil {
 		return c.Errorf("input.delimiter", "", "%v", err)
