@@ -42,15 +42,17 @@ func (a *app) cmdSandbox(ctx context.Context, args []string) error {
 	addr := fs.String("addr", "127.0.0.1:8089", "listen on `HOST:PORT` (127.0.0.1:0 for any free port)")
 	state := fs.String("state", "", "state `FILE` (default sandbox.state, or the user cache directory)")
 	reset := fs.Bool("reset", false, "start again from the seed (samples/sandbox.json)")
-	var latency, retryAfter config.DurationFlag
+	var latency, retryAfter, pendingDelay config.DurationFlag
 	var seed, burst config.Int
-	var e500, e503, busy, drop, throttle, throttleCust config.Float
+	var e500, e503, busy, drop, pending, throttle, throttleCust config.Float
 	fs.Var(&latency, "latency", "delay every answer by `DURATION`, e.g. 200ms (default sandbox.latency, none)")
 	fs.Var(&seed, "seed", "fault `SEED`: the same seed and sheet replay the same faults (default sandbox.faults.seed, 0)")
 	fs.Var(&e500, "error-500", "`RATE` of 500 answers, 0–1 (default none)")
 	fs.Var(&e503, "error-503", "`RATE` of 503 answers, 0–1 (default none)")
 	fs.Var(&busy, "busy", "`RATE` of 409 order-busy answers, 0–1 (default none)")
 	fs.Var(&drop, "drop", "`RATE` of PATCHes applied and then answered by a dropped connection, 0–1 (default none)")
+	fs.Var(&pending, "pending", "`RATE` of PATCHes accepted as pending (200, lines unchanged) and carried out --pending-delay later, 0–1 (default none)")
+	fs.Var(&pendingDelay, "pending-delay", "how long a pending cancellation takes to land, as a `DURATION` (default sandbox.faults.pending_delay, none)")
 	fs.Var(&throttle, "throttle", "partner-wide limit in `N` requests per minute; 0 for none (default 500)")
 	fs.Var(&throttleCust, "throttle-customer", "per-customer limit in `N` requests per minute (default none)")
 	fs.Var(&burst, "throttle-burst", "throttle bucket `SIZE` (default a tenth of a minute's requests)")
@@ -80,10 +82,13 @@ func (a *app) cmdSandbox(ctx context.Context, args []string) error {
 	for _, r := range []struct {
 		flag *config.Float
 		cfg  *float64
-	}{{&e500, &f.Error500}, {&e503, &f.Error503}, {&busy, &f.Busy}, {&drop, &f.Drop}, {&throttleCust, &f.ThrottleCustomerPerMinute}} {
+	}{{&e500, &f.Error500}, {&e503, &f.Error503}, {&busy, &f.Busy}, {&drop, &f.Drop}, {&pending, &f.Pending}, {&throttleCust, &f.ThrottleCustomerPerMinute}} {
 		if r.flag.Given {
 			*r.cfg = r.flag.Value
 		}
+	}
+	if pendingDelay.Given {
+		f.PendingDelay = config.Duration(pendingDelay.Value)
 	}
 	if throttle.Given {
 		f.ThrottleRequestsPerMinute = &throttle.Value

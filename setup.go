@@ -43,7 +43,8 @@ func readOptions(cfg *config.Config, extras bool) (plan.ReadOptions, error) {
 // sandboxFaults turns sandbox.faults into the simulator's settings.
 func sandboxFaults(cfg *config.Config) sandbox.Faults {
 	f := cfg.Sandbox.Faults
-	out := sandbox.Faults{Seed: f.Seed, Error500: f.Error500, Error503: f.Error503, Busy: f.Busy, Drop: f.Drop, Throttle: sandbox.DefaultThrottle}
+	out := sandbox.Faults{Seed: f.Seed, Error500: f.Error500, Error503: f.Error503, Busy: f.Busy, Drop: f.Drop,
+		Pending: f.Pending, PendingDelay: time.Duration(f.PendingDelay), Throttle: sandbox.DefaultThrottle}
 	if f.ThrottleRequestsPerMinute != nil {
 		out.Throttle.RequestsPerMinute = *f.ThrottleRequestsPerMinute
 	}

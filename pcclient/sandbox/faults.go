@@ -23,6 +23,11 @@ type Faults struct {
 	// Drop applies a PATCH and then closes the connection without an answer:
 	// the client cannot know whether its cancellation happened.
 	Drop float64
+	// Pending accepts a PATCH (200, the order "pending", its lines
+	// unchanged) and carries it out PendingDelay later, as Partner Center
+	// does when a cancellation is processed asynchronously.
+	Pending      float64
+	PendingDelay time.Duration
 	// Throttle is the token bucket Partner Center throttles with.
 	Throttle Throttle
 }
@@ -49,13 +54,16 @@ func (f Faults) Validate() error {
 	for _, r := range []struct {
 		name string
 		v    float64
-	}{{"error_500", f.Error500}, {"error_503", f.Error503}, {"busy", f.Busy}, {"drop", f.Drop}} {
+	}{{"error_500", f.Error500}, {"error_503", f.Error503}, {"busy", f.Busy}, {"drop", f.Drop}, {"pending", f.Pending}} {
 		if r.v < 0 || r.v > 1 {
 			return fmt.Errorf("sandbox fault %s: rate %v is not between 0 and 1", r.name, r.v)
 		}
 	}
 	if f.Error500+f.Error503+f.Busy > 1 {
 		return fmt.Errorf("sandbox faults: error_500 + error_503 + busy add up to more than 1")
+	}
+	if f.PendingDelay < 0 {
+		return fmt.Errorf("sandbox fault pending_delay: cannot be negative")
 	}
 	if f.Throttle.RequestsPerMinute < 0 || f.Throttle.CustomerRequestsPerMinute < 0 || f.Throttle.Burst < 0 {
 		return fmt.Errorf("sandbox throttle: limits cannot be negative")
@@ -119,6 +127,11 @@ func (f Faults) before(w draw) fault {
 		return faultBusy
 	}
 	return noFault
+}
+
+// pending decides whether an accepted PATCH is carried out later.
+func (f Faults) pending(w draw) bool {
+	return f.Pending > 0 && w.at(3) < f.Pending
 }
 
 // drop decides whether an applied PATCH loses its answer.

@@ -17,6 +17,7 @@ import (
 	"math"
 	"net"
 	"net/http"
+	"slices"
 	"strconv"
 	"strings"
 	"sync"
@@ -62,9 +63,18 @@ type Stats struct {
 	// one quantity. A value above 1 for an order that was cancelled in one
 	// request means something cancelled it twice.
 	Applied map[string]int
-	// LinesCancelled counts, per "customer/order/line", how many PATCHes set
-	// that line to 0. Above 1 is impossible unless the rules are broken.
+	// LinesCancelled counts, per "customer/order/line", how many accepted
+	// PATCHes cancelled that line (at once, or pending). Above 1 means the
+	// line was cancelled twice.
 	LinesCancelled map[string]int
+	// RequestIDs lists, per "customer/order", the MS-RequestIds of the
+	// cancellations accepted for it. Two of them for an order cancelled in
+	// one go means a client sent a second request while the first could
+	// still take effect.
+	RequestIDs map[string][]string
+	// Pending counts PATCHes accepted and carried out later (the pending
+	// fault); Landed those of them that took effect.
+	Pending, Landed int
 }
 
 // Server is the simulator. It is an http.Handler and safe for concurrent use.
@@ -102,7 +112,7 @@ func New(state *State, opts Options) (*Server, error) {
 		dice:      newDice(opts.Faults.Seed),
 		customers: make(map[string]*rate.Limiter),
 		replays:   make(map[string]stored),
-		stats:     Stats{Applied: make(map[string]int), LinesCancelled: make(map[string]int)},
+		stats:     Stats{Applied: make(map[string]int), LinesCancelled: make(map[string]int), RequestIDs: make(map[string][]string)},
 	}
 	if s.now == nil {
 		s.now = time.Now
@@ -136,6 +146,7 @@ func newBucket(perMinute float64, burst int) *rate.Limiter {
 func (s *Server) Stats() Stats {
 	s.mu.Lock()
 	defer s.mu.Unlock()
+	s.land()
 	st := s.stats
 	st.Applied = make(map[string]int, len(s.stats.Applied))
 	for k, v := range s.stats.Applied {
@@ -145,7 +156,57 @@ func (s *Server) Stats() Stats {
 	for k, v := range s.stats.LinesCancelled {
 		st.LinesCancelled[k] = v
 	}
+	st.RequestIDs = make(map[string][]string, len(s.stats.RequestIDs))
+	for k, v := range s.stats.RequestIDs {
+		st.RequestIDs[k] = slices.Clone(v)
+	}
 	return st
+}
+
+// land carries out the pending cancellations that are due (s.mu held).
+// They are applied when the next request looks, not by a timer, so a test
+// clock (Options.Now) decides when they land.
+func (s *Server) land() {
+	now := s.now()
+	changed := false
+	for _, c := range s.state.Customers {
+		for _, o := range c.Orders {
+			kept := o.Pending[:0]
+			for _, p := range o.Pending {
+				if p.Due.After(now) {
+					kept = append(kept, p)
+					continue
+				}
+				applied := false
+				for _, n := range p.Lines {
+					if li := o.line(n); li != nil && li.Quantity > 0 {
+						li.Quantity, applied = 0, true
+					}
+				}
+				if applied {
+					s.stats.Applied[c.ID+"/"+o.ID]++
+				}
+				s.stats.Landed++
+				changed = true
+			}
+			o.Pending = kept
+			if len(o.Pending) == 0 {
+				o.Pending = nil
+			}
+		}
+	}
+	if changed {
+		s.save()
+	}
+}
+
+// save writes the state where Options.StatePath says (s.mu held).
+func (s *Server) save() {
+	if s.opts.StatePath != "" {
+		if err := s.state.Save(s.opts.StatePath); err != nil {
+			s.log.Error("sandbox: cannot save state", "path", s.opts.StatePath, "err", err)
+		}
+	}
 }
 
 // SetRelationship makes the partner's reseller relationship with a
@@ -166,6 +227,7 @@ func (s *Server) SetRelationship(customerID string, ok bool) bool {
 func (s *Server) Quantity(customerID, orderID string, line int) (int, bool) {
 	s.mu.Lock()
 	defer s.mu.Unlock()
+	s.land()
 	c := s.state.customer(customerID)
 	if c == nil {
 		return 0, false
@@ -317,6 +379,7 @@ func (s *Server) lookup(w http.ResponseWriter, r *http.Request) (*Customer, *Ord
 
 func (s *Server) getOrder(w http.ResponseWriter, r *http.Request) {
 	s.mu.Lock()
+	s.land()
 	s.stats.Gets++
 	c, o, ok := s.lookup(w, r)
 	var body []byte
@@ -348,6 +411,7 @@ func (s *Server) patchOrder(w http.ResponseWriter, r *http.Request) {
 	}
 
 	s.mu.Lock()
+	s.land()
 	if prev, ok := s.replays[reqID]; ok && reqID != "" {
 		// The same logical call again: answer what was answered, change nothing.
 		s.stats.Replays++
@@ -356,17 +420,20 @@ func (s *Server) patchOrder(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	s.stats.Patches++
-	status, answer, changed := s.cancel(r, body)
+	status, answer, changed := s.cancel(r, body, reqID)
 	if changed != nil {
-		s.stats.Applied[changed.key]++
+		if changed.pending {
+			s.stats.Pending++
+		} else {
+			s.stats.Applied[changed.key]++
+		}
 		for _, n := range changed.lines {
 			s.stats.LinesCancelled[fmt.Sprintf("%s/%d", changed.key, n)]++
 		}
-		if s.opts.StatePath != "" {
-			if err := s.state.Save(s.opts.StatePath); err != nil {
-				s.log.Error("sandbox: cannot save state", "path", s.opts.StatePath, "err", err)
-			}
+		if !slices.Contains(s.stats.RequestIDs[changed.key], reqID) {
+			s.stats.RequestIDs[changed.key] = append(s.stats.RequestIDs[changed.key], reqID)
 		}
+		s.save()
 	} else if status >= 400 {
 		s.stats.Rejected++
 	}
@@ -391,11 +458,12 @@ func (s *Server) patchOrder(w http.ResponseWriter, r *http.Request) {
 type change struct {
 	key, customer, order string
 	lines                []int
+	pending              bool // accepted, carried out later
 }
 
 // cancel applies a cancellation request under s.mu and returns the answer,
 // and what changed (nil when nothing did).
-func (s *Server) cancel(r *http.Request, body []byte) (int, []byte, *change) {
+func (s *Server) cancel(r *http.Request, body []byte, reqID string) (int, []byte, *change) {
 	fail := func(status int, code any, desc string) (int, []byte, *change) {
 		b, _ := json.Marshal(errorBody(code, desc))
 		return status, b, nil
@@ -458,8 +526,17 @@ func (s *Server) cancel(r *http.Request, body []byte) (int, []byte, *change) {
 	}
 	ch := &change{key: c.ID + "/" + o.ID, customer: c.ID, order: o.ID}
 	for _, li := range targets {
-		li.Quantity = 0
 		ch.lines = append(ch.lines, li.LineItemNumber)
+	}
+	if d, ok := drawFrom(r.Context()); ok && s.opts.Faults.pending(d) {
+		// Accepted, not done: the answer is the order pending with its lines
+		// as they are; the cancellation lands PendingDelay later.
+		ch.pending = true
+		o.Pending = append(o.Pending, &PendingCancel{RequestID: reqID, Lines: ch.lines, Due: s.now().Add(s.opts.Faults.PendingDelay).UTC()})
+	} else {
+		for _, li := range targets {
+			li.Quantity = 0
+		}
 	}
 	b, _ := json.Marshal(s.orderJSON(c, o, false))
 	return http.StatusOK, b, ch

@@ -287,3 +287,69 @@ func TestPricesOnRequest(t *testing.T) {
 		t.Errorf("prices hidden: %s", got)
 	}
 }
+
+// The pending fault: a PATCH is answered 200 with the order pending and
+// its lines unchanged, the order reads pending until the delay has passed
+// on the sandbox's clock, and then the lines are at 0 — also after the
+// state was saved and opened again (the client may be gone by then). A
+// second cancellation with another MS-RequestId while the first is
+// pending is accepted and counted: that is what a client must never send.
+func TestPendingCancellationLandsLater(t *testing.T) {
+	now := time.Date(2026, 12, 1, 9, 0, 0, 0, time.UTC)
+	clock := func() time.Time { return now }
+	state := filepath.Join(t.TempDir(), "state.json")
+	st, _ := ReadState(bytes.NewReader(samples.SandboxSeed))
+	s, err := New(st, Options{Now: clock, StatePath: state, Faults: Faults{Pending: 1, PendingDelay: 30 * time.Second}})
+	if err != nil {
+		t.Fatal(err)
+	}
+	ts := httptest.NewServer(s)
+	defer ts.Close()
+	body := `{"id":"` + partial + `","status":"cancelled","lineItems":[{"lineItemNumber":0,"offerId":"DG7GMGF0FKZV:0003:DG7GMGF0DWMS"}]}`
+	a := send(t, ts, "PATCH", contoso, partial, body, map[string]string{"MS-RequestId": "req-1"})
+	if a.status != 200 || a.body["status"] != "pending" {
+		t.Fatalf("PATCH: %d %v", a.status, a.body["status"])
+	}
+	if q := a.body["lineItems"].([]any)[0].(map[string]any)["quantity"]; q != 4.0 {
+		t.Errorf("the pending answer shows quantity %v, want 4 (unchanged)", q)
+	}
+	now = now.Add(29 * time.Second)
+	if g := send(t, ts, "GET", contoso, partial, "", nil); g.body["status"] != "pending" {
+		t.Errorf("before the delay the order reads %v", g.body["status"])
+	}
+	if q, _ := s.Quantity(contoso, partial, 0); q != 4 {
+		t.Errorf("quantity %d before the delay", q)
+	}
+	// Another request id while pending: accepted, and counted twice.
+	send(t, ts, "PATCH", contoso, partial, body, map[string]string{"MS-RequestId": "req-2"})
+	now = now.Add(2 * time.Second) // the first is due, the second (sent at +29 s) is not
+	g := send(t, ts, "GET", contoso, partial, "", nil)
+	if g.body["status"] != "pending" || g.body["lineItems"].([]any)[0].(map[string]any)["quantity"] != 0.0 {
+		t.Errorf("after the first delay: %v %v", g.body["status"], g.body["lineItems"])
+	}
+	now = now.Add(30 * time.Second)
+	if g := send(t, ts, "GET", contoso, partial, "", nil); g.body["status"] != "completed" {
+		t.Errorf("after both delays: %v", g.body["status"])
+	}
+	stats := s.Stats()
+	key := contoso + "/" + partial
+	if stats.Pending != 2 || stats.Landed != 2 || stats.Applied[key] != 1 || stats.LinesCancelled[key+"/0"] != 2 || len(stats.RequestIDs[key]) != 2 {
+		t.Errorf("stats: pending %d landed %d applied %d cancelled %d ids %v", stats.Pending, stats.Landed, stats.Applied[key], stats.LinesCancelled[key+"/0"], stats.RequestIDs[key])
+	}
+	// The pending cancellation is part of the saved state.
+	st2, _ := ReadState(bytes.NewReader(samples.SandboxSeed))
+	s2, _ := New(st2, Options{Now: clock, Faults: Faults{Pending: 1, PendingDelay: time.Minute}})
+	ts2 := httptest.NewServer(s2)
+	defer ts2.Close()
+	send(t, ts2, "PATCH", contoso, partial, body, map[string]string{"MS-RequestId": "req-3"})
+	if err := s2.state.Save(state); err != nil {
+		t.Fatal(err)
+	}
+	reopened, err := Open(state, samples.SandboxSeed, false, Options{Now: func() time.Time { return now.Add(2 * time.Minute) }})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if q, _ := reopened.Quantity(contoso, partial, 0); q != 0 {
+		t.Errorf("a pending cancellation saved with the state did not land after a restart: quantity %d", q)
+	}
+}

@@ -9,6 +9,7 @@ import (
 	"os"
 	"path/filepath"
 	"strings"
+	"time"
 
 	"github.com/shopspring/decimal"
 
@@ -76,6 +77,18 @@ type Order struct {
 	CurrencyCode string      `json:"currencyCode,omitempty"`
 	BillingCycle string      `json:"billingCycle,omitempty"`
 	LineItems    []*LineItem `json:"lineItems"`
+	// Pending are cancellations Partner Center accepted and has not carried
+	// out yet (the pending fault): until they are due the order reads
+	// "pending" with its lines unchanged. They are part of the state, so a
+	// cancellation lands even when the client that sent it is gone.
+	Pending []*PendingCancel `json:"pending,omitempty"`
+}
+
+// PendingCancel is an accepted cancellation that takes effect at Due.
+type PendingCancel struct {
+	RequestID string    `json:"requestId"`
+	Lines     []int     `json:"lines"`
+	Due       time.Time `json:"due"`
 }
 
 // LineItem is one line of an order.
@@ -240,6 +253,8 @@ func (o *Order) status() string {
 		}
 	}
 	switch {
+	case len(o.Pending) > 0:
+		return "pending"
 	case all:
 		return "cancelled"
 	case o.Status != "":
