@@ -23,6 +23,7 @@ import (
 	"github.com/pcreconcile/pcreconcile/batch/record"
 	"github.com/pcreconcile/pcreconcile/batch/resume"
 	"github.com/pcreconcile/pcreconcile/batch/run"
+	"github.com/pcreconcile/pcreconcile/pcclient"
 	"github.com/pcreconcile/pcreconcile/report"
 )
 
@@ -447,16 +448,26 @@ func (j *job) runOrders(ctx context.Context, ep *endpoint) error {
 		j.log.Warn("running against the built-in SANDBOX: no real orders will be changed", "state", ep.state)
 	}
 	r := &run.Runner{
-		Client:      ep.client,
-		Concurrency: j.cfg.Run.Concurrency,
-		DryRun:      j.dryRun(),
-		RunID:       j.runID,
-		Journal:     j.work.Journal,
-		Now:         j.now,
-		Log:         j.log,
-		Progress:    progress.New(j.stderr, j.stderrTTY && !j.flags.quiet, j.log, j.mode.String(), j.now),
+		Client:        ep.client,
+		Concurrency:   j.cfg.Run.Concurrency,
+		DryRun:        j.dryRun(),
+		RunID:         j.runID,
+		Journal:       j.work.Journal,
+		Clock:         runClock{j.now},
+		SettleTimeout: time.Duration(j.cfg.Run.SettleTimeout),
+		Log:           j.log,
+		Progress:      progress.New(j.stderr, j.stderrTTY && !j.flags.quiet, j.log, j.mode.String(), j.now),
 	}
 	return r.Run(ctx, j.work.Plan)
+}
+
+// runClock is the system clock, telling the time by the app's now.
+type runClock struct{ now func() time.Time }
+
+func (c runClock) Now() time.Time { return c.now() }
+
+func (c runClock) Sleep(ctx context.Context, d time.Duration) error {
+	return pcclient.SystemClock{}.Sleep(ctx, d)
 }
 
 // meta is what the workbook's Summary says of this job, once its orders

@@ -55,6 +55,15 @@ func (l *LineResult) Unsettled() bool {
 	return l.Status == Failed && l.Line != nil && l.Before != nil && *l.Before > 0 && l.After == nil
 }
 
+// PatchOpen reports whether the line's PATCH may still take effect or be
+// confirmed: unsettled (its outcome unknown), or not_cancelled with the
+// MS-RequestId of the PATCH Partner Center accepted — a later read may
+// show the line at 0, cancelled by that PATCH. A resume settles such lines
+// before sending anything, and carries them as they are until it does.
+func (l *LineResult) PatchOpen() bool {
+	return l.Unsettled() || l.Status == NotCancelled && l.RequestID != "" && l.Line != nil && l.Before != nil && *l.Before > 0
+}
+
 // OrderResult is what happened to one order: a row of the Orders sheet and
 // the lines of the Lines sheet. The journal holds one per finished order.
 type OrderResult struct {

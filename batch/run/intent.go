@@ -11,22 +11,36 @@ package run
 //     Quantity Before and no Quantity After (unsettledResult) — the one
 //     marker of a cancellation whose outcome is unknown
 //     (record.LineResult.Unsettled), in reports of every version.
-//  3. A resume finds the intent in the journal, or rebuilds it from such
-//     lines of a report (UnsettledIntent), reads the order, and settles it
-//     (settleIntent): a line the intent meant to cancel that is at 0 now
-//     was cancelled by that PATCH — by this tool, at the intent's quantity
-//     and price; lines still active are sent again with the intent's
-//     MS-RequestId, which Partner Center treats as the same request.
+//  3. A PATCH Partner Center accepted without carrying it out yet (the
+//     order pending, or the lines not yet at 0) is not an outcome: the
+//     order is read again (Runner.settleWait) until the lines are at 0
+//     (cancelled) or the order is final with them active (not_cancelled,
+//     keeping the PATCH's MS-RequestId). Still pending at the timeout, the
+//     lines are failed and unsettled like those of step 2 (stillPending).
+//  4. A resume finds the intent in the journal, or rebuilds it from the
+//     unsettled and not_cancelled lines of a report or journal
+//     (UnsettledIntent), reads the order, and settles it: while the order
+//     is not in a final status nothing is sent (it is read again, as in
+//     step 3); then a line the intent meant to cancel that is at 0 now was
+//     cancelled by that PATCH — by this tool, at the intent's quantity and
+//     price (settleIntent); lines still active are sent again with the
+//     intent's MS-RequestId, which Partner Center treats as the same
+//     request — unless every one of them was not_cancelled, which Partner
+//     Center answered and a read showed final: only then is a new
+//     MS-RequestId used, since no earlier PATCH can still take effect.
 
 import (
+	"fmt"
+	"time"
+
 	"github.com/pcreconcile/pcreconcile/batch/plan"
 	"github.com/pcreconcile/pcreconcile/batch/record"
 	"github.com/pcreconcile/pcreconcile/pcclient"
 )
 
-// intentNote is the Error Message of a line an earlier run's PATCH
-// cancelled without its answer being recorded.
-const intentNote = "cancelled by an earlier run's PATCH whose answer was never recorded; a GET confirmed it"
+// intentNote is the Error Message of a line an earlier PATCH of this tool
+// cancelled without the run that sent it seeing it happen.
+const intentNote = "cancelled by an earlier PATCH of this tool (MS-RequestId %s) whose answer did not show it; a GET confirmed it"
 
 // settleIntent applies a PATCH an interrupted run sent (o.Intent) to the
 // order as read now. A line it meant to cancel that is at 0 now was
@@ -41,7 +55,6 @@ func (d *decision) settleIntent(o *plan.Order, before *pcclient.Order, wants []w
 			meant[*l.Line] = l
 		}
 	}
-	d.requestID = o.Intent.RequestID
 	rest := wants[:0:0]
 	for _, w := range wants {
 		prev, ok := meant[w.item.LineItemNumber]
@@ -53,7 +66,18 @@ func (d *decision) settleIntent(o *plan.Order, before *pcclient.Order, wants []w
 		lr.Before, lr.After = prev.Before, new(0)
 		lr.UnitPrice, lr.Currency, lr.PriceField = prev.UnitPrice, prev.Currency, prev.PriceField
 		lr.RequestID = o.Intent.RequestID
-		d.settled = append(d.settled, withStatus(lr, record.Cancelled, "", intentNote))
+		d.settled = append(d.settled, withStatus(lr, record.Cancelled, "", fmt.Sprintf(intentNote, o.Intent.RequestID)))
+	}
+	// The PATCH goes again under the intent's MS-RequestId — unless every
+	// intended line still active was answered not_cancelled: that PATCH was
+	// carried out as far as it ever will be, so Partner Center would only
+	// replay its answer.
+	for _, w := range rest {
+		prev, ok := meant[w.item.LineItemNumber]
+		d.again = d.again || ok
+		if ok && prev.Status != record.NotCancelled {
+			d.requestID = o.Intent.RequestID
+		}
 	}
 	return rest
 }
@@ -143,21 +167,71 @@ func unsettledResult(res *record.OrderResult, intent *record.OrderResult) *recor
 	return res
 }
 
-// UnsettledIntent is the PATCH an earlier run sent for the unsettled lines
-// of its record prev (LineResult.Unsettled), or nil: the order is decided
-// as after an interrupted run's intent, and sent again, if need be, with the
-// same MS-RequestId.
+// stillPending gives the sent lines of d as a read of the order after
+// their PATCH (requestID) shows them: at 0, cancelled; still active while
+// the order is not final, failed and unsettled — the cancellation is
+// accepted and may land, so a resume reads the order before sending
+// anything, and nothing new is sent meanwhile.
+func stillPending(d decision, last *pcclient.Order, requestID string, waited time.Duration) []record.LineResult {
+	out := make([]record.LineResult, 0, len(d.send))
+	for _, lr := range d.send {
+		lr.RequestID = requestID
+		if got := last.Line(*lr.Line); got != nil && got.Quantity == 0 {
+			lr.After = new(0)
+			out = append(out, withStatus(lr, record.Cancelled, "", "Partner Center accepted the cancellation as pending; a GET confirmed it"))
+			continue
+		}
+		lr.After = nil
+		out = append(out, withStatus(lr, record.Failed, "", fmt.Sprintf("accepted by Partner Center (MS-RequestId %s), still processing after %s (order %s): nothing more is sent while it may take effect; a resume reads the order again",
+			requestID, waited.Round(time.Second), last.Status)))
+	}
+	return out
+}
+
+// intentLines are the line numbers an intent meant to cancel.
+func intentLines(in *record.OrderResult) []int {
+	var out []int
+	for _, l := range in.Lines {
+		if l.Line != nil {
+			out = append(out, *l.Line)
+		}
+	}
+	return out
+}
+
+// UnsettledIntent is the PATCH an earlier run sent for the lines of its
+// record prev whose PATCH may still take effect or be confirmed
+// (LineResult.PatchOpen: unsettled, or not_cancelled), or nil. The order
+// is then decided as after an interrupted run's intent. Its MS-RequestId
+// is an unsettled line's, when there is one: that PATCH's fate is the one
+// not known.
 func UnsettledIntent(prev *record.OrderResult, lines []record.LineResult) *record.OrderResult {
 	var in *record.OrderResult
 	for _, l := range lines {
-		if !l.Unsettled() {
+		if !l.PatchOpen() {
 			continue
 		}
 		if in == nil {
 			in = &record.OrderResult{Seq: prev.Seq, Customer: prev.Customer, Order: prev.Order, RequestID: l.RequestID, StatusBefore: prev.StatusBefore, Currency: prev.Currency}
 		}
-		l.Status = record.Pending
+		if l.Unsettled() {
+			if in.Lines == nil || !anyUnsettled(in.Lines) {
+				in.RequestID = l.RequestID
+			}
+			l.Status = record.Pending // as a journaled intent's lines are
+		}
 		in.Lines = append(in.Lines, l)
 	}
 	return in
+}
+
+// anyUnsettled reports whether an intent has a line whose PATCH was never
+// answered.
+func anyUnsettled(lines []record.LineResult) bool {
+	for _, l := range lines {
+		if l.Status != record.NotCancelled {
+			return true
+		}
+	}
+	return false
 }

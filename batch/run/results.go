@@ -95,10 +95,11 @@ func pendingResult(p *plan.Plan, o *plan.Order, runID string) *record.OrderResul
 		r := p.Rows.At(ri)
 		if r.Prev() != nil {
 			// A retryable line of an earlier run keeps what that run learnt,
-			// and the quantity it will be checked against; an unsettled one
-			// stays failed, for the next resume to settle.
+			// and the quantity it will be checked against; one whose PATCH may
+			// still land (unsettled, not_cancelled) stays as it was, with its
+			// MS-RequestId, for the next resume to settle.
 			lr := *r.Prev()
-			if !lr.Unsettled() {
+			if !lr.PatchOpen() {
 				lr.Status, lr.RunID = record.Pending, runID
 			}
 			if r.Expect >= 0 {

@@ -51,6 +51,10 @@ type decision struct {
 	// requestID is the MS-RequestId to send the PATCH with: an interrupted
 	// run's, when it sent one for these lines; "" for a new one.
 	requestID string
+	// again is true when the PATCH sends lines an earlier PATCH of this
+	// tool meant to cancel: "already cancelled" may then be that PATCH's
+	// doing.
+	again bool
 	// held says why none of the order was sent (invalid, mismatch), for the
 	// Orders sheet.
 	held string
@@ -538,4 +542,42 @@ func joinInts(ns []int) string {
 		return "s " + strings.Join(s[:len(s)-1], ", ") + " and " + s[len(s)-1]
 	}
 	return " " + s[0]
+}
+
+// finalStatus reports whether an order's status is one Partner Center
+// ends in: completed or cancelled. pending, unknown and any other word mean
+// a change may still be under way. (No status at all is taken as final:
+// the lines then speak for themselves.)
+func finalStatus(status string) bool {
+	switch strings.ToLower(strings.TrimSpace(status)) {
+	case "completed", "cancelled", "":
+		return true
+	}
+	return false
+}
+
+// settledAnswer reports whether a PATCH's answer is an outcome: the order
+// final and every sent line at 0. Anything else — pending, or a line still
+// active — is read again before it is believed.
+func settledAnswer(after *pcclient.Order, d decision) bool {
+	return finalStatus(after.Status) && atZero(after, sentLines(d))
+}
+
+// sentLines are the line numbers of d's PATCH.
+func sentLines(d decision) []int {
+	out := make([]int, 0, len(d.send))
+	for _, l := range d.send {
+		out = append(out, *l.Line)
+	}
+	return out
+}
+
+// atZero reports whether every one of lines is at quantity 0 in o.
+func atZero(o *pcclient.Order, lines []int) bool {
+	for _, n := range lines {
+		if li := o.Line(n); li == nil || li.Quantity != 0 {
+			return false
+		}
+	}
+	return true
 }

@@ -5,6 +5,7 @@ import (
 	"reflect"
 	"strings"
 	"testing"
+	"time"
 
 	"github.com/shopspring/decimal"
 
@@ -311,7 +312,7 @@ func TestDecideWithIntent(t *testing.T) {
 		t.Errorf("settled = %q, want %q", got, want)
 	}
 	c := d.settled[0]
-	if c.UnitPrice != price || c.Currency != "EUR" || c.ErrorMessage != intentNote || c.RequestID != "req-1" || c.AmountCancelled().Decimal.String() != "50" {
+	if c.UnitPrice != price || c.Currency != "EUR" || c.ErrorMessage != fmt.Sprintf(intentNote, "req-1") || c.RequestID != "req-1" || c.AmountCancelled().Decimal.String() != "50" {
 		t.Errorf("the intent's line = %+v", c)
 	}
 	if got := outcomes(d.send); got != "2/1  10→-" || d.requestID != "req-1" {
@@ -326,6 +327,65 @@ func TestDecideWithIntent(t *testing.T) {
 	}
 	if strings.Join(lines, " ") != "0:4 1:10" || in.RequestID != "req-1" {
 		t.Errorf("new intent = %v %s", lines, in.RequestID)
+	}
+}
+
+// A line whose PATCH Partner Center answered not_cancelled is settled on
+// resume like an intent: at 0 by then, the earlier PATCH cancelled it —
+// this tool, at that quantity and price — and still active, it is sent
+// again under a new MS-RequestId (the old one would only replay its
+// answer). An unsettled line in the same PATCH keeps the old id.
+func TestNotCancelledLinesAreIntents(t *testing.T) {
+	t.Parallel()
+	price := decimal.NewNullDecimal(decimal.RequireFromString("7.25"))
+	prev := &record.OrderResult{Customer: plantest.CustomerA, Order: "o1", Lines: []record.LineResult{
+		{Row: 2, Line: new(0), Before: new(4), After: new(4), Status: record.NotCancelled, RequestID: "req-A", UnitPrice: price, Currency: "EUR"},
+		{Row: 2, Line: new(1), Before: new(3), After: new(3), Status: record.NotCancelled, RequestID: "req-A", UnitPrice: price, Currency: "EUR"},
+	}}
+	in := UnsettledIntent(prev, prev.Lines)
+	if in == nil || in.RequestID != "req-A" || len(in.Lines) != 2 {
+		t.Fatalf("intent = %+v", in)
+	}
+	o := &plan.Order{Customer: plantest.CustomerA, ID: "o1", Intent: in}
+	rows := []*plan.Row{sheetRow(2, plan.EveryLine, "", -1)}
+	d := decide(o, rows, pcOrder("completed", 0, 3), false)
+	if got, want := outcomes(d.settled), "2/0 cancelled 4→0"; got != want {
+		t.Errorf("settled = %q, want %q", got, want)
+	}
+	if d.settled[0].RequestID != "req-A" || d.settled[0].AmountCancelled().Decimal.String() != "29" {
+		t.Errorf("the line the late PATCH cancelled: %+v", d.settled[0])
+	}
+	if got := outcomes(d.send); got != "2/1  3→-" || d.requestID != "" || !d.again {
+		t.Errorf("sent %q with request id %q (again %v), want line 1 with a new id", got, d.requestID, d.again)
+	}
+	// With an unsettled line among them, the PATCH that may never have
+	// arrived is sent again under its own id.
+	prev.Lines[1] = record.LineResult{Row: 2, Line: new(1), Before: new(3), Status: record.Failed, RequestID: "req-B", UnitPrice: price}
+	in = UnsettledIntent(prev, prev.Lines)
+	o.Intent = in
+	d = decide(o, rows, pcOrder("completed", 4, 3), false)
+	if in.RequestID != "req-B" || d.requestID != "req-B" {
+		t.Errorf("intent id %q, PATCH id %q; want req-B for both", in.RequestID, d.requestID)
+	}
+}
+
+// The answer to a PATCH is an outcome only when the order is final and
+// every sent line at 0; pending, unknown or a line still active is read
+// again first. What is still pending at the timeout stays unsettled.
+func TestPendingAnswersAreNotOutcomes(t *testing.T) {
+	t.Parallel()
+	for status, want := range map[string]bool{"completed": true, "cancelled": true, "Completed": true, "": true, "pending": false, "unknown": false, "processing": false} {
+		if finalStatus(status) != want {
+			t.Errorf("finalStatus(%q) = %v", status, !want)
+		}
+	}
+	d := decision{send: []record.LineResult{{Row: 2, Line: new(0), Before: new(4)}, {Row: 2, Line: new(1), Before: new(3)}}}
+	if settledAnswer(pcOrder("pending", 0, 0), d) || settledAnswer(pcOrder("completed", 0, 3), d) || !settledAnswer(pcOrder("completed", 0, 0), d) {
+		t.Error("settledAnswer")
+	}
+	got := stillPending(d, pcOrder("pending", 0, 3), "req-1", 2*time.Minute)
+	if s := outcomes(got); s != "2/0 cancelled 4→0, 2/1 failed 3→-" || !got[1].Unsettled() || got[1].RequestID != "req-1" || !strings.Contains(got[1].ErrorMessage, "still processing after 2m0s") {
+		t.Errorf("still pending: %q %+v", s, got[1])
 	}
 }
 

@@ -45,8 +45,9 @@ type Runner struct {
 	DryRun  bool
 	RunID   string
 	Journal *journal.Journal
-	Now     func() time.Time
-	Log     *slog.Logger
+	// Clock tells the time and waits (default the system's).
+	Clock pcclient.Clock
+	Log   *slog.Logger
 	// Progress, when set, is told of every finished order.
 	Progress Progress
 	// AuthAbortAfter is how many orders in a row may fail authentication
@@ -56,6 +57,10 @@ type Runner struct {
 	// may take to be answered, and then the one GET that reads its order
 	// again (default 10 s each).
 	StopGrace time.Duration
+	// SettleTimeout is how long an order whose cancellation Partner Center
+	// accepted but has not carried out yet is read again (default 2 minutes;
+	// see settleWait).
+	SettleTimeout time.Duration
 
 	mu        sync.Mutex
 	authFails int
@@ -71,8 +76,11 @@ type Runner struct {
 // journal write failure is returned at once: nothing more may be done that
 // cannot be recorded.
 func (r *Runner) Run(ctx context.Context, p *plan.Plan) error {
-	if r.Now == nil {
-		r.Now = time.Now
+	if r.Clock == nil {
+		r.Clock = pcclient.SystemClock{}
+	}
+	if r.SettleTimeout <= 0 {
+		r.SettleTimeout = 2 * time.Minute
 	}
 	if r.Log == nil {
 		r.Log = slog.New(slog.DiscardHandler)
@@ -174,7 +182,7 @@ func FairOrder(p *plan.Plan) []*plan.Order {
 // intent that cannot be journaled is an error: nothing is sent that could
 // not be accounted for.
 func (r *Runner) process(ctx context.Context, p *plan.Plan, o *plan.Order) (*record.OrderResult, error) {
-	start := r.Now()
+	start := r.Clock.Now()
 	res := &record.OrderResult{Seq: o.Seq, Customer: o.Customer, Order: o.ID}
 	rows := make([]*plan.Row, len(o.Rows))
 	for i, ri := range o.Rows {
@@ -195,9 +203,22 @@ func (r *Runner) process(ctx context.Context, p *plan.Plan, o *plan.Order) (*rec
 		return res, nil
 	}
 	res.StatusBefore, res.StatusAfter, res.Currency = before.Status, before.Status, before.CurrencyCode
+	if o.Intent != nil && !r.DryRun && !finalStatus(before.Status) {
+		// An earlier PATCH of this chain was accepted and may still land:
+		// read the order again until it is final, and send nothing new while
+		// it is not.
+		var waits []*pcclient.Response
+		before, waits, _ = r.settleWait(ctx, o, before, intentLines(o.Intent), true)
+		calls = append(calls, waits...)
+		res.StatusAfter = before.Status
+	}
 	d := decide(o, rows, before, r.DryRun)
 	res.Lines, res.ErrorMessage = d.settled, d.held
 	if len(d.send) == 0 {
+		return res, nil
+	}
+	if o.Intent != nil && !finalStatus(before.Status) {
+		res.Lines = append(res.Lines, stillPending(d, before, o.Intent.RequestID, r.SettleTimeout)...)
 		return res, nil
 	}
 	if ctx.Err() != nil {
@@ -221,6 +242,19 @@ func (r *Runner) process(ctx context.Context, p *plan.Plan, o *plan.Order) (*rec
 	calls = append(calls, presp)
 	switch {
 	case err == nil:
+		if !settledAnswer(after, d) {
+			// Accepted, but not (yet) done: not an outcome until a read of the
+			// order says so.
+			var waits []*pcclient.Response
+			var final bool
+			after, waits, final = r.settleWait(ctx, o, after, sentLines(d), presp.Verified)
+			calls = append(calls, waits...)
+			if !final {
+				res.StatusAfter = after.Status
+				res.Lines = append(res.Lines, stillPending(d, after, requestID, r.SettleTimeout)...)
+				break
+			}
+		}
 		res.StatusAfter = after.Status
 		res.Lines = append(res.Lines, settle(d, after, presp.Verified)...)
 	case errors.Is(err, pcclient.ErrStopped):
@@ -230,7 +264,7 @@ func (r *Runner) process(ctx context.Context, p *plan.Plan, o *plan.Order) (*rec
 		}
 	default:
 		f := failOrder(res, err)
-		why := rereadFor(err, presp.MayHaveApplied || d.requestID != "")
+		why := rereadFor(err, presp.MayHaveApplied || d.again)
 		if why == noReread {
 			res.Lines = append(res.Lines, refused(d, f)...)
 			break
@@ -243,6 +277,36 @@ func (r *Runner) process(ctx context.Context, p *plan.Plan, o *plan.Order) (*rec
 		res.Lines = append(res.Lines, reread(d, why, f, now, rerr)...)
 	}
 	return res, nil
+}
+
+// settleWait reads order o again until the lines (line numbers) are at 0
+// or the order is in a final status — read by a GET, not taken from a
+// PATCH's answer (read says whether last was) — or until SettleTimeout.
+// It waits a sixtieth of SettleTimeout first (2 s at the default 2
+// minutes), doubling each time, and stops at once when ctx is done. It
+// returns the latest order read, the calls made, and whether it settled.
+func (r *Runner) settleWait(ctx context.Context, o *plan.Order, last *pcclient.Order, lines []int, read bool) (*pcclient.Order, []*pcclient.Response, bool) {
+	var calls []*pcclient.Response
+	deadline := r.Clock.Now().Add(r.SettleTimeout)
+	wait := r.SettleTimeout / 60
+	for {
+		if atZero(last, lines) || read && finalStatus(last.Status) {
+			return last, calls, true
+		}
+		left := deadline.Sub(r.Clock.Now())
+		if left <= 0 || ctx.Err() != nil {
+			return last, calls, false
+		}
+		if err := r.Clock.Sleep(ctx, min(wait, left)); err != nil {
+			return last, calls, false
+		}
+		wait *= 2
+		got, resp, err := r.Client.GetOrder(ctx, o.Customer, o.ID, pcclient.UntilStopped(ctx))
+		calls = append(calls, resp)
+		if err == nil {
+			last, read = got, true
+		}
+	}
 }
 
 // graceful returns a context for a request that must not be cut short the
@@ -286,7 +350,7 @@ func (r *Runner) reread(ctx context.Context, o *plan.Order) (*pcclient.Order, *p
 // finish fills in what every line of the order shares and merges in the
 // lines carried from an earlier run.
 func (r *Runner) finish(res *record.OrderResult, o *plan.Order, rows []*plan.Row, calls []*pcclient.Response, start time.Time) {
-	now := r.Now()
+	now := r.Clock.Now()
 	if len(res.Lines) == 0 {
 		// The rules give every row a line; should they not, the rows are
 		// failed rather than lost.

@@ -63,18 +63,20 @@ type Stats struct {
 	// one quantity. A value above 1 for an order that was cancelled in one
 	// request means something cancelled it twice.
 	Applied map[string]int
-	// LinesCancelled counts, per "customer/order/line", how many accepted
-	// PATCHes cancelled that line (at once, or pending). Above 1 means the
-	// line was cancelled twice.
+	// LinesCancelled counts, per "customer/order/line", the cancellations
+	// that took effect on that line (at once, or when a pending one landed,
+	// even on a line another had set to 0 already). Above 1 means the line
+	// was cancelled twice.
 	LinesCancelled map[string]int
 	// RequestIDs lists, per "customer/order", the MS-RequestIds of the
-	// cancellations accepted for it. Two of them for an order cancelled in
-	// one go means a client sent a second request while the first could
-	// still take effect.
+	// cancellations that took effect on it. Two of them for an order
+	// cancelled in one go means a client sent a second request while the
+	// first could still take effect.
 	RequestIDs map[string][]string
 	// Pending counts PATCHes accepted and carried out later (the pending
-	// fault); Landed those of them that took effect.
-	Pending, Landed int
+	// fault); Landed those that took effect, Lost those Partner Center
+	// never carried out (LosePending).
+	Pending, Landed, Lost int
 }
 
 // Server is the simulator. It is an http.Handler and safe for concurrent use.
@@ -183,9 +185,11 @@ func (s *Server) land() {
 						li.Quantity, applied = 0, true
 					}
 				}
+				key := c.ID + "/" + o.ID
 				if applied {
-					s.stats.Applied[c.ID+"/"+o.ID]++
+					s.stats.Applied[key]++
 				}
+				s.took(key, p.RequestID, p.Lines)
 				s.stats.Landed++
 				changed = true
 			}
@@ -198,6 +202,55 @@ func (s *Server) land() {
 	if changed {
 		s.save()
 	}
+}
+
+// took counts a cancellation that took effect on lines of order key
+// (s.mu held).
+func (s *Server) took(key, requestID string, lines []int) {
+	for _, n := range lines {
+		s.stats.LinesCancelled[fmt.Sprintf("%s/%d", key, n)]++
+	}
+	if !slices.Contains(s.stats.RequestIDs[key], requestID) {
+		s.stats.RequestIDs[key] = append(s.stats.RequestIDs[key], requestID)
+	}
+}
+
+// LosePending makes the cancellations pending on an order never land —
+// Partner Center accepted them and then did not carry them out — and
+// returns how many there were. The order is final again, its lines as they
+// were.
+func (s *Server) LosePending(customerID, orderID string) int {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	c := s.state.customer(customerID)
+	if c == nil || c.order(orderID) == nil {
+		return 0
+	}
+	o := c.order(orderID)
+	n := len(o.Pending)
+	o.Pending = nil
+	s.stats.Lost += n
+	s.save()
+	return n
+}
+
+// SetFaults replaces the faults from now on, as restarting the sandbox
+// with other flags would.
+func (s *Server) SetFaults(f Faults) error {
+	if err := f.Validate(); err != nil {
+		return err
+	}
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	s.opts.Faults = f
+	return nil
+}
+
+// faults are the faults in force.
+func (s *Server) faults() Faults {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	return s.opts.Faults
 }
 
 // save writes the state where Options.StatePath says (s.mu held).
@@ -285,7 +338,7 @@ func (s *Server) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	d := s.dice.next(r.Method + " " + r.URL.Path)
-	switch s.opts.Faults.before(d) {
+	switch s.faults().before(d) {
 	case fault500:
 		s.count(func(st *Stats) { st.Errors500++ })
 		writeError(w, http.StatusInternalServerError, 500, "An unexpected error occurred. (sandbox fault)")
@@ -319,7 +372,7 @@ func (s *Server) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 // throttle takes a token from the partner bucket (and the bucket of the
 // customer in path). It returns the Retry-After to answer when there is none.
 func (s *Server) throttle(path string) (time.Duration, bool) {
-	t := s.opts.Faults.Throttle
+	t := s.faults().Throttle
 	// The mux has not matched yet (PathValue is empty): read the path.
 	customer := ""
 	if parts := strings.Split(strings.TrimPrefix(path, "/v1/customers/"), "/"); len(parts) > 1 {
@@ -426,12 +479,7 @@ func (s *Server) patchOrder(w http.ResponseWriter, r *http.Request) {
 			s.stats.Pending++
 		} else {
 			s.stats.Applied[changed.key]++
-		}
-		for _, n := range changed.lines {
-			s.stats.LinesCancelled[fmt.Sprintf("%s/%d", changed.key, n)]++
-		}
-		if !slices.Contains(s.stats.RequestIDs[changed.key], reqID) {
-			s.stats.RequestIDs[changed.key] = append(s.stats.RequestIDs[changed.key], reqID)
+			s.took(changed.key, reqID, changed.lines)
 		}
 		s.save()
 	} else if status >= 400 {
@@ -446,7 +494,7 @@ func (s *Server) patchOrder(w http.ResponseWriter, r *http.Request) {
 		if s.opts.OnPatchApplied != nil {
 			s.opts.OnPatchApplied(changed.customer, changed.order)
 		}
-		if d, ok := drawFrom(r.Context()); ok && s.opts.Faults.drop(d) {
+		if d, ok := drawFrom(r.Context()); ok && s.faults().drop(d) {
 			s.count(func(st *Stats) { st.Dropped++ })
 			dropConnection(w)
 			return
