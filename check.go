@@ -6,8 +6,9 @@ import (
 	"fmt"
 	"runtime/debug"
 
+	"github.com/pcreconcile/pcreconcile/batch/config"
 	"github.com/pcreconcile/pcreconcile/batch/plan"
-	"github.com/pcreconcile/pcreconcile/report"
+	"github.com/pcreconcile/pcreconcile/batch/record"
 )
 
 func (a *app) cmdCheck(ctx context.Context, args []string) error {
@@ -80,12 +81,30 @@ Flags:
 	} else {
 		endpoint := cfg.PartnerCenter.BaseURL
 		if cfg.IsSandbox() {
-			endpoint = report.SandboxEndpoint
+			endpoint = record.SandboxEndpoint
 		}
-		p.WriteCheck(a.stdout, report.HistoryNote(".", p.Source.SHA256, endpoint)...)
+		p.WriteCheck(a.stdout, a.historyNote(cfg, p.Source.SHA256, endpoint)...)
 	}
 	if len(p.Invalid()) > 0 {
 		return exitWith(exitIncomplete)
 	}
 	return nil
+}
+
+// historyNote says, for check, when the run ledger shows that the input
+// with this SHA-256 ran already against endpoint; nil if it did not.
+func (a *app) historyNote(cfg *config.Config, sha, endpoint string) []string {
+	path, err := a.ledgerPath(cfg)
+	if err != nil {
+		return nil
+	}
+	led, err := a.readLedger(path, ".")
+	if err != nil {
+		return nil
+	}
+	last, ok := led.LastRun(sha, endpoint, record.Run)
+	if !ok {
+		return nil
+	}
+	return []string{fmt.Sprintf("already run on %s against %s → report %s (%s)", last.When.Format("2006-01-02 15:04 MST"), last.Endpoint, last.Report, last.Result)}
 }

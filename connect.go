@@ -10,10 +10,10 @@ import (
 	"golang.org/x/oauth2"
 
 	"github.com/pcreconcile/pcreconcile/batch/config"
+	"github.com/pcreconcile/pcreconcile/batch/record"
 	"github.com/pcreconcile/pcreconcile/internal/atomicfile"
 	"github.com/pcreconcile/pcreconcile/pcclient"
 	"github.com/pcreconcile/pcreconcile/pcclient/sandbox"
-	"github.com/pcreconcile/pcreconcile/report"
 	"github.com/pcreconcile/pcreconcile/samples"
 )
 
@@ -21,7 +21,7 @@ import (
 // report says about it.
 type endpoint struct {
 	client   *pcclient.Client
-	name     string // URL, or report.SandboxEndpoint
+	name     string // URL, or record.SandboxEndpoint
 	sandbox  bool
 	state    string // sandbox state file
 	tenant   string
@@ -33,7 +33,7 @@ type endpoint struct {
 func (j *job) describe() *endpoint {
 	cfg := j.cfg
 	if cfg.IsSandbox() {
-		return &endpoint{name: report.SandboxEndpoint, sandbox: true, state: cfg.StatePath(), identity: "sandbox", close: func() {}}
+		return &endpoint{name: record.SandboxEndpoint, sandbox: true, state: cfg.StatePath(), identity: "sandbox", close: func() {}}
 	}
 	ep := &endpoint{name: cfg.PartnerCenter.BaseURL, tenant: cfg.Auth.TenantID, close: func() {}}
 	switch a := cfg.Auth; a.Mode {

@@ -17,6 +17,7 @@ import (
 
 	"github.com/xuri/excelize/v2"
 
+	"github.com/pcreconcile/pcreconcile/batch/ledger"
 	"github.com/pcreconcile/pcreconcile/report"
 )
 
@@ -109,7 +110,7 @@ func TestResumeRefusesAnotherEndpoint(t *testing.T) {
 	c.writeReport = failingReport
 	res = c.runCfg("run", sampleCSV, "--yes", "--again", "--report", c.path("c.xlsx"))
 	c.writeReport = nil
-	if res.code != exitAborted || !strings.Contains(res.stderr, "pcreconcile run --resume "+c.path("c.xlsx.journal")+" --config "+real) {
+	if res.code != exitAborted || !strings.Contains(res.stderr, "pcreconcile run --resume "+c.path("c.xlsx.journal")+" --report "+c.path("c.xlsx")+" --config "+real) {
 		t.Errorf("a failed report's hint: exit %d\n%s", res.code, res.stderr)
 	}
 	c.config = sandboxConfig
@@ -134,7 +135,6 @@ func TestPlanJournalsStayPlans(t *testing.T) {
 	if !strings.Contains(res.stderr, "continue it with: pcreconcile plan --resume") {
 		t.Errorf("the hint names another command:\n%s", res.stderr)
 	}
-	c.refused(hits, "would take the place of the one being resumed", "plan", "--resume", c.path("p.xlsx.journal"), "--report", c.path("p.xlsx"))
 	if res := c.runCfg("plan", "--resume", c.path("p.xlsx.journal"), "--report", c.path("p1.xlsx")); res.code != exitIncomplete {
 		t.Fatalf("plan --resume: exit %d\n%s", res.code, res.stderr)
 	}
@@ -145,6 +145,7 @@ func TestPlanJournalsStayPlans(t *testing.T) {
 		t.Error("the plan's journal is left after plan --resume finished it")
 	}
 	c.refused(hits, "finishes a plan's unfinished journal, and this is a report", "plan", "--resume", c.path("p1.xlsx"), "--report", c.path("p3.xlsx"))
+	c.refused(hits, "which this command reads", "run", "--resume", c.path("p1.xlsx"), "--yes", "--force", "--report", c.path("p1.xlsx"))
 	if res := c.runCfg("plan", sampleCSV, "--fresh", "--report", c.path("p4.xlsx")); res.code != exitIncomplete {
 		t.Errorf("plan --fresh: exit %d\n%s", res.code, res.stderr)
 	}
@@ -169,20 +170,26 @@ func TestHistoryGuardsAgainstRunningTwice(t *testing.T) {
 		t.Error("the journal the resume finished is still there")
 	}
 	res = c.refused(hits, "already ran against http://127.0.0.1", "run", sampleCSV, "--yes", "--report", c.path("c.xlsx"))
-	if !strings.Contains(res.stderr, "report "+c.path("b.xlsx")) || !strings.Contains(res.stderr, "pcreconcile run --resume "+c.path("b.xlsx")+" --config "+c.config) || !strings.Contains(res.stderr, "--again") {
+	if !strings.Contains(res.stderr, "report "+c.path("b.xlsx")) || !strings.Contains(res.stderr, "the chain's newest report is "+c.path("b.xlsx")) || !strings.Contains(res.stderr, "nothing is left to do in it") || !strings.Contains(res.stderr, "--again") {
 		t.Errorf("the refusal does not name the earlier report and how to go on:\n%s", res.stderr)
 	}
 	if res := c.runCfg("run", sampleCSV, "--yes", "--again", "--report", c.path("c.xlsx")); res.code != exitIncomplete {
 		t.Errorf("--again: exit %d\n%s", res.code, res.stderr)
 	}
-	h, err := os.ReadFile(c.path(report.HistoryFile))
+	led, err := ledger.Read(ledger.DefaultPath(c.dir))
 	if err != nil {
 		t.Fatal(err)
 	}
-	lines := strings.Split(strings.TrimSpace(string(h)), "\n")
-	if len(lines) != 3 || !strings.HasPrefix(lines[0], "Input,Input SHA-256,Endpoint,Report") ||
-		!strings.Contains(lines[1], "b.xlsx") || !strings.Contains(lines[1], "EUR 25,147.80; USD 51,947.10") || !strings.Contains(lines[2], "c.xlsx") {
-		t.Errorf("history:\n%s", h)
+	var ends []string
+	for _, e := range led.Runs() {
+		ends = append(ends, fmt.Sprintf("%s %s %s", filepath.Base(e.Report), e.Result, e.AmountCancelled))
+	}
+	// a's report could not be written: it started, and the resume b
+	// finished its work; c ran the sheet again (--again).
+	// b's row counts what a cancelled: a never recorded its end, and every
+	// cancellation is in exactly one row. c found everything cancelled.
+	if len(ends) != 3 || ends[0] != "a.xlsx started " || !strings.HasPrefix(ends[1], "b.xlsx ") || !strings.HasSuffix(ends[1], " EUR 25,147.80; USD 51,947.10") || !strings.HasPrefix(ends[2], "c.xlsx ") || !strings.HasSuffix(ends[2], " ") {
+		t.Errorf("ledger:\n%s", strings.Join(ends, "\n"))
 	}
 	// check, run where the history is, knows the sheet ran.
 	exe, _ := os.Executable()

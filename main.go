@@ -72,6 +72,9 @@ type app struct {
 	// when ""): tests run commands in-process and must not write into the
 	// repository.
 	dir string
+	// configDir is the user's config directory, where the run ledger is by
+	// default (os.UserConfigDir when nil).
+	configDir func() (string, error)
 	// writeReport writes the workbook (report.Write; tests make it fail).
 	writeReport func(report.Options) (*report.Counts, error)
 }
@@ -326,13 +329,18 @@ func (a *app) commandLine() string {
 }
 
 // runBy is who ran the tool: the OS user and the host.
-func runBy() string {
-	name := os.Getenv("USER")
+func runBy() string { return userName() + "@" + hostname() }
+
+func userName() string {
 	if u, err := user.Current(); err == nil && u.Username != "" {
-		name = u.Username
+		return u.Username
 	}
+	return os.Getenv("USER")
+}
+
+func hostname() string {
 	host, _ := os.Hostname()
-	return name + "@" + host
+	return host
 }
 
 func quoteArg(s string) string { return report.ShellQuote(s) }

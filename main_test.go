@@ -19,6 +19,7 @@ import (
 	"github.com/xuri/excelize/v2"
 
 	"github.com/pcreconcile/pcreconcile/batch/journal"
+	"github.com/pcreconcile/pcreconcile/batch/ledger"
 	"github.com/pcreconcile/pcreconcile/batch/plan"
 	"github.com/pcreconcile/pcreconcile/batch/record"
 	"github.com/pcreconcile/pcreconcile/pcclient/sandbox"
@@ -55,6 +56,10 @@ func newCLI(t *testing.T) *cli {
 }
 
 func (c *cli) writeConfig(yaml string) string {
+	if !strings.Contains(yaml, "history:") && !strings.Contains(yaml, "bogus") {
+		// The ledger of the test's own (also for children it starts).
+		yaml += "history:\n  path: " + ledger.DefaultPath(c.dir) + "\n"
+	}
 	path := filepath.Join(c.dir, fmt.Sprintf("config-%d.yaml", time.Now().UnixNano()))
 	if err := os.WriteFile(path, []byte(yaml), 0o644); err != nil {
 		c.t.Fatal(err)
@@ -77,6 +82,7 @@ func (c *cli) run(args ...string) result {
 		now:         time.Now,
 		writeReport: c.writeReport,
 		dir:         c.dir,
+		configDir:   func() (string, error) { return c.dir, nil },
 	}
 	code := a.run(c.t.Context(), args)
 	return result{code, out.String(), errb.String()}
@@ -154,7 +160,7 @@ func TestRunSampleOnSandbox(t *testing.T) {
 	}
 	prior, _ := report.Open(rep)
 	defer prior.Close()
-	if prior.Meta[report.LabelEndpoint] != report.SandboxEndpoint || prior.Meta[report.LabelInputSHA] == "" {
+	if prior.Meta[report.LabelEndpoint] != record.SandboxEndpoint || prior.Meta[report.LabelInputSHA] == "" {
 		t.Errorf("summary meta = %v", prior.Meta)
 	}
 }

@@ -98,7 +98,7 @@ func newFaultyProcEnv(t *testing.T, conc int, faults sandbox.Faults) *procEnv {
 	}))
 	t.Cleanup(srv.Close)
 	e.config = filepath.Join(e.dir, "pcreconcile.yaml")
-	os.WriteFile(e.config, []byte(fmt.Sprintf("partner_center:\n  base_url: %s\nauth:\n  mode: token\nrun:\n  concurrency: %d\n  requests_per_minute: 60000\n", srv.URL, conc)), 0o644)
+	os.WriteFile(e.config, []byte(fmt.Sprintf("partner_center:\n  base_url: %s\nauth:\n  mode: token\nrun:\n  concurrency: %d\n  requests_per_minute: 60000\nhistory:\n  path: %s\n", srv.URL, conc, filepath.Join(e.dir, "ledger", "history.csv"))), 0o644)
 	return e
 }
 
@@ -382,7 +382,7 @@ func TestKill9AtManyPointsThenResume(t *testing.T) {
 				if i == 0 {
 					// A fresh run of the same input is refused, with the command to use.
 					fresh := e.start("run", absSample(t), "--report", "other.xlsx")
-					if code := fresh.wait(t); code != exitUsage || !strings.Contains(fresh.stderrText(), "continue it with: pcreconcile run --resume r1.xlsx.journal") {
+					if code := fresh.wait(t); code != exitUsage || !strings.Contains(fresh.stderrText(), "continue it with: pcreconcile run --resume r1.xlsx.journal --report r1.xlsx") {
 						t.Errorf("fresh run over an unfinished journal: exit %d\n%s", code, fresh.stderrText())
 					}
 				}
@@ -496,7 +496,7 @@ func TestSecondSIGINTQuitsAtOnce(t *testing.T) {
 	if code := c.wait(t); code != exitInterrupted {
 		t.Fatalf("exit %d, want 130", code)
 	}
-	if want := "resume later with pcreconcile run --resume r.xlsx.journal --config " + e.config; !strings.Contains(c.stderrText(), want) {
+	if want := "resume later with pcreconcile run --resume r.xlsx.journal --report r.xlsx --config " + e.config; !strings.Contains(c.stderrText(), want) {
 		t.Errorf("the second Ctrl-C does not say how to resume (%q):\n%s", want, c.stderrText())
 	}
 	if _, err := os.Stat(filepath.Join(e.dir, "r.xlsx")); !errors.Is(err, os.ErrNotExist) {

@@ -18,11 +18,13 @@ import (
 
 	"github.com/pcreconcile/pcreconcile/batch/config"
 	"github.com/pcreconcile/pcreconcile/batch/journal"
+	"github.com/pcreconcile/pcreconcile/batch/ledger"
 	"github.com/pcreconcile/pcreconcile/batch/plan"
 	"github.com/pcreconcile/pcreconcile/batch/progress"
 	"github.com/pcreconcile/pcreconcile/batch/record"
 	"github.com/pcreconcile/pcreconcile/batch/resume"
 	"github.com/pcreconcile/pcreconcile/batch/run"
+	"github.com/pcreconcile/pcreconcile/internal/lock"
 	"github.com/pcreconcile/pcreconcile/pcclient"
 	"github.com/pcreconcile/pcreconcile/report"
 )
@@ -176,6 +178,13 @@ func (a *app) cmdRun(ctx context.Context, args []string, mode record.Mode) error
 			return "quitting at once; nothing was sent yet"
 		})
 	j.report = f.report
+	if j.report == "" && f.resume != "" {
+		// A run that died before writing its report is finished into that
+		// report, where it meant to write it.
+		if link, err := resume.Identify(f.resume); err == nil && !link.Written && link.Journal != "" && link.Report != "" {
+			j.report = link.Report
+		}
+	}
 	if j.report == "" {
 		j.report = a.defaultPath("reconciliation-" + started.Format("20060102-150405") + ".xlsx")
 	}
@@ -210,6 +219,11 @@ type job struct {
 	report  string // the workbook to write
 
 	work *resume.Work // the plan, its journal and the original input
+	// ledgerFile is the run ledger and ledger its rows when the job began;
+	// unlock holds the lock of the job's chain.
+	ledgerFile string
+	ledger     ledger.Ledger
+	unlock     *lock.Lock
 	// quitHint is the command that resumes this job from its journal, once
 	// it has one: a second Ctrl-C prints it.
 	quitHint atomic.Pointer[string]
@@ -225,6 +239,14 @@ func (j *job) run(ctx context.Context, pos []string) error {
 	if err := j.checkReportPath(pos); err != nil {
 		return err
 	}
+	if err := j.openLedger(); err != nil {
+		return err
+	}
+	defer func() {
+		if j.unlock != nil {
+			j.unlock.Release()
+		}
+	}()
 	ep := j.describe()
 	err := j.prepare(pos, ep)
 	if err == nil {
@@ -233,6 +255,9 @@ func (j *job) run(ctx context.Context, pos []string) error {
 	if err == nil {
 		defer ep.close()
 		err = j.confirm(ep)
+	}
+	if err == nil {
+		err = j.start(ep)
 	}
 	if err != nil {
 		if j.work != nil {
@@ -247,6 +272,20 @@ func (j *job) run(ctx context.Context, pos []string) error {
 	return j.execute(ctx, ep)
 }
 
+// start makes the job's journal the chain's and records in the ledger
+// that the run starts — the last steps before the first request.
+func (j *job) start(ep *endpoint) error {
+	if err := j.work.Start(); err != nil {
+		return err
+	}
+	hint := j.hints().Into(j.mode, j.work.Journal.Path(), j.report)
+	j.quitHint.Store(&hint)
+	if err := j.record(ledger.Entry{When: j.started, Endpoint: ep.name, Result: ledger.Started}); err != nil {
+		return config.NewError(j.ledgerFile, "cannot add the run to the run ledger: "+err.Error(), "the ledger (history.path) must be writable; nothing was sent")
+	}
+	return nil
+}
+
 // continueWith is the command that carries on from path with command —
 // with the config and the reading flags this command was given, so that
 // following it reaches the same endpoint and reads the sheet the same way.
@@ -256,7 +295,8 @@ func (j *job) continueWith(mode record.Mode, path string) string {
 
 // hints spells the commands this job's messages print.
 func (j *job) hints() resume.Command {
-	return resume.Command{Config: j.cfg.Path, Delimiter: j.flags.delimiter}
+	wd, _ := os.Getwd()
+	return resume.Command{Config: j.cfg.Path, Delimiter: j.flags.delimiter, Dir: wd}
 }
 
 // checkReportPath checks, before anything is read or sent, that the report
@@ -273,15 +313,18 @@ func (j *job) checkReportPath(pos []string) error {
 		return err
 	}
 	jpath := journal.Path(rep)
-	if j.resumed != "" && (abs(j.resumed) == abs(rep) || abs(j.resumed) == abs(jpath)) {
+	if j.resumed != "" && abs(j.resumed) == abs(rep) {
 		return usage("the new report would take the place of the one being resumed", "leave --report out, or give a new PATH")
+	}
+	if j.resumed != "" && (abs(j.resumed) == abs(jpath) || abs(journal.Path(j.resumed)) == abs(jpath)) {
+		return nil // finishing the journal into the report it was for: it takes the journal's place
 	}
 	if _, err := os.Stat(jpath); err == nil {
 		mode := j.mode
 		if h, err := journal.ReadHeader(jpath); err == nil {
 			mode = h.Mode
 		}
-		return usage("an unfinished journal "+jpath+" is in the way", "finish it with "+j.continueWith(mode, jpath)+", or choose another --report PATH")
+		return usage("an unfinished journal "+jpath+" is in the way", "finish it with "+j.hints().Into(mode, jpath, rep)+", or choose another --report PATH")
 	}
 	return nil
 }
@@ -305,6 +348,19 @@ func (j *job) prepare(pos []string, ep *endpoint) error {
 		return err
 	}
 	if j.resumed != "" {
+		link, lerr := resume.Identify(j.resumed)
+		if lerr != nil {
+			return lerr
+		}
+		if err := j.lockChain(link.Chain); err != nil {
+			return err
+		}
+		if err := j.checkHead(link); err != nil {
+			return err
+		}
+		if link.Journal != "" && !link.Written {
+			j.resumed = link.Journal // the journal beside a report that was never written
+		}
 		j.work, err = resume.Prepare(resume.Options{
 			From:          j.resumed,
 			Mode:          j.mode,
@@ -325,8 +381,6 @@ func (j *job) prepare(pos []string, ep *endpoint) error {
 	if err != nil {
 		return err
 	}
-	hint := j.continueWith(j.mode, j.work.Journal.Path())
-	j.quitHint.Store(&hint)
 	s := j.work.Plan.Summarize()
 	todo := j.todo(s)
 	if max := j.cfg.Run.MaxLines; max > 0 && todo > max && !j.dryRun() {
@@ -360,30 +414,20 @@ func (j *job) prepareFresh(input string, read plan.ReadOptions, header journal.H
 		return nil, err
 	}
 	p.Source.Sheet = j.cfg.Input.Sheet
-	dir := filepath.Dir(j.report)
-	if !j.flags.fresh {
-		if other := journal.Unfinished(dir, p.Source.SHA256, j.mode); other != "" {
-			return nil, usage(fmt.Sprintf("%s has an unfinished %s of this input (%s)", other, j.mode, input), "continue it with: "+j.continueWith(j.mode, other)+"   (or start afresh with --fresh)")
-		}
+	if err := j.guardFresh(input, p.Source.SHA256, ep); err != nil {
+		return nil, err
 	}
-	// The same sheet run twice against the same endpoint: the second
-	// workbook would show everything already_cancelled and hide what the
-	// first one cancelled. The sandbox is exempt, so samples can be rerun.
-	if j.mode == record.Run && !ep.sandbox && !j.flags.again {
-		if last, ok, err := report.LastRun(dir, p.Source.SHA256, ep.name); err != nil {
-			j.log.Warn("cannot read the run history", "file", filepath.Join(dir, report.HistoryFile), "err", err)
-		} else if ok {
-			return nil, usage(fmt.Sprintf("%s already ran against %s on %s (run %s, report %s)", input, last.Endpoint, last.Finished.Format("2006-01-02 15:04 MST"), last.RunID, last.Report),
-				"to finish what that run left: "+j.continueWith(record.Run, last.Report)+"   (to run the sheet again anyway: --again)")
-		}
+	if err := j.lockChain(j.runID); err != nil { // a new chain: its own
+		return nil, err
 	}
 	header.Source = p.Source
 	header.Source.Path = abs(input)
+	header.ChainID = j.runID
 	jr, err := journal.Create(journal.Path(j.report), header)
 	if err != nil {
 		return nil, &journal.Error{Op: "create", Err: err}
 	}
-	return &resume.Work{Plan: p, Journal: jr, Input: p.Source}, nil
+	return &resume.Work{Plan: p, Journal: jr, Input: p.Source, Chain: j.runID}, nil
 }
 
 // confirm shows the plan and asks, when a run goes to a real endpoint.
@@ -493,6 +537,8 @@ func (j *job) meta(ep *endpoint, runErr error, ctx context.Context) report.Meta 
 		Input:       j.work.Input,
 		ResumedFrom: j.resumed,
 		RunID:       j.runID,
+		ChainID:     j.work.Chain,
+		Parent:      j.parent(),
 		Started:     j.started,
 		Finished:    j.now(),
 		Concurrency: j.cfg.Run.Concurrency,
@@ -530,15 +576,21 @@ func (j *job) writeBooks(meta report.Meta) (*report.Counts, error) {
 	if err != nil {
 		journal.Close()
 		return nil, &exitError{code: exitAborted, err: fmt.Errorf("cannot write the report %s: %w", j.report, err),
-			hint: fmt.Sprintf("every finished order is in %s; write the report with: %s", journal.Path(), j.continueWith(j.mode, journal.Path()))}
+			hint: fmt.Sprintf("every finished order is in %s; write the report with: %s", journal.Path(), j.hints().Into(j.mode, journal.Path(), j.report))}
 	}
 	j.finishJournals(journal)
-	if j.mode == record.Run {
-		if err := report.RecordRun(j.report, meta, counts); err != nil {
-			j.log.Warn("cannot add the run to the history", "file", filepath.Join(filepath.Dir(j.report), report.HistoryFile), "err", err)
-		}
-	}
+	j.recordEnd(meta, counts)
+	j.finishChain(counts)
 	return counts, nil
+}
+
+// parent is the link this job continues, nil for a first link.
+func (j *job) parent() *record.Parent {
+	if j.work.Parent.RunID == "" {
+		return nil
+	}
+	p := j.work.Parent
+	return &p
 }
 
 // exitCode is how the job ended: aborted, interrupted (whenever a signal

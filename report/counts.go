@@ -2,7 +2,9 @@ package report
 
 import (
 	"cmp"
+	"maps"
 	"slices"
+	"strings"
 
 	"github.com/shopspring/decimal"
 
@@ -23,8 +25,13 @@ type Counts struct {
 	// QuantityCancelled is what this run and earlier ones cancelled.
 	QuantityCancelled int
 	// Cancelled totals the cancelled lines by currency ("" when Partner
-	// Center named none).
-	Cancelled map[string]*Cancelled
+	// Center named none), over the whole chain; ThisRun those this run
+	// cancelled itself (the rest were carried from earlier runs).
+	Cancelled, ThisRun map[string]*Cancelled
+	// ByRun totals them by the run that cancelled them, then currency.
+	ByRun map[string]map[string]*Cancelled
+	// runID is this run's: a line of another run was carried.
+	runID string
 	// PriceFields counts the lines whose unit price came from each pricing
 	// field ("price", "discountedPrice", "listPrice"); Priced counts the
 	// lines with a price, Unpriced the lines read from Partner Center
@@ -37,6 +44,8 @@ type Counts struct {
 	Customers []*record.CustomerTotal
 	// Rows are the input rows the Lines sheet accounts for.
 	Rows record.RowSet
+	// Seal is the seal the workbook records of its tool-owned cells.
+	Seal string
 }
 
 // Cancelled is what was cancelled in one currency.
@@ -48,11 +57,70 @@ type Cancelled struct {
 	Unpriced int
 }
 
-func newCounts() *Counts {
-	return &Counts{
+func newCounts(runID string) *Counts {
+	c := &Counts{
 		Lines: map[record.Status]int{}, Quantity: map[record.Status]int{}, Value: map[record.Status]map[string]decimal.Decimal{},
 		Orders: map[string]int{}, Cancelled: map[string]*Cancelled{}, PriceFields: map[string]int{},
+		ByRun: map[string]map[string]*Cancelled{runID: {}},
+		runID: runID,
 	}
+	c.ThisRun = c.ByRun[runID]
+	return c
+}
+
+// add counts a cancelled line into the totals of its currency in m.
+func (x *Cancelled) add(l *record.LineResult) {
+	x.Lines++
+	x.Quantity += l.QuantityCancelled()
+	if a := l.AmountCancelled(); a.Valid {
+		x.Amount = x.Amount.Add(a.Decimal)
+	} else {
+		x.Unpriced++
+	}
+}
+
+// in returns the totals of currency cur in m, made when new.
+func in(m map[string]*Cancelled, cur string) *Cancelled {
+	x := m[cur]
+	if x == nil {
+		x = &Cancelled{}
+		m[cur] = x
+	}
+	return x
+}
+
+// ThisRunDiffers reports whether some of what was cancelled was carried
+// from earlier runs of the chain: then the amounts say who did what.
+func (c *Counts) ThisRunDiffers() bool {
+	for cur, x := range c.Cancelled {
+		if t := c.ThisRun[cur]; t == nil || t.Lines != x.Lines {
+			return true
+		}
+	}
+	return false
+}
+
+// RunTotals are the lines, quantity and amounts the runs named cancelled,
+// the amounts per currency as "EUR 25,147.80; USD 51,947.10".
+func (c *Counts) RunTotals(runs ...string) (lines, quantity int, amounts string) {
+	sum := map[string]*Cancelled{}
+	for _, run := range runs {
+		for cur, x := range c.ByRun[run] {
+			t := in(sum, cur)
+			t.Lines, t.Quantity, t.Unpriced = t.Lines+x.Lines, t.Quantity+x.Quantity, t.Unpriced+x.Unpriced
+			t.Amount = t.Amount.Add(x.Amount)
+		}
+	}
+	var parts []string
+	for _, cur := range slices.Sorted(maps.Keys(sum)) {
+		x := sum[cur]
+		lines += x.Lines
+		quantity += x.Quantity
+		if cur != "" && x.Lines > x.Unpriced {
+			parts = append(parts, cur+" "+FormatMoney(x.Amount))
+		}
+	}
+	return lines, quantity, strings.Join(parts, "; ")
 }
 
 // Currencies lists the currencies the report's amounts are in, sorted.
@@ -103,18 +171,13 @@ func (c *Counts) addLine(l *record.LineResult) {
 		c.Unpriced++
 	}
 	if l.Status == record.Cancelled {
-		x := c.Cancelled[l.Currency]
-		if x == nil {
-			x = &Cancelled{}
-			c.Cancelled[l.Currency] = x
+		in(c.Cancelled, l.Currency).add(l)
+		byRun := c.ByRun[l.RunID]
+		if byRun == nil {
+			byRun = map[string]*Cancelled{}
+			c.ByRun[l.RunID] = byRun
 		}
-		x.Lines++
-		x.Quantity += l.QuantityCancelled()
-		if a := l.AmountCancelled(); a.Valid {
-			x.Amount = x.Amount.Add(a.Decimal)
-		} else {
-			x.Unpriced++
-		}
+		in(byRun, l.Currency).add(l)
 	}
 	c.QuantityCancelled += l.QuantityCancelled()
 	if l.Status.Retryable() {

@@ -154,6 +154,41 @@ func (p *Prior) Accounted() record.Accounted {
 	return record.Accounted{Rows: ranges, RowCount: n, Lines: lines}
 }
 
+// RunID is the run that wrote the report; ChainID the chain it is a
+// link of (its own run id for a report of an earlier version).
+func (p *Prior) RunID() string { return p.Meta[LabelRunID] }
+
+// ChainID is the run id of the first link of the report's chain.
+func (p *Prior) ChainID() string {
+	if c := p.Meta[LabelChainID]; c != "" {
+		return c
+	}
+	return p.RunID()
+}
+
+// ParentRunID is the run the report's run continued, or "".
+func (p *Prior) ParentRunID() string { return p.Meta[LabelParentRun] }
+
+// Mode is whether the report is a run's or a plan's.
+func (p *Prior) Mode() record.Mode {
+	m, _ := record.ParseMode(p.Meta[LabelCommand])
+	return m
+}
+
+// Left is how many lines of the report a resume would process, as its
+// Summary says; -1 for a report of a version that did not say.
+func (p *Prior) Left() int {
+	n, err := strconv.Atoi(strings.TrimSpace(p.Meta[LabelLeft]))
+	if err != nil {
+		return -1
+	}
+	return n
+}
+
+// Seal is the seal the report's Summary records, "" for a report of a
+// version that wrote none.
+func (p *Prior) Seal() string { return p.Meta[LabelSeal] }
+
 // Endpoint is where the report's run went.
 func (p *Prior) Endpoint() string { return p.Meta[LabelEndpoint] }
 

@@ -100,7 +100,7 @@ func writeFixture(t *testing.T) (string, *Counts) {
 	p, recs := fixture(t)
 	path := filepath.Join(t.TempDir(), "report.xlsx")
 	c, err := Write(withPlan(p, recs, Options{Path: path, Meta: Meta{
-		Version: "v1", Mode: record.Run, Endpoint: SandboxEndpoint, Input: record.Source{Name: "in.csv", SHA256: "abc123"},
+		Version: "v1", Mode: record.Run, Endpoint: record.SandboxEndpoint, Input: record.Source{Name: "in.csv", SHA256: "abc123"},
 		RunID: "run-1", Started: time.Unix(0, 0), Finished: time.Unix(65, 0), Concurrency: 8, Rate: "500 requests/minute", Result: "complete",
 	}}))
 	if err != nil {
@@ -221,7 +221,7 @@ func TestWorkbookLayout(t *testing.T) {
 			summary[r[0]] = r[1]
 		}
 	}
-	for k, v := range map[string]string{LabelEndpoint: SandboxEndpoint, LabelInputSHA: "abc123", LabelRunID: "run-1", LabelDuration: "1m5s", "cancelled": "1", "pending": "1", "invalid": "1", LabelQuantity: "5"} {
+	for k, v := range map[string]string{LabelEndpoint: record.SandboxEndpoint, LabelInputSHA: "abc123", LabelRunID: "run-1", LabelDuration: "1m5s", "cancelled": "1", "pending": "1", "invalid": "1", LabelQuantity: "5"} {
 		if summary[k] != v {
 			t.Errorf("Summary %s = %q, want %q", k, summary[k], v)
 		}
@@ -640,7 +640,7 @@ func TestWorkbookReadsWell(t *testing.T) {
 func TestPlanWorkbookSaysPlan(t *testing.T) {
 	p, recs := fixture(t)
 	path := filepath.Join(t.TempDir(), "plan.xlsx")
-	if _, err := Write(withPlan(p, recs, Options{Path: path, Meta: Meta{RunID: "r", Mode: record.Plan, Endpoint: SandboxEndpoint}})); err != nil {
+	if _, err := Write(withPlan(p, recs, Options{Path: path, Meta: Meta{RunID: "r", Mode: record.Plan, Endpoint: record.SandboxEndpoint}})); err != nil {
 		t.Fatal(err)
 	}
 	f, _ := excelize.OpenFile(path)

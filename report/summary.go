@@ -19,7 +19,7 @@ import (
 func (c *Counts) WriteSummary(w io.Writer, m Meta, path, next string) {
 	plan := m.Mode == record.Plan
 	where := m.Endpoint
-	if where == SandboxEndpoint {
+	if where == record.SandboxEndpoint {
 		where = "SANDBOX (built-in simulator) — no real orders were changed"
 	}
 	fmt.Fprintf(w, "pcreconcile %s: %s\n", m.Mode, where)
@@ -46,11 +46,23 @@ func (c *Counts) WriteSummary(w io.Writer, m Meta, path, next string) {
 	fmt.Fprintf(tw, "Orders\t%d\t\n", c.TotalOrders)
 	fmt.Fprintf(tw, "Quantity cancelled\t%d\t\n", c.QuantityCancelled)
 	label := "Amount cancelled"
+	carried := c.ThisRunDiffers()
 	for _, cur := range c.Currencies() {
-		if x := c.Cancelled[cur]; x != nil {
+		x := c.Cancelled[cur]
+		if x == nil {
+			continue
+		}
+		if !carried {
 			fmt.Fprintf(tw, "%s\t%s\t%s\n", label, cur, FormatMoney(x.Amount))
 			label = ""
+			continue
 		}
+		now := decimal.Zero
+		if t := c.ThisRun[cur]; t != nil {
+			now = t.Amount
+		}
+		fmt.Fprintf(tw, "%s\t%s\t%s\tby this run %s, carried %s\n", label, cur, FormatMoney(x.Amount), FormatMoney(now), FormatMoney(x.Amount.Sub(now)))
+		label = ""
 	}
 	if c.Priced == 0 && c.Unpriced > 0 {
 		fmt.Fprintf(tw, "Amount cancelled\t-\tnot known: Partner Center returned no prices\n")

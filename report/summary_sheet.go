@@ -1,6 +1,7 @@
 package report
 
 import (
+	"cmp"
 	"fmt"
 	"path/filepath"
 	"slices"
@@ -31,8 +32,15 @@ const (
 	LabelInputRows       = "Input rows"
 	LabelInputRowNumbers = "Input row numbers"
 	LabelLines           = "Lines in this report"
+	LabelLeft            = "Lines left to retry"
+	LabelSeal            = "Seal"
 	LabelResumed         = "Resumed from"
 	LabelRunID           = "Run ID"
+	LabelChainID         = "Chain ID"
+	LabelParentRun       = "Parent run"
+	LabelParentFile      = "Parent file"
+	LabelParentSHA       = "Parent SHA-256"
+	LabelParentSeal      = "Parent seal"
 	LabelStarted         = "Started (UTC)"
 	LabelFinished        = "Finished (UTC)"
 	LabelDurationSeconds = "Duration (seconds)"
@@ -42,8 +50,13 @@ const (
 	LabelResult          = "Result"
 	LabelPrices          = "Unit prices"
 	LabelQuantity        = "Total quantity cancelled"
-	// LabelAmount is followed by the currency: "Amount cancelled (EUR)".
-	LabelAmount = "Amount cancelled"
+	// LabelAmount is followed by the currency: "Amount cancelled (EUR)" is
+	// the chain's total; LabelAmountThisRun and LabelAmountCarried split
+	// it into what this run cancelled and what earlier runs of the chain
+	// did.
+	LabelAmount        = "Amount cancelled"
+	LabelAmountThisRun = "Amount cancelled by this run"
+	LabelAmountCarried = "Amount carried from earlier runs"
 )
 
 // Titles of the Summary sheet.
@@ -137,7 +150,7 @@ func writeSummary(f *excelize.File, st *styles, m Meta, c *Counts) error {
 	} else {
 		s.set(1, 1, runTitle, st.title)
 	}
-	if m.Endpoint == SandboxEndpoint {
+	if m.Endpoint == record.SandboxEndpoint {
 		s.row++
 		s.span(1, summaryCols, s.row, "SANDBOX — the built-in Partner Center simulator: no real orders were changed", st.sandbox)
 	}
@@ -148,7 +161,7 @@ func writeSummary(f *excelize.File, st *styles, m Meta, c *Counts) error {
 	s.field(LabelCommandLine, m.CommandLine, st.left)
 	s.field(LabelCommand, m.Mode.String(), st.left)
 	endpointStyle := st.left
-	if m.Endpoint == SandboxEndpoint {
+	if m.Endpoint == record.SandboxEndpoint {
 		endpointStyle = st.sandbox // say it loudly: nothing real happened
 	}
 	s.field(LabelEndpoint, m.Endpoint, endpointStyle)
@@ -162,8 +175,16 @@ func writeSummary(f *excelize.File, st *styles, m Meta, c *Counts) error {
 	s.field(LabelInputRows, c.Rows.Len(), st.left)
 	s.field(LabelInputRowNumbers, rowNumbers(&c.Rows), st.left)
 	s.field(LabelLines, c.TotalLines, st.left)
+	s.field(LabelLeft, c.Unfinished, st.left)
 	s.field(LabelResumed, m.ResumedFrom, st.left)
 	s.field(LabelRunID, m.RunID, st.left)
+	s.field(LabelChainID, cmp.Or(m.ChainID, m.RunID), st.left)
+	if p := m.Parent; p != nil {
+		s.field(LabelParentRun, p.RunID, st.left)
+		s.field(LabelParentFile, p.Path, st.left)
+		s.field(LabelParentSHA, p.SHA256, st.left)
+		s.field(LabelParentSeal, p.Seal, st.left)
+	}
 	s.field(LabelStarted, m.Started.UTC(), st.dateTimeLeft)
 	s.field(LabelFinished, m.Finished.UTC(), st.dateTimeLeft)
 	s.field(LabelDurationSeconds, duration.Round(time.Millisecond).Seconds(), st.left)
@@ -175,9 +196,17 @@ func writeSummary(f *excelize.File, st *styles, m Meta, c *Counts) error {
 	s.field(LabelQuantity, c.QuantityCancelled, st.left)
 	currencies := c.Currencies()
 	for _, cur := range currencies {
-		if x := c.Cancelled[cur]; x != nil {
-			s.field(fmt.Sprintf("%s (%s)", LabelAmount, cur), x.Amount.InexactFloat64(), st.moneyLeft)
+		x := c.Cancelled[cur]
+		if x == nil {
+			continue
 		}
+		now := decimal.Zero
+		if t := c.ThisRun[cur]; t != nil {
+			now = t.Amount
+		}
+		s.field(fmt.Sprintf("%s (%s)", LabelAmountThisRun, cur), now.InexactFloat64(), st.moneyLeft)
+		s.field(fmt.Sprintf("%s (%s)", LabelAmountCarried, cur), x.Amount.Sub(now).InexactFloat64(), st.moneyLeft)
+		s.field(fmt.Sprintf("%s (%s)", LabelAmount, cur), x.Amount.InexactFloat64(), st.moneyLeft)
 	}
 
 	// Lines, quantities and what they are worth, per status.

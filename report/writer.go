@@ -50,16 +50,13 @@ var (
 // "Lines 3", … past it (each with its header row).
 var MaxSheetRows = excelize.TotalRows
 
-// SandboxEndpoint is what the Summary says of a run against the simulator.
-const SandboxEndpoint = "SANDBOX — no real orders were changed"
-
 // Meta is what the Summary sheet says about the run.
 type Meta struct {
 	Version string
 	Mode    record.Mode
 	// CommandLine is the command as typed, arguments quoted.
 	CommandLine string
-	Endpoint    string // URL, or SandboxEndpoint
+	Endpoint    string // URL, or record.SandboxEndpoint
 	Tenant      string
 	// Config is the config file the run used ("" for none): a resume must
 	// use it again.
@@ -71,6 +68,10 @@ type Meta struct {
 	Input       record.Source
 	ResumedFrom string
 	RunID       string
+	// ChainID is the run id of the chain's first link; Parent the link this
+	// run continued (nil for a first link).
+	ChainID     string
+	Parent      *record.Parent
 	Started     time.Time
 	Finished    time.Time
 	Concurrency int
@@ -314,7 +315,7 @@ func newWriter(f *excelize.File, opts Options) (*writer, error) {
 	w := &writer{
 		f: f, styles: st, extra: opts.Extra,
 		row:     make([]any, len(lineColumns)+len(opts.Extra)),
-		counts:  newCounts(),
+		counts:  newCounts(opts.Meta.RunID),
 		cust:    newCustomers(opts.Extra, opts.Meta.Mode == record.Plan),
 		formats: map[string]int{},
 	}

@@ -32,11 +32,16 @@ const Version = 4
 // Header is the first line of a journal: what run it belongs to and
 // where its input came from, so that `run --resume` can rebuild the plan.
 type Header struct {
-	Kind    string        `json:"kind"` // "header"
-	Version int           `json:"version"`
-	RunID   string        `json:"runId"`
-	Mode    record.Mode   `json:"command"`
-	Source  record.Source `json:"source"`
+	Kind    string `json:"kind"` // "header"
+	Version int    `json:"version"`
+	RunID   string `json:"runId"`
+	// ChainID is the run id of the chain's first link ("" in journals of
+	// earlier versions: the run is then a chain of its own); Parent the
+	// link this run continued.
+	ChainID string         `json:"chainId,omitempty"`
+	Parent  *record.Parent `json:"parent,omitempty"`
+	Mode    record.Mode    `json:"command"`
+	Source  record.Source  `json:"source"`
 	// Input is the original input when Source is an earlier report.
 	Input       record.Source `json:"input,omitzero"`
 	Report      string        `json:"report"`
@@ -204,6 +209,14 @@ func Create(path string, h Header) (*Journal, error) {
 
 func openedJournal(path string, layout *journalLayout, f *os.File) *Journal {
 	return &Journal{path: path, layout: layout, f: f, at: map[int]span{}, intents: map[int]span{}, priors: map[int]span{}, sync: true}
+}
+
+// Chain is the chain id of a journal with header h.
+func (h Header) Chain() string {
+	if h.ChainID != "" {
+		return h.ChainID
+	}
+	return h.RunID
 }
 
 // Path returns the journal's file name.
@@ -665,7 +678,30 @@ func indexJournal(path string, f *os.File) (*Journal, Header, error) {
 		}
 	}
 	j.end = fi.Size()
+	j.chain = chain
 	return j, h, nil
+}
+
+// OpenAppend opens a journal to go on writing it — a journal this process
+// wrote and closed (a resume that takes over the file of the journal it
+// continues). It refuses one whose last row is cut short.
+func OpenAppend(path string) (*Journal, error) {
+	f, err := os.OpenFile(path, os.O_RDWR, 0)
+	if err != nil {
+		return nil, err
+	}
+	j, _, err := indexJournal(path, f)
+	if err == nil && j.end > 0 {
+		last := make([]byte, 1)
+		if _, rerr := f.ReadAt(last, j.end-1); rerr != nil || last[0] != '\n' {
+			err = fmt.Errorf("%s: its last row is cut short", path)
+		}
+	}
+	if err != nil {
+		f.Close()
+		return nil, err
+	}
+	return j, nil
 }
 
 // rawRows keeps the bytes the CSV reader has read and not yet been taken:

@@ -316,3 +316,37 @@ func qty(p *int) string {
 	}
 	return fmt.Sprint(*p)
 }
+
+// A journal closed and opened again to append goes on with its chain: the
+// rows after the reopening verify, and the records before it still count.
+func TestOpenAppendContinuesTheChain(t *testing.T) {
+	path := filepath.Join(t.TempDir(), "r.xlsx.journal")
+	j, err := Create(path, Header{RunID: "run-2", ChainID: "run-1", Parent: &record.Parent{RunID: "run-1", Path: "/r/r1.xlsx"}})
+	if err != nil {
+		t.Fatal(err)
+	}
+	line := func(s record.Status) []record.LineResult {
+		return []record.LineResult{{Row: 2, Line: new(0), Before: new(3), Status: s}}
+	}
+	j.Append(&record.OrderResult{Seq: 0, Customer: "c", Order: "o1", Lines: line(record.Cancelled)})
+	j.Close()
+	j, err = OpenAppend(path)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := j.Append(&record.OrderResult{Seq: 1, Customer: "c", Order: "o2", Lines: line(record.Failed)}); err != nil {
+		t.Fatal(err)
+	}
+	j.Close()
+	back, h, err := Open(path)
+	if err != nil {
+		t.Fatalf("the reopened journal does not verify: %v", err)
+	}
+	defer back.Close()
+	if back.Len() != 2 || h.Chain() != "run-1" || h.Parent == nil || h.Parent.RunID != "run-1" {
+		t.Errorf("len %d, chain %q, parent %+v", back.Len(), h.Chain(), h.Parent)
+	}
+	if (Header{RunID: "run-9"}).Chain() != "run-9" {
+		t.Error("a journal of an earlier version is a chain of its own")
+	}
+}

@@ -263,6 +263,37 @@ type Work struct {
 	// Finishes is the earlier journal this run carries on, "" for none:
 	// once this run's report is written, it has served.
 	Finishes string
+	// Chain is the chain this run is a link of; Parent the link it
+	// continues.
+	Chain  string
+	Parent record.Parent
+	// target, when set, is the journal resumed, which Journal (written
+	// aside) replaces when the run starts.
+	target string
+}
+
+// Start makes the new journal the chain's, once the run is about to send
+// anything: a journal written aside to take over the file of the journal
+// it continues is renamed into that place. Until then the old journal is
+// whole, and if the run never starts (a refusal, wrong credentials) it
+// stays as it was; after the rename the new one holds everything.
+func (w *Work) Start() error {
+	if w.target == "" {
+		return nil
+	}
+	aside := w.Journal.Path()
+	if err := w.Journal.Close(); err != nil {
+		return &journal.Error{Op: "write", Err: err}
+	}
+	if err := os.Rename(aside, w.target); err != nil {
+		return &journal.Error{Op: "write", Err: err}
+	}
+	j, err := journal.OpenAppend(w.target)
+	if err != nil {
+		return &journal.Error{Op: "write", Err: err}
+	}
+	w.Journal, w.target = j, ""
+	return nil
 }
 
 // Resume rebuilds the plan of an earlier run from its report or journal
@@ -298,7 +329,13 @@ func Prepare(opts Options) (*Work, error) {
 	r := &resumer{opts: opts}
 	var err error
 	if jpath != "" {
-		r.out.Finishes = jpath
+		// A resume into the report the journal was for takes over its file:
+		// the new journal is written aside and renamed into its place once it
+		// holds everything the old one did.
+		r.takeover = absPath(jpath) == absPath(opts.JournalPath)
+		if !r.takeover {
+			r.out.Finishes = jpath
+		}
 		err = r.fromJournal(jpath)
 	} else if opts.Mode == record.Plan {
 		err = &plan.Error{File: from, Reason: "plan --resume finishes a plan's unfinished journal, and this is a report",
@@ -311,6 +348,9 @@ func Prepare(opts Options) (*Work, error) {
 			err = &journal.Error{Op: "write", Err: ferr}
 		}
 	}
+	if err == nil && r.takeover {
+		r.out.target = r.opts.JournalPath
+	}
 	if err != nil {
 		if r.out.Journal != nil {
 			r.out.Journal.Remove()
@@ -321,9 +361,10 @@ func Prepare(opts Options) (*Work, error) {
 }
 
 type resumer struct {
-	opts  Options
-	out   Work
-	carry *journal.Batch
+	opts     Options
+	out      Work
+	carry    *journal.Batch
+	takeover bool // the new journal replaces the one resumed
 }
 
 func (r *resumer) fromReport(path string) error {
@@ -340,6 +381,8 @@ func (r *resumer) fromReport(path string) error {
 		return err
 	}
 	r.out.Input = prior.Input()
+	r.out.Chain = prior.ChainID()
+	r.out.Parent = record.Parent{RunID: prior.RunID(), Path: absPath(path), SHA256: sum, Seal: prior.Seal()}
 	src := record.Source{Path: absPath(path), Name: path, SHA256: sum, Format: "xlsx", Report: true}
 	if err := r.startJournal(src); err != nil {
 		return err
@@ -372,6 +415,12 @@ func (r *resumer) fromJournal(path string) error {
 	if err := sameFile(h.Source); err != nil {
 		return err
 	}
+	sum, err := plan.FileSHA256(path)
+	if err != nil {
+		return &plan.Error{File: path, Reason: "cannot read the file", Err: err}
+	}
+	r.out.Chain = h.Chain()
+	r.out.Parent = record.Parent{RunID: h.RunID, Path: absPath(path), SHA256: sum}
 	var p *plan.Plan
 	if h.Source.Report {
 		// The interrupted run was itself a resume: rebuild from its report.
@@ -410,7 +459,7 @@ func (r *resumer) fromJournal(path string) error {
 // resumed against the sandbox (or the other way round) would mix two sets
 // of orders in one workbook. config is the config file the earlier run used.
 func (r *resumer) sameEndpoint(path, was, config string) error {
-	if was == "" || report.SameEndpoint(was, r.opts.Endpoint) {
+	if was == "" || record.SameEndpoint(was, r.opts.Endpoint) {
 		return nil
 	}
 	fix := "resume with the config the earlier run used"
@@ -424,7 +473,13 @@ func (r *resumer) sameEndpoint(path, was, config string) error {
 func (r *resumer) startJournal(src record.Source) error {
 	h := r.opts.Journal
 	h.Source, h.Input = src, r.out.Input
-	j, err := journal.Create(r.opts.JournalPath, h)
+	h.ChainID, h.Parent = r.out.Chain, &r.out.Parent
+	path := r.opts.JournalPath
+	if r.takeover {
+		path += ".new"
+		os.Remove(path) // left by a takeover that died before its rename: the old journal is whole
+	}
+	j, err := journal.Create(path, h)
 	if err != nil {
 		return &journal.Error{Op: "create", Err: err}
 	}
@@ -520,11 +575,34 @@ func absPath(p string) string {
 type Command struct {
 	// Config is the --config given, "" for none; Delimiter the --delimiter.
 	Config, Delimiter string
+	// Dir is the working directory: files under it are named relative to
+	// it, as a user would type them.
+	Dir string
+}
+
+// name is how a command names path: relative to Dir when it is under it.
+func (c Command) name(path string) string {
+	if c.Dir == "" || !filepath.IsAbs(path) {
+		return report.ShellQuote(path)
+	}
+	if rel, err := filepath.Rel(c.Dir, path); err == nil && rel != ".." && !strings.HasPrefix(rel, ".."+string(filepath.Separator)) {
+		path = rel
+	}
+	return report.ShellQuote(path)
 }
 
 // Continue is the command that carries on from path in mode.
 func (c Command) Continue(mode record.Mode, path string) string {
-	parts := []string{"pcreconcile", mode.String(), "--resume", report.ShellQuote(path)}
+	return c.Into(mode, path, "")
+}
+
+// Into is the command that carries on from path in mode, writing the
+// report to rep ("" for the default).
+func (c Command) Into(mode record.Mode, path, rep string) string {
+	parts := []string{"pcreconcile", mode.String(), "--resume", c.name(path)}
+	if rep != "" {
+		parts = append(parts, "--report", c.name(rep))
+	}
 	if c.Config != "" {
 		parts = append(parts, "--config", report.ShellQuote(c.Config))
 	}
@@ -532,4 +610,17 @@ func (c Command) Continue(mode record.Mode, path string) string {
 		parts = append(parts, "--delimiter", report.ShellQuote(c.Delimiter))
 	}
 	return strings.Join(parts, " ")
+}
+
+// Link is the command that continues link l: from its report; or, when it
+// died before writing one, from its journal into the report it was
+// writing. A plan's report is executed by run; its journal finished by
+// plan.
+func (c Command) Link(l Link) string {
+	switch {
+	case !l.Written && l.Journal != "":
+		return c.Into(l.Mode, l.Journal, l.Report)
+	default:
+		return c.Continue(record.Run, l.Report)
+	}
 }
