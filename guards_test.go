@@ -320,13 +320,13 @@ func TestReportWithRowsDeletedIsNotResumed(t *testing.T) {
 	// Input row 11 is the Lines sheet's 13th row (row 5 has three lines).
 	deleted := edit("deleted.xlsx", func(f *excelize.File) { f.RemoveRow("Lines", 13) })
 	res := c.runCfg("run", "--resume", deleted, "--yes", "--report", c.path("r1.xlsx"))
-	if res.code != exitUsage || !strings.Contains(res.stderr, "lacks input rows 11, which its Summary records (rows 2-17)") {
+	if res.code != exitUsage || !strings.Contains(res.stderr, "was changed after pcreconcile wrote it: Lines: a sealed row is missing: Source Row 11") {
 		t.Errorf("a deleted row: exit %d\n%s", res.code, res.stderr)
 	}
 	// One of row 5's three lines: the row is still there, a line is not.
 	line := edit("line.xlsx", func(f *excelize.File) { f.RemoveRow("Lines", 6) })
 	res = c.runCfg("run", "--resume", line, "--yes", "--report", c.path("r3.xlsx"))
-	if res.code != exitUsage || !strings.Contains(res.stderr, "has 17 lines, and its Summary counts 18") {
+	if res.code != exitUsage || !strings.Contains(res.stderr, "a sealed row is missing: Source Row 5, Customer Tenant ID b81f6d04-7e2a-4c95-a3d8-5f0e1c9b2a76, Order ID Wn5Kx2Rb8Tq1Vm7Zd4Pc0Lf9Hs3Gj6Ya-, Line Item Number 1") {
 		t.Errorf("a deleted line: exit %d\n%s", res.code, res.stderr)
 	}
 	added := edit("added.xlsx", func(f *excelize.File) {
@@ -334,7 +334,7 @@ func TestReportWithRowsDeletedIsNotResumed(t *testing.T) {
 		f.SetCellValue("Lines", "A3", 99)
 	})
 	res = c.runCfg("run", "--resume", added, "--yes", "--report", c.path("r2.xlsx"))
-	if res.code != exitUsage || !strings.Contains(res.stderr, "has rows 99, which the input did not have") {
+	if res.code != exitUsage || !strings.Contains(res.stderr, "Lines row 3: this row is not one the report was sealed with") {
 		t.Errorf("an added row: exit %d\n%s", res.code, res.stderr)
 	}
 }

@@ -102,7 +102,7 @@ func (a *app) expect(stopping string, quitting func() string) {
 }
 
 // commands are the commands of the tool.
-var commands = map[string]bool{"check": true, "plan": true, "run": true, "sandbox": true, "version": true}
+var commands = map[string]bool{"check": true, "plan": true, "run": true, "verify": true, "history": true, "sandbox": true, "version": true}
 
 func (a *app) dispatch(ctx context.Context, args []string) error {
 	if len(args) == 0 {
@@ -126,6 +126,10 @@ func (a *app) dispatch(ctx context.Context, args []string) error {
 		return a.cmdRun(ctx, rest, record.Plan)
 	case "run":
 		return a.cmdRun(ctx, rest, record.Run)
+	case "history":
+		return a.cmdHistory(ctx, rest)
+	case "verify":
+		return a.cmdVerify(ctx, rest)
 	case "sandbox":
 		return a.cmdSandbox(ctx, rest)
 	case "version", "--version":
@@ -152,7 +156,7 @@ func (a *app) dispatch(ctx context.Context, args []string) error {
 		if strings.HasPrefix(cmd, "-") {
 			return usage(fmt.Sprintf("%s comes before a command, and there is none", cmd), "flags go with a command: pcreconcile run --help lists run's")
 		}
-		return usage(fmt.Sprintf("unknown command %q", cmd), "the commands are check, plan, run, sandbox and version; try pcreconcile --help")
+		return usage(fmt.Sprintf("unknown command %q", cmd), "the commands are check, plan, run, verify, history, sandbox and version; try pcreconcile --help")
 	}
 }
 
@@ -165,6 +169,8 @@ Usage:
   pcreconcile plan INPUT             read every order (GET only): what a run would do
   pcreconcile run INPUT              cancel: GET each order, PATCH the lines still active
   pcreconcile run --resume REPORT    finish what an earlier run or plan left undone
+  pcreconcile verify REPORT          is this workbook as pcreconcile wrote it?
+  pcreconcile history                the run ledger: every run, who, what it cancelled
   pcreconcile sandbox                serve the built-in Partner Center simulator
   pcreconcile version
 

@@ -170,6 +170,9 @@ func (a *app) cmdRun(ctx context.Context, args []string, mode record.Mode) error
 	}
 	started := a.now()
 	j := &job{app: a, cfg: cfg, flags: f, mode: mode, log: log, started: started, runID: newRunID(started)}
+	if j.sealKey, err = a.sealKey(cfg); err != nil {
+		return err
+	}
 	a.expect("stopping: orders not yet sent stop now, a cancellation already sent gets a few seconds to be answered; then the report is written. Press Ctrl-C again to quit at once (the journal keeps every finished order)",
 		func() string {
 			if hint := j.quitHint.Load(); hint != nil {
@@ -224,6 +227,8 @@ type job struct {
 	ledgerFile string
 	ledger     ledger.Ledger
 	unlock     *lock.Lock
+	// sealKey is the key of report.seal_key_env, or nil.
+	sealKey []byte
 	// quitHint is the command that resumes this job from its journal, once
 	// it has one: a second Ctrl-C prints it.
 	quitHint atomic.Pointer[string]
@@ -367,6 +372,7 @@ func (j *job) prepare(pos []string, ep *endpoint) error {
 			Endpoint:      ep.name,
 			Command:       j.hints(),
 			RetryRejected: j.flags.retryRejected,
+			SealKey:       j.sealKey,
 			Read:          read,
 			JournalPath:   journal.Path(j.report),
 			Journal:       header,
@@ -572,6 +578,7 @@ func (j *job) writeBooks(meta report.Meta) (*report.Counts, error) {
 		Outcomes: run.Outcomes(j.work.Plan, journal, j.runID),
 		Lines:    run.LineCount(j.work.Plan, journal),
 		Orders:   len(j.work.Plan.Orders),
+		SealKey:  j.sealKey,
 	})
 	if err != nil {
 		journal.Close()

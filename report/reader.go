@@ -56,6 +56,13 @@ type Prior struct {
 	own    int                               // the Lines sheets' own columns; extras follow
 	wb     *sheet.Workbook
 	sheets []string // Lines, Lines 2, …
+	// summaryRows are the Summary's labelled values and their rows.
+	summaryRows map[string]summaryCell
+}
+
+type summaryCell struct {
+	cell sheet.Cell
+	row  int
 }
 
 // Open reads an earlier report's Summary and Orders sheets and checks that
@@ -99,10 +106,18 @@ func (p *Prior) open() error {
 	if err != nil {
 		return err
 	}
+	p.summaryRows = map[string]summaryCell{}
 	for sum.Next() {
-		c := sum.Record().Cells
-		if len(c) >= 2 && c[0].Text != "" {
-			p.Meta[c[0].Text] = c[1].Text
+		rec := sum.Record()
+		if c := rec.Cells; len(c) >= 1 && c[0].Text != "" {
+			var value sheet.Cell // an empty value is no cell at all
+			if len(c) >= 2 {
+				value = c[1]
+			}
+			p.Meta[c[0].Text] = value.Text
+			if _, dup := p.summaryRows[c[0].Text]; !dup {
+				p.summaryRows[c[0].Text] = summaryCell{cell: value, row: rec.Row}
+			}
 		}
 	}
 	sum.Close()
@@ -236,7 +251,7 @@ func (p *Prior) readOrders() error {
 		}
 		o := &record.OrderResult{}
 		for i, c := range rec.Cells {
-			if err := cols.Set(o, i, cellText(c)); err != nil {
+			if err := cols.Set(o, i, cellText(c, cols.Format(i))); err != nil {
 				return &Error{File: p.Path, Sheet: OrdersSheet, Row: rec.Row, Reason: err.Error(), Err: err, Fix: "the report was edited; resume from the report as written, or from its journal"}
 			}
 		}
@@ -290,7 +305,7 @@ func (p *Prior) Close() error { return p.wb.Close() }
 func (p *Prior) parseLine(cells []sheet.Cell) (record.LineResult, error) {
 	var l record.LineResult
 	for i, c := range cells[:min(len(cells), p.own)] {
-		if err := p.lines.Set(&l, i, cellText(c)); err != nil {
+		if err := p.lines.Set(&l, i, cellText(c, p.lines.Format(i))); err != nil {
 			return l, err
 		}
 	}
@@ -313,9 +328,15 @@ func (p *Prior) parseLine(cells []sheet.Cell) (record.LineResult, error) {
 // cellText is a workbook cell as the tables' setters read it: a date as
 // RFC 3339, to the millisecond a serial number keeps; anything else as
 // stored.
-func cellText(c sheet.Cell) string {
-	if c.Kind == sheet.Date {
+//
+// A date column whose cell lost its date format (values pasted, a style
+// cleared) holds Excel's serial number: it is read as the date it is.
+func cellText(c sheet.Cell, f record.Format) string {
+	switch {
+	case c.Kind == sheet.Date:
 		return record.Text(c.Time.UTC().Round(time.Millisecond))
+	case c.Kind == sheet.Number && (f == record.FormatDate || f == record.FormatTime):
+		return record.Text(fromSerial(c.Num).Round(time.Millisecond))
 	}
 	return c.Text
 }

@@ -117,8 +117,11 @@ func TestWorkbookLayout(t *testing.T) {
 		t.Fatal(err)
 	}
 	defer f.Close()
-	if got := f.GetSheetList(); !reflect.DeepEqual(got, []string{"Summary", "Lines", "Orders", "Customers"}) {
+	if got := f.GetSheetList(); !reflect.DeepEqual(got, []string{"Summary", "Lines", "Orders", "Customers", "Seal"}) {
 		t.Errorf("sheets = %v", got)
+	}
+	if visible, _ := f.GetSheetVisible("Seal"); visible {
+		t.Error("the Seal sheet is visible")
 	}
 	rows, _ := f.GetRows("Lines", excelize.Options{RawCellValue: true})
 	wantHeader := []string{
@@ -374,7 +377,7 @@ func TestLinesContinueOnNextSheet(t *testing.T) {
 	f, _ := excelize.OpenFile(path)
 	got := f.GetSheetList()
 	f.Close()
-	if !reflect.DeepEqual(got, []string{"Summary", "Lines", "Lines 2", "Lines 3", "Orders", "Customers"}) {
+	if !reflect.DeepEqual(got, []string{"Summary", "Lines", "Lines 2", "Lines 3", "Orders", "Customers", "Seal"}) {
 		t.Errorf("sheets = %v", got)
 	}
 	checkDimensions(t, path)

@@ -185,6 +185,7 @@ func writeSummary(f *excelize.File, st *styles, m Meta, c *Counts) error {
 		s.field(LabelParentSHA, p.SHA256, st.left)
 		s.field(LabelParentSeal, p.Seal, st.left)
 	}
+	s.field(LabelSeal, c.Seal, st.left)
 	s.field(LabelStarted, m.Started.UTC(), st.dateTimeLeft)
 	s.field(LabelFinished, m.Finished.UTC(), st.dateTimeLeft)
 	s.field(LabelDurationSeconds, duration.Round(time.Millisecond).Seconds(), st.left)

@@ -93,6 +93,8 @@ type Options struct {
 	// declares its size before its first row).
 	Outcomes      iter.Seq2[record.Item, error]
 	Lines, Orders int
+	// SealKey, when set, makes the seal an HMAC under it (report.seal_key_env).
+	SealKey []byte
 	// TmpDir holds excelize's temporary files (default: the OS's).
 	TmpDir string
 	// Now is the workbook's creation time (default time.Now).
@@ -132,6 +134,9 @@ func Write(opts Options) (*Counts, error) {
 	if err := w.writeCustomers(); err != nil {
 		return nil, err
 	}
+	if w.counts.Seal, err = w.seal.finish(); err != nil {
+		return nil, err
+	}
 	if err := printTitles(f); err != nil {
 		return nil, err
 	}
@@ -151,7 +156,7 @@ func Write(opts Options) (*Counts, error) {
 // every sheet is in its place (excelize's MoveSheet does not renumber them).
 func printTitles(f *excelize.File) error {
 	for _, name := range f.GetSheetList() {
-		if name == SummarySheet {
+		if name == SummarySheet || name == SealSheet {
 			continue
 		}
 		if err := f.SetDefinedName(&excelize.DefinedName{Name: "_xlnm.Print_Titles", RefersTo: fmt.Sprintf("'%s'!$1:$1", name), Scope: name}); err != nil {
@@ -301,6 +306,7 @@ type writer struct {
 	row      []any
 	counts   *Counts
 	cust     *customers
+	seal     *sealer
 	formats  map[string]int // the input's number formats, by code
 }
 
@@ -323,6 +329,17 @@ func newWriter(f *excelize.File, opts Options) (*writer, error) {
 		if _, err := f.NewSheet(name); err != nil {
 			return nil, err
 		}
+	}
+	if w.seal, err = newSealer(f, opts.SealKey, sealRows(opts.Lines, opts.Orders, opts.Meta)); err != nil {
+		return nil, err
+	}
+	for _, sheet := range []string{LinesSheet, OrdersSheet} {
+		if err := w.seal.columns(sheet, sealedSheets[sheet]); err != nil {
+			return nil, err
+		}
+	}
+	if err := w.seal.sealMeta(opts.Meta); err != nil {
+		return nil, err
 	}
 	// Each Lines sheet holds up to MaxSheetRows rows, its header included.
 	per := MaxSheetRows - 1
@@ -529,17 +546,41 @@ func excelSerial(t time.Time) float64 {
 func (w *writer) write(outcomes iter.Seq2[record.Item, error]) error {
 	g, ctx := errgroup.WithContext(context.Background())
 	items := make(chan record.Item, 512)
+	seals := make(chan record.Item, 512)
 	orders := make(chan *record.OrderResult, 512)
 	g.Go(func() error {
 		defer close(items)
+		defer close(seals)
 		for it, err := range outcomes {
 			if err != nil {
 				return err
 			}
-			select {
-			case items <- it:
-			case <-ctx.Done():
-				return ctx.Err()
+			for _, ch := range []chan record.Item{items, seals} {
+				select {
+				case ch <- it:
+				case <-ctx.Done():
+					return ctx.Err()
+				}
+			}
+		}
+		return nil
+	})
+	// The Seal sheet, in item order: it is written on the core the Lines
+	// sheet leaves free.
+	g.Go(func() error {
+		var buf []string
+		for it := range seals {
+			for i := range it.Result.Lines {
+				buf = lineValues(buf, &it.Result.Lines[i])
+				if err := w.seal.add(LinesSheet, lineKey(buf), buf); err != nil {
+					return err
+				}
+			}
+			if it.Order {
+				buf = orderValues(buf, it.Result)
+				if err := w.seal.add(OrdersSheet, orderKey(buf), buf); err != nil {
+					return err
+				}
 			}
 		}
 		return nil

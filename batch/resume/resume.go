@@ -244,6 +244,9 @@ type Options struct {
 	Command Command
 	// Read says how to read the original input again (a journal names it).
 	Read plan.ReadOptions
+	// SealKey is the key reports are sealed with (report.seal_key_env), or
+	// nil: a report whose tool-owned cells changed is refused.
+	SealKey []byte
 	// RetryRejected does rejected lines again too.
 	RetryRejected bool
 	// JournalPath and Journal start the new run's journal; Resume fills in
@@ -368,6 +371,9 @@ type resumer struct {
 }
 
 func (r *resumer) fromReport(path string) error {
+	if err := checkSeal(path, r.opts.SealKey, r.opts.Log); err != nil {
+		return err
+	}
 	prior, err := report.Open(path)
 	if err != nil {
 		return err
@@ -451,6 +457,25 @@ func (r *resumer) fromJournal(path string) error {
 		return err
 	}
 	r.out.Plan = p
+	return nil
+}
+
+// checkSeal refuses a report whose tool-owned cells are not as its seal
+// says: a changed Quantity Before or Status would be carried into the next
+// report and counted.
+func checkSeal(path string, key []byte, log *slog.Logger) error {
+	v, err := report.Verify(path, key)
+	if err != nil {
+		return err
+	}
+	if !v.Sealed {
+		log.Warn("the report has no seal (an earlier version wrote it): its rows are checked against its Summary only", "report", path)
+		return nil
+	}
+	if len(v.Changes) > 0 {
+		return &plan.Error{File: path, Reason: "was changed after pcreconcile wrote it: " + v.Changes[0].String(),
+			Fix: "resume from the report as it was written (pcreconcile verify " + report.ShellQuote(path) + " lists every change); a column of your own, a sort or a filter is not a change"}
+	}
 	return nil
 }
 
