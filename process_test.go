@@ -70,7 +70,13 @@ type procEnv struct {
 	// returns false to drop it unserved.
 	onRequest atomic.Pointer[func(r *http.Request) bool]
 	patchHook atomic.Pointer[func()]
+	// ahead moves the sandbox's clock on from the real one: a pending
+	// cancellation lands when the test says.
+	ahead atomic.Int64
 }
+
+// advance moves the sandbox's clock on by d.
+func (e *procEnv) advance(d time.Duration) { e.ahead.Add(int64(d)) }
 
 func newProcEnv(t *testing.T, conc int) *procEnv {
 	return newFaultyProcEnv(t, conc, sandbox.Faults{})
@@ -82,7 +88,7 @@ func newFaultyProcEnv(t *testing.T, conc int, faults sandbox.Faults) *procEnv {
 	e := &procEnv{t: t, dir: t.TempDir()}
 	st, _ := sandbox.ReadState(bytes.NewReader(samples.SandboxSeed))
 	var err error
-	e.sb, err = sandbox.New(st, sandbox.Options{Faults: faults, OnPatchApplied: func(string, string) {
+	e.sb, err = sandbox.New(st, sandbox.Options{Faults: faults, Now: func() time.Time { return time.Now().Add(time.Duration(e.ahead.Load())) }, OnPatchApplied: func(string, string) {
 		if h := e.patchHook.Load(); h != nil {
 			(*h)()
 		}

@@ -108,9 +108,11 @@ func (d decision) intent(o *plan.Order, requestID string) *record.OrderResult {
 }
 
 // unsettledResult is an order whose PATCH (intent) was sent and whose
-// answer was never recorded: its pending lines that PATCH was for become
-// the intent's lines, failed and unsettled (LineResult.Unsettled) for a
-// resume to settle; the order's other lines stay as they were.
+// answer was never recorded: its lines that PATCH was for — pending, or
+// still open from an earlier run (unsettled, not_cancelled) — become the
+// intent's lines, failed and unsettled (LineResult.Unsettled) for a resume
+// to settle; the order's other lines stay as they were. Each line comes out
+// once, whatever its rows and the intent say of it.
 func unsettledResult(res *record.OrderResult, intent *record.OrderResult) *record.OrderResult {
 	type key struct{ row, line int }
 	var sent []key
@@ -136,14 +138,19 @@ func unsettledResult(res *record.OrderResult, intent *record.OrderResult) *recor
 	var out []record.LineResult
 	for _, l := range res.Lines {
 		switch {
+		case l.Line != nil && lines[key{l.Row, *l.Line}].Line != nil:
+			// A line the PATCH was for: the intent's, unless the line is
+			// final already (carried from an earlier run) — either way once.
+			if k := (key{l.Row, *l.Line}); l.Status == record.Pending || l.PatchOpen() {
+				out = take(out, k)
+			} else {
+				used[k] = true
+				out = append(out, l)
+			}
 		case l.Status != record.Pending:
 			out = append(out, l)
 		case l.Line != nil:
-			if k := (key{l.Row, *l.Line}); lines[k].Line != nil {
-				out = take(out, k)
-			} else {
-				out = append(out, l)
-			}
+			out = append(out, l)
 		default:
 			// A row for every line, or by offer: the lines the PATCH was
 			// sent for in its stead.
@@ -234,4 +241,39 @@ func anyUnsettled(lines []record.LineResult) bool {
 		}
 	}
 	return false
+}
+
+// notCancelled is the part of d whose lines ended not_cancelled: what is
+// sent again, under a new MS-RequestId, once a read showed the earlier one
+// will not take effect. Its PATCH names those lines.
+func notCancelled(d decision, lines []record.LineResult) decision {
+	left := map[int]bool{}
+	for _, l := range lines {
+		if l.Status == record.NotCancelled && l.Line != nil {
+			left[*l.Line] = true
+		}
+	}
+	again := decision{again: true} // "already cancelled" now may be the earlier PATCH landing late
+	for _, lr := range d.send {
+		if left[*lr.Line] {
+			lr.Status, lr.ErrorMessage, lr.RequestID = "", "", ""
+			again.send = append(again.send, lr)
+			again.refs = append(again.refs, pcclient.LineItemRef{LineItemNumber: *lr.Line, OfferID: lr.Offer})
+		}
+	}
+	return again
+}
+
+// replaceLines puts the lines of a second PATCH in the place of the first's.
+func replaceLines(lines, more []record.LineResult) []record.LineResult {
+	by := map[int]record.LineResult{}
+	for _, l := range more {
+		by[*l.Line] = l
+	}
+	for i, l := range lines {
+		if m, ok := by[lineNo(l)]; ok && l.Line != nil {
+			lines[i] = m
+		}
+	}
+	return lines
 }

@@ -256,6 +256,27 @@ func TestUnsettledResult(t *testing.T) {
 	}
 }
 
+// An order never read again whose rows continue lines of an earlier
+// report that are unsettled or not_cancelled (kept as they were, with
+// their MS-RequestId), and whose journal has an intent for those lines:
+// each line comes out once — the intent's, which is the latest — never the
+// earlier line and the intent's copy of it both.
+func TestUnsettledResultHasEachLineOnce(t *testing.T) {
+	t.Parallel()
+	kept := record.LineResult{Row: 3, Line: new(0), Before: new(25), Status: record.Failed, RequestID: "req-A"}
+	noted := record.LineResult{Row: 4, Line: new(1), Before: new(3), After: new(3), Status: record.NotCancelled, RequestID: "req-A"}
+	carried := record.LineResult{Row: 5, Line: new(2), Before: new(1), After: new(0), Status: record.Cancelled, RequestID: "req-0"}
+	pending := &record.OrderResult{Lines: []record.LineResult{kept, noted, carried}}
+	intent := &record.OrderResult{RequestID: "req-A", Lines: []record.LineResult{
+		{Row: 3, Line: new(0), Before: new(25), Status: record.Pending},
+		{Row: 4, Line: new(1), Before: new(3), Status: record.Pending},
+	}}
+	got := unsettledResult(pending, intent)
+	if want := "3/0 failed 25→-, 4/1 failed 3→-, 5/2 cancelled 1→0"; outcomes(got.Lines) != want {
+		t.Errorf("lines = %q, want %q", outcomes(got.Lines), want)
+	}
+}
+
 // A refusal a retry cannot change is rejected; what a retry may fix is
 // failed; the documented codes have statuses of their own.
 func TestClassify(t *testing.T) {

@@ -224,7 +224,32 @@ func (r *Runner) process(ctx context.Context, p *plan.Plan, o *plan.Order) (*rec
 	if ctx.Err() != nil {
 		return nil, nil
 	}
-	requestID := d.requestID
+	lines, err := r.send(ctx, res, o, d, d.requestID, before, &calls)
+	if err != nil {
+		return nil, err
+	}
+	if d.requestID != "" && ctx.Err() == nil {
+		// The PATCH went again under an earlier one's MS-RequestId, and a
+		// read of the order after its answer shows the order final with lines
+		// still active: that earlier PATCH will never take effect, and Partner
+		// Center only replayed its answer. Only now is a new MS-RequestId safe
+		// for those lines.
+		if again := notCancelled(d, lines); len(again.send) > 0 {
+			more, err := r.send(ctx, res, o, again, "", before, &calls)
+			if err != nil {
+				return nil, err
+			}
+			lines = replaceLines(lines, more)
+		}
+	}
+	res.Lines = append(res.Lines, lines...)
+	return res, nil
+}
+
+// send journals the intent of d's PATCH and sends it under requestID (a
+// new one when ""), and returns the sent lines as the answer and the reads
+// after it show them. Its error is a journal that cannot be written.
+func (r *Runner) send(ctx context.Context, res *record.OrderResult, o *plan.Order, d decision, requestID string, before *pcclient.Order, calls *[]*pcclient.Response) ([]record.LineResult, error) {
 	if requestID == "" {
 		requestID = uuid.NewString()
 	}
@@ -239,7 +264,7 @@ func (r *Runner) process(ctx context.Context, p *plan.Plan, o *plan.Order) (*rec
 	patchCtx, done := r.graceful(ctx)
 	defer done()
 	after, presp, err := r.Client.CancelOrder(patchCtx, o.Customer, o.ID, d.refs, pcclient.WithRequestID(requestID), pcclient.UntilStopped(ctx))
-	calls = append(calls, presp)
+	*calls = append(*calls, presp)
 	switch {
 	case err == nil:
 		if !settledAnswer(after, d) {
@@ -248,35 +273,33 @@ func (r *Runner) process(ctx context.Context, p *plan.Plan, o *plan.Order) (*rec
 			var waits []*pcclient.Response
 			var final bool
 			after, waits, final = r.settleWait(ctx, o, after, sentLines(d), presp.Verified)
-			calls = append(calls, waits...)
+			*calls = append(*calls, waits...)
 			if !final {
 				res.StatusAfter = after.Status
-				res.Lines = append(res.Lines, stillPending(d, after, requestID, r.SettleTimeout)...)
-				break
+				return stillPending(d, after, requestID, r.SettleTimeout), nil
 			}
 		}
 		res.StatusAfter = after.Status
-		res.Lines = append(res.Lines, settle(d, after, presp.Verified)...)
+		return settle(d, after, presp.Verified), nil
 	case errors.Is(err, pcclient.ErrStopped):
 		// Stopped while waiting to send: nothing went out.
+		out := make([]record.LineResult, 0, len(d.send))
 		for _, lr := range d.send {
-			res.Lines = append(res.Lines, withStatus(lr, record.Pending, "", "the run was stopped before this cancellation was sent"))
+			out = append(out, withStatus(lr, record.Pending, "", "the run was stopped before this cancellation was sent"))
 		}
-	default:
-		f := failOrder(res, err)
-		why := rereadFor(err, presp.MayHaveApplied || d.again)
-		if why == noReread {
-			res.Lines = append(res.Lines, refused(d, f)...)
-			break
-		}
-		now, rresp, rerr := r.reread(ctx, o)
-		calls = append(calls, rresp)
-		if rerr == nil {
-			res.StatusAfter = now.Status
-		}
-		res.Lines = append(res.Lines, reread(d, why, f, now, rerr)...)
+		return out, nil
 	}
-	return res, nil
+	f := failOrder(res, err)
+	why := rereadFor(err, presp.MayHaveApplied || d.again)
+	if why == noReread {
+		return refused(d, f), nil
+	}
+	now, rresp, rerr := r.reread(ctx, o)
+	*calls = append(*calls, rresp)
+	if rerr == nil {
+		res.StatusAfter = now.Status
+	}
+	return reread(d, why, f, now, rerr), nil
 }
 
 // settleWait reads order o again until the lines (line numbers) are at 0
