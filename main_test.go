@@ -71,6 +71,13 @@ func (c *cli) path(name string) string { return filepath.Join(c.dir, name) }
 
 func (c *cli) run(args ...string) result {
 	c.t.Helper()
+	return c.runCtx(c.t.Context(), args...)
+}
+
+// runCtx runs the command line with ctx as its context (a test can stop
+// it as a signal would).
+func (c *cli) runCtx(ctx context.Context, args ...string) result {
+	c.t.Helper()
 	var out, errb bytes.Buffer
 	a := &app{
 		stdin:       strings.NewReader(c.stdin),
@@ -84,7 +91,7 @@ func (c *cli) run(args ...string) result {
 		dir:         c.dir,
 		configDir:   func() (string, error) { return c.dir, nil },
 	}
-	code := a.run(c.t.Context(), args)
+	code := a.run(ctx, args)
 	return result{code, out.String(), errb.String()}
 }
 

@@ -7,6 +7,7 @@ import (
 	"hash/maphash"
 	"slices"
 	"strings"
+	"time"
 
 	"github.com/pcreconcile/pcreconcile/batch/record"
 	"github.com/pcreconcile/pcreconcile/batch/sheet"
@@ -89,7 +90,10 @@ func Verify(path string, key []byte) (*Verification, error) {
 		return nil, err
 	}
 	defer p.Close()
-	v := &Verification{Seal: p.Seal(), Version: p.Meta[LabelVersion], RunID: p.RunID(), ChainID: p.ChainID(), Finished: p.Meta[LabelFinished]}
+	v := &Verification{Seal: p.Seal(), Version: p.Meta[LabelVersion], RunID: p.RunID(), ChainID: p.ChainID()}
+	if t, err := time.Parse(time.RFC3339, canonicalCell(record.FormatTime, p.summaryRows[LabelFinished].cell)); err == nil {
+		v.Finished = t.Format("2006-01-02 15:04 UTC")
+	}
 	if v.Seal == "" || !slices.Contains(p.wb.SheetNames(), SealSheet) {
 		return v, nil
 	}

@@ -107,9 +107,10 @@ func Head(l Link, led ledger.Ledger) Link {
 	}
 }
 
-// children are the links that continued l and left a trace: a journal, a
-// report, or a ledger row saying they ended. (A resume refused before it
-// started, or that failed before anything, left none.)
+// children are the links that continued l: every run the ledger has a
+// row of (a run appends its first row just before its first request, so a
+// resume refused or failed before that has none), and the journals beside
+// l's files that name l as their parent.
 func children(l Link, led ledger.Ledger) []Link {
 	var out []Link
 	seen := map[string]bool{}
@@ -124,10 +125,8 @@ func children(l Link, led ledger.Ledger) []Link {
 		if _, err := os.Stat(journal.Path(e.Report)); err == nil {
 			k.Journal = journal.Path(e.Report)
 		}
-		if k.Written || k.Journal != "" || e.Finished() {
-			out = append(out, k)
-			seen[k.Run] = true
-		}
+		out = append(out, k)
+		seen[k.Run] = true
 	}
 	for _, dir := range dirsOf(l) {
 		matches, _ := filepath.Glob(filepath.Join(dir, "*.journal"))
