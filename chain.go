@@ -180,19 +180,23 @@ func (j *job) recordEnd(meta report.Meta, counts *report.Counts) {
 }
 
 // unaccounted are the runs whose cancellations this run's ledger row
-// counts: its own, and those of earlier links of its chain that recorded
-// no end (they died, or could not write their report) — so that every
-// cancellation is counted in exactly one row of the ledger, never in two
-// and never in none.
+// counts: its own, and those of the links it continues that died before
+// recording their end — up to the nearest one that did record it — so
+// that every cancellation is in exactly one row of the ledger: the row of
+// the first link that ended after it.
 func (j *job) unaccounted() []string {
 	runs := []string{j.runID}
-	if j.work.Chain == j.runID {
-		return runs
+	byRun := map[string]ledger.Entry{}
+	for _, e := range j.ledger.Runs() {
+		byRun[e.RunID] = e
 	}
-	for _, e := range j.ledger.Chain(j.work.Chain) {
-		if !e.Finished() && e.RunID != j.runID {
-			runs = append(runs, e.RunID)
+	for p := j.work.Parent.RunID; p != "" && !slices.Contains(runs, p); {
+		e, ok := byRun[p]
+		if !ok || e.Finished() {
+			break
 		}
+		runs = append(runs, p)
+		p = e.ParentRunID
 	}
 	return runs
 }

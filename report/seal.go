@@ -189,7 +189,7 @@ func metaFields(m Meta) []metaField {
 		fields = append(fields, metaField{LabelParentRun, p.RunID}, metaField{LabelParentFile, p.Path},
 			metaField{LabelParentSHA, p.SHA256}, metaField{LabelParentSeal, p.Seal})
 	}
-	return append(fields, metaField{LabelStarted, m.Started.UTC()}, metaField{LabelFinished, m.Finished.UTC()},
+	return append(fields, metaField{LabelStarted, wholeSecond(m.Started.UTC())}, metaField{LabelFinished, wholeSecond(m.Finished.UTC())},
 		metaField{LabelConcurrency, m.Concurrency}, metaField{LabelRate, m.Rate}, metaField{LabelResult, m.Result})
 }
 
@@ -254,10 +254,16 @@ func canonicalValue(f record.Format, v any) string {
 	case decimal.Decimal:
 		return canonicalMoney(v.InexactFloat64())
 	case time.Time:
-		return canonicalTime(fromSerial(excelSerial(v)))
+		return canonicalTime(fromSerial(excelSerial(wholeSecond(v))))
 	}
 	return ""
 }
+
+// wholeSecond is t as the workbook holds it: on a whole second. The serial
+// number a cell keeps carries float noise of a microsecond or so; on a
+// whole second, that noise rounds back to the same second however the file
+// is read or saved again — a time half a second off would round either way.
+func wholeSecond(t time.Time) time.Time { return t.Round(time.Second) }
 
 // canonicalCell is the canonical form of a cell read back from a workbook
 // (raw values), under its column's format. A cell that no longer reads as

@@ -8,6 +8,8 @@ import (
 	"time"
 
 	"github.com/xuri/excelize/v2"
+
+	"github.com/pcreconcile/pcreconcile/batch/record"
 )
 
 // edit changes a written report as a user would in a spreadsheet, saving
@@ -109,14 +111,20 @@ func TestTheSealNamesWhatChanged(t *testing.T) {
 		change func(t *testing.T, f *excelize.File)
 		want   string
 	}{
-		{"quantity before", func(t *testing.T, f *excelize.File) { f.SetCellValue("Lines", column(t, f, "Lines", "Quantity Before")+"2", 4000) },
+		{"quantity before", func(t *testing.T, f *excelize.File) {
+			f.SetCellValue("Lines", column(t, f, "Lines", "Quantity Before")+"2", 4000)
+		},
 			`Lines row 2, Quantity Before: "4000" — the seal says "5"`},
 		{"a status typed over", func(t *testing.T, f *excelize.File) {
 			f.SetCellValue("Lines", column(t, f, "Lines", "Status")+"3", "cancelled")
 		}, `Lines row 3, Status: "cancelled" — the seal says "not_cancelled"`},
-		{"a unit price", func(t *testing.T, f *excelize.File) { f.SetCellValue("Lines", column(t, f, "Lines", "Unit Price")+"2", 1.5) },
+		{"a unit price", func(t *testing.T, f *excelize.File) {
+			f.SetCellValue("Lines", column(t, f, "Lines", "Unit Price")+"2", 1.5)
+		},
 			`Lines row 2, Unit Price: "1.5" — the seal says "12373.2"`},
-		{"an order's request id", func(t *testing.T, f *excelize.File) { f.SetCellValue("Orders", column(t, f, "Orders", "Request ID")+"2", "x") },
+		{"an order's request id", func(t *testing.T, f *excelize.File) {
+			f.SetCellValue("Orders", column(t, f, "Orders", "Request ID")+"2", "x")
+		},
 			`Orders row 2, Request ID: "x" — the seal says "rid"`},
 		{"the endpoint", func(t *testing.T, f *excelize.File) {
 			f.SetCellValue(SummarySheet, summaryCellOf(t, f, LabelEndpoint), "https://api.partnercenter.microsoft.com")
@@ -167,5 +175,30 @@ func TestKeyedSeal(t *testing.T) {
 	}
 	if v, _ := Verify(path, nil); len(v.Changes) != 0 || v.KeyChecked || !v.Keyed {
 		t.Errorf("without the key: %+v", v)
+	}
+}
+
+// Times on a half second, where float noise in a cell's serial number
+// would round one way when written and the other when read, verify.
+func TestTimesOnTheHalfSecondVerify(t *testing.T) {
+	p, recs := fixture(t)
+	for _, ns := range []int{500_000_000, 499_999_999, 500_000_001, 999_999_999} {
+		rec := recs[0]
+		lines := append([]record.LineResult(nil), rec.Lines...)
+		for i := range lines {
+			lines[i].Purchased = time.Date(2026, 11, 29, 20, 58, 14, ns, time.UTC)
+			lines[i].ProcessedAt = time.Date(2026, 12, 1, 9, 0, 59, ns, time.UTC)
+		}
+		rec.Lines = lines
+		recs[0] = rec
+		path := filepath.Join(t.TempDir(), "r.xlsx")
+		if _, err := Write(withPlan(p, recs, Options{Path: path, Meta: Meta{RunID: "run-1", Started: time.Unix(0, int64(ns)), Finished: time.Unix(7, int64(ns))}})); err != nil {
+			t.Fatal(err)
+		}
+		for _, out := range []string{path, edit(t, path, func(*excelize.File) {})} {
+			if v, err := Verify(out, nil); err != nil || len(v.Changes) != 0 {
+				t.Errorf("%d ns: %v %v", ns, v.Changes, err)
+			}
+		}
 	}
 }

@@ -186,8 +186,8 @@ func writeSummary(f *excelize.File, st *styles, m Meta, c *Counts) error {
 		s.field(LabelParentSeal, p.Seal, st.left)
 	}
 	s.field(LabelSeal, c.Seal, st.left)
-	s.field(LabelStarted, m.Started.UTC(), st.dateTimeLeft)
-	s.field(LabelFinished, m.Finished.UTC(), st.dateTimeLeft)
+	s.field(LabelStarted, wholeSecond(m.Started.UTC()), st.dateTimeLeft)
+	s.field(LabelFinished, wholeSecond(m.Finished.UTC()), st.dateTimeLeft)
 	s.field(LabelDurationSeconds, duration.Round(time.Millisecond).Seconds(), st.left)
 	s.field(LabelDuration, duration.Round(time.Second).String(), st.left)
 	s.field(LabelConcurrency, m.Concurrency, st.left)

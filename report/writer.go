@@ -659,7 +659,7 @@ func (w *writer) cell(f record.Format, v any) any {
 		if f == record.FormatTime {
 			style = w.styles.dateTime
 		}
-		return excelize.Cell{StyleID: style, Value: excelSerial(v)}
+		return excelize.Cell{StyleID: style, Value: excelSerial(wholeSecond(v))}
 	case decimal.Decimal:
 		// Excel holds a double; the decimal's exact digits are what the
 		// journal keeps and what every total is summed from.
