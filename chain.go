@@ -171,7 +171,7 @@ func (j *job) record(e ledger.Entry) error {
 // recordEnd appends the row of how the run ended: its report's SHA-256
 // and seal, what this run cancelled itself, what is left.
 func (j *job) recordEnd(meta report.Meta, counts *report.Counts) {
-	e := ledger.Entry{When: meta.Finished, Endpoint: meta.Endpoint, Result: meta.Result, Seal: counts.Seal, LinesLeft: counts.Unfinished}
+	e := ledger.Entry{When: meta.Finished, Endpoint: meta.Endpoint, Result: counts.Result, Seal: counts.Seal, LinesLeft: counts.Unfinished}
 	e.ReportSHA256, _ = plan.FileSHA256(j.report)
 	e.LinesCancelled, e.QuantityCancelled, e.AmountCancelled = counts.RunTotals(j.unaccounted()...)
 	if err := j.record(e); err != nil {

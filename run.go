@@ -523,14 +523,14 @@ func (c runClock) Sleep(ctx context.Context, d time.Duration) error {
 // meta is what the workbook's Summary says of this job, once its orders
 // are done (or it stopped).
 func (j *job) meta(ep *endpoint, runErr error, ctx context.Context) report.Meta {
-	result := "complete"
+	result := "" // ran to the end
 	switch {
 	case errors.Is(runErr, run.ErrAuthAborted):
-		result = "aborted: authentication kept failing; the orders not started are pending"
+		result = "aborted: authentication kept failing"
 	case runErr != nil:
 		result = "aborted: " + runErr.Error()
 	case interrupted(ctx):
-		result = "interrupted: the orders not yet sent are pending"
+		result = report.Interrupted
 	}
 	return report.Meta{
 		Version:     mustVersion(),
@@ -549,7 +549,8 @@ func (j *job) meta(ep *endpoint, runErr error, ctx context.Context) report.Meta 
 		Finished:    j.now(),
 		Concurrency: j.cfg.Run.Concurrency,
 		Rate:        j.cfg.RateText(),
-		Result:      result,
+		Stopped:     result,
+		NothingToDo: j.resumed != "" && j.work.Plan.Unfinished() == 0,
 		Config:      j.configPath(),
 	}
 }

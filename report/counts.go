@@ -44,8 +44,9 @@ type Counts struct {
 	Customers []*record.CustomerTotal
 	// Rows are the input rows the Lines sheet accounts for.
 	Rows record.RowSet
-	// Seal is the seal the workbook records of its tool-owned cells.
-	Seal string
+	// Seal is the seal the workbook records of its tool-owned cells;
+	// Result says how the run ended (the Summary's Result).
+	Seal, Result string
 }
 
 // Cancelled is what was cancelled in one currency.

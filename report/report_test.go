@@ -101,7 +101,7 @@ func writeFixture(t *testing.T) (string, *Counts) {
 	path := filepath.Join(t.TempDir(), "report.xlsx")
 	c, err := Write(withPlan(p, recs, Options{Path: path, Meta: Meta{
 		Version: "v1", Mode: record.Run, Endpoint: record.SandboxEndpoint, Input: record.Source{Name: "in.csv", SHA256: "abc123"},
-		RunID: "run-1", Started: time.Unix(0, 0), Finished: time.Unix(65, 0), Concurrency: 8, Rate: "500 requests/minute", Result: "complete",
+		RunID: "run-1", Started: time.Unix(0, 0), Finished: time.Unix(65, 0), Concurrency: 8, Rate: "500 requests/minute",
 	}}))
 	if err != nil {
 		t.Fatal(err)

@@ -1,6 +1,7 @@
 package report
 
 import (
+	"fmt"
 	"crypto/hmac"
 	"crypto/sha256"
 	"encoding/hex"
@@ -100,7 +101,7 @@ func newSealer(f *excelize.File, key []byte, rows int) (*sealer, error) {
 // sealRows is how many rows the Seal sheet of lines and orders has: its
 // header, a "#columns" row per sealed sheet, the Summary's facts.
 func sealRows(lines, orders int, m Meta) int {
-	return 1 + 3 + len(metaFields(m)) + lines + orders
+	return 1 + 3 + len(metaFields(m)) + 1 + lines + orders // the Result last
 }
 
 // columns records which headers of sheet are sealed.
@@ -190,7 +191,7 @@ func metaFields(m Meta) []metaField {
 			metaField{LabelParentSHA, p.SHA256}, metaField{LabelParentSeal, p.Seal})
 	}
 	return append(fields, metaField{LabelStarted, wholeSecond(m.Started.UTC())}, metaField{LabelFinished, wholeSecond(m.Finished.UTC())},
-		metaField{LabelConcurrency, m.Concurrency}, metaField{LabelRate, m.Rate}, metaField{LabelResult, m.Result})
+		metaField{LabelConcurrency, m.Concurrency}, metaField{LabelRate, m.Rate})
 }
 
 // chainOf is the chain id a report records: its own run id for a first
@@ -214,6 +215,33 @@ func (s *sealer) sealMeta(m Meta) error {
 		}
 	}
 	return nil
+}
+
+// result says how a run ended, for the reader of its workbook: finished
+// with every line done or with lines that need attention, interrupted or
+// aborted with lines left to retry, a plan that changed nothing, or a
+// resume that found nothing left to do.
+func result(m Meta, c *Counts) string {
+	plan := m.Mode == record.Plan
+	attention := 0
+	for s, n := range c.Lines {
+		if s.NeedsAttention(plan) {
+			attention += n
+		}
+	}
+	switch {
+	case strings.HasPrefix(m.Stopped, "aborted"):
+		return fmt.Sprintf("%s; %s left to retry: resume to finish", m.Stopped, lines(c.Unfinished))
+	case m.Stopped == Interrupted:
+		return fmt.Sprintf("interrupted: resume to finish (%s left)", lines(c.Unfinished))
+	case plan:
+		return fmt.Sprintf("PLAN: nothing was changed — %s would be cancelled, %s need attention", lines(c.Lines[record.WouldCancel]), lines(attention))
+	case m.NothingToDo:
+		return "finished: nothing was left to do — every line was finished by earlier runs of the chain"
+	case attention == 0:
+		return "finished: every line done"
+	}
+	return fmt.Sprintf("finished: %s need attention", lines(attention))
 }
 
 // metaFormats are the formats of the Summary's facts, by label.

@@ -28,7 +28,7 @@ func (c *Counts) WriteSummary(w io.Writer, m Meta, path, next string) {
 		fmt.Fprintf(w, "Resumed:  %s\n", m.ResumedFrom)
 	}
 	fmt.Fprintf(w, "Report:   %s\n", path)
-	fmt.Fprintf(w, "Result:   %s\n\n", m.Result)
+	fmt.Fprintf(w, "Result:   %s\n\n", c.Result)
 
 	tw := tabwriter.NewWriter(w, 0, 0, 2, ' ', 0)
 	fmt.Fprintf(tw, "Lines\t%d\t\n", c.TotalLines)

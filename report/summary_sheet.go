@@ -192,7 +192,7 @@ func writeSummary(f *excelize.File, st *styles, m Meta, c *Counts) error {
 	s.field(LabelDuration, duration.Round(time.Second).String(), st.left)
 	s.field(LabelConcurrency, m.Concurrency, st.left)
 	s.field(LabelRate, m.Rate, st.left)
-	s.field(LabelResult, m.Result, st.left)
+	s.field(LabelResult, c.Result, st.left)
 	s.field(LabelPrices, pricesNote(c), st.left)
 	s.field(LabelQuantity, c.QuantityCancelled, st.left)
 	currencies := c.Currencies()

@@ -76,9 +76,15 @@ type Meta struct {
 	Finished    time.Time
 	Concurrency int
 	Rate        string
-	// Result says how the run ended ("complete", "interrupted …", …).
-	Result string
+	// Stopped says why the run ended before its work did: "" when it ran
+	// to the end, Interrupted, or "aborted: …" with the reason.
+	Stopped string
+	// NothingToDo is a resume that found every line finished already.
+	NothingToDo bool
 }
+
+// Interrupted is Meta.Stopped of a run a signal stopped.
+const Interrupted = "interrupted"
 
 // Options says what to write where.
 type Options struct {
@@ -132,6 +138,12 @@ func Write(opts Options) (*Counts, error) {
 		return nil, err
 	}
 	if err := w.writeCustomers(); err != nil {
+		return nil, err
+	}
+	// How it ended depends on what the lines add up to: it is the last row
+	// of the seal.
+	w.counts.Result = result(opts.Meta, w.counts)
+	if err := w.seal.add(SummarySheet, LabelResult, []string{w.counts.Result}); err != nil {
 		return nil, err
 	}
 	if w.counts.Seal, err = w.seal.finish(); err != nil {
