@@ -6,6 +6,7 @@ import (
 	"path/filepath"
 	"strings"
 	"testing"
+	"time"
 )
 
 func TestCloudPresets(t *testing.T) {
@@ -75,6 +76,22 @@ func TestFlagValuesKnowWhetherTheyWereGiven(t *testing.T) {
 	for _, err := range []error{n.Set("x"), f.Set("fast"), d.Set("-1s")} {
 		if err == nil {
 			t.Error("a bad value was accepted")
+		}
+	}
+}
+
+// The example the README points at is a valid config, every key in it.
+func TestExampleConfigLoads(t *testing.T) {
+	cfg, err := Load("../../config.example.yaml")
+	if err != nil {
+		t.Fatal(err)
+	}
+	if !cfg.IsSandbox() || cfg.Run.SettleTimeout != Duration(2*time.Minute) || cfg.Run.MaxRetryAfter != Duration(5*time.Minute) {
+		t.Errorf("defaults: %+v", cfg.Run)
+	}
+	for _, key := range []string{"run.settle_timeout", "run.max_retry_after", "run.windows", "history.path", "report.seal_key_env", "sandbox.faults.pending"} {
+		if !cfg.Has(key) {
+			t.Errorf("config.example.yaml does not show %s", key)
 		}
 	}
 }
