@@ -479,7 +479,9 @@ func TestSecondSIGINTQuitsAtOnce(t *testing.T) {
 	}
 	e := newProcEnv(t, 1)
 	release, stuck := make(chan struct{}), make(chan struct{})
-	defer close(release)
+	var released sync.Once
+	free := func() { released.Do(func() { close(release) }) }
+	defer free() // a failure before the end must not leave the server's handler stuck
 	var requests atomic.Int64
 	hook := func(r *http.Request) bool {
 		if requests.Add(1) == 4 { // the second order's PATCH hangs: a stop waits for it
@@ -516,6 +518,19 @@ func TestSecondSIGINTQuitsAtOnce(t *testing.T) {
 		t.Errorf("journal holds %d orders, want the 1 that finished", old.Len())
 	}
 	old.Close()
+	// Following the hint writes the report under the name --report gave.
+	free()
+	e.onRequest.Store(nil)
+	res := e.start("run", "--resume", "r.xlsx.journal", "--report", "r.xlsx")
+	if code := res.wait(t); code != exitIncomplete {
+		t.Fatalf("the hint: exit %d\n%s", code, res.stderrText())
+	}
+	if _, err := os.Stat(filepath.Join(e.dir, "r.xlsx")); err != nil {
+		t.Errorf("the hint did not write r.xlsx: %v", err)
+	}
+	if j := e.journals(); len(j) != 0 {
+		t.Errorf("journals left: %v", j)
+	}
 }
 
 func TestWrongSecretAbortsBeforeAnyOrder(t *testing.T) {
