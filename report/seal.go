@@ -1,11 +1,11 @@
 package report
 
 import (
-	"fmt"
 	"crypto/hmac"
 	"crypto/sha256"
 	"encoding/hex"
 	"encoding/json"
+	"fmt"
 	"hash"
 	"math"
 	"path/filepath"
@@ -269,22 +269,12 @@ func metaFormat(v any) record.Format {
 // amounts through the double Excel keeps.
 func canonicalValue(f record.Format, v any) string {
 	switch v := v.(type) {
-	case nil:
-		return ""
-	case string:
-		return v
-	case record.Status:
-		return string(v)
-	case int:
-		return strconv.Itoa(v)
-	case int64:
-		return strconv.FormatInt(v, 10)
 	case decimal.Decimal:
 		return canonicalMoney(v.InexactFloat64())
 	case time.Time:
 		return canonicalTime(fromSerial(excelSerial(wholeSecond(v))))
 	}
-	return ""
+	return record.Text(v)
 }
 
 // wholeSecond is t as the workbook holds it: on a whole second. The serial

@@ -14,6 +14,7 @@ import (
 	"fmt"
 	"io"
 	"log/slog"
+	"maps"
 	"math"
 	"net"
 	"net/http"
@@ -163,6 +164,24 @@ func (s *Server) Stats() Stats {
 		st.RequestIDs[k] = slices.Clone(v)
 	}
 	return st
+}
+
+// Twice lists what was done twice: a line cancelled more than once, an
+// order changed by more than one MS-RequestId. Empty when every
+// cancellation happened once.
+func (st Stats) Twice() []string {
+	var out []string
+	for _, order := range slices.Sorted(maps.Keys(st.RequestIDs)) {
+		if ids := st.RequestIDs[order]; len(ids) > 1 {
+			out = append(out, fmt.Sprintf("order %s was changed by %d MS-RequestIds: %v", order, len(ids), ids))
+		}
+	}
+	for _, line := range slices.Sorted(maps.Keys(st.LinesCancelled)) {
+		if n := st.LinesCancelled[line]; n > 1 {
+			out = append(out, fmt.Sprintf("line %s was cancelled %d times", line, n))
+		}
+	}
+	return out
 }
 
 // land carries out the pending cancellations that are due (s.mu held).
