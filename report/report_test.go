@@ -375,12 +375,37 @@ func TestLinesContinueOnNextSheet(t *testing.T) {
 	MaxSheetRows = 3 // a header and two lines per sheet
 	path, counts := writeFixture(t)
 	f, _ := excelize.OpenFile(path)
-	got := f.GetSheetList()
+	var visible, seals []string
+	for _, name := range f.GetSheetList() {
+		if v, _ := f.GetSheetVisible(name); v {
+			visible = append(visible, name)
+		} else {
+			seals = append(seals, name)
+		}
+	}
 	f.Close()
-	if !reflect.DeepEqual(got, []string{"Summary", "Lines", "Lines 2", "Lines 3", "Orders", "Customers", "Seal"}) {
-		t.Errorf("sheets = %v", got)
+	if !reflect.DeepEqual(visible, []string{"Summary", "Lines", "Lines 2", "Lines 3", "Orders", "Customers"}) {
+		t.Errorf("visible sheets = %v", visible)
+	}
+	// The seal continues past the limit too, hidden: Seal, Seal 2, …
+	if len(seals) < 2 || seals[0] != "Seal" || seals[len(seals)-1] != fmt.Sprintf("Seal %d", len(seals)) {
+		t.Errorf("hidden sheets = %v", seals)
 	}
 	checkDimensions(t, path)
+	if v, err := Verify(path, nil); err != nil || len(v.Changes) != 0 {
+		t.Errorf("verify across sheets: %v %v", v.Changes, err)
+	}
+	last := seals[len(seals)-1]
+	v, err := Verify(edit(t, path, func(f *excelize.File) { f.SetCellValue(last, "C2", "00") }), nil)
+	if err != nil || len(v.Changes) == 0 || !strings.Contains(v.Changes[0].String(), last+" row 2: its values do not match") {
+		t.Errorf("an edit of %s: %v %v", last, v.Changes, err)
+	}
+	v, err = Verify(edit(t, path, func(f *excelize.File) {
+		f.SetCellValue("Lines 3", column(t, f, "Lines 3", "Quantity Before")+"3", 4000)
+	}), nil)
+	if err != nil || len(v.Changes) == 0 || !strings.Contains(v.Changes[0].String(), `Lines 3 row 3, Quantity Before: "4000" — the seal says`) {
+		t.Errorf("an edit of Lines 3: %v %v", v.Changes, err)
+	}
 	prior, err := Open(path)
 	if err != nil {
 		t.Fatal(err)

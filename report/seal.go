@@ -5,6 +5,7 @@ import (
 	"crypto/sha256"
 	"encoding/hex"
 	"encoding/json"
+	"errors"
 	"fmt"
 	"hash"
 	"math"
@@ -59,12 +60,17 @@ func init() {
 	sealedSheets[OrdersSheet] = record.OrderTable.Headers()
 }
 
-// sealer writes the Seal sheet and computes the seal as the rows go by.
+// sealer writes the Seal sheets and computes the seal as the rows go by.
+// Past Excel's row limit the Seal sheet continues on "Seal 2", "Seal 3",
+// … as the Lines sheet does.
 type sealer struct {
-	sw    *excelize.StreamWriter
-	mac   hash.Hash
-	keyed bool
-	row   int
+	f      *excelize.File
+	sheets []string
+	sw     *excelize.StreamWriter
+	sheet  int // the sheet being written, in sheets
+	mac    hash.Hash
+	keyed  bool
+	row    int // the last row written on the current sheet
 }
 
 // newSealMAC is the running hash of a seal: HMAC-SHA256 under key, or
@@ -76,32 +82,64 @@ func newSealMAC(key []byte) hash.Hash {
 	return sha256.New()
 }
 
-// newSealer starts the Seal sheet, hidden, of rows rows (its header
-// included).
-func newSealer(f *excelize.File, key []byte, rows int) (*sealer, error) {
-	if _, err := f.NewSheet(SealSheet); err != nil {
-		return nil, err
+// sealSheetName is the name of the n-th Seal sheet (from 0).
+func sealSheetName(n int) string {
+	if n == 0 {
+		return SealSheet
 	}
-	// Hidden now, while every sheet is empty: SetSheetVisible reads each
-	// worksheet back into memory.
-	if err := f.SetSheetVisible(SealSheet, false); err != nil {
-		return nil, err
-	}
-	if err := f.SetSheetDimension(SealSheet, "A1:D"+strconv.Itoa(max(rows, 1))); err != nil {
-		return nil, err
-	}
-	sw, err := f.NewStreamWriter(SealSheet)
-	if err != nil {
-		return nil, err
-	}
-	s := &sealer{sw: sw, mac: newSealMAC(key), keyed: len(key) > 0, row: 1}
-	return s, sw.SetRow("A1", []any{"Sheet", "Key", "Digest", "Values"})
+	return SealSheet + " " + strconv.Itoa(n+1)
 }
 
-// sealRows is how many rows the Seal sheet of lines and orders has: its
-// header, a "#columns" row per sealed sheet, the Summary's facts.
+// isSealSheet tells a Seal sheet's name.
+func isSealSheet(name string) bool {
+	if name == SealSheet {
+		return true
+	}
+	n, ok := strings.CutPrefix(name, SealSheet+" ")
+	_, err := strconv.Atoi(n)
+	return ok && err == nil
+}
+
+// sealHeaders head each Seal sheet.
+var sealHeaders = []any{"Sheet", "Key", "Digest", "Values"}
+
+// newSealer starts the Seal sheets, hidden, for rows sealed rows.
+func newSealer(f *excelize.File, key []byte, rows int) (*sealer, error) {
+	s := &sealer{f: f, mac: newSealMAC(key), keyed: len(key) > 0}
+	per := MaxSheetRows - 1
+	for n, left := 0, rows; n == 0 || left > 0; n, left = n+1, left-per {
+		name := sealSheetName(n)
+		if _, err := f.NewSheet(name); err != nil {
+			return nil, err
+		}
+		// Hidden now, while every sheet is empty: SetSheetVisible reads each
+		// worksheet back into memory.
+		if err := f.SetSheetVisible(name, false); err != nil {
+			return nil, err
+		}
+		if err := f.SetSheetDimension(name, "A1:D"+strconv.Itoa(1+min(max(left, 0), per))); err != nil {
+			return nil, err
+		}
+		s.sheets = append(s.sheets, name)
+	}
+	return s, s.start(0)
+}
+
+// start begins writing the n-th Seal sheet.
+func (s *sealer) start(n int) error {
+	sw, err := s.f.NewStreamWriter(s.sheets[n])
+	if err != nil {
+		return err
+	}
+	s.sw, s.sheet, s.row = sw, n, 1
+	return sw.SetRow("A1", sealHeaders)
+}
+
+// sealRows is how many rows are sealed for lines and orders: a "#columns"
+// row per sealed sheet, the Summary's facts, the Result last, each line
+// and each order.
 func sealRows(lines, orders int, m Meta) int {
-	return 1 + 3 + len(metaFields(m)) + 1 + lines + orders // the Result last
+	return 3 + len(metaFields(m)) + 1 + lines + orders
 }
 
 // columns records which headers of sheet are sealed.
@@ -114,6 +152,17 @@ func (s *sealer) add(sheet, key string, values []string) error {
 	b, _ := json.Marshal(values)
 	digest := rowDigest(b)
 	sealLine(s.mac, sheet, key, digest)
+	if s.row == MaxSheetRows {
+		if err := s.sw.Flush(); err != nil {
+			return err
+		}
+		if s.sheet+1 == len(s.sheets) {
+			return errors.New("report: more rows to seal than were counted")
+		}
+		if err := s.start(s.sheet + 1); err != nil {
+			return err
+		}
+	}
 	s.row++
 	return s.sw.SetRow(cellName(s.row), []any{sheet, key, digest, string(b)})
 }

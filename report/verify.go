@@ -61,7 +61,8 @@ func shown(s string) string {
 // maxChanges bounds what is reported of each sheet.
 const maxChanges = 10
 
-// sealRef is a sealed row: its digest and its row in the Seal sheet.
+// sealRef is a sealed row: its digest and its place among the Seal
+// sheets' rows.
 type sealRef struct {
 	digest [16]byte
 	row    int
@@ -155,36 +156,54 @@ func (vf *verifier) change(c Change) {
 
 func (vf *verifier) hash(key string) uint64 { return maphash.String(vf.seed, key) }
 
-// readSeal reads the Seal sheet: the sealed columns, each row's digest,
+// eachSealRow calls fn with each row of the Seal sheets, in order: its
+// sheet and row, its place n among all of them, and its four cells.
+func (vf *verifier) eachSealRow(fn func(sheet string, row, n int, c []string)) error {
+	n := 0
+	for i := 0; slices.Contains(vf.wb.SheetNames(), sealSheetName(i)); i++ {
+		name := sealSheetName(i)
+		r, err := vf.wb.Rows(name, false)
+		if err != nil {
+			return err
+		}
+		for r.Next() {
+			rec := r.Record()
+			if rec.Row == 1 {
+				continue
+			}
+			c := rec.Texts()
+			for len(c) < 4 {
+				c = append(c, "")
+			}
+			n++
+			fn(name, rec.Row, n, c)
+		}
+		err = r.Err()
+		r.Close()
+		if err != nil {
+			return err
+		}
+	}
+	return nil
+}
+
+// readSeal reads the Seal sheets: the sealed columns, each row's digest,
 // and the seal over them, checked against the Summary's.
 func (vf *verifier) readSeal(key []byte) error {
-	r, err := vf.wb.Rows(SealSheet, false)
-	if err != nil {
-		return err
-	}
-	defer r.Close()
 	// The seal is checked as it was made: unkeyed, or under the key.
 	plain, keyed := newSealMAC(nil), newSealMAC(key)
-	for r.Next() {
-		rec := r.Record()
-		if rec.Row == 1 {
-			continue
-		}
-		c := rec.Texts()
-		for len(c) < 4 {
-			c = append(c, "")
-		}
+	err := vf.eachSealRow(func(name string, row, n int, c []string) {
 		sheetName, k, digest, values := c[0], c[1], c[2], c[3]
 		sealLine(plain, sheetName, k, digest)
 		sealLine(keyed, sheetName, k, digest)
 		if rowDigest([]byte(values)) != digest {
-			vf.change(Change{Sheet: SealSheet, Row: rec.Row, What: "its values do not match their digest: the seal was edited"})
-			continue
+			vf.change(Change{Sheet: name, Row: row, What: "its values do not match their digest: the seal was edited"})
+			return
 		}
 		var vals []string
 		if err := json.Unmarshal([]byte(values), &vals); err != nil {
-			vf.change(Change{Sheet: SealSheet, Row: rec.Row, What: "its values cannot be read: the seal was edited"})
-			continue
+			vf.change(Change{Sheet: name, Row: row, What: "its values cannot be read: the seal was edited"})
+			return
 		}
 		switch {
 		case k == sealHeader:
@@ -199,12 +218,12 @@ func (vf *verifier) readSeal(key []byte) error {
 				m = map[uint64]*sealRef{}
 				vf.rows[sheetName] = m
 			}
-			ref := &sealRef{row: rec.Row}
+			ref := &sealRef{row: n}
 			hex.Decode(ref.digest[:], []byte(digest))
 			m[vf.hash(k)] = ref
 		}
-	}
-	if err := r.Err(); err != nil {
+	})
+	if err != nil {
 		return err
 	}
 	switch {
@@ -345,21 +364,14 @@ func (vf *verifier) explain() error {
 		return nil
 	}
 	sealed := map[int][2]string{} // seal row → sheet, values JSON
-	r, err := vf.wb.Rows(SealSheet, false)
+	err := vf.eachSealRow(func(_ string, _, n int, c []string) {
+		if need[n] {
+			sealed[n] = [2]string{c[0], c[3]}
+		}
+	})
 	if err != nil {
 		return err
 	}
-	for r.Next() {
-		rec := r.Record()
-		if need[rec.Row] {
-			c := rec.Texts()
-			for len(c) < 4 {
-				c = append(c, "")
-			}
-			sealed[rec.Row] = [2]string{c[0], c[3]}
-		}
-	}
-	r.Close()
 	for i, c := range vf.v.Changes {
 		var row int
 		fmt.Sscan(c.Want, &row)

@@ -168,7 +168,7 @@ func Write(opts Options) (*Counts, error) {
 // every sheet is in its place (excelize's MoveSheet does not renumber them).
 func printTitles(f *excelize.File) error {
 	for _, name := range f.GetSheetList() {
-		if name == SummarySheet || name == SealSheet {
+		if name == SummarySheet || isSealSheet(name) {
 			continue
 		}
 		if err := f.SetDefinedName(&excelize.DefinedName{Name: "_xlnm.Print_Titles", RefersTo: fmt.Sprintf("'%s'!$1:$1", name), Scope: name}); err != nil {
