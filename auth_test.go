@@ -16,6 +16,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/pcreconcile/pcreconcile/batch/record"
 	"github.com/pcreconcile/pcreconcile/pcclient/sandbox"
 	"github.com/pcreconcile/pcreconcile/report"
 	"github.com/pcreconcile/pcreconcile/samples"
@@ -334,4 +335,44 @@ func unzipAll(t *testing.T, b []byte) string {
 		rc.Close()
 	}
 	return sb.String()
+}
+
+// Partner Center's 401 with code 900421 (App+User without MFA) is
+// explained where it is seen — the lines' Error Message and the abort — with
+// the way out: app-only mode, which cancellation supports.
+func TestMFARequiredIsExplained(t *testing.T) {
+	t.Parallel()
+	c := newCLI(t)
+	srv := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		w.Header().Set("Content-Type", "application/json")
+		w.WriteHeader(http.StatusUnauthorized)
+		w.Write([]byte(`{"code": 900421, "description": "Multi-factor authentication is required.", "data": [], "source": "PartnerFD"}`))
+	}))
+	t.Cleanup(srv.Close)
+	c.config = c.writeConfig(fmt.Sprintf("partner_center:\n  base_url: %s\nauth:\n  mode: token\nrun:\n  requests_per_minute: 60000\n", srv.URL))
+	c.env["PC_ACCESS_TOKEN"] = "opaque-user-token"
+	res := c.runCfg("run", sampleCSV, "--yes", "--concurrency", "1", "--report", c.path("r.xlsx"))
+	if res.code != exitAborted {
+		t.Fatalf("exit %d\n%s", res.code, res.stderr)
+	}
+	for _, want := range []string{"code 900421", "multi-factor authentication", "auth.mode: app", "hint: switch to app-only mode"} {
+		if !strings.Contains(res.stderr, want) {
+			t.Errorf("stderr lacks %q:\n%s", want, res.stderr)
+		}
+	}
+	p, err := report.Open(c.path("r.xlsx"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer p.Close()
+	explained := 0
+	p.Lines(func(l record.LineResult) error {
+		if l.Status == record.Failed && strings.Contains(l.ErrorMessage, "cancelling software purchases supports app-only calls") {
+			explained++
+		}
+		return nil
+	})
+	if explained == 0 {
+		t.Error("no failed line explains the 900421")
+	}
 }

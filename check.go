@@ -19,7 +19,7 @@ func (a *app) cmdCheck(ctx context.Context, args []string) error {
 		defer debug.SetGCPercent(debug.SetGCPercent(70))
 	}
 	fs := flag.NewFlagSet("check", flag.ContinueOnError)
-	fs.SetOutput(a.stderr)
+	fs.SetOutput(a.stdout) // --help is read with less, or piped
 	configPath := fs.String("config", "", "config `FILE` (default pcreconcile.yaml if present)")
 	sheetName := fs.String("sheet", "", "XLSX sheet `NAME` (default: the first visible sheet)")
 	delim := fs.String("delimiter", "", "CSV delimiter: auto, \",\", \";\", \"|\" or tab (default from config, auto)")
@@ -46,7 +46,7 @@ Example:
 
 Flags:
 `)
-		fs.PrintDefaults()
+		printFlags(fs)
 	}
 	pos, err := parseFlags(fs, args)
 	if err != nil {

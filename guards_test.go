@@ -9,6 +9,7 @@ import (
 	"os"
 	"os/exec"
 	"path/filepath"
+	"runtime/debug"
 	"slices"
 	"sort"
 	"strings"
@@ -213,13 +214,13 @@ func mustAbs(t *testing.T, p string) string {
 func TestCommandLineEdges(t *testing.T) {
 	t.Parallel()
 	c := newCLI(t)
-	if res := c.run("sandbox", "--help"); strings.Contains(res.stderr, "(default -1") || !strings.Contains(res.stderr, "-latency DURATION") {
-		t.Errorf("sandbox --help:\n%s", res.stderr)
+	if res := c.run("sandbox", "--help"); strings.Contains(res.stdout, "(default -1") || !strings.Contains(res.stdout, "--latency DURATION") {
+		t.Errorf("sandbox --help:\n%s", res.stdout)
 	}
-	if res := c.run("run", "--help"); !strings.Contains(res.stderr, "-rate N") || !strings.Contains(res.stderr, "-log-format text|json") || !strings.Contains(res.stderr, "-concurrency N") {
-		t.Errorf("run --help:\n%s", res.stderr)
+	if res := c.run("run", "--help"); !strings.Contains(res.stdout, "--rate N") || !strings.Contains(res.stdout, "--log-format text|json") || !strings.Contains(res.stdout, "--concurrency N") {
+		t.Errorf("run --help:\n%s", res.stdout)
 	}
-	if res := c.run("version", "--help"); res.code != exitOK || !strings.Contains(res.stderr, "Usage: pcreconcile version") || strings.Contains(res.stdout, "commit") {
+	if res := c.run("version", "--help"); res.code != exitOK || !strings.Contains(res.stdout, "Usage: pcreconcile version") || strings.Contains(res.stdout, "go1.") {
 		t.Errorf("version --help: exit %d\n%s%s", res.code, res.stdout, res.stderr)
 	}
 	if res := c.run("--config", c.config, "check", sampleCSV); res.code != exitIncomplete || !strings.Contains(res.stdout, "asks for") {
@@ -336,5 +337,36 @@ func TestReportWithRowsDeletedIsNotResumed(t *testing.T) {
 	res = c.runCfg("run", "--resume", added, "--yes", "--report", c.path("r2.xlsx"))
 	if res.code != exitUsage || !strings.Contains(res.stderr, "Lines row 3: this row is not one the report was sealed with") {
 		t.Errorf("an added row: exit %d\n%s", res.code, res.stderr)
+	}
+}
+
+// A build names its commit where Go recorded it, and says "development
+// build" where it could not.
+func TestVersionNamesTheBuild(t *testing.T) {
+	rev := "4a19bd5749c23929c2c907868b04402e109e53b5"
+	for _, tt := range []struct {
+		linked    string
+		info      *debug.BuildInfo
+		v, commit string
+	}{
+		{"v1.4.0", nil, "v1.4.0", "not recorded"},
+		{"", &debug.BuildInfo{Main: debug.Module{Version: "(devel)"}}, "development build", "not recorded"},
+		{"", &debug.BuildInfo{Main: debug.Module{Version: "(devel)"}, Settings: []debug.BuildSetting{{Key: "vcs.revision", Value: rev}}},
+			"development build 4a19bd5749c2", rev},
+		{"", &debug.BuildInfo{Main: debug.Module{Version: "v0.0.0-20261201211548-4a19bd5749c2+dirty"}, Settings: []debug.BuildSetting{{Key: "vcs.revision", Value: rev}, {Key: "vcs.modified", Value: "true"}}},
+			"v0.0.0-20261201211548-4a19bd5749c2+dirty", rev + " (modified)"},
+	} {
+		v, commit := describeBuild(tt.linked, tt.info)
+		if v != tt.v || !strings.HasPrefix(commit, tt.commit) {
+			t.Errorf("describeBuild(%q, %+v) = %q, %q; want %q, %q…", tt.linked, tt.info, v, commit, tt.v, tt.commit)
+		}
+	}
+}
+
+func TestUnknownCommandSuggestsOne(t *testing.T) {
+	t.Parallel()
+	c := newCLI(t)
+	if res := c.run("rn", sampleCSV); res.code != exitUsage || !strings.Contains(res.stderr, `unknown command "rn" — did you mean "run"?`) {
+		t.Errorf("exit %d\n%s", res.code, res.stderr)
 	}
 }

@@ -35,7 +35,7 @@ func (a *app) cmdHistory(ctx context.Context, args []string) error {
 	fs.SetOutput(a.stdout)
 	configPath := fs.String("config", "", "config `FILE` (history.path; default pcreconcile.yaml if present)")
 	input := fs.String("input", "", "only the runs of this input `FILE` (matched by its SHA-256)")
-	fs.Usage = func() { fmt.Fprint(fs.Output(), historyHelp); fs.PrintDefaults() }
+	fs.Usage = func() { fmt.Fprint(fs.Output(), historyHelp); printFlags(fs) }
 	pos, err := parseFlags(fs, args)
 	if err != nil {
 		return err

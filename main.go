@@ -21,6 +21,7 @@ import (
 
 	"golang.org/x/term"
 
+	"github.com/pcreconcile/pcreconcile/batch/config"
 	"github.com/pcreconcile/pcreconcile/batch/record"
 	"github.com/pcreconcile/pcreconcile/report"
 )
@@ -101,8 +102,17 @@ func (a *app) expect(stopping string, quitting func() string) {
 	}
 }
 
+// commandNames are the commands of the tool, in the order help lists them.
+var commandNames = []string{"check", "plan", "run", "verify", "history", "sandbox", "version"}
+
 // commands are the commands of the tool.
-var commands = map[string]bool{"check": true, "plan": true, "run": true, "verify": true, "history": true, "sandbox": true, "version": true}
+var commands = func() map[string]bool {
+	m := map[string]bool{}
+	for _, c := range commandNames {
+		m[c] = true
+	}
+	return m
+}()
 
 func (a *app) dispatch(ctx context.Context, args []string) error {
 	if len(args) == 0 {
@@ -134,9 +144,10 @@ func (a *app) dispatch(ctx context.Context, args []string) error {
 		return a.cmdSandbox(ctx, rest)
 	case "version", "--version":
 		fs := flag.NewFlagSet("version", flag.ContinueOnError)
-		fs.SetOutput(a.stderr)
+		fs.SetOutput(a.stdout) // --help is read with less, or piped
 		fs.Usage = func() {
 			fmt.Fprint(fs.Output(), "Usage: pcreconcile version\n\nPrints the version, the commit it was built from and the Go version.\n")
+			printFlags(fs)
 		}
 		if pos, err := parseFlags(fs, rest); err != nil {
 			return err
@@ -156,7 +167,10 @@ func (a *app) dispatch(ctx context.Context, args []string) error {
 		if strings.HasPrefix(cmd, "-") {
 			return usage(fmt.Sprintf("%s comes before a command, and there is none", cmd), "flags go with a command: pcreconcile run --help lists run's")
 		}
-		return usage(fmt.Sprintf("unknown command %q", cmd), "the commands are check, plan, run, verify, history, sandbox and version; try pcreconcile --help")
+		if near := config.Nearest(cmd, commandNames); near != "" {
+			return usage(fmt.Sprintf("unknown command %q — did you mean %q?", cmd, near), "pcreconcile "+near+" --help says what it does")
+		}
+		return usage(fmt.Sprintf("unknown command %q", cmd), "the commands are "+strings.Join(commandNames, ", ")+"; try pcreconcile --help")
 	}
 }
 
@@ -260,6 +274,27 @@ func (a *app) printError(err error) {
 	}
 }
 
+// printFlags lists fs's flags as users type them — "--rate N", not the flag
+// package's "-rate N" — each with its usage and default.
+func printFlags(fs *flag.FlagSet) {
+	w := fs.Output()
+	fs.VisitAll(func(f *flag.Flag) {
+		arg, help := flag.UnquoteUsage(f)
+		dash := "--"
+		if len(f.Name) == 1 {
+			dash = "-"
+		}
+		line := "  " + dash + f.Name
+		if arg != "" {
+			line += " " + arg
+		}
+		if d := f.DefValue; d != "" && d != "false" && d != "0" && !strings.Contains(help, "default") {
+			help += fmt.Sprintf(" (default %q)", d)
+		}
+		fmt.Fprintf(w, "%s\n      %s\n", line, help)
+	})
+}
+
 // parseFlags parses flags and positional arguments in any order, so that
 // `pcreconcile run input.csv --yes` works as users type it. A non-nil error
 // ends the command: exit 0 after --help (fs.Usage prints the help), 2 after
@@ -307,19 +342,43 @@ func newLogger(w io.Writer, format string, verbose, quiet bool) (*slog.Logger, e
 }
 
 func versionInfo() (v, commit string) {
-	v, commit = version, "unknown"
-	if info, ok := debug.ReadBuildInfo(); ok {
-		if v == "" {
-			v = info.Main.Version
-		}
-		for _, s := range info.Settings {
-			if s.Key == "vcs.revision" {
-				commit = s.Value
-			}
+	info, _ := debug.ReadBuildInfo()
+	return describeBuild(version, info)
+}
+
+// describeBuild names a build: the version set at link time, else the
+// module version Go recorded (a release tag, or a pseudo-version naming
+// the commit), and the commit it was built from — "(modified)" when the
+// checkout had changes. Where Go recorded no commit (go run, -buildvcs=false,
+// a build outside a git checkout) the version is "development build".
+func describeBuild(linked string, info *debug.BuildInfo) (v, commit string) {
+	v, commit = linked, "not recorded (go run, -buildvcs=false or a build outside a git checkout)"
+	if info == nil {
+		info = &debug.BuildInfo{}
+	}
+	if v == "" && info.Main.Version != "(devel)" {
+		v = info.Main.Version
+	}
+	var rev, modified string
+	for _, s := range info.Settings {
+		switch s.Key {
+		case "vcs.revision":
+			rev = s.Value
+		case "vcs.modified":
+			modified = s.Value
 		}
 	}
-	if v == "" || v == "(devel)" {
-		v = "dev"
+	if rev != "" {
+		commit = rev
+		if modified == "true" {
+			commit += " (modified)"
+		}
+	}
+	if v == "" {
+		v = "development build"
+		if rev != "" {
+			v += " " + rev[:min(12, len(rev))]
+		}
 	}
 	return v, commit
 }

@@ -301,8 +301,8 @@ func TestConfigErrorsNameTheLine(t *testing.T) {
 	tests := []struct{ yaml, want string }{
 		{"run:\n  concurrency: 4\n  bogus: 1\n", `line 3: unknown key "bogus" in run`},
 		{"partner_centre:\n  cloud: global\n", `line 1: unknown key "partner_centre" at the top level`},
-		{"run:\n  concurrency: many\n", "line 2: cannot unmarshal"},
-		{"run:\n  concurrency: 2\n  concurrency: 3\n", `line 3: mapping key "concurrency" already defined at line 2`},
+		{"run:\n  concurrency: many\n", `line 2: run.concurrency: "many" is not a whole number`},
+		{"run:\n  concurrency: 2\n  concurrency: 3\n", `line 3: "concurrency" is set twice (first on line 2)`},
 		{"partner_center:\n  base_url: http://pc.example.com\n", "line 2: partner_center.base_url: refusing plain http://"},
 		{"partner_center:\n  cloud: mars\n", "line 2: partner_center.cloud"},
 		{"auth:\n  client_secret_env: 'x9~Q.abc-secret-value'\n", "line 2: auth.client_secret_env: must be the name of an environment variable"},
@@ -363,8 +363,9 @@ func TestHelpOnEveryCommand(t *testing.T) {
 	c := newCLI(t)
 	for _, cmd := range []string{"check", "plan", "run", "sandbox"} {
 		res := c.run(cmd, "--help")
-		if res.code != exitOK || !strings.Contains(res.stderr, "Usage: pcreconcile "+cmd) || !strings.Contains(res.stderr, "-config") {
-			t.Errorf("%s --help: exit %d\n%s", cmd, res.code, res.stderr)
+		// On stdout, for `run --help | less`.
+		if res.code != exitOK || !strings.Contains(res.stdout, "Usage: pcreconcile "+cmd) || !strings.Contains(res.stdout, "  --config FILE") || res.stderr != "" {
+			t.Errorf("%s --help: exit %d\n%s%s", cmd, res.code, res.stdout, res.stderr)
 		}
 	}
 	if res := c.run("--help"); res.code != exitOK || !strings.Contains(res.stdout, "pcreconcile run --resume") {
@@ -377,13 +378,17 @@ func TestHelpOnEveryCommand(t *testing.T) {
 
 // realEndpoint serves the sandbox as if it were Partner Center: the tool
 // treats any base_url other than "sandbox" as real.
+// realEndpoint points c at a sandbox served as if it were Partner Center;
+// the counter counts the requests about orders (not the catalogue's).
 func realEndpoint(t *testing.T, c *cli) (*sandbox.Server, *atomic.Int64) {
 	t.Helper()
 	st, _ := sandbox.ReadState(bytes.NewReader(samples.SandboxSeed))
 	sb, _ := sandbox.New(st, sandbox.Options{})
 	var hits atomic.Int64
 	srv := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
-		hits.Add(1)
+		if strings.Contains(r.URL.Path, "/orders/") {
+			hits.Add(1)
+		}
 		sb.ServeHTTP(w, r)
 	}))
 	t.Cleanup(srv.Close)

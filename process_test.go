@@ -66,8 +66,9 @@ type procEnv struct {
 	dir    string
 	sb     *sandbox.Server
 	config string
-	// onRequest, when set, sees every request before the sandbox does; it
-	// returns false to drop it unserved.
+	// onRequest, when set, sees every order request (GET or PATCH of an
+	// order: not the catalogue's) before the sandbox does; it returns false
+	// to drop it unserved.
 	onRequest atomic.Pointer[func(r *http.Request) bool]
 	patchHook atomic.Pointer[func()]
 	// ahead moves the sandbox's clock on from the real one: a pending
@@ -97,7 +98,7 @@ func newFaultyProcEnv(t *testing.T, conc int, faults sandbox.Faults) *procEnv {
 		t.Fatal(err)
 	}
 	srv := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
-		if h := e.onRequest.Load(); h != nil && !(*h)(r) {
+		if h := e.onRequest.Load(); h != nil && strings.Contains(r.URL.Path, "/orders/") && !(*h)(r) {
 			return
 		}
 		e.sb.ServeHTTP(w, r)

@@ -3,8 +3,12 @@ package main
 import (
 	"os"
 	"path/filepath"
+	"regexp"
 	"strings"
 	"testing"
+
+	"github.com/pcreconcile/pcreconcile/batch/record"
+	"github.com/pcreconcile/pcreconcile/report"
 )
 
 // walkthroughStep is a command of the README's walkthrough and the output
@@ -143,5 +147,65 @@ func TestReadmeWalkthroughPlanThatCannotBeWritten(t *testing.T) {
 	}
 	if _, err := os.Stat(state); err == nil {
 		t.Error("following the plan's hint changed the sandbox")
+	}
+}
+
+// TestReadmeSaysWhatTheToolDoes holds the README to the tool's own words:
+// every flag it names exists, the help lists flags as users type them and
+// goes to stdout, every bad-value message it quotes is the one printed,
+// the plan's title is the workbook's, and the sheets it and run --help
+// describe are the workbook's.
+func TestReadmeSaysWhatTheToolDoes(t *testing.T) {
+	t.Parallel()
+	b, err := os.ReadFile("README.md")
+	if err != nil {
+		t.Fatal(err)
+	}
+	readme := string(b)
+	c := newCLI(t)
+	flags := map[string]bool{}
+	helps := map[string]string{}
+	for _, cmd := range []string{"check", "plan", "run", "verify", "history", "sandbox", "version"} {
+		res := c.run(cmd, "--help")
+		if res.code != exitOK || res.stdout == "" || res.stderr != "" {
+			t.Errorf("%s --help: exit %d, %d bytes on stdout, stderr %q", cmd, res.code, len(res.stdout), res.stderr)
+		}
+		helps[cmd] = res.stdout
+		for _, m := range regexp.MustCompile(`(?m)^  --([a-z][a-z-]+)`).FindAllStringSubmatch(res.stdout, -1) {
+			flags[m[1]] = true
+		}
+		if m := regexp.MustCompile(`(?m)^  -[a-z][a-z-]+`).FindString(res.stdout); m != "" {
+			t.Errorf("%s --help lists %q: flags are typed --name", cmd, m)
+		}
+	}
+	for _, line := range strings.Split(readme, "\n") {
+		if strings.Contains(line, "soffice") || strings.Contains(line, "az account") {
+			continue // other tools' flags
+		}
+		for _, m := range regexp.MustCompile("(?:^|[\\s(`\\[])--([a-z][a-z-]+)").FindAllStringSubmatch(line, -1) {
+			if !flags[m[1]] && m[1] != "help" {
+				t.Errorf("the README names --%s, which no command has", m[1])
+			}
+		}
+	}
+	for _, m := range regexp.MustCompile("`(invalid value \"([^\"]*)\" for --([a-z-]+): [^`]*)`").FindAllStringSubmatch(readme, -1) {
+		res := c.run("run", "--"+m[3], m[2], sampleCSV)
+		if res.code != exitUsage || !strings.Contains(res.stderr, m[1]) {
+			t.Errorf("the README quotes %q; run --%s %s says:\n%s", m[1], m[3], m[2], res.stderr)
+		}
+	}
+	planTitle := report.Title(report.Meta{Mode: record.Plan})
+	for _, m := range regexp.MustCompile(`\*\*(PLAN —[^*]*)\*\*`).FindAllStringSubmatch(readme, -1) {
+		if got := strings.Join(strings.Fields(m[1]), " "); got != planTitle {
+			t.Errorf("the README calls the plan %q; its workbook says %q", got, planTitle)
+		}
+	}
+	for _, sheet := range []string{"Summary", "Lines", "Orders", "Customers", "Statuses"} {
+		if !strings.Contains(helps["run"], sheet) {
+			t.Errorf("run --help does not name the %s sheet", sheet)
+		}
+		if !strings.Contains(readme, "**"+sheet+"**") {
+			t.Errorf("the README's workbook section does not describe the %s sheet", sheet)
+		}
 	}
 }

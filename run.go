@@ -9,9 +9,11 @@ import (
 	"flag"
 	"fmt"
 	"log/slog"
+	"maps"
 	"os"
 	"path/filepath"
 	"runtime/debug"
+	"slices"
 	"strings"
 	"sync/atomic"
 	"time"
@@ -24,6 +26,7 @@ import (
 	"github.com/pcreconcile/pcreconcile/batch/record"
 	"github.com/pcreconcile/pcreconcile/batch/resume"
 	"github.com/pcreconcile/pcreconcile/batch/run"
+	"github.com/pcreconcile/pcreconcile/internal/deadline"
 	"github.com/pcreconcile/pcreconcile/internal/lock"
 	"github.com/pcreconcile/pcreconcile/pcclient"
 	"github.com/pcreconcile/pcreconcile/report"
@@ -45,6 +48,7 @@ func (f *runFlags) register(fs *flag.FlagSet, mode record.Mode) {
 	fs.StringVar(&f.sheet, "sheet", "", "XLSX sheet `NAME` (default: the first visible sheet)")
 	fs.StringVar(&f.delimiter, "delimiter", "", "CSV delimiter `CHAR`: auto, \",\", \";\", \"|\" or tab")
 	fs.Var(&f.concurrency, "concurrency", "`N` orders in flight at once, 1–64 (default from config, 8)")
+	f.rate.Unit = "requests per minute"
 	fs.Var(&f.rate, "rate", "`N` requests per minute across all customers, retries included (default from config, 500)")
 	fs.BoolVar(&f.quiet, "quiet", false, "no progress and no informational logs; the summary still goes to stdout")
 	fs.BoolVar(&f.verbose, "v", false, "verbose: log every request (never headers, tokens or secrets)")
@@ -57,7 +61,7 @@ func (f *runFlags) register(fs *flag.FlagSet, mode record.Mode) {
 	fs.StringVar(&f.resume, "resume", "", "continue from an earlier `REPORT` (or its .journal): process only what is not finished")
 	fs.BoolVar(&f.retryRejected, "retry-rejected", false, "with --resume: also send again the lines Partner Center rejected (e.g. after a reseller relationship was restored)")
 	fs.BoolVar(&f.yes, "yes", false, "do not ask for confirmation (required without a terminal, against a real endpoint)")
-	fs.BoolVar(&f.again, "again", false, "run an input again although the history beside the report shows it ran against this endpoint")
+	fs.BoolVar(&f.again, "again", false, "run an input again although the run ledger shows it ran against this endpoint")
 }
 
 const planHelp = `Usage: pcreconcile plan [flags] INPUT
@@ -65,8 +69,11 @@ const planHelp = `Usage: pcreconcile plan [flags] INPUT
 
 Reads every order the sheet names from Partner Center (GET only; nothing is
 changed) and writes the reconciliation workbook as a run would, with
-would_cancel for each line a run would cancel, quantities before, and every
-problem a run would hit (not found, outside the window, mismatches, …).
+would_cancel for each line a run would cancel and what it would cancel,
+quantities and prices before, each line's Cancellable Until, and every
+problem a run would hit: not found, mismatches, and — predicted from the
+product kind and the purchase date — not_cancellable (an Azure plan) and
+outside_window (past its deadline).
 
 Review the workbook, then execute exactly what it shows:
   pcreconcile run --resume reconciliation-YYYYMMDD-HHMMSS.xlsx
@@ -89,7 +96,7 @@ before), then PATCH status "cancelled" for the lines still active, at most
 --concurrency orders at once and --rate requests per minute, honouring
 Partner Center's throttling. Every finished order is recorded at once in
 REPORT.journal; at the end the workbook REPORT is written (Summary, Lines,
-Orders) and the journal removed.
+Orders, Customers, Statuses) and the journal removed.
 
 Without a config file the run goes to the built-in sandbox and says so.
 Against a real endpoint it shows the plan and asks before it starts; without
@@ -101,10 +108,12 @@ is read first, so nothing is ever cancelled twice); all others are carried
 over unchanged. A new report is written; the old one is never modified. It
 must go to the endpoint the earlier run went to: pass the same --config.
 
-Guards: a fresh run of an input that already ran against this endpoint (see
-pcreconcile-history.csv beside the report) is refused unless --again; one
+Guards: a fresh run of an input that already ran against this endpoint (the
+run ledger says so: pcreconcile history) is refused unless --again; one
 whose run was interrupted is refused unless --fresh; --force replaces an
-earlier report, never the input or a file this command reads.
+earlier report, never the input or a file this command reads. Only the
+latest report of a chain of resumes can be resumed, by one command at a
+time.
 
 Ctrl-C stops the run in seconds, whatever Retry-After asks: orders not yet
 sent stop (pending); a cancellation already sent gets up to 10 s for its
@@ -127,7 +136,7 @@ Flags:
 
 func (a *app) cmdRun(ctx context.Context, args []string, mode record.Mode) error {
 	fs := flag.NewFlagSet(mode.String(), flag.ContinueOnError)
-	fs.SetOutput(a.stderr)
+	fs.SetOutput(a.stdout) // --help is read with less, or piped
 	var f runFlags
 	f.register(fs, mode)
 	fs.Usage = func() {
@@ -136,7 +145,7 @@ func (a *app) cmdRun(ctx context.Context, args []string, mode record.Mode) error
 		} else {
 			fmt.Fprint(fs.Output(), runHelp)
 		}
-		fs.PrintDefaults()
+		printFlags(fs)
 	}
 	pos, err := parseFlags(fs, args)
 	if err != nil {
@@ -220,6 +229,10 @@ type job struct {
 	started time.Time
 	runID   string
 	report  string // the workbook to write
+	// confirmed says how the run was confirmed, for the Summary.
+	confirmed string
+	// unreachable says why Partner Center could not be reached, if so.
+	unreachable string
 
 	work *resume.Work // the plan, its journal and the original input
 	// ledgerFile is the run ledger and ledger its rows when the job began;
@@ -407,6 +420,35 @@ func (j *job) configPath() string {
 }
 
 // todo counts the lines the run will process.
+// workText says what a run will do, for the confirmation: customers,
+// orders and lines with work, and what the lines are worth where a plan
+// priced them.
+func workText(w plan.Work) string {
+	text := fmt.Sprintf("%s, %s, %s to cancel", plural(w.Customers, "customer"), plural(w.Orders, "order"), plural(w.Lines, "line"))
+	var amounts []string
+	for _, cur := range slices.Sorted(maps.Keys(w.Amounts)) {
+		if cur != "" {
+			amounts = append(amounts, cur+" "+report.FormatMoney(w.Amounts[cur]))
+		}
+	}
+	switch {
+	case len(amounts) > 0 && w.Unpriced == 0:
+		text += "\n  worth " + strings.Join(amounts, "; ") + " (as the plan priced them)"
+	case len(amounts) > 0:
+		text += fmt.Sprintf("\n  worth %s as the plan priced them, and %s whose price is read with its order", strings.Join(amounts, "; "), plural(w.Unpriced, "line"))
+	default:
+		text += "\n  the amount is known once each order is read (pcreconcile plan shows it first)"
+	}
+	return text
+}
+
+func plural(n int, what string) string {
+	if n == 1 {
+		return "1 " + what
+	}
+	return fmt.Sprintf("%d %ss", n, what)
+}
+
 func (j *job) todo(s plan.Summary) int {
 	if j.resumed != "" {
 		return j.work.Plan.Unfinished()
@@ -438,23 +480,27 @@ func (j *job) prepareFresh(input string, read plan.ReadOptions, header journal.H
 
 // confirm shows the plan and asks, when a run goes to a real endpoint.
 func (j *job) confirm(ep *endpoint) error {
-	if ep.sandbox || j.dryRun() {
+	switch {
+	case j.dryRun():
+		return nil
+	case ep.sandbox:
+		j.confirmed = "not asked: the sandbox changes nothing real"
 		return nil
 	}
 	s := j.work.Plan.Summarize()
-	todo := j.todo(s)
 	fmt.Fprintf(j.stderr, "\nAbout to cancel on %s", ep.name)
 	if ep.tenant != "" {
 		fmt.Fprintf(j.stderr, " (partner tenant %s)", ep.tenant)
 	}
-	fmt.Fprintf(j.stderr, ":\n  %s\n", s)
+	fmt.Fprintf(j.stderr, ":\n  %s\n", workText(j.work.Plan.Work()))
 	if s.Carried > 0 {
-		fmt.Fprintf(j.stderr, "  %d lines are finished already and will not be touched; %d to do\n", s.Carried, todo)
+		fmt.Fprintf(j.stderr, "  %d lines are finished already and will not be touched\n", s.Carried)
 	}
 	if s.Invalid+s.Duplicate > 0 {
 		fmt.Fprintf(j.stderr, "  %d invalid and %d duplicate rows will not be sent (see pcreconcile check)\n", s.Invalid, s.Duplicate)
 	}
 	if j.flags.yes {
+		j.confirmed = "not asked: --yes"
 		return nil
 	}
 	if !j.stdinTTY {
@@ -464,6 +510,7 @@ func (j *job) confirm(ep *endpoint) error {
 	answer, _ := bufio.NewReader(j.stdin).ReadString('\n')
 	switch strings.ToLower(strings.TrimSpace(answer)) {
 	case "y", "yes":
+		j.confirmed = "at the prompt by " + runBy() + ", " + j.now().UTC().Format("2006-01-02 15:04 UTC")
 		return nil
 	}
 	fmt.Fprintln(j.stderr, "pcreconcile: nothing was sent")
@@ -481,10 +528,17 @@ func (j *job) execute(ctx context.Context, ep *endpoint) error {
 	}
 	if runErr != nil {
 		hint := ""
-		if errors.Is(runErr, run.ErrAuthAborted) {
+		switch {
+		case errors.Is(runErr, run.ErrAuthAborted) && strings.Contains(runErr.Error(), pcclient.CodeMFARequired):
+			hint = "switch to app-only mode (auth.mode: app, which cancellation supports), or sign in with MFA, then continue with " + j.continueWith(record.Run, j.report)
+		case errors.Is(runErr, run.ErrAuthAborted):
 			hint = "check the credentials (auth in the config and the environment variables), then continue with " + j.continueWith(record.Run, j.report)
 		}
 		j.printError(&exitError{code: exitAborted, err: runErr, hint: hint})
+	}
+	if j.unreachable != "" {
+		j.printError(&exitError{err: errors.New("Partner Center was not reached: " + j.unreachable),
+			hint: "the orders it could not read are failed; once the endpoint is reachable, continue with " + j.continueWith(record.Run, j.report)})
 	}
 	counts.WriteSummary(j.stdout, meta, j.report, j.continueWith(record.Run, j.report))
 	return exitWith(j.exitCode(ctx, runErr, counts))
@@ -505,10 +559,20 @@ func (j *job) runOrders(ctx context.Context, ep *endpoint) error {
 		Journal:       j.work.Journal,
 		Clock:         runClock{j.now},
 		SettleTimeout: time.Duration(j.cfg.Run.SettleTimeout),
+		Windows:       j.windows(),
 		Log:           j.log,
 		Progress:      progress.New(j.stderr, j.stderrTTY && !j.flags.quiet, j.log, j.mode.String(), j.now),
 	}
-	return r.Run(ctx, j.work.Plan)
+	err := r.Run(ctx, j.work.Plan)
+	j.unreachable = r.Unreachable()
+	return err
+}
+
+// windows are the cancellation windows of the config (checked when it
+// was loaded).
+func (j *job) windows() deadline.Rules {
+	r, _ := j.cfg.Run.WindowRules()
+	return r
 }
 
 // runClock is the system clock, telling the time by the app's now.
@@ -552,6 +616,10 @@ func (j *job) meta(ep *endpoint, runErr error, ctx context.Context) report.Meta 
 		Stopped:     result,
 		NothingToDo: j.resumed != "" && j.work.Plan.Unfinished() == 0,
 		Config:      j.configPath(),
+		Continue:    j.continueWith(record.Run, j.report),
+		Approval:    j.work.Approval,
+		Confirmed:   j.confirmed,
+		Windows:     j.windows(),
 	}
 }
 
@@ -572,14 +640,15 @@ func (j *job) writeBooks(meta report.Meta) (*report.Counts, error) {
 	}
 	journal := j.work.Journal
 	counts, err := write(report.Options{
-		Path:     j.report,
-		Force:    j.flags.force,
-		Meta:     meta,
-		Extra:    j.work.Plan.Extra,
-		Outcomes: run.Outcomes(j.work.Plan, journal, j.runID),
-		Lines:    run.LineCount(j.work.Plan, journal),
-		Orders:   len(j.work.Plan.Orders),
-		SealKey:  j.sealKey,
+		Path:        j.report,
+		Force:       j.flags.force,
+		Meta:        meta,
+		Extra:       j.work.Plan.Extra,
+		ExtraWidths: j.work.Plan.ExtraWidths(),
+		Outcomes:    run.Outcomes(j.work.Plan, journal, j.runID),
+		Lines:       run.LineCount(j.work.Plan, journal),
+		Orders:      len(j.work.Plan.Orders),
+		SealKey:     j.sealKey,
 	})
 	if err != nil {
 		journal.Close()

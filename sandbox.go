@@ -37,7 +37,7 @@ Flags:
 
 func (a *app) cmdSandbox(ctx context.Context, args []string) error {
 	fs := flag.NewFlagSet("sandbox", flag.ContinueOnError)
-	fs.SetOutput(a.stderr)
+	fs.SetOutput(a.stdout) // --help is read with less, or piped
 	configPath := fs.String("config", "", "config `FILE` (sandbox.* keys; default pcreconcile.yaml if present)")
 	addr := fs.String("addr", "127.0.0.1:8089", "listen on `HOST:PORT` (127.0.0.1:0 for any free port)")
 	state := fs.String("state", "", "state `FILE` (default sandbox.state, or the user cache directory)")
@@ -57,7 +57,7 @@ func (a *app) cmdSandbox(ctx context.Context, args []string) error {
 	fs.Var(&throttleCust, "throttle-customer", "per-customer limit in `N` requests per minute (default none)")
 	fs.Var(&burst, "throttle-burst", "throttle bucket `SIZE` (default a tenth of a minute's requests)")
 	fs.Var(&retryAfter, "throttle-retry-after", "answer 429s with this Retry-After `DURATION` instead of the computed one")
-	fs.Usage = func() { fmt.Fprint(fs.Output(), sandboxHelp); fs.PrintDefaults() }
+	fs.Usage = func() { fmt.Fprint(fs.Output(), sandboxHelp); printFlags(fs) }
 	pos, err := parseFlags(fs, args)
 	if err != nil {
 		return err

@@ -33,7 +33,7 @@ func (a *app) cmdVerify(ctx context.Context, args []string) error {
 	fs := flag.NewFlagSet("verify", flag.ContinueOnError)
 	fs.SetOutput(a.stdout)
 	configPath := fs.String("config", "", "config `FILE` (report.seal_key_env, history.path; default pcreconcile.yaml if present)")
-	fs.Usage = func() { fmt.Fprint(fs.Output(), verifyHelp); fs.PrintDefaults() }
+	fs.Usage = func() { fmt.Fprint(fs.Output(), verifyHelp); printFlags(fs) }
 	pos, err := parseFlags(fs, args)
 	if err != nil {
 		return err

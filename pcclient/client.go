@@ -18,6 +18,7 @@ import (
 	"fmt"
 	"io"
 	"log/slog"
+	"net"
 	"net/http"
 	"net/url"
 	"strings"
@@ -268,6 +269,12 @@ func (c *Client) do(ctx context.Context, cl *call, out any) (*Response, error) {
 				a.StatusCode, a.Code, a.RetryAfter, a.Retryable = status, apiErr.Code, apiErr.RetryAfter, apiErr.Retryable
 				lastErr = apiErr
 			default:
+				var dns *net.DNSError
+				if errors.As(err, &dns) && dns.IsNotFound {
+					// Nothing was sent, and the name will not resolve on the
+					// next attempt either.
+					return resp, &UnreachableError{Host: dns.Name, Err: err}
+				}
 				a.Err = err
 				lastErr = err
 			}

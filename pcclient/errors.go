@@ -17,6 +17,9 @@ import (
 // ErrUnauthorized. Callers decide what an answer means by these, never by
 // status codes or strings.
 var (
+	// ErrUnreachable: the endpoint's host name does not resolve (an
+	// *UnreachableError); nothing was sent, and retrying will not help.
+	ErrUnreachable = errors.New("unreachable")
 	// ErrNotFound: 404, the order (or customer) does not exist.
 	ErrNotFound = errors.New("not found")
 	// ErrThrottled: 429, the partner's request quota is spent.
@@ -57,7 +60,42 @@ const (
 	CodeBadLineItem        = "800071"
 	CodeProductNotCancel2  = "800077"
 	CodeOutsideWindow      = "900117"
+	CodeMFARequired        = "900421"
 )
+
+// explanations say what a code means for the person reading the error,
+// where Partner Center's own description does not.
+var explanations = map[string]string{
+	CodeMFARequired: "Partner Center refuses App+User calls whose sign-in did not use multi-factor authentication " +
+		"(enforced since April 2026); cancelling software purchases supports app-only calls: set auth.mode: app " +
+		"with auth.tenant_id, auth.client_id and auth.client_secret_env, or sign in with MFA to get the refresh token",
+}
+
+// Explanation is what the error's code means and what to do, "" when
+// Partner Center's description says enough.
+func (e *APIError) Explanation() string {
+	if e.StatusCode == http.StatusUnauthorized || e.StatusCode == http.StatusForbidden {
+		return explanations[e.Code]
+	}
+	return ""
+}
+
+// UnreachableError is a host name the DNS does not know: a wrong
+// partner_center.base_url, or a network that resolves no outside names
+// (a proxy is needed).
+type UnreachableError struct {
+	Host string
+	Err  error
+}
+
+func (e *UnreachableError) Error() string {
+	return fmt.Sprintf("cannot find the host %s (DNS): check partner_center.base_url, and that this network resolves it (DNS, proxy: HTTPS_PROXY)", e.Host)
+}
+
+func (e *UnreachableError) Unwrap() error { return e.Err }
+
+// Is makes an UnreachableError match ErrUnreachable.
+func (e *UnreachableError) Is(target error) bool { return target == ErrUnreachable }
 
 // APIError is a non-2xx answer from Partner Center.
 type APIError struct {
@@ -87,6 +125,9 @@ func (e *APIError) Error() string {
 	}
 	if e.Description != "" {
 		fmt.Fprintf(&b, ": %s", e.Description)
+	}
+	if x := e.Explanation(); x != "" {
+		fmt.Fprintf(&b, " — %s", x)
 	}
 	return b.String()
 }

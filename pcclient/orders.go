@@ -33,6 +33,9 @@ type LineItem struct {
 	// Pricing is present when the order was read with prices and the caller
 	// may see them (GetOrder asks for them).
 	Pricing *Pricing `json:"pricing,omitempty"`
+	Links   struct {
+		Product Link `json:"product"`
+	} `json:"links"`
 }
 
 // Pricing is a line item's prices, as "Get an order by ID" returns them

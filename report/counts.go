@@ -9,6 +9,7 @@ import (
 	"github.com/shopspring/decimal"
 
 	"github.com/pcreconcile/pcreconcile/batch/record"
+	"github.com/pcreconcile/pcreconcile/internal/deadline"
 )
 
 // Counts are the totals of a written report. Amounts are kept per currency
@@ -28,6 +29,8 @@ type Counts struct {
 	// Center named none), over the whole chain; ThisRun those this run
 	// cancelled itself (the rest were carried from earlier runs).
 	Cancelled, ThisRun map[string]*Cancelled
+	// WouldCancel totals the lines a plan would cancel, by currency.
+	WouldCancel map[string]*Cancelled
 	// ByRun totals them by the run that cancelled them, then currency.
 	ByRun map[string]map[string]*Cancelled
 	// runID is this run's: a line of another run was carried.
@@ -38,6 +41,9 @@ type Counts struct {
 	// without one.
 	PriceFields      map[string]int
 	Priced, Unpriced int
+	// KindFrom counts the lines read from Partner Center by where their
+	// product kind was learnt ("" for nowhere).
+	KindFrom map[deadline.Evidence]int
 	// Unfinished counts lines `run --resume` would process.
 	Unfinished int
 	// Customers is the Customers sheet: one row per customer and currency.
@@ -61,19 +67,24 @@ type Cancelled struct {
 func newCounts(runID string) *Counts {
 	c := &Counts{
 		Lines: map[record.Status]int{}, Quantity: map[record.Status]int{}, Value: map[record.Status]map[string]decimal.Decimal{},
-		Orders: map[string]int{}, Cancelled: map[string]*Cancelled{}, PriceFields: map[string]int{},
-		ByRun: map[string]map[string]*Cancelled{runID: {}},
-		runID: runID,
+		Orders: map[string]int{}, Cancelled: map[string]*Cancelled{}, WouldCancel: map[string]*Cancelled{}, PriceFields: map[string]int{},
+		KindFrom: map[deadline.Evidence]int{},
+		ByRun:    map[string]map[string]*Cancelled{runID: {}},
+		runID:    runID,
 	}
 	c.ThisRun = c.ByRun[runID]
 	return c
 }
 
-// add counts a cancelled line into the totals of its currency in m.
+// add counts a cancelled (or would-cancel) line into the totals of its
+// currency.
 func (x *Cancelled) add(l *record.LineResult) {
 	x.Lines++
 	x.Quantity += l.QuantityCancelled()
-	if a := l.AmountCancelled(); a.Valid {
+	if l.Status == record.WouldCancel && l.Before != nil {
+		x.Quantity += *l.Before
+	}
+	if a := l.Amount(); a.Valid {
 		x.Amount = x.Amount.Add(a.Decimal)
 	} else {
 		x.Unpriced++
@@ -180,6 +191,14 @@ func (c *Counts) addLine(l *record.LineResult) {
 		}
 		in(byRun, l.Currency).add(l)
 	}
+	if l.Status == record.WouldCancel {
+		in(c.WouldCancel, l.Currency).add(l)
+	}
+	if !l.Purchased.IsZero() {
+		// A line read from Partner Center: its kind came from somewhere, or
+		// from nowhere ("").
+		c.KindFrom[deadline.Evidence(l.KindFrom)]++
+	}
 	c.QuantityCancelled += l.QuantityCancelled()
 	if l.Status.Retryable() {
 		c.Unfinished++
@@ -211,11 +230,23 @@ func newCustomers(extra []string, plan bool) *customers {
 
 // addLine counts a line under its customer — the canonical tenant id, so
 // that a row typed "{4A7C…}" counts with "4a7c…" — and its currency.
+//
+// A row that names no customer — one that asks for nothing (a totals row),
+// or whose tenant id is not one — is no customer's: it is in Lines only.
 func (cs *customers) addLine(l *record.LineResult) {
+	if l.Status == record.Ignored {
+		return
+	}
 	if l.Customer != cs.lastRaw || cs.last == "" {
-		cs.lastRaw, cs.last = l.Customer, record.CanonicalCustomer(l.Customer)
+		cs.lastRaw, cs.last = l.Customer, ""
+		if c, err := record.ParseGUID(l.Customer); err == nil {
+			cs.last = c
+		}
 	}
 	customer := cs.last
+	if customer == "" {
+		return
+	}
 	k := custKey{customer, l.Currency}
 	t := cs.lines[k]
 	if t == nil {
@@ -228,8 +259,9 @@ func (cs *customers) addLine(l *record.LineResult) {
 		t.QuantityCancelled += l.QuantityCancelled()
 	}
 	// A priced line that was not cancelled adds 0: a customer with prices
-	// and nothing cancelled shows 0.00, one without prices shows nothing.
-	if a := l.AmountCancelled(); a.Valid {
+	// and nothing cancelled shows 0.00, one without prices shows nothing. A
+	// plan shows what a run would cancel.
+	if a := l.Amount(); a.Valid {
 		t.AmountCancelled = decimal.NewNullDecimal(t.AmountCancelled.Decimal.Add(a.Decimal))
 	}
 	if l.Status.NeedsAttention(cs.plan) {

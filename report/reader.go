@@ -58,6 +58,8 @@ type Prior struct {
 	sheets []string // Lines, Lines 2, …
 	// summaryRows are the Summary's labelled values and their rows.
 	summaryRows map[string]summaryCell
+	// signOff holds the sign-off block's name and date cells, by label.
+	signOff map[string][2]sheet.Cell
 }
 
 type summaryCell struct {
@@ -107,6 +109,7 @@ func (p *Prior) open() error {
 		return err
 	}
 	p.summaryRows = map[string]summaryCell{}
+	p.signOff = map[string][2]sheet.Cell{}
 	for sum.Next() {
 		rec := sum.Record()
 		if c := rec.Cells; len(c) >= 1 && c[0].Text != "" {
@@ -117,6 +120,13 @@ func (p *Prior) open() error {
 			p.Meta[c[0].Text] = value.Text
 			if _, dup := p.summaryRows[c[0].Text]; !dup {
 				p.summaryRows[c[0].Text] = summaryCell{cell: value, row: rec.Row}
+			}
+			if l := c[0].Text; l == LabelPreparedBy || l == LabelReviewedBy {
+				var date sheet.Cell
+				if len(c) > 5 {
+					date = c[5]
+				}
+				p.signOff[l] = [2]sheet.Cell{value, date}
 			}
 		}
 	}
@@ -198,6 +208,42 @@ func (p *Prior) Left() int {
 		return -1
 	}
 	return n
+}
+
+// Approval is what a run that executes this report records of the plan
+// behind it: for a plan, the plan itself (file) with its sign-off as filled
+// in; for a run, the plan it executed, carried on (nil when it executed
+// none).
+func (p *Prior) Approval(file record.Parent) *record.Approval {
+	if p.Mode() == record.Plan {
+		a := &record.Approval{Plan: file}
+		a.PreparedBy, a.PreparedOn = signed(p.signOff[LabelPreparedBy])
+		a.ReviewedBy, a.ReviewedOn = signed(p.signOff[LabelReviewedBy])
+		return a
+	}
+	if p.Meta[LabelPlanRun] == "" {
+		return nil
+	}
+	a := &record.Approval{Plan: record.Parent{RunID: p.Meta[LabelPlanRun], Path: p.Meta[LabelPlanFile], SHA256: p.Meta[LabelPlanSHA], Seal: p.Meta[LabelPlanSeal]}}
+	unsigned := func(s string) string {
+		if s == blankSignOff {
+			return ""
+		}
+		return s
+	}
+	a.PreparedBy, a.PreparedOn = unsigned(p.Meta[LabelPlanPrepared]), p.Meta[LabelPlanPreparedOn]
+	a.ReviewedBy, a.ReviewedOn = unsigned(p.Meta[LabelPlanReviewed]), p.Meta[LabelPlanReviewedOn]
+	return a
+}
+
+// signed reads a sign-off row: the name as typed, the date as a date when
+// it is one (a typed date is a serial number in the cell).
+func signed(cells [2]sheet.Cell) (by, on string) {
+	by, on = strings.TrimSpace(cells[0].Text), strings.TrimSpace(cells[1].Text)
+	if n, err := strconv.ParseFloat(on, 64); err == nil && n > 20000 && n < 80000 {
+		on = fromSerial(n).Format("2006-01-02")
+	}
+	return by, on
 }
 
 // Seal is the seal the report's Summary records, "" for a report of a

@@ -117,7 +117,7 @@ func TestWorkbookLayout(t *testing.T) {
 		t.Fatal(err)
 	}
 	defer f.Close()
-	if got := f.GetSheetList(); !reflect.DeepEqual(got, []string{"Summary", "Lines", "Orders", "Customers", "Seal"}) {
+	if got := f.GetSheetList(); !reflect.DeepEqual(got, []string{"Summary", "Lines", "Orders", "Customers", "Statuses", "Seal"}) {
 		t.Errorf("sheets = %v", got)
 	}
 	if visible, _ := f.GetSheetVisible("Seal"); visible {
@@ -128,7 +128,7 @@ func TestWorkbookLayout(t *testing.T) {
 		"Source Row", "Customer Tenant ID", "Order ID", "Line Item Number", "Offer ID", "Product",
 		"Quantity Before", "Quantity After", "Unit Price", "Currency", "Amount Cancelled",
 		"Status", "Order Status Before", "Order Status After",
-		"Purchase Date", "Error Code", "Error Message", "Attempts", "Request ID", "Correlation ID",
+		"Purchase Date", "Cancellable Until", "Error Code", "Error Message", "Attempts", "Request ID", "Correlation ID",
 		"Processed At", "Run ID", "Ticket", "Amount",
 	}
 	if !reflect.DeepEqual(rows[0], wantHeader) {
@@ -186,7 +186,7 @@ func TestWorkbookLayout(t *testing.T) {
 			filters = append(filters, n.RefersTo)
 		}
 	}
-	if strings.Join(filters, " ") != "'Lines'!$A$1:$X$7 'Orders'!$A$1:$P$4 'Customers'!$A$1:$I$3" {
+	if strings.Join(filters, " ") != "'Lines'!$A$1:$Y$7 'Orders'!$A$1:$Q$4 'Customers'!$A$1:$I$2" {
 		t.Errorf("filters = %v", filters)
 	}
 	fills := map[string]string{}
@@ -203,7 +203,7 @@ func TestWorkbookLayout(t *testing.T) {
 	wantOrders := []string{
 		"Customer Tenant ID", "Order ID", "Lines Requested", "Lines Cancelled", "Quantity Cancelled",
 		"Currency", "Amount Cancelled", "Order Status Before", "Order Status After", "Outcome", "HTTP Status", "Error Code",
-		"Error Message", "Attempts", "Request ID", "Duration (ms)",
+		"Error Message", "Attempts", "Request ID", "Correlation ID", "Duration (ms)",
 	}
 	if !reflect.DeepEqual(orows[0], wantOrders) || len(orows) != 4 {
 		t.Fatalf("Orders = %v", orows)
@@ -384,7 +384,7 @@ func TestLinesContinueOnNextSheet(t *testing.T) {
 		}
 	}
 	f.Close()
-	if !reflect.DeepEqual(visible, []string{"Summary", "Lines", "Lines 2", "Lines 3", "Orders", "Customers"}) {
+	if !reflect.DeepEqual(visible, []string{"Summary", "Lines", "Lines 2", "Lines 3", "Orders", "Customers", "Statuses"}) {
 		t.Errorf("visible sheets = %v", visible)
 	}
 	// The seal continues past the limit too, hidden: Seal, Seal 2, …
@@ -469,37 +469,47 @@ func TestWidestLinesSheet(t *testing.T) {
 // checkDimensions reads every sheet's <dimension> from the file's XML and
 // compares it with the cells the sheet holds: readers such as openpyxl's
 // read-only mode and Power Query read exactly that range.
-func checkDimensions(t *testing.T, path string) {
+// archiveParts reads the parts of the workbook at path: by archive path,
+// and each worksheet's XML by sheet name (through the workbook and its
+// relationships).
+func archiveParts(t *testing.T, path string) (parts, sheets map[string]string, order []string) {
 	t.Helper()
 	zr, err := zip.OpenReader(path)
 	if err != nil {
 		t.Fatal(err)
 	}
 	defer zr.Close()
-	read := func(name string) string {
-		for _, zf := range zr.File {
-			if zf.Name == name {
-				rc, _ := zf.Open()
-				b, _ := io.ReadAll(rc)
-				rc.Close()
-				return string(b)
-			}
-		}
-		t.Fatalf("%s is not in the workbook", name)
-		return ""
+	parts = map[string]string{}
+	for _, zf := range zr.File {
+		rc, _ := zf.Open()
+		b, _ := io.ReadAll(rc)
+		rc.Close()
+		parts[zf.Name] = string(b)
 	}
-	// Sheet names → their XML parts, through the workbook and its relations.
 	rels := map[string]string{}
-	for _, m := range regexp.MustCompile(`<Relationship [^>]*Id="([^"]+)"[^>]*Target="([^"]+)"`).FindAllStringSubmatch(read("xl/_rels/workbook.xml.rels"), -1) {
+	for _, m := range regexp.MustCompile(`<Relationship [^>]*Id="([^"]+)"[^>]*Target="([^"]+)"`).FindAllStringSubmatch(parts["xl/_rels/workbook.xml.rels"], -1) {
 		rels[m[1]] = "xl/" + strings.TrimPrefix(m[2], "/xl/")
 	}
-	sheets := regexp.MustCompile(`<sheet name="([^"]+)" sheetId="\d+" r:id="([^"]+)"`).FindAllStringSubmatch(read("xl/workbook.xml"), -1)
+	sheets = map[string]string{}
+	for _, m := range regexp.MustCompile(`<sheet name="([^"]+)" sheetId="\d+" (?:state="hidden" )?r:id="([^"]+)"`).FindAllStringSubmatch(parts["xl/workbook.xml"], -1) {
+		xml, ok := parts[rels[m[2]]]
+		if !ok {
+			t.Fatalf("sheet %s: %s is not in the workbook", m[1], rels[m[2]])
+		}
+		sheets[m[1]] = xml
+		order = append(order, m[1])
+	}
 	if len(sheets) < 4 {
 		t.Fatalf("found %d sheets in workbook.xml", len(sheets))
 	}
+	return parts, sheets, order
+}
+
+func checkDimensions(t *testing.T, path string) {
+	t.Helper()
+	_, sheets, _ := archiveParts(t, path)
 	cellRef := regexp.MustCompile(`<c r="([A-Z]+)(\d+)"`)
-	for _, sh := range sheets {
-		xml := read(rels[sh[2]])
+	for name, xml := range sheets {
 		dim := regexp.MustCompile(`<dimension ref="([^"]+)"`).FindStringSubmatch(xml)
 		maxCol, maxRow := 0, 0
 		for _, m := range cellRef.FindAllStringSubmatch(xml, -1) {
@@ -509,7 +519,7 @@ func checkDimensions(t *testing.T, path string) {
 		}
 		last, _ := excelize.CoordinatesToCellName(maxCol, maxRow)
 		if dim == nil || dim[1] != "A1:"+last {
-			t.Errorf("sheet %s declares %v, holds A1:%s", sh[1], dim, last)
+			t.Errorf("sheet %s declares %v, holds A1:%s", name, dim, last)
 		}
 	}
 }
@@ -593,13 +603,7 @@ func TestWorkbookReadsWell(t *testing.T) {
 		if panes, _ := f.GetPanes(name); !panes.Freeze || panes.YSplit != 1 {
 			t.Errorf("%s: header not frozen: %+v", name, panes)
 		}
-		pl, _ := f.GetPageLayout(name)
-		if pl.Orientation == nil || *pl.Orientation != "landscape" || pl.FitToWidth == nil || *pl.FitToWidth != 1 || pl.FitToHeight == nil || *pl.FitToHeight != 0 {
-			t.Errorf("%s prints %+v, want landscape, one page wide", name, pl)
-		}
-		if titles[name] != fmt.Sprintf("'%s'!$1:$1", name) {
-			t.Errorf("%s: print titles %q", name, titles[name])
-		}
+		// The print setup: TestPrintSetup.
 	}
 	if v, _ := f.GetCellValue("Summary", "A1"); v != "Cancellation run" {
 		t.Errorf("Summary title %q", v)

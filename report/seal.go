@@ -235,10 +235,14 @@ func metaFields(m Meta) []metaField {
 		{LabelInputSHA, m.Input.SHA256}, {LabelResumed, m.ResumedFrom}, {LabelRunID, m.RunID},
 		{LabelChainID, chainOf(m)},
 	}
+	if m.Confirmed != "" {
+		fields = append(fields, metaField{LabelConfirmed, m.Confirmed})
+	}
 	if p := m.Parent; p != nil {
 		fields = append(fields, metaField{LabelParentRun, p.RunID}, metaField{LabelParentFile, p.Path},
 			metaField{LabelParentSHA, p.SHA256}, metaField{LabelParentSeal, p.Seal})
 	}
+	fields = append(fields, approvalFields(m.Approval)...)
 	return append(fields, metaField{LabelStarted, wholeSecond(m.Started.UTC())}, metaField{LabelFinished, wholeSecond(m.Finished.UTC())},
 		metaField{LabelConcurrency, m.Concurrency}, metaField{LabelRate, m.Rate})
 }

@@ -44,6 +44,20 @@ func (c *Counts) WriteSummary(w io.Writer, m Meta, path, next string) {
 		fmt.Fprintf(tw, "  %s\t%d\t%s\n", s, n, qty)
 	}
 	fmt.Fprintf(tw, "Orders\t%d\t\n", c.TotalOrders)
+	if plan {
+		// What the plan approves: the money a run would cancel.
+		label := "A run would cancel"
+		for _, cur := range sortedKeys(c.WouldCancel) {
+			x := c.WouldCancel[cur]
+			switch {
+			case cur == "" || x.Lines == x.Unpriced:
+				fmt.Fprintf(tw, "%s\t-\t%s without a price\n", label, lines(x.Lines))
+			default:
+				fmt.Fprintf(tw, "%s\t%s\t%s\t%s, quantity %d\n", label, cur, FormatMoney(x.Amount), lines(x.Lines), x.Quantity)
+			}
+			label = ""
+		}
+	}
 	fmt.Fprintf(tw, "Quantity cancelled\t%d\t\n", c.QuantityCancelled)
 	label := "Amount cancelled"
 	carried := c.ThisRunDiffers()

@@ -3,6 +3,7 @@ package report
 import (
 	"cmp"
 	"fmt"
+	"maps"
 	"path/filepath"
 	"slices"
 	"sort"
@@ -48,8 +49,26 @@ const (
 	LabelConcurrency     = "Concurrency"
 	LabelRate            = "Rate"
 	LabelResult          = "Result"
+	LabelContinue        = "To continue"
+	LabelExecute         = "To execute this plan"
 	LabelPrices          = "Unit prices"
-	LabelQuantity        = "Total quantity cancelled"
+	LabelWindows         = "Cancellable Until"
+	LabelConfirmed       = "Confirmed"
+	LabelPlanRun         = "Plan run"
+	LabelPlanFile        = "Plan file"
+	LabelPlanSHA         = "Plan SHA-256"
+	LabelPlanSeal        = "Plan seal"
+	LabelPlanPrepared    = "Plan prepared by"
+	LabelPlanPreparedOn  = "Plan prepared on"
+	LabelPlanReviewed    = "Plan reviewed by"
+	LabelPlanReviewedOn  = "Plan reviewed on"
+	// The sign-off block's rows: a name in column B, a date in F.
+	LabelPreparedBy = "Prepared by"
+	LabelReviewedBy = "Reviewed by"
+	LabelQuantity   = "Total quantity cancelled"
+	// LabelWouldCancel is followed by the currency: what a run of the plan
+	// would cancel.
+	LabelWouldCancel = "Amount a run would cancel"
 	// LabelAmount is followed by the currency: "Amount cancelled (EUR)" is
 	// the chain's total; LabelAmountThisRun and LabelAmountCarried split
 	// it into what this run cancelled and what earlier runs of the chain
@@ -64,6 +83,38 @@ const (
 	runTitle  = "Cancellation run"
 	planTitle = "PLAN — nothing was changed"
 )
+
+// Title says what the workbook is: a run or a plan, and whether it was
+// stopped before its work was done. It heads the Summary and every
+// printed page.
+func Title(m Meta) string {
+	t := runTitle
+	if m.Mode == record.Plan {
+		t = planTitle
+	}
+	switch {
+	case m.Stopped == Interrupted:
+		t += " — INTERRUPTED: resume to finish"
+	case m.Stopped != "":
+		t += " — ABORTED: resume to finish"
+	}
+	return t
+}
+
+// pageHeaderFooter heads each printed page of the table sheets with the
+// title, the SANDBOX marking and the run id, and numbers it in the footer.
+// In these codes &L, &C and &R start the left, centre and right parts, &A
+// is the sheet, &P and &N the page and the page count, && a literal &.
+func pageHeaderFooter(m Meta) *excelize.HeaderFooterOptions {
+	esc := func(s string) string { return strings.ReplaceAll(s, "&", "&&") }
+	header := "&L&B" + esc("pcreconcile — "+Title(m)) + "&B"
+	if m.Endpoint == record.SandboxEndpoint {
+		header += "&C&BSANDBOX: no real orders were changed&B"
+	}
+	header += "&R" + esc("run "+m.RunID)
+	footer := "&L&A — " + esc(filepath.Base(m.Input.Name)) + "&RPage &P of &N"
+	return &excelize.HeaderFooterOptions{OddHeader: record.Clip(header, 255), OddFooter: record.Clip(footer, 255)}
+}
 
 // summaryCols is how wide the Summary is: labels in A, values across B:G.
 const summaryCols = 7
@@ -146,9 +197,9 @@ func writeSummary(f *excelize.File, st *styles, m Meta, c *Counts) error {
 	plan := m.Mode == record.Plan
 	s.row = 1
 	if plan {
-		s.set(1, 1, planTitle, st.plan)
+		s.set(1, 1, Title(m), st.plan)
 	} else {
-		s.set(1, 1, runTitle, st.title)
+		s.set(1, 1, Title(m), st.title)
 	}
 	if m.Endpoint == record.SandboxEndpoint {
 		s.row++
@@ -169,6 +220,9 @@ func writeSummary(f *excelize.File, st *styles, m Meta, c *Counts) error {
 	s.field(LabelConfig, m.Config, st.left)
 	s.field(LabelRunBy, m.RunBy, st.left)
 	s.field(LabelIdentity, m.Identity, st.left)
+	if m.Confirmed != "" {
+		s.field(LabelConfirmed, m.Confirmed, st.left)
+	}
 	s.field(LabelInput, filepath.Base(m.Input.Name), st.left)
 	s.field(LabelInputPath, m.Input.Path, st.left)
 	s.field(LabelInputSHA, m.Input.SHA256, st.left)
@@ -185,6 +239,9 @@ func writeSummary(f *excelize.File, st *styles, m Meta, c *Counts) error {
 		s.field(LabelParentSHA, p.SHA256, st.left)
 		s.field(LabelParentSeal, p.Seal, st.left)
 	}
+	for _, f := range approvalFields(m.Approval) {
+		s.field(f.label, f.value, st.left)
+	}
 	s.field(LabelSeal, c.Seal, st.left)
 	s.field(LabelStarted, wholeSecond(m.Started.UTC()), st.dateTimeLeft)
 	s.field(LabelFinished, wholeSecond(m.Finished.UTC()), st.dateTimeLeft)
@@ -193,9 +250,24 @@ func writeSummary(f *excelize.File, st *styles, m Meta, c *Counts) error {
 	s.field(LabelConcurrency, m.Concurrency, st.left)
 	s.field(LabelRate, m.Rate, st.left)
 	s.field(LabelResult, c.Result, st.left)
+	if c.Unfinished > 0 && m.Continue != "" {
+		label := LabelContinue
+		if plan {
+			label = LabelExecute
+		}
+		s.field(label, m.Continue, st.left)
+	}
 	s.field(LabelPrices, pricesNote(c), st.left)
+	s.field(LabelWindows, m.Windows.Describe(c.KindFrom), st.left)
 	s.field(LabelQuantity, c.QuantityCancelled, st.left)
 	currencies := c.Currencies()
+	if plan {
+		for _, cur := range sortedKeys(c.WouldCancel) {
+			if x := c.WouldCancel[cur]; cur != "" && x.Lines > x.Unpriced {
+				s.field(fmt.Sprintf("%s (%s)", LabelWouldCancel, cur), x.Amount.InexactFloat64(), st.moneyLeft)
+			}
+		}
+	}
 	for _, cur := range currencies {
 		x := c.Cancelled[cur]
 		if x == nil {
@@ -353,15 +425,43 @@ func pricesNote(c *Counts) string {
 			parts = append(parts, fmt.Sprintf("pricing.%s (%s)", f, lines(n)))
 		}
 	}
-	note := "from " + strings.Join(parts, ", ")
 	if n := c.Priced - sum(c.PriceFields); n > 0 {
-		note += fmt.Sprintf(", from an earlier report (%s)", lines(n))
+		parts = append(parts, fmt.Sprintf("an earlier report (%s)", lines(n)))
 	}
+	note := "from " + strings.Join(parts, ", ")
 	if c.Unpriced > 0 {
 		note += fmt.Sprintf("; %s read without a price", lines(c.Unpriced))
 	}
 	return note
 }
+
+// sortedKeys lists the currencies of m, sorted.
+func sortedKeys(m map[string]*Cancelled) []string {
+	return slices.Sorted(maps.Keys(m))
+}
+
+// approvalFields are the Summary's record of the signed-off plan a run
+// executes: the plan's run, file, SHA-256 and seal, and its sign-off as it
+// was filled in when the run read it.
+func approvalFields(a *record.Approval) []metaField {
+	if a == nil {
+		return nil
+	}
+	by := func(name string) string {
+		if name == "" {
+			return blankSignOff
+		}
+		return name
+	}
+	return []metaField{
+		{LabelPlanRun, a.Plan.RunID}, {LabelPlanFile, a.Plan.Path}, {LabelPlanSHA, a.Plan.SHA256}, {LabelPlanSeal, a.Plan.Seal},
+		{LabelPlanPrepared, by(a.PreparedBy)}, {LabelPlanPreparedOn, a.PreparedOn},
+		{LabelPlanReviewed, by(a.ReviewedBy)}, {LabelPlanReviewedOn, a.ReviewedOn},
+	}
+}
+
+// blankSignOff stands for a name the plan's sign-off left blank.
+const blankSignOff = "(left blank in the plan)"
 
 // lines is "1 line" or "n lines".
 func lines(n int) string {

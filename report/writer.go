@@ -17,6 +17,8 @@ import (
 	"io/fs"
 	"iter"
 	"os"
+	"path/filepath"
+	"strings"
 	"time"
 	"unicode/utf8"
 
@@ -28,6 +30,7 @@ import (
 	"github.com/pcreconcile/pcreconcile/batch/record"
 	"github.com/pcreconcile/pcreconcile/batch/sheet"
 	"github.com/pcreconcile/pcreconcile/internal/atomicfile"
+	"github.com/pcreconcile/pcreconcile/internal/deadline"
 )
 
 // Sheet names.
@@ -81,6 +84,18 @@ type Meta struct {
 	Stopped string
 	// NothingToDo is a resume that found every line finished already.
 	NothingToDo bool
+	// Continue is the command that continues the work (resumes this
+	// report, or executes this plan): the Summary shows it while lines are
+	// left to do.
+	Continue string
+	// Approval is the signed-off plan this run executes (nil for none);
+	// Confirmed says how the run was confirmed: at the prompt by whom, or
+	// --yes.
+	Approval  *record.Approval
+	Confirmed string
+	// Windows are the cancellation windows the lines' Cancellable Until
+	// was judged by.
+	Windows deadline.Rules
 }
 
 // Interrupted is Meta.Stopped of a run a signal stopped.
@@ -94,6 +109,9 @@ type Options struct {
 	// Extra are the headers of the input's extra columns: the Lines sheet
 	// shows them after its own.
 	Extra []string
+	// ExtraWidths are the widest value of each extra column, in characters:
+	// the column is sized to fit it (up to a cap; longer text wraps).
+	ExtraWidths []int
 	// Outcomes yields the report's items in sheet order; Lines and Orders
 	// say how many rows they give the Lines and Orders sheets (a sheet
 	// declares its size before its first row).
@@ -140,6 +158,9 @@ func Write(opts Options) (*Counts, error) {
 	if err := w.writeCustomers(); err != nil {
 		return nil, err
 	}
+	if err := w.writeStatuses(filepath.Base(opts.Path)); err != nil {
+		return nil, err
+	}
 	// How it ended depends on what the lines add up to: it is the last row
 	// of the seal.
 	w.counts.Result = result(opts.Meta, w.counts)
@@ -157,54 +178,37 @@ func Write(opts Options) (*Counts, error) {
 	if err := writeSummary(f, w.styles, opts.Meta, w.counts); err != nil {
 		return nil, err
 	}
-	if err := docProps(f, opts.Meta, opts.Now()); err != nil {
+	if err := w.archive.docProps(opts.Meta, opts.Now()); err != nil {
 		return nil, err
 	}
-	return w.counts, save(f, opts.Path, opts.Force)
+	return w.counts, save(f, w.archive, opts.Path, opts.Force)
 }
 
-// printTitles repeats the header row of every table sheet on each printed
-// page. The names are scoped by the sheet's position, so they are set once
-// every sheet is in its place (excelize's MoveSheet does not renumber them).
+// printTitles repeats on each printed page the header row of every table
+// sheet and, on the pages across, the column that says which row it is:
+// Source Row on Lines, Order ID on Orders, Customer Tenant ID on Customers
+// and Status on Statuses. The names are scoped by the sheet's position, so
+// they are set once every sheet is in its place (excelize's MoveSheet does
+// not renumber them).
 func printTitles(f *excelize.File) error {
 	for _, name := range f.GetSheetList() {
 		if name == SummarySheet || isSealSheet(name) {
 			continue
 		}
-		if err := f.SetDefinedName(&excelize.DefinedName{Name: "_xlnm.Print_Titles", RefersTo: fmt.Sprintf("'%s'!$1:$1", name), Scope: name}); err != nil {
+		cols := "$A:$A"
+		if name == OrdersSheet {
+			cols = "$B:$B"
+		}
+		if err := f.SetDefinedName(&excelize.DefinedName{Name: "_xlnm.Print_Titles", RefersTo: fmt.Sprintf("'%[1]s'!%[2]s,'%[1]s'!$1:$1", name, cols), Scope: name}); err != nil {
 			return err
 		}
 	}
 	return nil
 }
 
-// docProps names the workbook's creator, title and creation time, as a
-// file manager and Excel's File > Info show them.
-func docProps(f *excelize.File, m Meta, now time.Time) error {
-	title := "Cancellation run"
-	if m.Mode == record.Plan {
-		title = "Cancellation plan"
-	}
-	stamp := now.UTC().Format(time.RFC3339)
-	if err := f.SetDocProps(&excelize.DocProperties{
-		Title:          "pcreconcile: " + title,
-		Subject:        "Partner Center cancellations, reconciled line by line",
-		Creator:        "pcreconcile " + m.Version,
-		LastModifiedBy: "pcreconcile " + m.Version,
-		Description:    "Run " + m.RunID + " of " + m.Input.Name,
-		Identifier:     m.RunID,
-		Keywords:       "pcreconcile; " + m.Mode.String(),
-		Created:        stamp,
-		Modified:       stamp,
-	}); err != nil {
-		return err
-	}
-	return f.SetAppProps(&excelize.AppProperties{Application: "pcreconcile", AppVersion: m.Version})
-}
-
 // save writes f to path through a synced temporary file — refusing to
 // replace an existing file unless force.
-func save(f *excelize.File, path string, force bool) error {
+func save(f *excelize.File, a *archive, path string, force bool) error {
 	fill := func(out io.Writer) error {
 		// excelize assembles the whole archive in a bytes.Buffer before
 		// writing it out — for a million lines over 100 MB, doubled while the
@@ -222,7 +226,7 @@ func save(f *excelize.File, path string, force bool) error {
 				}
 				return w, err
 			})
-			return z
+			return a.wrap(z)
 		})
 		n, err := f.WriteTo(io.Discard)
 		if err == nil && n != 0 {
@@ -243,7 +247,7 @@ func save(f *excelize.File, path string, force bool) error {
 
 type styles struct {
 	header, date, dateTime, wrap, money, bold, title, left, sandbox, dateTimeLeft int
-	plan, signature, note, total, totalMoney, moneyLeft                           int
+	plan, signature, note, total, totalMoney, moneyLeft, wouldMoney               int
 	status                                                                        map[record.Family]int
 }
 
@@ -283,16 +287,22 @@ func newStyles(f *excelize.File) (*styles, error) {
 	s.dateTime = mk(&excelize.Style{CustomNumFmt: &dateTimeFmt})
 	s.money = mk(&excelize.Style{CustomNumFmt: &moneyFmt})
 	s.moneyLeft = mk(&excelize.Style{CustomNumFmt: &moneyFmt, Alignment: &excelize.Alignment{Horizontal: "left"}})
+	// What a plan would cancel is money in the would-do colour.
+	would := familyColours[record.FamilyWould]
+	s.wouldMoney = mk(&excelize.Style{CustomNumFmt: &moneyFmt, Font: &excelize.Font{Color: would.font}, Fill: excelize.Fill{Type: "pattern", Pattern: 1, Color: []string{would.fill}}})
 	for fam, c := range familyColours {
 		s.status[fam] = mk(&excelize.Style{Font: &excelize.Font{Color: c.font}, Fill: excelize.Fill{Type: "pattern", Pattern: 1, Color: []string{c.fill}}})
 	}
 	s.bold = mk(&excelize.Style{Font: &excelize.Font{Bold: true}, Alignment: &excelize.Alignment{Vertical: "top"}})
 	s.title = mk(&excelize.Style{Font: &excelize.Font{Bold: true, Size: 16}})
 	s.plan = mk(&excelize.Style{Font: &excelize.Font{Bold: true, Size: 16, Color: "1F4E79"}})
-	s.wrap = mk(&excelize.Style{Alignment: &excelize.Alignment{WrapText: true, Vertical: "top"}})
+	// Wrapped text sits at the bottom of its cell, as every other cell's
+	// value does: a row's values read along one line.
+	s.wrap = mk(&excelize.Style{Alignment: &excelize.Alignment{WrapText: true}})
 	s.left = mk(&excelize.Style{Alignment: &excelize.Alignment{Horizontal: "left", Vertical: "top", WrapText: true}})
 	s.dateTimeLeft = mk(&excelize.Style{CustomNumFmt: &dateTimeFmt, Alignment: &excelize.Alignment{Horizontal: "left"}})
-	s.sandbox = mk(&excelize.Style{Font: &excelize.Font{Bold: true, Color: "9C5700"}, Fill: excelize.Fill{Type: "pattern", Pattern: 1, Color: []string{"FFEB9C"}},
+	// The SANDBOX banner is red: nothing real happened.
+	s.sandbox = mk(&excelize.Style{Font: &excelize.Font{Bold: true, Color: "9C0006"}, Fill: excelize.Fill{Type: "pattern", Pattern: 1, Color: []string{"FFC7CE"}},
 		Alignment: &excelize.Alignment{Horizontal: "left", Vertical: "top", WrapText: true}})
 	s.note = mk(&excelize.Style{Font: &excelize.Font{Italic: true, Color: "595959"}, Alignment: &excelize.Alignment{WrapText: true, Vertical: "top"}})
 	s.signature = mk(&excelize.Style{Border: []excelize.Border{{Type: "bottom", Color: "000000", Style: 1}}})
@@ -307,11 +317,15 @@ type writer struct {
 	f       *excelize.File
 	styles  *styles
 	extra   []string
-	lines   *excelize.StreamWriter
-	orders  *excelize.StreamWriter
-	lineN   int // rows written on the current Lines sheet, header included
-	orderN  int
+	lines   *table // the current Lines sheet
+	orders  *table
 	sheetNo int
+	// plan: the amounts are what a run would cancel.
+	plan bool
+	// extraWidths are the widest value of each extra column, in characters.
+	extraWidths []int
+	// headerFooter heads and numbers every printed page of the tables.
+	headerFooter *excelize.HeaderFooterOptions
 	// lineRows are the rows each Lines sheet gets, header included, known
 	// before the first is written: a sheet declares its size up front.
 	lineRows []int
@@ -320,6 +334,7 @@ type writer struct {
 	cust     *customers
 	seal     *sealer
 	formats  map[string]int // the input's number formats, by code
+	archive  *archive
 }
 
 func newWriter(f *excelize.File, opts Options) (*writer, error) {
@@ -331,13 +346,18 @@ func newWriter(f *excelize.File, opts Options) (*writer, error) {
 		return nil, err
 	}
 	w := &writer{
-		f: f, styles: st, extra: opts.Extra,
+		f: f, styles: st, extra: extraHeaders(opts.Extra),
 		row:     make([]any, len(lineColumns)+len(opts.Extra)),
 		counts:  newCounts(opts.Meta.RunID),
 		cust:    newCustomers(opts.Extra, opts.Meta.Mode == record.Plan),
 		formats: map[string]int{},
+		archive: newArchive(f),
+
+		plan:         opts.Meta.Mode == record.Plan,
+		extraWidths:  opts.ExtraWidths,
+		headerFooter: pageHeaderFooter(opts.Meta),
 	}
-	for _, name := range []string{LinesSheet, OrdersSheet, CustomersSheet} {
+	for _, name := range []string{LinesSheet, OrdersSheet, CustomersSheet, StatusesSheet} {
 		if _, err := f.NewSheet(name); err != nil {
 			return nil, err
 		}
@@ -364,10 +384,9 @@ func newWriter(f *excelize.File, opts Options) (*writer, error) {
 	if w.lines, err = w.startLines(LinesSheet); err != nil {
 		return nil, err
 	}
-	if w.orders, err = w.stream(OrdersSheet, record.OrderTable.Headers(), tableWidths(orderColumns), wrapColumns(orderColumns), 1+opts.Orders); err != nil {
+	if w.orders, err = w.stream(OrdersSheet, record.OrderTable.Headers(), len(orderColumns), tableWidths(orderColumns), wrapColumns(orderColumns), 1+opts.Orders); err != nil {
 		return nil, err
 	}
-	w.orderN = 1
 	return w, nil
 }
 
@@ -392,68 +411,147 @@ func fitWidth(header string, width float64) float64 {
 	return min(max(width, float64(utf8.RuneCountInString(header)+2)), maxWidth)
 }
 
-// wrapColumns returns the 1-based columns whose long text wraps.
+// wrapColumns returns the columns (from 0) whose long text wraps.
 func wrapColumns[T any](t record.Table[T]) []int {
 	var out []int
 	for i, c := range t {
 		if c.Format == record.FormatText && c.Width >= 30 {
-			out = append(out, i+1)
+			out = append(out, i)
 		}
 	}
 	return out
 }
 
+// table is a streamed sheet of rows under a header, as it is laid out.
+type table struct {
+	sw     *excelize.StreamWriter
+	name   string
+	widths []float64
+	wrap   []int // the columns (from 0) whose long text wraps
+	rows   int   // the rows written, the header included
+}
+
+// Row heights, in points: Excel's default for its default font, and its
+// limit.
+const (
+	rowHeight    = 15
+	maxRowHeight = 409
+	// boldWidth is how much wider bold text is than regular text, at most.
+	boldWidth = 1.2
+)
+
+// add writes the next row of t. Text in a wrapping column wraps, and the
+// row is made as tall as its longest wrapped text, so that no row is drawn
+// over the next, on screen or on paper.
+func (t *table) add(row []any, wrapStyle int) error {
+	lines := 1
+	for _, i := range t.wrap {
+		if i >= len(row) {
+			continue
+		}
+		if s, ok := row[i].(string); ok {
+			row[i] = excelize.Cell{StyleID: wrapStyle, Value: s}
+			lines = max(lines, textLines(s, t.widths[i]))
+		}
+	}
+	t.rows++
+	if lines > 1 {
+		return t.sw.SetRow(cellName(t.rows), row, excelize.RowOpts{Height: min(float64(lines*rowHeight), maxRowHeight)})
+	}
+	return t.sw.SetRow(cellName(t.rows), row)
+}
+
+// textLines is how many lines text takes, wrapped in a column width
+// characters wide (a character of the default font being about one unit
+// of width, the last one kept for the cell's margin).
+func textLines(text string, width float64) int {
+	per := max(int(width)-1, 1)
+	n := 0
+	for line := range strings.SplitSeq(text, "\n") {
+		n += max(1, (utf8.RuneCountInString(line)+per-1)/per)
+	}
+	return n
+}
+
+// The table sheets print landscape at 73 %, so that the default 11 pt font
+// prints at 8 pt, on as many pages across as the columns need. The pages
+// across split the columns where their subject changes — the line (ids and
+// offer), what it is worth (product, quantities, money, status), how it
+// went (order statuses, dates, error), the audit trail (attempts, request
+// and correlation ids, times, run), then the input's own columns — and each
+// repeats the header row and the column that says which row it is. Every
+// page is headed with what the workbook is and numbered.
+const printScale = 73
+
+// pageStarts are the columns that start a printed page across.
+var pageStarts = map[string]bool{"Product": true, "Order Status Before": true, "Attempts": true}
+
 // stream starts a table sheet: its size (rows × header) declared up front,
 // as readers such as openpyxl's read-only mode and Power Query trust it;
 // widths; the header frozen (and, when the sheet is finished, filtered);
-// landscape, one page wide.
-func (w *writer) stream(name string, header []string, widths []float64, wrap []int, rows int) (*excelize.StreamWriter, error) {
+// the print setup.
+//
+// own is how many of the columns are the tool's: a page starts where the
+// input's begin.
+func (w *writer) stream(name string, header []string, own int, widths []float64, wrap []int, rows int) (*table, error) {
 	f := w.f
 	last, err := excelize.CoordinatesToCellName(len(header), max(rows, 1))
 	if err != nil {
 		return nil, err
 	}
-	// The dimension and the sheet properties are written when the stream
-	// starts; the page setup and filter when it is flushed.
+	// The dimension is written when the stream starts; the page setup,
+	// headers and filter when it is flushed.
 	if err := f.SetSheetDimension(name, "A1:"+last); err != nil {
-		return nil, err
-	}
-	fit := true
-	if err := f.SetSheetProps(name, &excelize.SheetPropsOptions{FitToPage: &fit}); err != nil {
 		return nil, err
 	}
 	sw, err := f.NewStreamWriter(name)
 	if err != nil {
 		return nil, err
 	}
-	landscape, one, tall := "landscape", 1, 0
-	if err := f.SetPageLayout(name, &excelize.PageLayoutOptions{Orientation: &landscape, FitToWidth: &one, FitToHeight: &tall}); err != nil {
+	landscape, scale, across := "landscape", uint(printScale), "overThenDown"
+	if err := f.SetPageLayout(name, &excelize.PageLayoutOptions{Orientation: &landscape, AdjustTo: &scale, PageOrder: &across}); err != nil {
 		return nil, err
 	}
-	// Runs of columns of one width are one <col> element: a sheet with
-	// thousands of extra columns stays quick to set up.
-	for i := 0; i < len(widths); {
-		j := i
-		for j+1 < len(widths) && widths[j+1] == widths[i] {
-			j++
-		}
-		if err := sw.SetColWidth(i+1, j+1, widths[i]); err != nil {
-			return nil, err
-		}
-		i = j + 1
+	// Narrow margins leave room for the columns; the header and footer
+	// keep theirs.
+	side, edge, hf := 0.25, 0.55, 0.2
+	if err := f.SetPageMargins(name, &excelize.PageLayoutMarginsOptions{Left: &side, Right: &side, Top: &edge, Bottom: &edge, Header: &hf, Footer: &hf}); err != nil {
+		return nil, err
+	}
+	if err := f.SetHeaderFooter(name, w.headerFooter); err != nil {
+		return nil, err
+	}
+	// The columns go to the archive as they are written, in order (the
+	// stream writer's own would come out reversed).
+	cols := make([]columnSpec, len(widths))
+	for i, wd := range widths {
+		cols[i].width = wd
 	}
 	for _, col := range wrap {
-		if err := sw.SetColStyle(col, col, w.styles.wrap); err != nil {
-			return nil, err
+		cols[col].style = w.styles.wrap
+	}
+	w.archive.cols[name] = colsXML(cols)
+	for i, h := range header {
+		if i > 0 && (pageStarts[h] && i < own || i == own) {
+			if err := sw.InsertPageBreak(cellName(1, i+1)); err != nil {
+				return nil, err
+			}
 		}
 	}
 	if err := sw.SetPanes(&excelize.Panes{Freeze: true, YSplit: 1, TopLeftCell: "A2", ActivePane: "bottomLeft"}); err != nil {
 		return nil, err
 	}
-	if err := sw.SetRow("A1", headerRow(header, w.styles.header)); err != nil {
+	t := &table{sw: sw, name: name, widths: widths, wrap: wrap, rows: 1}
+	// A bold header is wider than the widths reckon with: it may take a
+	// second line.
+	lines := 1
+	for i, h := range header {
+		lines = max(lines, textLines(h, widths[i]/boldWidth))
+	}
+	if err := sw.SetRow("A1", headerRow(header, w.styles.header), excelize.RowOpts{Height: float64(lines * rowHeight)}); err != nil {
 		return nil, err
 	}
-	return sw, nil
+	return t, nil
 }
 
 func headerRow(cols []string, style int) []any {
@@ -464,20 +562,46 @@ func headerRow(cols []string, style int) []any {
 	return row
 }
 
-func (w *writer) startLines(name string) (*excelize.StreamWriter, error) {
+// extraHeaders are the headers of the input's extra columns as the Lines
+// sheet shows them: one named like a column of the tool's own (a Partner
+// Center export's Currency) is renamed "Currency (input)", so that a
+// reader looking a column up by name finds the tool's.
+func extraHeaders(extra []string) []string {
+	own := map[string]bool{}
+	for _, h := range record.LineTable.Headers() {
+		own[record.FoldHeader(h)] = true
+	}
+	out := make([]string, len(extra))
+	for i, h := range extra {
+		out[i] = h
+		if own[record.FoldHeader(h)] {
+			out[i] = h + " (input)"
+		}
+	}
+	return out
+}
+
+func (w *writer) startLines(name string) (*table, error) {
 	header := append(record.LineTable.Headers(), w.extra...)
 	widths := tableWidths(lineColumns)
-	for _, h := range w.extra {
-		widths = append(widths, fitWidth(h, extraWidth))
+	wrap := wrapColumns(lineColumns)
+	for i, h := range w.extra {
+		width := 0
+		if i < len(w.extraWidths) {
+			width = w.extraWidths[i]
+		}
+		// Sized to its values, up to the cap; longer values wrap.
+		widths = append(widths, fitWidth(h, float64(max(width+2, extraWidth))))
+		if width+2 > maxWidth {
+			wrap = append(wrap, len(lineColumns)+i)
+		}
 	}
-	sw, err := w.stream(name, header, widths, wrapColumns(lineColumns), w.lineRows[w.sheetNo])
-	w.lineN = 1
-	return sw, err
+	return w.stream(name, header, len(lineColumns), widths, wrap, w.lineRows[w.sheetNo])
 }
 
 // nextLinesSheet finishes the current Lines sheet and starts "Lines N".
 func (w *writer) nextLinesSheet() error {
-	prev, prevName, rows := w.lines, w.currentLinesName(), w.lineN
+	prev := w.lines
 	w.sheetNo++
 	name := w.currentLinesName()
 	if _, err := w.f.NewSheet(name); err != nil {
@@ -489,7 +613,7 @@ func (w *writer) nextLinesSheet() error {
 	if err := w.f.MoveSheet(name, OrdersSheet); err != nil {
 		return err
 	}
-	if err := w.finishSheet(prev, prevName, len(lineColumns)+len(w.extra), rows); err != nil {
+	if err := w.finishSheet(prev); err != nil {
 		return err
 	}
 	var err error
@@ -505,23 +629,23 @@ func (w *writer) currentLinesName() string {
 }
 
 // finishSheet adds the filter over the written range and flushes the sheet.
-func (w *writer) finishSheet(sw *excelize.StreamWriter, name string, cols, rows int) error {
-	last, err := excelize.CoordinatesToCellName(cols, max(rows, 2))
+func (w *writer) finishSheet(t *table) error {
+	last, err := excelize.CoordinatesToCellName(len(t.widths), max(t.rows, 2))
 	if err != nil {
 		return err
 	}
 	// Set on the stream writer's worksheet before Flush, which writes it.
-	if err := w.f.AutoFilter(name, "A1:"+last, nil); err != nil {
+	if err := w.f.AutoFilter(t.name, "A1:"+last, nil); err != nil {
 		return err
 	}
-	return sw.Flush()
+	return t.sw.Flush()
 }
 
 func (w *writer) flush() error {
-	if err := w.finishSheet(w.lines, w.currentLinesName(), len(lineColumns)+len(w.extra), w.lineN); err != nil {
+	if err := w.finishSheet(w.lines); err != nil {
 		return err
 	}
-	return w.finishSheet(w.orders, OrdersSheet, len(orderColumns), w.orderN)
+	return w.finishSheet(w.orders)
 }
 
 // writeCustomers writes the Customers sheet from what the lines and orders
@@ -529,20 +653,23 @@ func (w *writer) flush() error {
 func (w *writer) writeCustomers() error {
 	rows := w.cust.rows()
 	w.counts.Customers = rows
-	sw, err := w.stream(CustomersSheet, record.CustomerTable.Headers(), tableWidths(customerColumns), wrapColumns(customerColumns), 1+len(rows))
+	t, err := w.stream(CustomersSheet, record.CustomerTable.Headers(), len(customerColumns), tableWidths(customerColumns), wrapColumns(customerColumns), 1+len(rows))
 	if err != nil {
 		return err
 	}
-	for i, t := range rows {
+	for _, c := range rows {
 		row := make([]any, len(customerColumns))
 		for k, col := range customerColumns {
-			row[k] = w.cell(col.Format, col.Get(t))
+			row[k] = w.cell(col.Format, col.Get(c))
 		}
-		if err := sw.SetRow(cellName(i+2), row); err != nil {
+		if w.plan {
+			w.wouldStyle(row, customerAmount)
+		}
+		if err := t.add(row, w.styles.wrap); err != nil {
 			return err
 		}
 	}
-	return w.finishSheet(sw, CustomersSheet, len(customerColumns), 1+len(rows))
+	return w.finishSheet(t)
 }
 
 // excelSerial converts a time to Excel's serial date (days since 1899-12-30)
@@ -629,15 +756,14 @@ func (w *writer) write(outcomes iter.Seq2[record.Item, error]) error {
 func (w *writer) addLines(res *record.OrderResult) error {
 	for i := range res.Lines {
 		l := &res.Lines[i]
-		if w.lineN >= MaxSheetRows {
+		if w.lines.rows >= MaxSheetRows {
 			if err := w.nextLinesSheet(); err != nil {
 				return err
 			}
 		}
-		w.lineN++
 		w.counts.addLine(l)
 		w.cust.addLine(l)
-		if err := w.lines.SetRow(cellName(w.lineN), w.lineRow(l)); err != nil {
+		if err := w.lines.add(w.lineRow(l), w.styles.wrap); err != nil {
 			return err
 		}
 	}
@@ -647,7 +773,6 @@ func (w *writer) addLines(res *record.OrderResult) error {
 // addOrder writes a row of the Orders sheet (the Orders goroutine).
 func (w *writer) addOrder(res *record.OrderResult) error {
 	c := w.counts
-	w.orderN++
 	c.TotalOrders++
 	c.Orders[res.Outcome]++
 	w.cust.addOrder(res)
@@ -655,7 +780,10 @@ func (w *writer) addOrder(res *record.OrderResult) error {
 	for i, col := range orderColumns {
 		row[i] = w.cell(col.Format, col.Get(res))
 	}
-	return w.orders.SetRow(cellName(w.orderN), row)
+	if w.plan {
+		w.wouldStyle(row, orderAmount)
+	}
+	return w.orders.add(row, w.styles.wrap)
 }
 
 // cell is a value of a column as the stream writer takes it: dates and
@@ -684,8 +812,37 @@ func (w *writer) cell(f record.Format, v any) any {
 	return v
 }
 
-func cellName(row int) string {
-	name, _ := excelize.CoordinatesToCellName(1, row)
+// Where the tables' Amount Cancelled columns are.
+var (
+	lineAmount     = amountColumn(lineColumns)
+	orderAmount    = amountColumn(orderColumns)
+	customerAmount = amountColumn(customerColumns)
+)
+
+func amountColumn[T any](t record.Table[T]) int {
+	for i, c := range t {
+		if c.Header == "Amount Cancelled" {
+			return i
+		}
+	}
+	panic("report: a table without Amount Cancelled")
+}
+
+// wouldStyle shows the amount in row[i] as what a plan would cancel.
+func (w *writer) wouldStyle(row []any, i int) {
+	if c, ok := row[i].(excelize.Cell); ok {
+		c.StyleID = w.styles.wouldMoney
+		row[i] = c
+	}
+}
+
+// cellName names the cell at row (of column A, or of the given column).
+func cellName(row int, col ...int) string {
+	c := 1
+	if len(col) > 0 {
+		c = col[0]
+	}
+	name, _ := excelize.CoordinatesToCellName(c, row)
 	return name
 }
 
@@ -694,6 +851,9 @@ func (w *writer) lineRow(l *record.LineResult) []any {
 	clear(r)
 	for i, col := range lineColumns {
 		r[i] = w.cell(col.Format, col.Get(l))
+	}
+	if l.Status == record.WouldCancel {
+		w.wouldStyle(r, lineAmount)
 	}
 	for i, c := range l.Extras {
 		if len(lineColumns)+i < len(r) {

@@ -21,6 +21,7 @@ import (
 
 	"go.yaml.in/yaml/v3"
 
+	"github.com/pcreconcile/pcreconcile/internal/deadline"
 	"github.com/pcreconcile/pcreconcile/internal/safeurl"
 )
 
@@ -228,32 +229,16 @@ func Load(path string) (*Config, error) {
 	return c, c.validate()
 }
 
-var (
-	unknownKey = regexp.MustCompile(`field (\S+) not found in type config\.(\w+)`)
-	sections   = map[string]string{
-		"Config": "at the top level", "PartnerCenter": "in partner_center", "Auth": "in auth",
-		"Run": "in run", "Input": "in input", "Sandbox": "in sandbox", "Faults": "in sandbox.faults",
-		"History": "in history", "Report": "in report",
-	}
-)
-
 func (c *Config) decode(data []byte) error {
 	var root yaml.Node
 	if err := yaml.Unmarshal(data, &root); err != nil {
-		return &Error{path: c.Path, msg: strings.TrimPrefix(err.Error(), "yaml: ")}
+		return c.friendlyDecodeError(data, err)
 	}
 	c.root = &root
 	dec := yaml.NewDecoder(bytes.NewReader(data))
 	dec.KnownFields(true)
 	if err := dec.Decode(c); err != nil && !errors.Is(err, io.EOF) {
-		msg := strings.TrimPrefix(err.Error(), "yaml: ")
-		msg = strings.TrimPrefix(msg, "unmarshal errors:\n  ")
-		msg = strings.ReplaceAll(msg, "\n  ", "; ")
-		msg = unknownKey.ReplaceAllStringFunc(msg, func(m string) string {
-			sub := unknownKey.FindStringSubmatch(m)
-			return fmt.Sprintf("unknown key %q %s", sub[1], sections[sub[2]])
-		})
-		return &Error{path: c.Path, msg: msg, hint: "see config.example.yaml for every key"}
+		return c.friendlyDecodeError(data, err)
 	}
 	return nil
 }
@@ -368,6 +353,9 @@ func (c *Config) validate() error {
 	if r.MaxRetryAfter <= 0 {
 		return c.Errorf("run.max_retry_after", "", "must be positive, e.g. 5m")
 	}
+	if _, err := r.WindowRules(); err != nil {
+		return c.Errorf("run.windows", "e.g. {perpetual_software: 30d}", "%v", err)
+	}
 	if env := c.Report.SealKeyEnv; env != "" && !envName.MatchString(env) {
 		return c.Errorf("report.seal_key_env", "put the key in an environment variable and its name here, e.g. PC_SEAL_KEY", "must be the name of an environment variable (letters, digits, _), not the key itself")
 	}
@@ -375,6 +363,16 @@ func (c *Config) validate() error {
 		return c.Errorf("input.delimiter", "", "%v", err)
 	}
 	return nil
+}
+
+// WindowRules are the cancellation windows a run judges deadlines by:
+// Partner Center's, with run.windows' overrides.
+func (r Run) WindowRules() (deadline.Rules, error) {
+	o := map[string]time.Duration{}
+	for k, d := range r.Windows {
+		o[k] = time.Duration(d)
+	}
+	return deadline.NewRules(o)
 }
 
 // ParseDelimiter reads input.delimiter / --delimiter; 0 means detect.

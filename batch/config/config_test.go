@@ -51,6 +51,7 @@ func TestStrictKeysNameTheLine(t *testing.T) {
 		"run:\n  concurrency: 99\n":                           "line 2: run.concurrency: 99 is out of range 1–64",
 		"auth:\n  client_secret_env: \"Qm8Q~s3cr3t value\"\n": "line 2: auth.client_secret_env: must be the name of an environment variable",
 		"sandbox:\n  latency: soon\n":                         `"soon" is not a duration`,
+		"run:\n  windows: {perpetual: 30d}\n":                 `line 2: run.windows: unknown product kind "perpetual" (the kinds: software_subscription, perpetual_software, azure_plan, other)`,
 	} {
 		path := filepath.Join(dir, "c.yaml")
 		os.WriteFile(path, []byte(yaml), 0o644)
@@ -94,4 +95,39 @@ func TestExampleConfigLoads(t *testing.T) {
 			t.Errorf("config.example.yaml does not show %s", key)
 		}
 	}
+}
+
+// Each mistake a person makes in the file gets the key, what it wants and
+// what to do — never the YAML library's words, never a secret echoed.
+func TestConfigMessagesAFinanceUserCanActOn(t *testing.T) {
+	t.Parallel()
+	dir := t.TempDir()
+	for _, tt := range []struct{ yaml, msg, hint string }{
+		{"run:\n  concurrency: many\n", `line 2: run.concurrency: "many" is not a whole number`, "config.example.yaml"},
+		{"run:\n\tconcurrency: 4\n", "line 2: the line is indented with a tab; YAML is indented with spaces only", "replace the tab with spaces"},
+		{"auth:\n  client_secret: Qm8Q~s3cr3tvalue\n", "line 2: auth.client_secret: secrets never go in the config file", "name the variable with client_secret_env"},
+		{"run:\n  concurency: 4\n", `line 2: unknown key "concurency" in run — did you mean "concurrency"?`, "the keys in run: concurrency"},
+		{"bogus: 1\n", `line 1: unknown key "bogus" at the top level`, "partner_center, auth, run"},
+		{"run:\n  windows: 30d\n", `line 2: run.windows: "30d" is not a group of keys`, ""},
+		{"partner_center:\n  base_url: [a, b]\n", "line 2: partner_center.base_url: a list is not a single value", ""},
+		{"run:\n  concurrency: 4\n   bad: x\n", "line 3: this is not valid YAML", "compare the file with config.example.yaml"},
+	} {
+		path := filepath.Join(dir, "c.yaml")
+		os.WriteFile(path, []byte(tt.yaml), 0o644)
+		_, err := Load(path)
+		var ce *Error
+		if !errors.As(err, &ce) || !strings.Contains(err.Error(), tt.msg) || !strings.Contains(ce.Hint(), tt.hint) {
+			t.Errorf("%q:\n  got  %v (hint %q)\n  want %q (hint %q)", tt.yaml, err, hintOf(ce), tt.msg, tt.hint)
+		}
+		if strings.Contains(err.Error()+hintOf(ce), "s3cr3t") || strings.Contains(err.Error(), "unmarshal") || strings.Contains(err.Error(), "!!") {
+			t.Errorf("%q: %v", tt.yaml, err)
+		}
+	}
+}
+
+func hintOf(e *Error) string {
+	if e == nil {
+		return ""
+	}
+	return e.Hint()
 }

@@ -34,6 +34,8 @@ func (o *Int) Set(s string) error {
 type Float struct {
 	Value float64
 	Given bool
+	// Unit names what the number counts, for the message of a bad value.
+	Unit string
 }
 
 func (o *Float) String() string {
@@ -46,6 +48,9 @@ func (o *Float) String() string {
 func (o *Float) Set(s string) error {
 	n, err := strconv.ParseFloat(s, 64)
 	if err != nil {
+		if o.Unit != "" {
+			return errors.New("want a number of " + o.Unit + ", e.g. 500")
+		}
 		return errors.New("want a number")
 	}
 	o.Value, o.Given = n, true

@@ -40,8 +40,10 @@ type Header struct {
 	// link this run continued.
 	ChainID string         `json:"chainId,omitempty"`
 	Parent  *record.Parent `json:"parent,omitempty"`
-	Mode    record.Mode    `json:"command"`
-	Source  record.Source  `json:"source"`
+	// Approval is the signed-off plan the chain executes, if it does.
+	Approval *record.Approval `json:"approval,omitempty"`
+	Mode     record.Mode      `json:"command"`
+	Source   record.Source    `json:"source"`
 	// Input is the original input when Source is an earlier report.
 	Input       record.Source `json:"input,omitzero"`
 	Report      string        `json:"report"`

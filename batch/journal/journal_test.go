@@ -350,3 +350,16 @@ func TestOpenAppendContinuesTheChain(t *testing.T) {
 		t.Error("a journal of an earlier version is a chain of its own")
 	}
 }
+
+// The journal's columns are named once each: a table's key named like
+// the journal's own (seq, rows, index, kind, extras, chain) or like another
+// table's would read back into the wrong field.
+func TestJournalColumnsAreDistinct(t *testing.T) {
+	seen := map[string]bool{}
+	for _, c := range journalColumns {
+		if seen[c] {
+			t.Errorf("the journal has two columns %q", c)
+		}
+		seen[c] = true
+	}
+}

@@ -4,7 +4,6 @@ import (
 	"fmt"
 	"strconv"
 	"strings"
-	"unicode/utf8"
 )
 
 // Error is a problem with the input, in the terms of csv.ParseError: where
@@ -72,17 +71,6 @@ func (e *Error) cutNote() string {
 // maxShown is how much of a value a message shows: a 100 MB cell is named
 // by its start and its length, not printed whole.
 const maxShown = 200
-
-// clip cuts s to at most n bytes, on a character boundary.
-func clip(s string, n int) string {
-	if len(s) <= n {
-		return s
-	}
-	for n > 0 && !utf8.RuneStart(s[n]) {
-		n--
-	}
-	return s[:n]
-}
 
 func (e *Error) Unwrap() error { return e.Err }
 

@@ -18,7 +18,10 @@ import (
 	"os"
 	"slices"
 	"strings"
+	"time"
 	"unicode/utf8"
+
+	"github.com/shopspring/decimal"
 
 	"github.com/pcreconcile/pcreconcile/batch/record"
 	"github.com/pcreconcile/pcreconcile/batch/sheet"
@@ -194,6 +197,41 @@ type Plan struct {
 	RetryRejected bool
 }
 
+// ExtraWidths returns the width of the widest value of each extra column,
+// in characters, as the report shows it. Rows share the cells they repeat
+// from the row above; those are measured once.
+func (p *Plan) ExtraWidths() []int {
+	widths := make([]int, len(p.Extra))
+	var last []sheet.Cell
+	for _, r := range p.Rows.All() {
+		if len(r.Extras) > 0 && len(last) > 0 && &r.Extras[0] == &last[0] {
+			continue
+		}
+		last = r.Extras
+		for i, c := range r.Extras {
+			if i < len(widths) {
+				widths[i] = max(widths[i], cellWidth(c))
+			}
+		}
+	}
+	return widths
+}
+
+// cellWidth is how many characters a cell shows: a date as yyyy-mm-dd
+// (with the time when it has one), anything else as its text.
+func cellWidth(c sheet.Cell) int {
+	switch c.Kind {
+	case sheet.Date:
+		if c.Time.Equal(c.Time.Truncate(24 * time.Hour)) {
+			return len("2006-01-02")
+		}
+		return len("2006-01-02 15:04:05")
+	case sheet.Empty:
+		return 0
+	}
+	return utf8.RuneCountInString(c.Text)
+}
+
 // Summary is what a plan asks for, before any request.
 type Summary struct {
 	Customers, Orders int
@@ -248,6 +286,41 @@ func (p *Plan) Summarize() Summary {
 		}
 	}
 	return s
+}
+
+// Work is what a run of the plan will do: the customers, orders and lines
+// with work to do, and — for lines an earlier report priced (a plan being
+// executed) — what they are worth, by currency.
+type Work struct {
+	Customers, Orders, Lines int
+	Amounts                  map[string]decimal.Decimal
+	// Unpriced counts the lines to do whose price is not known before their
+	// order is read.
+	Unpriced int
+}
+
+// Work counts what a run of the plan will do.
+func (p *Plan) Work() Work {
+	w := Work{Amounts: map[string]decimal.Decimal{}}
+	customers := map[string]bool{}
+	for _, o := range p.Orders {
+		if len(o.Rows) == 0 || o.Journaled {
+			continue
+		}
+		w.Orders++
+		customers[record.CanonicalCustomer(o.Customer)] = true
+		for _, ri := range o.Rows {
+			w.Lines++
+			prev := p.Rows.At(ri).Prev()
+			if prev == nil || !prev.UnitPrice.Valid || prev.Before == nil {
+				w.Unpriced++
+				continue
+			}
+			w.Amounts[prev.Currency] = w.Amounts[prev.Currency].Add(prev.UnitPrice.Decimal.Mul(decimal.NewFromInt(int64(*prev.Before))))
+		}
+	}
+	w.Customers = len(customers)
+	return w
 }
 
 // Invalid returns the rows that will not be processed because something is
@@ -499,7 +572,7 @@ func (b *builder) findHeader(r sheet.Reader) error {
 func (b *builder) rowError(row int, column, value, reason string) *Error {
 	cut := 0
 	if len(value) > maxShown {
-		cut, value = utf8.RuneCountInString(value), strings.Clone(clip(value, maxShown))
+		cut, value = utf8.RuneCountInString(value), strings.Clone(record.Clip(value, maxShown))
 	}
 	return &Error{File: b.opts.File, Row: row, Column: column, Value: value, Cut: cut, Reason: reason}
 }
@@ -824,7 +897,7 @@ func (r *Row) asks() string {
 // cloneTyped keeps a row's key values, each cut at what a cell holds (the
 // row is invalid if one was longer).
 func cloneTyped(t Typed) *Typed {
-	keep := func(s string) string { return strings.Clone(clip(s, maxCellChars)) }
+	keep := func(s string) string { return strings.Clone(record.Clip(s, maxCellChars)) }
 	return &Typed{keep(t.Customer), keep(t.Order), keep(t.Line), keep(t.Offer)}
 }
 
@@ -880,7 +953,7 @@ func (b *builder) extras(rec sheet.Record) []sheet.Cell {
 			c.Text = prev[k].Text
 		case len(c.Text) > maxCellChars:
 			// A cell holds no more; the row is invalid for it.
-			c.Text = strings.Clone(clip(c.Text, maxCellChars))
+			c.Text = strings.Clone(record.Clip(c.Text, maxCellChars))
 		default:
 			c.Text = strings.Clone(c.Text)
 		}

@@ -397,3 +397,16 @@ func TestRepeatedRowsShareTheirValues(t *testing.T) {
 		t.Errorf("the copy in row 1000: %+v", copy1000)
 	}
 }
+
+// The report sizes the input's columns to their widest value: text as
+// typed, a date as the report shows it.
+func TestExtraWidths(t *testing.T) {
+	p := readPlan(t, "Customer Tenant ID,Order ID,Line Item Number,Customer Name,Requested On,Note\n"+
+		cA+",o1,0,Contoso Pharmaceuticals,2026-11-18,\n"+
+		cA+",o1,1,Contoso Pharmaceuticals,2026-11-18,ünïcödé\n"+
+		cB+",o2,0,Fabrikam,2026-11-19,x\n")
+	got := p.ExtraWidths()
+	if len(got) != 3 || got[0] != len("Contoso Pharmaceuticals") || got[1] != len("2026-11-18") || got[2] != 7 {
+		t.Errorf("widths %v for %v", got, p.Extra)
+	}
+}

@@ -10,3 +10,15 @@ type Parent struct {
 	SHA256 string `json:"sha256,omitempty"`
 	Seal   string `json:"seal,omitempty"`
 }
+
+// Approval is the plan a run executes, as it was signed off: the plan's
+// run, file, SHA-256 and seal, and the names and dates its Summary's
+// sign-off block held when the run read it (blank when left blank). Every
+// later link of the chain carries it on.
+type Approval struct {
+	Plan       Parent `json:"plan"`
+	PreparedBy string `json:"preparedBy,omitempty"`
+	PreparedOn string `json:"preparedOn,omitempty"`
+	ReviewedBy string `json:"reviewedBy,omitempty"`
+	ReviewedOn string `json:"reviewedOn,omitempty"`
+}

@@ -244,6 +244,13 @@ func parseInt(s string) (int, error) {
 	return int(f), nil
 }
 
+// plainInt reads s as a whole number written as one: its own digits, no
+// sign, no leading zero.
+func plainInt(s string) (int, bool) {
+	n, err := strconv.Atoi(s)
+	return n, err == nil && n >= 0 && strconv.Itoa(n) == s
+}
+
 func parseOptInt(s string) (*int, error) {
 	if s == "" {
 		return nil, nil
@@ -283,14 +290,20 @@ var LineTable = Table[LineResult]{
 	{Key: "line", Header: "Line Item Number", Format: FormatInt, Width: 10,
 		// A line not known as a number (a row for every line, an invalid
 		// row) shows what the sheet said.
+		// A number is written as a number whatever the line's status, and
+		// only a number's own digits ("3", never "03") read back as one: the
+		// column keeps its type across resumes, and "010" stays as typed.
 		Get: func(l *LineResult) any {
 			if l.Line != nil {
 				return *l.Line
 			}
+			if n, ok := plainInt(l.LineText); ok {
+				return n
+			}
 			return str(l.LineText)
 		},
 		Set: func(l *LineResult, s string) error {
-			if n, err := strconv.Atoi(s); err == nil {
+			if n, ok := plainInt(s); ok {
 				l.Line = &n
 			} else {
 				l.LineText = s
@@ -323,7 +336,7 @@ var LineTable = Table[LineResult]{
 		Get: func(l *LineResult) any { return str(l.Currency) },
 		Set: func(l *LineResult, s string) error { return setText(&l.Currency)(s) }},
 	{Header: "Amount Cancelled", Format: FormatMoney, Width: 14,
-		Get: func(l *LineResult) any { return money(l.AmountCancelled()) }},
+		Get: func(l *LineResult) any { return money(l.Amount()) }},
 	{Key: "price_field", Optional: true,
 		Get: func(l *LineResult) any { return str(l.PriceField) },
 		Set: func(l *LineResult, s string) error { return setText(&l.PriceField)(s) }},
@@ -346,6 +359,15 @@ var LineTable = Table[LineResult]{
 	{Key: "purchase_date", Header: "Purchase Date", Format: FormatDate, Width: 12,
 		Get: func(l *LineResult) any { return date(l.Purchased) },
 		Set: func(l *LineResult, s string) (err error) { l.Purchased, err = parseTime(s); return err }},
+	{Key: "cancellable_until", Header: "Cancellable Until", Format: FormatDate, Width: 12, Optional: true,
+		Get: func(l *LineResult) any { return date(l.CancellableUntil) },
+		Set: func(l *LineResult, s string) (err error) { l.CancellableUntil, err = parseTime(s); return err }},
+	{Key: "product_kind", Optional: true,
+		Get: func(l *LineResult) any { return str(l.Kind) },
+		Set: func(l *LineResult, s string) error { return setText(&l.Kind)(s) }},
+	{Key: "product_kind_from", Optional: true,
+		Get: func(l *LineResult) any { return str(l.KindFrom) },
+		Set: func(l *LineResult, s string) error { return setText(&l.KindFrom)(s) }},
 	{Key: "error_code", Header: "Error Code", Format: FormatText, Width: 12,
 		Get: func(l *LineResult) any { return str(l.ErrorCode) },
 		Set: func(l *LineResult, s string) error { return setText(&l.ErrorCode)(s) }},
@@ -396,7 +418,7 @@ var OrderTable = Table[OrderResult]{
 		Get: func(o *OrderResult) any { return str(o.Currency) },
 		Set: func(o *OrderResult, s string) error { return setText(&o.Currency)(s) }},
 	{Header: "Amount Cancelled", Format: FormatMoney, Width: 14,
-		Get: func(o *OrderResult) any { return money(o.AmountCancelled()) }},
+		Get: func(o *OrderResult) any { return money(o.Amount()) }},
 	{Key: "order_status_before", Header: "Order Status Before", Format: FormatText, Width: 14,
 		Get: func(o *OrderResult) any { return str(o.StatusBefore) },
 		Set: func(o *OrderResult, s string) error { return setText(&o.StatusBefore)(s) }},
@@ -421,6 +443,9 @@ var OrderTable = Table[OrderResult]{
 	{Key: "order_request_id", Header: "Request ID", Format: FormatID, Width: 38,
 		Get: func(o *OrderResult) any { return str(o.RequestID) },
 		Set: func(o *OrderResult, s string) error { return setText(&o.RequestID)(s) }},
+	{Key: "order_correlation_id", Header: "Correlation ID", Format: FormatID, Width: 38, Optional: true,
+		Get: func(o *OrderResult) any { return str(o.CorrelationID) },
+		Set: func(o *OrderResult, s string) error { return setText(&o.CorrelationID)(s) }},
 	{Key: "duration_ms", Header: "Duration (ms)", Format: FormatInt, Width: 12,
 		Get: func(o *OrderResult) any { return o.DurationMS },
 		Set: func(o *OrderResult, s string) error {

@@ -110,3 +110,28 @@ func TestBindByName(t *testing.T) {
 		t.Errorf("unknown status: %v", err)
 	}
 }
+
+// Line Item Number keeps one type across resumes: a number the sheet gave
+// is a number, whatever the line's status, and text as typed stays text.
+func TestLineItemNumberKeepsItsType(t *testing.T) {
+	var col Column[LineResult]
+	for _, c := range LineTable {
+		if c.Header == "Line Item Number" {
+			col = c
+		}
+	}
+	for typed, want := range map[string]any{"3": 3, "0": 0, "010": "010", "2.5": "2.5", "*": "*", "-1": "-1"} {
+		var l LineResult
+		l.Status = Invalid
+		if err := col.Set(&l, typed); err != nil {
+			t.Fatal(err)
+		}
+		if got := col.Get(&l); got != want {
+			t.Errorf("%q reads back as %#v, want %#v", typed, got, want)
+		}
+		// An invalid row that kept the text as typed shows it the same way.
+		if got := col.Get(&LineResult{Status: Invalid, LineText: typed}); got != want {
+			t.Errorf("LineText %q shows as %#v, want %#v", typed, got, want)
+		}
+	}
+}

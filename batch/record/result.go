@@ -26,21 +26,26 @@ type LineResult struct {
 	// UnitPrice is the price of one unit in Currency, from the order's
 	// pricing (PriceField names the field); invalid when Partner Center
 	// returned none.
-	UnitPrice     decimal.NullDecimal
-	Currency      string
-	PriceField    string
-	Status        Status
-	OrderBefore   string
-	OrderAfter    string
-	Purchased     time.Time
-	ErrorCode     string
-	ErrorMessage  string
-	Attempts      int
-	RequestID     string
-	CorrelationID string
-	ProcessedAt   time.Time
-	RunID         string
-	Extras        []sheet.Cell
+	UnitPrice   decimal.NullDecimal
+	Currency    string
+	PriceField  string
+	Status      Status
+	OrderBefore string
+	OrderAfter  string
+	Purchased   time.Time
+	// CancellableUntil is the last moment the line can be cancelled: its
+	// purchase date plus the window of its Kind (package deadline), zero
+	// when it has none; KindFrom says where the kind was learnt.
+	CancellableUntil time.Time
+	Kind, KindFrom   string
+	ErrorCode        string
+	ErrorMessage     string
+	Attempts         int
+	RequestID        string
+	CorrelationID    string
+	ProcessedAt      time.Time
+	RunID            string
+	Extras           []sheet.Cell
 	// Expect is the expected quantity the sheet gave, carried so that a
 	// resumed run checks it again.
 	Expect *int
@@ -80,8 +85,10 @@ type OrderResult struct {
 	ErrorMessage string
 	Attempts     int
 	RequestID    string
-	DurationMS   int64
-	Lines        []LineResult
+	// CorrelationID is the MS-CorrelationId of the order's last call.
+	CorrelationID string
+	DurationMS    int64
+	Lines         []LineResult
 	// AuthFailed marks an order that failed because authentication did; the
 	// runner aborts after several in a row.
 	AuthFailed bool
@@ -108,6 +115,30 @@ func (l *LineResult) AmountCancelled() decimal.NullDecimal {
 	return decimal.NewNullDecimal(l.UnitPrice.Decimal.Mul(decimal.NewFromInt(int64(l.QuantityCancelled()))))
 }
 
+// Amount is what the line's Amount Cancelled cell shows: what it
+// cancelled — or, for a line a plan would cancel, what a run would cancel
+// (Unit Price × Quantity Before). Only plans have would_cancel lines: a run
+// reports a line it did not reach as pending.
+func (l *LineResult) Amount() decimal.NullDecimal {
+	if l.Status == WouldCancel {
+		return l.AmountWouldCancel()
+	}
+	return l.AmountCancelled()
+}
+
+// AmountWouldCancel is the unit price times the quantity of a would_cancel
+// line; 0 for any other status, invalid when the line has no price.
+func (l *LineResult) AmountWouldCancel() decimal.NullDecimal {
+	if !l.UnitPrice.Valid {
+		return decimal.NullDecimal{}
+	}
+	q := 0
+	if l.Status == WouldCancel && l.Before != nil {
+		q = *l.Before
+	}
+	return decimal.NewNullDecimal(l.UnitPrice.Decimal.Mul(decimal.NewFromInt(int64(q))))
+}
+
 // Counts returns the lines cancelled and the quantity they had.
 func (o *OrderResult) Counts() (lines, quantity int) {
 	for i := range o.Lines {
@@ -119,12 +150,13 @@ func (o *OrderResult) Counts() (lines, quantity int) {
 	return lines, quantity
 }
 
-// AmountCancelled totals the amounts the order's lines lost; invalid when
-// no line has a price. An order's lines share its currency.
-func (o *OrderResult) AmountCancelled() decimal.NullDecimal {
+// Amount totals what the order's lines' Amount Cancelled cells show (see
+// LineResult.Amount); invalid when no line has a price. An order's lines
+// share its currency.
+func (o *OrderResult) Amount() decimal.NullDecimal {
 	var sum decimal.NullDecimal
 	for i := range o.Lines {
-		if a := o.Lines[i].AmountCancelled(); a.Valid {
+		if a := o.Lines[i].Amount(); a.Valid {
 			sum = decimal.NewNullDecimal(sum.Decimal.Add(a.Decimal))
 		}
 	}

@@ -118,3 +118,14 @@ func CanonicalCustomer(s string) string {
 	}
 	return s
 }
+
+// Clip cuts s to at most n bytes, on a character boundary.
+func Clip(s string, n int) string {
+	if len(s) <= n {
+		return s
+	}
+	for n > 0 && !utf8.RuneStart(s[n]) {
+		n--
+	}
+	return s[:n]
+}

@@ -270,6 +270,9 @@ type Work struct {
 	// continues.
 	Chain  string
 	Parent record.Parent
+	// Approval is the signed-off plan the chain executes (nil for none):
+	// the plan resumed, or the one an earlier link executed.
+	Approval *record.Approval
 	// target, when set, is the journal resumed, which Journal (written
 	// aside) replaces when the run starts.
 	target string
@@ -389,6 +392,9 @@ func (r *resumer) fromReport(path string) error {
 	r.out.Input = prior.Input()
 	r.out.Chain = prior.ChainID()
 	r.out.Parent = record.Parent{RunID: prior.RunID(), Path: absPath(path), SHA256: sum, Seal: prior.Seal()}
+	if r.opts.Mode == record.Run {
+		r.out.Approval = prior.Approval(r.out.Parent)
+	}
 	src := record.Source{Path: absPath(path), Name: path, SHA256: sum, Format: "xlsx", Report: true}
 	if err := r.startJournal(src); err != nil {
 		return err
@@ -427,6 +433,7 @@ func (r *resumer) fromJournal(path string) error {
 	}
 	r.out.Chain = h.Chain()
 	r.out.Parent = record.Parent{RunID: h.RunID, Path: absPath(path), SHA256: sum}
+	r.out.Approval = h.Approval
 	var p *plan.Plan
 	if h.Source.Report {
 		// The interrupted run was itself a resume: rebuild from its report.
@@ -498,7 +505,7 @@ func (r *resumer) sameEndpoint(path, was, config string) error {
 func (r *resumer) startJournal(src record.Source) error {
 	h := r.opts.Journal
 	h.Source, h.Input = src, r.out.Input
-	h.ChainID, h.Parent = r.out.Chain, &r.out.Parent
+	h.ChainID, h.Parent, h.Approval = r.out.Chain, &r.out.Parent, r.out.Approval
 	path := r.opts.JournalPath
 	if r.takeover {
 		path += ".new"

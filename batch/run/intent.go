@@ -62,7 +62,7 @@ func (d *decision) settleIntent(o *plan.Order, before *pcclient.Order, wants []w
 			rest = append(rest, w)
 			continue
 		}
-		lr := line(w.row, o, before, w.item)
+		lr := d.line(w.row, o, before, w.item)
 		lr.Before, lr.After = prev.Before, new(0)
 		lr.UnitPrice, lr.Currency, lr.PriceField = prev.UnitPrice, prev.Currency, prev.PriceField
 		lr.RequestID = o.Intent.RequestID

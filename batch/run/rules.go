@@ -11,6 +11,7 @@ import (
 
 	"github.com/pcreconcile/pcreconcile/batch/plan"
 	"github.com/pcreconcile/pcreconcile/batch/record"
+	"github.com/pcreconcile/pcreconcile/internal/deadline"
 	"github.com/pcreconcile/pcreconcile/pcclient"
 )
 
@@ -58,13 +59,36 @@ type decision struct {
 	// held says why none of the order was sent (invalid, mismatch), for the
 	// Orders sheet.
 	held string
+	// kinds are the kinds and deadlines of the order's lines, by number.
+	kinds kinds
+}
+
+// kinds are the kinds of an order's lines and their deadlines, by line
+// number, and when they are judged (a plan predicts from them).
+type kinds struct {
+	at    time.Time
+	lines map[int]kindOf
+}
+
+// kindOf is a line's product kind, where it was learnt, and the last
+// moment it can be cancelled (zero when it has no deadline).
+type kindOf struct {
+	kind   deadline.Kind
+	from   deadline.Evidence
+	window time.Duration
+	until  time.Time
 }
 
 // decide applies the rules to order o, read as before, for the rows that
 // name it. dryRun (a plan) sends nothing: the lines a run would cancel are
 // would_cancel.
-func decide(o *plan.Order, rows []*plan.Row, before *pcclient.Order, dryRun bool) decision {
-	var d decision
+//
+// A plan also predicts from the kinds: a line whose kind Partner Center
+// never cancels through its order is not_cancellable, one past its
+// deadline outside_window — never would_cancel (a run still asks Partner
+// Center).
+func decide(o *plan.Order, rows []*plan.Row, before *pcclient.Order, k kinds, dryRun bool) decision {
+	d := decision{kinds: k}
 	if len(before.LineItems) == 0 {
 		// Partner Center has no order without lines: the answer is wrong,
 		// or the order is of a kind this tool cannot cancel. A row for every
@@ -90,7 +114,7 @@ func decide(o *plan.Order, rows []*plan.Row, before *pcclient.Order, dryRun bool
 	}
 	// unchanged is a line this run leaves as it found it.
 	unchanged := func(w want, s record.Status, msg string) record.LineResult {
-		lr := line(w.row, o, before, w.item)
+		lr := d.line(w.row, o, before, w.item)
 		lr.After = lr.Before
 		return withStatus(lr, s, "", msg)
 	}
@@ -157,7 +181,8 @@ func decide(o *plan.Order, rows []*plan.Row, before *pcclient.Order, dryRun bool
 	}
 	if dryRun {
 		for _, w := range active {
-			d.settled = append(d.settled, unchanged(w, record.WouldCancel, ""))
+			status, why := d.predict(w.item.LineItemNumber)
+			d.settled = append(d.settled, unchanged(w, status, why))
 		}
 		return d
 	}
@@ -166,7 +191,7 @@ func decide(o *plan.Order, rows []*plan.Row, before *pcclient.Order, dryRun bool
 		everyLine = everyLine && row.AllLines()
 	}
 	for _, w := range active {
-		d.send = append(d.send, line(w.row, o, before, w.item))
+		d.send = append(d.send, d.line(w.row, o, before, w.item))
 		d.refs = append(d.refs, pcclient.LineItemRef{LineItemNumber: w.item.LineItemNumber, OfferID: w.item.OfferID})
 	}
 	if everyLine && len(active) == len(before.LineItems) {
@@ -441,10 +466,35 @@ func mismatches(wants []want, order *pcclient.Order) []string {
 	return reasons
 }
 
+// predict is what a plan makes of an active line from its kind and
+// deadline: would_cancel, unless Partner Center never cancels its kind
+// through its order (not_cancellable) or its deadline has passed
+// (outside_window).
+func (d *decision) predict(line int) (record.Status, string) {
+	k, ok := d.kinds.lines[line]
+	if !ok || k.kind == "" {
+		return record.WouldCancel, ""
+	}
+	from := map[deadline.Evidence]string{deadline.FromCatalogue: "the product catalogue", deadline.FromTerm: "the line's termDuration"}[k.from]
+	if k.until.IsZero() {
+		return record.NotCancellable, fmt.Sprintf("predicted from the product kind %s (from %s): Partner Center does not cancel it through its order; a run asks Partner Center", k.kind, from)
+	}
+	if d.kinds.at.After(k.until) {
+		bought := k.until.Add(-k.window)
+		return record.OutsideWindow, fmt.Sprintf("predicted from the purchase date %s + %d days (%s, from %s): the window closed %s; a run asks Partner Center",
+			bought.UTC().Format("2006-01-02"), int(k.window.Hours()/24), k.kind, from, k.until.UTC().Format("2006-01-02 15:04 UTC"))
+	}
+	return record.WouldCancel, ""
+}
+
 // line starts the result of a requested line, as the order read shows it:
-// its quantity before, its unit price and the order's currency.
-func line(row *plan.Row, o *plan.Order, read *pcclient.Order, item *pcclient.LineItem) record.LineResult {
+// its quantity before, its unit price and the order's currency, its kind
+// and deadline.
+func (d *decision) line(row *plan.Row, o *plan.Order, read *pcclient.Order, item *pcclient.LineItem) record.LineResult {
 	lr := record.LineResult{Row: row.Source, Customer: o.Customer, Order: o.ID, Extras: row.Extras, Currency: read.CurrencyCode}
+	if k, ok := d.kinds.lines[item.LineItemNumber]; ok {
+		lr.Kind, lr.KindFrom, lr.CancellableUntil = string(k.kind), string(k.from), k.until
+	}
 	lr.Purchased, _ = time.Parse(time.RFC3339Nano, read.CreationDate)
 	if row.Expect >= 0 {
 		lr.Expect = new(int(row.Expect))
@@ -499,9 +549,13 @@ var refusals = []struct {
 // classify maps a client error to what it means for an order's lines.
 func classify(err error) failure {
 	f := classifyRaw(err)
-	f.message = pcclient.Clean(f.message, pcclient.MaxText)
+	f.message = pcclient.Clean(f.message, maxMessage)
 	return f
 }
+
+// maxMessage bounds an Error Message: room for Partner Center's
+// description and, for some codes, what it means.
+const maxMessage = 600
 
 func classifyRaw(err error) failure {
 	var auth *pcclient.AuthError
@@ -521,7 +575,11 @@ func classifyRaw(err error) failure {
 	if f.code == "" {
 		f.code = fmt.Sprint(ae.StatusCode)
 	}
-	if err != error(ae) {
+	switch {
+	case ae.Explanation() != "":
+		// What the code means comes first: it is what the reader acts on.
+		f.message = fmt.Sprintf("%s (Partner Center code %s) — %s", ae.Description, ae.Code, ae.Explanation())
+	case err != error(ae):
 		f.message = err.Error() // "giving up after N attempts: …"
 	}
 	for _, r := range refusals {

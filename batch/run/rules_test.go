@@ -97,7 +97,7 @@ func TestDecide(t *testing.T) {
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
-			d := decide(o, tt.rows, tt.before, tt.dry)
+			d := decide(o, tt.rows, tt.before, kinds{}, tt.dry)
 			sortLines(d.settled) // as the runner does
 			if got := outcomes(d.settled); got != tt.settled {
 				t.Errorf("settled = %q, want %q", got, tt.settled)
@@ -134,7 +134,7 @@ func TestDecide(t *testing.T) {
 func TestSettle(t *testing.T) {
 	t.Parallel()
 	o := &plan.Order{Customer: plantest.CustomerA, ID: "o1"}
-	d := decide(o, []*plan.Row{sheetRow(2, plan.EveryLine, "", -1)}, pcOrder("completed", 4, 10, 2), false)
+	d := decide(o, []*plan.Row{sheetRow(2, plan.EveryLine, "", -1)}, pcOrder("completed", 4, 10, 2), kinds{}, false)
 	after := pcOrder("completed", 0, 3)
 	got := settle(d, after, false)
 	if want := "2/0 cancelled 4→0, 2/1 not_cancelled 10→3, 2/2 not_cancelled 2→-"; outcomes(got) != want {
@@ -153,7 +153,7 @@ func TestRefusedAndUnread(t *testing.T) {
 	t.Parallel()
 	o := &plan.Order{Customer: plantest.CustomerA, ID: "o1"}
 	rows := []*plan.Row{sheetRow(2, 0, "", -1), sheetRow(3, plan.EveryLine, "", -1)}
-	d := decide(o, rows, pcOrder("completed", 4, 10), false)
+	d := decide(o, rows, pcOrder("completed", 4, 10), kinds{}, false)
 	window := classify(&pcclient.APIError{StatusCode: 400, Code: pcclient.CodeOutsideWindow, Description: "too late"})
 	if got, want := outcomes(refused(d, window)), "2/0 outside_window 4→4, 3/1 outside_window 10→10"; got != want {
 		t.Errorf("refused = %q, want %q", got, want)
@@ -177,7 +177,7 @@ func TestRefusedAndUnread(t *testing.T) {
 func TestReread(t *testing.T) {
 	t.Parallel()
 	o := &plan.Order{Customer: plantest.CustomerA, ID: "o1"}
-	d := decide(o, []*plan.Row{sheetRow(2, 0, "", -1), sheetRow(3, 1, "", -1)}, pcOrder("completed", 4, 10), false)
+	d := decide(o, []*plan.Row{sheetRow(2, 0, "", -1), sheetRow(3, 1, "", -1)}, pcOrder("completed", 4, 10), kinds{}, false)
 	api := func(status int, code string) error {
 		return &pcclient.APIError{StatusCode: status, Code: code, Description: "d"}
 	}
@@ -328,7 +328,7 @@ func TestDecideWithIntent(t *testing.T) {
 		{Line: new(1), Before: new(10), UnitPrice: price, Currency: "EUR"},
 	}}}
 	rows := []*plan.Row{sheetRow(2, plan.EveryLine, "", -1)}
-	d := decide(o, rows, pcOrder("completed", 0, 10, 0), false)
+	d := decide(o, rows, pcOrder("completed", 0, 10, 0), kinds{}, false)
 	if got, want := outcomes(d.settled), "2/0 cancelled 4→0, 2/2 already_cancelled 0→0"; got != want {
 		t.Errorf("settled = %q, want %q", got, want)
 	}
@@ -369,7 +369,7 @@ func TestNotCancelledLinesAreIntents(t *testing.T) {
 	}
 	o := &plan.Order{Customer: plantest.CustomerA, ID: "o1", Intent: in}
 	rows := []*plan.Row{sheetRow(2, plan.EveryLine, "", -1)}
-	d := decide(o, rows, pcOrder("completed", 0, 3), false)
+	d := decide(o, rows, pcOrder("completed", 0, 3), kinds{}, false)
 	if got, want := outcomes(d.settled), "2/0 cancelled 4→0"; got != want {
 		t.Errorf("settled = %q, want %q", got, want)
 	}
@@ -384,7 +384,7 @@ func TestNotCancelledLinesAreIntents(t *testing.T) {
 	prev.Lines[1] = record.LineResult{Row: 2, Line: new(1), Before: new(3), Status: record.Failed, RequestID: "req-B", UnitPrice: price}
 	in = UnsettledIntent(prev, prev.Lines)
 	o.Intent = in
-	d = decide(o, rows, pcOrder("completed", 4, 3), false)
+	d = decide(o, rows, pcOrder("completed", 4, 3), kinds{}, false)
 	if in.RequestID != "req-B" || d.requestID != "req-B" {
 		t.Errorf("intent id %q, PATCH id %q; want req-B for both", in.RequestID, d.requestID)
 	}
@@ -444,7 +444,7 @@ func TestDecideLinesByOffer(t *testing.T) {
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
-			d := decide(o, tt.rows, tt.before, false)
+			d := decide(o, tt.rows, tt.before, kinds{}, false)
 			sortLines(d.settled)
 			if got := outcomes(d.settled); got != tt.settled {
 				t.Errorf("settled = %q, want %q", got, tt.settled)

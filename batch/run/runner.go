@@ -3,9 +3,11 @@ package run
 import (
 	"context"
 	"errors"
+	"fmt"
 	"log/slog"
 	"sort"
 	"sync"
+	"sync/atomic"
 	"time"
 
 	"github.com/google/uuid"
@@ -14,6 +16,7 @@ import (
 	"github.com/pcreconcile/pcreconcile/batch/journal"
 	"github.com/pcreconcile/pcreconcile/batch/plan"
 	"github.com/pcreconcile/pcreconcile/batch/record"
+	"github.com/pcreconcile/pcreconcile/internal/deadline"
 	"github.com/pcreconcile/pcreconcile/pcclient"
 )
 
@@ -21,6 +24,13 @@ import (
 type Client interface {
 	GetOrder(ctx context.Context, customerID, orderID string, opts ...pcclient.CallOption) (*pcclient.Order, *pcclient.Response, error)
 	CancelOrder(ctx context.Context, customerID, orderID string, lines []pcclient.LineItemRef, opts ...pcclient.CallOption) (*pcclient.Order, *pcclient.Response, error)
+}
+
+// Catalogue is the part of pcclient.Client that reads product catalogue
+// entries. A Client that has it is asked for each product's kind, once per
+// run; without it, kinds come from the lines themselves.
+type Catalogue interface {
+	GetProduct(ctx context.Context, id string, opts ...pcclient.CallOption) (*pcclient.Product, *pcclient.Response, error)
 }
 
 // Progress hears about finished orders.
@@ -61,9 +71,31 @@ type Runner struct {
 	// accepted but has not carried out yet is read again (default 2 minutes;
 	// see settleWait).
 	SettleTimeout time.Duration
+	// Windows are the cancellation windows by product kind: Partner
+	// Center's, with the config's overrides (run.windows).
+	Windows deadline.Rules
 
 	mu        sync.Mutex
 	authFails int
+	products  sync.Map // product id → *product
+	// unreachable is the first "cannot find the host" of the run.
+	unreachable atomic.Pointer[string]
+}
+
+// Unreachable says why Partner Center could not be reached, when a call
+// of the run found its host unknown to the DNS ("" when none did).
+func (r *Runner) Unreachable() string {
+	if p := r.unreachable.Load(); p != nil {
+		return *p
+	}
+	return ""
+}
+
+// product is a catalogue entry read once per run: nil when it could not
+// be read (the line's own fields tell its kind then).
+type product struct {
+	once  sync.Once
+	entry *pcclient.Product
 }
 
 // Run processes every order of p that has lines to do, until all are done,
@@ -123,7 +155,7 @@ func (r *Runner) Run(ctx context.Context, p *plan.Plan) error {
 			}
 			r.Log.Debug("order done", "customer", o.Customer, "order", o.ID, "outcome", res.Outcome, "attempts", res.Attempts)
 			if r.authFailed(res.AuthFailed, abortAfter) {
-				return ErrAuthAborted
+				return fmt.Errorf("%w (the last answer: %s)", ErrAuthAborted, res.ErrorMessage)
 			}
 			return nil
 		})
@@ -199,6 +231,10 @@ func (r *Runner) process(ctx context.Context, p *plan.Plan, o *plan.Order) (*rec
 		return nil, nil
 	}
 	if err != nil {
+		if errors.Is(err, pcclient.ErrUnreachable) {
+			msg := err.Error()
+			r.unreachable.CompareAndSwap(nil, &msg)
+		}
 		res.Lines = unread(o, rows, failOrder(res, err))
 		return res, nil
 	}
@@ -212,7 +248,7 @@ func (r *Runner) process(ctx context.Context, p *plan.Plan, o *plan.Order) (*rec
 		calls = append(calls, waits...)
 		res.StatusAfter = before.Status
 	}
-	d := decide(o, rows, before, r.DryRun)
+	d := decide(o, rows, before, r.kinds(ctx, before), r.DryRun)
 	res.Lines, res.ErrorMessage = d.settled, d.held
 	if len(d.send) == 0 {
 		return res, nil
@@ -246,13 +282,69 @@ func (r *Runner) process(ctx context.Context, p *plan.Plan, o *plan.Order) (*rec
 	return res, nil
 }
 
+// kinds tells the kind and deadline of each line of order, read: from its
+// product's catalogue entry (read once per product and run) when the
+// client reads the catalogue, else from the line.
+func (r *Runner) kinds(ctx context.Context, order *pcclient.Order) kinds {
+	k := kinds{at: r.Clock.Now(), lines: make(map[int]kindOf, len(order.LineItems))}
+	bought, err := time.Parse(time.RFC3339Nano, order.CreationDate)
+	if err != nil {
+		bought = time.Time{}
+	}
+	for i := range order.LineItems {
+		li := &order.LineItems[i]
+		var pt, sub string
+		if p := r.product(ctx, li.ProductID()); p != nil {
+			pt, sub = p.ProductType.ID, p.ProductType.SubTypeID()
+		}
+		kind, from := deadline.KindOf(pt, sub, li.TermDuration, order.BillingCycle)
+		lk := kindOf{kind: kind, from: from}
+		if until, ok := r.Windows.Until(bought, kind); ok {
+			lk.until = until
+			lk.window, _ = r.Windows.Window(kind)
+		}
+		k.lines[li.LineItemNumber] = lk
+	}
+	return k
+}
+
+// product reads the catalogue entry of id, once per run; nil when the
+// client does not read the catalogue or the entry could not be read.
+func (r *Runner) product(ctx context.Context, id string) *pcclient.Product {
+	cat, ok := r.Client.(Catalogue)
+	if !ok || id == "" {
+		return nil
+	}
+	v, _ := r.products.LoadOrStore(id, &product{})
+	p := v.(*product)
+	p.once.Do(func() {
+		entry, _, err := cat.GetProduct(ctx, id, pcclient.UntilStopped(ctx))
+		if err != nil {
+			r.Log.Debug("the catalogue entry could not be read: the line tells the kind", "product", id, "err", err)
+			return
+		}
+		p.entry = entry
+	})
+	return p.entry
+}
+
 // send journals the intent of d's PATCH and sends it under requestID (a
 // new one when ""), and returns the sent lines as the answer and the reads
 // after it show them. Its error is a journal that cannot be written.
-func (r *Runner) send(ctx context.Context, res *record.OrderResult, o *plan.Order, d decision, requestID string, before *pcclient.Order, calls *[]*pcclient.Response) ([]record.LineResult, error) {
+func (r *Runner) send(ctx context.Context, res *record.OrderResult, o *plan.Order, d decision, requestID string, before *pcclient.Order, calls *[]*pcclient.Response) (lines []record.LineResult, err error) {
 	if requestID == "" {
 		requestID = uuid.NewString()
 	}
+	var presp *pcclient.Response
+	defer func() {
+		// Each line the PATCH decided carries the PATCH's ids: the ones a
+		// support ticket about it quotes.
+		for i := range lines {
+			if presp != nil && presp.Attempts > 0 && lines[i].RequestID == requestID {
+				lines[i].CorrelationID = presp.CorrelationID
+			}
+		}
+	}()
 	intent := d.intent(o, requestID)
 	intent.StatusBefore, intent.Currency = before.Status, before.CurrencyCode
 	if err := r.Journal.AppendIntent(intent); err != nil {
@@ -390,7 +482,7 @@ func (r *Runner) finish(res *record.OrderResult, o *plan.Order, rows []*plan.Row
 		last = c
 	}
 	if last != nil {
-		res.HTTPStatus, res.RequestID = last.StatusCode, last.RequestID
+		res.HTTPStatus, res.RequestID, res.CorrelationID = last.StatusCode, last.RequestID, last.CorrelationID
 	}
 	for i := range res.Lines {
 		l := &res.Lines[i]

@@ -272,8 +272,25 @@ func TestEveryRequestCarriesTheDocumentedHeaders(t *testing.T) {
 		t.Fatal(err)
 	}
 	reqs := e.rec.requests("")
-	if gets, patches := len(e.rec.requests("GET")), len(e.rec.requests("PATCH")); gets != 11 || patches != 5 {
-		t.Fatalf("%d GETs and %d PATCHes, want one GET per order (11) and a PATCH per order with active lines (5)", gets, patches)
+	orderGets, products := 0, map[string]int{}
+	for _, r := range e.rec.requests("GET") {
+		if id, ok := strings.CutPrefix(r.Path, "/v1/products/"); ok {
+			products[id]++
+		} else {
+			orderGets++
+		}
+	}
+	if patches := len(e.rec.requests("PATCH")); orderGets != 11 || patches != 5 {
+		t.Fatalf("%d order GETs and %d PATCHes, want one GET per order (11) and a PATCH per order with active lines (5)", orderGets, patches)
+	}
+	// Each product's catalogue entry is read once in a run.
+	if len(products) != 6 {
+		t.Errorf("catalogue reads %v, want the 6 products of the orders read, once each", products)
+	}
+	for id, n := range products {
+		if n != 1 {
+			t.Errorf("product %s read %d times", id, n)
+		}
 	}
 	ids := map[string]bool{}
 	for _, r := range reqs {

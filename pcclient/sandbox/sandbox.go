@@ -50,7 +50,8 @@ type Options struct {
 // Stats counts what the sandbox has seen and done.
 type Stats struct {
 	Requests     int
-	Gets         int
+	Gets         int // order reads
+	Products     int // catalogue reads
 	Patches      int // PATCH requests that reached the order handler
 	Unauthorized int
 	Throttled    int
@@ -129,6 +130,7 @@ func New(state *State, opts Options) (*Server, error) {
 	s.mux = http.NewServeMux()
 	s.mux.HandleFunc("GET /v1/customers/{customer}/orders/{order}", s.getOrder)
 	s.mux.HandleFunc("PATCH /v1/customers/{customer}/orders/{order}", s.patchOrder)
+	s.mux.HandleFunc("GET /v1/products/{product}", s.getProduct)
 	s.mux.HandleFunc("GET /sandbox/stats", func(w http.ResponseWriter, r *http.Request) {
 		writeJSON(w, http.StatusOK, s.Stats())
 	})
@@ -464,6 +466,49 @@ func (s *Server) getOrder(w http.ResponseWriter, r *http.Request) {
 	}
 }
 
+// getProduct answers "Get a product by ID" for a product some line item
+// of the state has (its offer id's first part): its productType says its
+// kind, as the catalogue does — Azure for an Azure plan, Software with a
+// subtype for software subscriptions and perpetual software.
+func (s *Server) getProduct(w http.ResponseWriter, r *http.Request) {
+	id := r.PathValue("product")
+	s.mu.Lock()
+	s.stats.Products++
+	li := s.state.product(id)
+	var body []byte
+	if li != nil {
+		kind := li.Kind
+		if kind == "" {
+			kind = PerpetualSoftware
+		}
+		pt := map[string]any{"id": "Software", "displayName": "Software"}
+		switch kind {
+		case AzurePlan:
+			pt = map[string]any{"id": "Azure", "displayName": "Azure", "subType": map[string]any{"id": "AzurePlan", "displayName": "Azure plan"}}
+		case PerpetualSoftware:
+			pt["subType"] = map[string]any{"id": "PerpetualSoftware", "displayName": "Perpetual software"}
+		case SoftwareSubscription:
+			pt["subType"] = map[string]any{"id": "SoftwareSubscriptions", "displayName": "Software subscriptions"}
+		}
+		title, _, _ := strings.Cut(li.FriendlyName, " - ")
+		self := "/products/" + id + "?country=US"
+		body, _ = json.Marshal(map[string]any{
+			"id": id, "title": title, "description": li.FriendlyName, "productType": pt,
+			"isMicrosoftProduct": true, "publisherName": "Microsoft Corporation",
+			"links": map[string]any{
+				"skus": map[string]any{"uri": "/products/" + id + "/skus?country=US", "method": "GET", "headers": []any{}},
+				"self": map[string]any{"uri": self, "method": "GET", "headers": []any{}},
+			},
+		})
+	}
+	s.mu.Unlock()
+	if li == nil {
+		writeError(w, http.StatusNotFound, 400013, fmt.Sprintf("Product %s was not found.", id))
+		return
+	}
+	writeBody(w, http.StatusOK, body)
+}
+
 // cancelRequest is the PATCH body; unknown fields are ignored, as Partner
 // Center ignores them.
 type cancelRequest struct {
@@ -583,12 +628,12 @@ func (s *Server) cancel(r *http.Request, body []byte, reqID string) (int, []byte
 	}
 	age := time.Duration(o.PurchasedDaysAgo * float64(24*time.Hour))
 	for _, li := range targets {
-		days, ok := li.Kind.Window()
+		w, ok := window(li.Kind)
 		if !ok {
 			return fail(http.StatusForbidden, 800019, fmt.Sprintf("Line item %d (%s) cannot be cancelled through this API.", li.LineItemNumber, li.FriendlyName))
 		}
-		if age > time.Duration(days)*24*time.Hour {
-			return fail(http.StatusBadRequest, 900117, fmt.Sprintf("The %d-day cancellation window of line item %d has passed.", days, li.LineItemNumber))
+		if age > w {
+			return fail(http.StatusBadRequest, 900117, fmt.Sprintf("The %d-day cancellation window of line item %d has passed.", int(w/(24*time.Hour)), li.LineItemNumber))
 		}
 	}
 	ch := &change{key: c.ID + "/" + o.ID, customer: c.ID, order: o.ID}

@@ -353,3 +353,43 @@ func TestPendingCancellationLandsLater(t *testing.T) {
 		t.Errorf("a pending cancellation saved with the state did not land after a restart: quantity %d", q)
 	}
 }
+
+// The catalogue names each product's kind as Partner Center's does:
+// Azure, or Software with a subtype.
+func TestProductsTellTheirKind(t *testing.T) {
+	s, ts := newSandbox(t, Options{})
+	get := func(id string) (int, map[string]any) {
+		req, _ := http.NewRequest("GET", ts.URL+"/v1/products/"+id+"?country=US", nil)
+		req.Header.Set("Authorization", "Bearer t")
+		resp, err := http.DefaultClient.Do(req)
+		if err != nil {
+			t.Fatal(err)
+		}
+		defer resp.Body.Close()
+		var m map[string]any
+		json.NewDecoder(resp.Body).Decode(&m)
+		return resp.StatusCode, m
+	}
+	for id, want := range map[string]string{
+		"DG7GMGF0FKZV": "Software/PerpetualSoftware", "DG7GMGF0D3PZ": "Software/SoftwareSubscriptions",
+	} {
+		status, m := get(id)
+		pt, _ := m["productType"].(map[string]any)
+		sub, _ := pt["subType"].(map[string]any)
+		if got := fmt.Sprint(pt["id"], "/", sub["id"]); status != 200 || got != want || m["id"] != id {
+			t.Errorf("%s: %d %s, want %s", id, status, got, want)
+		}
+	}
+	// The Azure plan line of the seed.
+	o := s.state.customer(northwind).order(azurePlan)
+	id, _, _ := strings.Cut(o.LineItems[0].OfferID, ":")
+	if status, m := get(id); status != 200 || m["productType"].(map[string]any)["id"] != "Azure" {
+		t.Errorf("the Azure plan's product %s: %d %v", id, status, m)
+	}
+	if status, _ := get("NOSUCHPRODUCT"); status != 404 {
+		t.Errorf("an unknown product: %d", status)
+	}
+	if s.Stats().Products != 4 {
+		t.Errorf("catalogue reads counted: %d", s.Stats().Products)
+	}
+}

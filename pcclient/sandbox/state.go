@@ -14,32 +14,31 @@ import (
 	"github.com/shopspring/decimal"
 
 	"github.com/pcreconcile/pcreconcile/internal/atomicfile"
+	"github.com/pcreconcile/pcreconcile/internal/deadline"
 )
 
 // Kind is the product kind of a line item; it decides whether and for how
-// long the line can be cancelled.
-type Kind string
+// long the line can be cancelled, after Partner Center's rules for
+// software purchases (package deadline): a software subscription within 7
+// days, perpetual software within 30, an Azure plan not at all through the
+// orders API.
+type Kind = deadline.Kind
 
-// Product kinds, after the Partner Center rules for software purchases: a
-// software subscription can be cancelled within 7 days, perpetual software
-// within 30 days, and an Azure plan not at all through this API.
+// The kinds a seed names.
 const (
-	SoftwareSubscription Kind = "software_subscription"
-	PerpetualSoftware    Kind = "perpetual_software"
-	AzurePlan            Kind = "azure_plan"
+	SoftwareSubscription = deadline.SoftwareSubscription
+	PerpetualSoftware    = deadline.PerpetualSoftware
+	AzurePlan            = deadline.AzurePlan
 )
 
-// Window returns the cancellation window of k in days, and false when k
-// cannot be cancelled through the orders API at all.
-func (k Kind) Window() (days int, ok bool) {
-	switch k {
-	case SoftwareSubscription:
-		return 7, true
-	case PerpetualSoftware, "":
-		return 30, true
-	default:
-		return 0, false
+// window returns the cancellation window of k, and false when k cannot be
+// cancelled through the orders API at all. A line of no kind is perpetual
+// software, the sandbox's first kind.
+func window(k Kind) (time.Duration, bool) {
+	if k == "" {
+		k = PerpetualSoftware
 	}
+	return deadline.DefaultWindow(k)
 }
 
 // State is everything the sandbox knows: customers, their orders and line
@@ -105,6 +104,21 @@ type LineItem struct {
 	Price     json.Number `json:"price,omitempty"`
 }
 
+// product returns a line item of product id (its offer id's first part),
+// or nil.
+func (st *State) product(id string) *LineItem {
+	for _, c := range st.Customers {
+		for _, o := range c.Orders {
+			for i := range o.LineItems {
+				if p, _, _ := strings.Cut(o.LineItems[i].OfferID, ":"); strings.EqualFold(p, id) {
+					return o.LineItems[i]
+				}
+			}
+		}
+	}
+	return nil
+}
+
 // ReadState decodes a state or seed document. Unknown fields are errors, so a
 // typo in a hand-edited seed does not silently produce a different sandbox.
 func ReadState(r io.Reader) (*State, error) {
@@ -144,10 +158,10 @@ func (s *State) validate() error {
 						return fmt.Errorf("order %s line %d: price %q is not an amount", o.ID, li.LineItemNumber, p)
 					}
 				}
-				if li.Kind != "" {
-					if _, ok := li.Kind.Window(); !ok && li.Kind != AzurePlan {
-						return fmt.Errorf("order %s line %d: unknown kind %q", o.ID, li.LineItemNumber, li.Kind)
-					}
+				switch li.Kind {
+				case "", SoftwareSubscription, PerpetualSoftware, AzurePlan:
+				default:
+					return fmt.Errorf("order %s line %d: unknown kind %q (the kinds: %s, %s, %s)", o.ID, li.LineItemNumber, li.Kind, SoftwareSubscription, PerpetualSoftware, AzurePlan)
 				}
 			}
 		}
