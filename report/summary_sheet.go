@@ -167,7 +167,20 @@ func (s *summary) field(label string, v any, style int) {
 	s.row++
 	s.set(1, s.row, label, s.st.bold)
 	s.span(2, summaryCols, s.row, v, style)
+	// A long value wraps across B:G; its row is made tall enough for it.
+	if text, ok := v.(string); ok && s.err == nil {
+		if n := textLines(text, (summaryCols-1)*summaryWidth); n > 1 {
+			s.err = s.f.SetRowHeight(SummarySheet, s.row, float64(min(n*rowHeight, maxRowHeight)))
+		}
+	}
 }
+
+// The Summary's columns: labels in A, as wide as the longest (bold); values
+// across B:G.
+const (
+	labelWidth   = 46
+	summaryWidth = 16
+)
 
 // header writes a table's header row.
 func (s *summary) header(cols ...string) {
@@ -390,10 +403,10 @@ func writeSummary(f *excelize.File, st *styles, m Meta, c *Counts) error {
 	}
 
 	// Column widths; the chart's data sits in hidden columns beyond the page.
-	if err := f.SetColWidth(SummarySheet, "A", "A", 30); err != nil {
+	if err := f.SetColWidth(SummarySheet, "A", "A", labelWidth); err != nil {
 		return err
 	}
-	if err := f.SetColWidth(SummarySheet, "B", "G", 16); err != nil {
+	if err := f.SetColWidth(SummarySheet, "B", "G", summaryWidth); err != nil {
 		return err
 	}
 	last, err := excelize.CoordinatesToCellName(s.cols, s.row)
@@ -403,9 +416,13 @@ func writeSummary(f *excelize.File, st *styles, m Meta, c *Counts) error {
 	if err := f.SetSheetDimension(SummarySheet, "A1:"+last); err != nil {
 		return err
 	}
-	// Printed, the summary fits one page: it is what an auditor files.
-	one, portrait, fit := 1, "portrait", true
-	if err := f.SetPageLayout(SummarySheet, &excelize.PageLayoutOptions{Orientation: &portrait, FitToWidth: &one, FitToHeight: &one}); err != nil {
+	// Printed, the summary is one page wide, as many pages tall as it
+	// needs at a legible size: it is what an auditor files.
+	one, tall, portrait, fit := 1, 0, "portrait", true
+	if err := f.SetPageLayout(SummarySheet, &excelize.PageLayoutOptions{Orientation: &portrait, FitToWidth: &one, FitToHeight: &tall}); err != nil {
+		return err
+	}
+	if err := f.SetHeaderFooter(SummarySheet, pageHeaderFooter(m)); err != nil {
 		return err
 	}
 	return f.SetSheetProps(SummarySheet, &excelize.SheetPropsOptions{FitToPage: &fit})
