@@ -104,6 +104,10 @@ func (c *Counts) WriteSummary(w io.Writer, m Meta, path, next string) {
 			}
 			fmt.Fprintf(w, "%s:\n  %s\n", verb, next)
 		}
+		if n := c.Lines[record.Rejected]; n > 0 && !plan {
+			fmt.Fprintf(w, "Partner Center rejected %s (Error Message says why); once the cause is fixed, send %s again with:\n  %s --retry-rejected\n",
+				lines(n), map[bool]string{true: "it", false: "them"}[n == 1], next)
+		}
 	}
 }
 
