@@ -103,7 +103,7 @@ func (a *app) expect(stopping string, quitting func() string) {
 }
 
 // commandNames are the commands of the tool, in the order help lists them.
-var commandNames = []string{"check", "plan", "run", "verify", "history", "sandbox", "version"}
+var commandNames = []string{"check", "discover", "plan", "run", "verify", "history", "sandbox", "version"}
 
 // commands are the commands of the tool.
 var commands = func() map[string]bool {
@@ -138,6 +138,8 @@ func (a *app) dispatch(ctx context.Context, args []string) error {
 		return a.cmdRun(ctx, rest, record.Run)
 	case "history":
 		return a.cmdHistory(ctx, rest)
+	case "discover":
+		return a.cmdDiscover(ctx, rest)
 	case "verify":
 		return a.cmdVerify(ctx, rest)
 	case "sandbox":
@@ -179,6 +181,7 @@ func (a *app) mainUsage(w io.Writer) {
 spreadsheet, and writes a reconciliation workbook proving what happened.
 
 Usage:
+  pcreconcile discover               what can still be cancelled, by when, for how much
   pcreconcile check INPUT            validate and group the sheet; no network
   pcreconcile plan INPUT             read every order (GET only): what a run would do
   pcreconcile run INPUT              cancel: GET each order, PATCH the lines still active

@@ -23,12 +23,19 @@ type walkthroughStep struct {
 // with the output block that follows it.
 func readmeWalkthrough(t *testing.T) []walkthroughStep {
 	t.Helper()
+	return readmeSteps(t, "## Walkthrough")
+}
+
+// readmeSteps extracts the commands and their output from the README
+// section that starts with heading.
+func readmeSteps(t *testing.T, heading string) []walkthroughStep {
+	t.Helper()
 	b, err := os.ReadFile("README.md")
 	if err != nil {
 		t.Fatal(err)
 	}
 	text := string(b)
-	start := strings.Index(text, "## Walkthrough")
+	start := strings.Index(text, heading)
 	end := strings.Index(text[start+1:], "\n## ")
 	if start < 0 || end < 0 {
 		t.Fatal("README.md has no walkthrough section")
@@ -64,8 +71,8 @@ func readmeWalkthrough(t *testing.T) []walkthroughStep {
 // that the plan changes nothing in the sandbox.
 func TestReadmeWalkthroughRuns(t *testing.T) {
 	t.Parallel()
-	steps := readmeWalkthrough(t)
-	if len(steps) < 5 {
+	steps := append(readmeSteps(t, "## Start from what can still be cancelled"), readmeWalkthrough(t)...)
+	if len(steps) < 6 {
 		t.Fatalf("found %d walkthrough commands in README.md", len(steps))
 	}
 	c := newCLI(t)
@@ -165,7 +172,7 @@ func TestReadmeSaysWhatTheToolDoes(t *testing.T) {
 	c := newCLI(t)
 	flags := map[string]bool{}
 	helps := map[string]string{}
-	for _, cmd := range []string{"check", "plan", "run", "verify", "history", "sandbox", "version"} {
+	for _, cmd := range commandNames {
 		res := c.run(cmd, "--help")
 		if res.code != exitOK || res.stdout == "" || res.stderr != "" {
 			t.Errorf("%s --help: exit %d, %d bytes on stdout, stderr %q", cmd, res.code, len(res.stdout), res.stderr)

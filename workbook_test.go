@@ -10,6 +10,7 @@ import (
 	"github.com/xuri/excelize/v2"
 
 	"github.com/pcreconcile/pcreconcile/batch/plan"
+	"github.com/pcreconcile/pcreconcile/batch/record"
 	"github.com/pcreconcile/pcreconcile/report"
 )
 
@@ -164,4 +165,57 @@ func cell(r []string, i int) string {
 		return r[i]
 	}
 	return ""
+}
+
+// discover → run: the Candidates sheet is an input as it is, and a run of
+// it cancels exactly those lines — its books say so, and a discover after
+// it finds none of them left.
+func TestDiscoverThenRun(t *testing.T) {
+	t.Parallel()
+	c := newCLI(t)
+	res := c.runCfg("discover", "--report", c.path("candidates.xlsx"))
+	if res.code != exitIncomplete || !strings.Contains(res.stdout, "Can still be cancelled  14 lines") || !strings.Contains(res.stdout, "Not read: 1 customer") {
+		t.Fatalf("discover: exit %d\n%s%s", res.code, res.stdout, res.stderr)
+	}
+	f, err := excelize.OpenFile(c.path("candidates.xlsx"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	if got := strings.Join(f.GetSheetList(), ","); got != "Candidates,Customers,Not read,Summary" {
+		t.Errorf("sheets %s", got)
+	}
+	rows, _ := f.GetRows(report.CandidatesSheet, excelize.Options{RawCellValue: true})
+	f.Close()
+	want := map[string]string{} // customer/order/line → amount at stake
+	for _, r := range rows[1:] {
+		want[r[0]+"/"+r[2]+"/"+r[3]] = r[13]
+	}
+	if len(want) != 14 {
+		t.Fatalf("%d candidates", len(want))
+	}
+	if res := c.runCfg("run", c.path("candidates.xlsx"), "--report", c.path("run.xlsx")); res.code != exitOK {
+		t.Fatalf("run of the candidates: exit %d\n%s%s", res.code, res.stdout, res.stderr)
+	}
+	p, err := report.Open(c.path("run.xlsx"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer p.Close()
+	n := 0
+	p.Lines(func(l record.LineResult) error {
+		n++
+		key := l.Customer + "/" + l.Order + "/" + fmt.Sprint(*l.Line)
+		amount, ok := want[key]
+		if !ok || l.Status != record.Cancelled || !l.AmountCancelled().Decimal.Equal(decimal.RequireFromString(amount)) {
+			t.Errorf("%s: %s %v, want cancelled for %s", key, l.Status, l.AmountCancelled(), amount)
+		}
+		return nil
+	})
+	if n != len(want) {
+		t.Errorf("%d lines in the run, %d candidates", n, len(want))
+	}
+	res = c.runCfg("discover", "--report", c.path("after.xlsx"))
+	if !strings.Contains(res.stdout, "Can still be cancelled  0 lines") {
+		t.Errorf("a discover after the run:\n%s", res.stdout)
+	}
 }

@@ -43,6 +43,7 @@ type Client struct {
 	clock     Clock
 	log       *slog.Logger
 	userAgent string
+	maxPages  int // bounds a list read (DefaultMaxPages when 0)
 }
 
 // Option configures a Client.
@@ -163,6 +164,8 @@ type call struct {
 	until context.Context
 	// once sends a single attempt at once: no limiter, no retry.
 	once bool
+	// header holds headers of the call's own (a continuation token).
+	header http.Header
 }
 
 // newRequest builds one attempt of cl.
@@ -194,6 +197,9 @@ func (c *Client) newRequest(ctx context.Context, cl *call, resp *Response, token
 	req.Header.Set("MS-CorrelationId", resp.CorrelationID)
 	req.Header.Set("MS-Contract-Version", "v1")
 	req.Header.Set("User-Agent", c.userAgent)
+	for k, v := range cl.header {
+		req.Header[k] = v
+	}
 	return req, nil
 }
 

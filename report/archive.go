@@ -286,13 +286,24 @@ type appProps struct {
 	AppVersion  string   `xml:"AppVersion"`
 }
 
-// docProps names the workbook's creator, title and creation time, as a
-// file manager and Excel's File > Info show them.
+// docProps names the report's creator, title and creation time, as a file
+// manager and Excel's File > Info show them.
 func (a *archive) docProps(m Meta, now time.Time) error {
 	kind := "Cancellation run"
 	if m.Mode == record.Plan {
 		kind = "Cancellation plan"
 	}
+	return a.props(docInfo{Title: "pcreconcile: " + kind, Subject: "Partner Center cancellations, reconciled line by line",
+		Version: m.Version, Description: "Run " + m.RunID + " of " + m.Input.Name, Identifier: m.RunID, Keywords: "pcreconcile; " + m.Mode.String()}, now)
+}
+
+// docInfo is what a workbook's document properties say.
+type docInfo struct {
+	Title, Subject, Version, Description, Identifier, Keywords string
+}
+
+// props writes the document properties of d, created at now.
+func (a *archive) props(d docInfo, now time.Time) error {
 	stamp := now.UTC().Format(time.RFC3339)
 	at := w3cdtf{Type: "dcterms:W3CDTF", At: stamp}
 	core, err := xml.Marshal(coreProps{
@@ -301,13 +312,13 @@ func (a *archive) docProps(m Meta, now time.Time) error {
 		DCTerms:        "http://purl.org/dc/terms/",
 		DCMIType:       "http://purl.org/dc/dcmitype/",
 		XSI:            "http://www.w3.org/2001/XMLSchema-instance",
-		Title:          "pcreconcile: " + kind,
-		Subject:        "Partner Center cancellations, reconciled line by line",
-		Creator:        "pcreconcile " + m.Version,
-		Keywords:       "pcreconcile; " + m.Mode.String(),
-		Description:    "Run " + m.RunID + " of " + m.Input.Name,
-		LastModifiedBy: "pcreconcile " + m.Version,
-		Identifier:     m.RunID,
+		Title:          d.Title,
+		Subject:        d.Subject,
+		Creator:        "pcreconcile " + d.Version,
+		Keywords:       d.Keywords,
+		Description:    d.Description,
+		LastModifiedBy: "pcreconcile " + d.Version,
+		Identifier:     d.Identifier,
 		Created:        at,
 		Modified:       at,
 	})
@@ -318,7 +329,7 @@ func (a *archive) docProps(m Meta, now time.Time) error {
 		NS:          "http://schemas.openxmlformats.org/officeDocument/2006/extended-properties",
 		VT:          "http://schemas.openxmlformats.org/officeDocument/2006/docPropsVTypes",
 		Application: "pcreconcile",
-		AppVersion:  appVersion(m.Version),
+		AppVersion:  appVersion(d.Version),
 	})
 	if err != nil {
 		return err

@@ -106,13 +106,20 @@ func Title(m Meta) string {
 // In these codes &L, &C and &R start the left, centre and right parts, &A
 // is the sheet, &P and &N the page and the page count, && a literal &.
 func pageHeaderFooter(m Meta) *excelize.HeaderFooterOptions {
+	return headerFooter("pcreconcile — "+Title(m), m.Endpoint == record.SandboxEndpoint, "run "+m.RunID, filepath.Base(m.Input.Name))
+}
+
+// headerFooter heads each printed page with title (left), the SANDBOX
+// marking (centre) and right, and foots it with the sheet, source and the
+// page number.
+func headerFooter(title string, sandbox bool, right, source string) *excelize.HeaderFooterOptions {
 	esc := func(s string) string { return strings.ReplaceAll(s, "&", "&&") }
-	header := "&L&B" + esc("pcreconcile — "+Title(m)) + "&B"
-	if m.Endpoint == record.SandboxEndpoint {
+	header := "&L&B" + esc(title) + "&B"
+	if sandbox {
 		header += "&C&BSANDBOX: no real orders were changed&B"
 	}
-	header += "&R" + esc("run "+m.RunID)
-	footer := "&L&A — " + esc(filepath.Base(m.Input.Name)) + "&RPage &P of &N"
+	header += "&R" + esc(right)
+	footer := "&L&A — " + esc(source) + "&RPage &P of &N"
 	return &excelize.HeaderFooterOptions{OddHeader: record.Clip(header, 255), OddFooter: record.Clip(footer, 255)}
 }
 
@@ -155,6 +162,7 @@ func (s *summary) span(from, to, row int, v any, style int) {
 	if s.err != nil || to <= from {
 		return
 	}
+	s.cols = max(s.cols, to)
 	a, _ := excelize.CoordinatesToCellName(from, row)
 	b, _ := excelize.CoordinatesToCellName(to, row)
 	if s.err = s.f.MergeCell(SummarySheet, a, b); s.err == nil {

@@ -314,8 +314,7 @@ func newStyles(f *excelize.File) (*styles, error) {
 
 // writer streams the Lines, Orders and Customers sheets.
 type writer struct {
-	f       *excelize.File
-	styles  *styles
+	*book
 	extra   []string
 	lines   *table // the current Lines sheet
 	orders  *table
@@ -324,8 +323,6 @@ type writer struct {
 	plan bool
 	// extraWidths are the widest value of each extra column, in characters.
 	extraWidths []int
-	// headerFooter heads and numbers every printed page of the tables.
-	headerFooter *excelize.HeaderFooterOptions
 	// lineRows are the rows each Lines sheet gets, header included, known
 	// before the first is written: a sheet declares its size up front.
 	lineRows []int
@@ -334,11 +331,30 @@ type writer struct {
 	cust     *customers
 	seal     *sealer
 	formats  map[string]int // the input's number formats, by code
-	archive  *archive
+}
+
+// book is a workbook being written: its file, styles, the parts written in
+// excelize's place, and the page header and footer of its tables. The
+// reconciliation report and the candidates workbook are books.
+type book struct {
+	f       *excelize.File
+	styles  *styles
+	archive *archive
+	// headerFooter heads and numbers every printed page of the tables.
+	headerFooter *excelize.HeaderFooterOptions
+}
+
+// newBook starts a workbook in f.
+func newBook(f *excelize.File, hf *excelize.HeaderFooterOptions) (*book, error) {
+	st, err := newStyles(f)
+	if err != nil {
+		return nil, err
+	}
+	return &book{f: f, styles: st, archive: newArchive(f), headerFooter: hf}, nil
 }
 
 func newWriter(f *excelize.File, opts Options) (*writer, error) {
-	st, err := newStyles(f)
+	b, err := newBook(f, pageHeaderFooter(opts.Meta))
 	if err != nil {
 		return nil, err
 	}
@@ -346,16 +362,14 @@ func newWriter(f *excelize.File, opts Options) (*writer, error) {
 		return nil, err
 	}
 	w := &writer{
-		f: f, styles: st, extra: extraHeaders(opts.Extra),
+		book: b, extra: extraHeaders(opts.Extra),
 		row:     make([]any, len(lineColumns)+len(opts.Extra)),
 		counts:  newCounts(opts.Meta.RunID),
 		cust:    newCustomers(opts.Extra, opts.Meta.Mode == record.Plan),
 		formats: map[string]int{},
-		archive: newArchive(f),
 
-		plan:         opts.Meta.Mode == record.Plan,
-		extraWidths:  opts.ExtraWidths,
-		headerFooter: pageHeaderFooter(opts.Meta),
+		plan:        opts.Meta.Mode == record.Plan,
+		extraWidths: opts.ExtraWidths,
 	}
 	for _, name := range []string{LinesSheet, OrdersSheet, CustomersSheet, StatusesSheet} {
 		if _, err := f.NewSheet(name); err != nil {
@@ -493,7 +507,7 @@ var pageStarts = map[string]bool{"Product": true, "Order Status Before": true, "
 //
 // own is how many of the columns are the tool's: a page starts where the
 // input's begin.
-func (w *writer) stream(name string, header []string, own int, widths []float64, wrap []int, rows int) (*table, error) {
+func (w *book) stream(name string, header []string, own int, widths []float64, wrap []int, rows int) (*table, error) {
 	f := w.f
 	last, err := excelize.CoordinatesToCellName(len(header), max(rows, 1))
 	if err != nil {
@@ -629,7 +643,7 @@ func (w *writer) currentLinesName() string {
 }
 
 // finishSheet adds the filter over the written range and flushes the sheet.
-func (w *writer) finishSheet(t *table) error {
+func (w *book) finishSheet(t *table) error {
 	last, err := excelize.CoordinatesToCellName(len(t.widths), max(t.rows, 2))
 	if err != nil {
 		return err
@@ -790,7 +804,7 @@ func (w *writer) addOrder(res *record.OrderResult) error {
 // times as serial numbers with their formats, amounts as numbers with the
 // money format, statuses coloured by family. Text stays text: a value
 // such as =HYPERLINK(…) is a string cell, never a formula.
-func (w *writer) cell(f record.Format, v any) any {
+func (w *book) cell(f record.Format, v any) any {
 	switch v := v.(type) {
 	case nil:
 		return nil

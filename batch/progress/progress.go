@@ -19,6 +19,7 @@ type Display struct {
 	terminal bool
 	log      *slog.Logger
 	what     string
+	unit     string // what is counted: "orders"
 	now      func() time.Time
 
 	mu    sync.Mutex
@@ -35,7 +36,13 @@ const progressEvery = 10 * time.Second
 // New returns a display writing to w: a bar when terminal is true, else
 // log lines on log. what names the run ("run", "plan"); now is the clock.
 func New(w io.Writer, terminal bool, log *slog.Logger, what string, now func() time.Time) *Display {
-	return &Display{w: w, terminal: terminal, log: log, what: what, now: now}
+	return &Display{w: w, terminal: terminal, log: log, what: what, now: now, unit: "orders"}
+}
+
+// Counting makes the display count unit ("customers") instead of orders.
+func (p *Display) Counting(unit string) *Display {
+	p.unit = unit
+	return p
 }
 
 // Start begins a run of total orders.
@@ -83,7 +90,7 @@ func (p *Display) logLine() {
 	p.mu.Lock()
 	done, total, elapsed := p.done, p.total, p.now().Sub(p.start)
 	p.mu.Unlock()
-	attrs := []any{"orders_done", done, "orders_total", total}
+	attrs := []any{p.unit + "_done", done, p.unit + "_total", total}
 	if rate := float64(done) / elapsed.Seconds(); elapsed >= rateAfter && rate > 0 {
 		attrs = append(attrs, "per_minute", int(rate*60))
 		if done < total {
@@ -100,7 +107,7 @@ func (p *Display) Add(n int) {
 	p.done += n
 	if p.bar != nil {
 		if elapsed := p.now().Sub(p.start); elapsed >= rateAfter {
-			p.bar.Describe(fmt.Sprintf("%s %.0f orders/min", p.what, float64(p.done)/elapsed.Minutes()))
+			p.bar.Describe(fmt.Sprintf("%s %.0f %s/min", p.what, float64(p.done)/elapsed.Minutes(), p.unit))
 		}
 		p.bar.Add(n)
 	}

@@ -9,6 +9,7 @@ import (
 
 	"github.com/shopspring/decimal"
 
+	"github.com/pcreconcile/pcreconcile/batch/catalogue"
 	"github.com/pcreconcile/pcreconcile/batch/plan"
 	"github.com/pcreconcile/pcreconcile/batch/record"
 	"github.com/pcreconcile/pcreconcile/internal/deadline"
@@ -67,16 +68,7 @@ type decision struct {
 // number, and when they are judged (a plan predicts from them).
 type kinds struct {
 	at    time.Time
-	lines map[int]kindOf
-}
-
-// kindOf is a line's product kind, where it was learnt, and the last
-// moment it can be cancelled (zero when it has no deadline).
-type kindOf struct {
-	kind   deadline.Kind
-	from   deadline.Evidence
-	window time.Duration
-	until  time.Time
+	lines map[int]catalogue.Line
 }
 
 // decide applies the rules to order o, read as before, for the rows that
@@ -472,17 +464,17 @@ func mismatches(wants []want, order *pcclient.Order) []string {
 // (outside_window).
 func (d *decision) predict(line int) (record.Status, string) {
 	k, ok := d.kinds.lines[line]
-	if !ok || k.kind == "" {
+	if !ok || k.Kind == "" {
 		return record.WouldCancel, ""
 	}
-	from := map[deadline.Evidence]string{deadline.FromCatalogue: "the product catalogue", deadline.FromTerm: "the line's termDuration"}[k.from]
-	if k.until.IsZero() {
-		return record.NotCancellable, fmt.Sprintf("predicted from the product kind %s (from %s): Partner Center does not cancel it through its order; a run asks Partner Center", k.kind, from)
+	from := map[deadline.Evidence]string{deadline.FromCatalogue: "the product catalogue", deadline.FromTerm: "the line's termDuration"}[k.From]
+	if k.Until.IsZero() {
+		return record.NotCancellable, fmt.Sprintf("predicted from the product kind %s (from %s): Partner Center does not cancel it through its order; a run asks Partner Center", k.Kind, from)
 	}
-	if d.kinds.at.After(k.until) {
-		bought := k.until.Add(-k.window)
+	if d.kinds.at.After(k.Until) {
+		bought := k.Until.Add(-k.Window)
 		return record.OutsideWindow, fmt.Sprintf("predicted from the purchase date %s + %d days (%s, from %s): the window closed %s; a run asks Partner Center",
-			bought.UTC().Format("2006-01-02"), int(k.window.Hours()/24), k.kind, from, k.until.UTC().Format("2006-01-02 15:04 UTC"))
+			bought.UTC().Format("2006-01-02"), int(k.Window.Hours()/24), k.Kind, from, k.Until.UTC().Format("2006-01-02 15:04 UTC"))
 	}
 	return record.WouldCancel, ""
 }
@@ -493,7 +485,7 @@ func (d *decision) predict(line int) (record.Status, string) {
 func (d *decision) line(row *plan.Row, o *plan.Order, read *pcclient.Order, item *pcclient.LineItem) record.LineResult {
 	lr := record.LineResult{Row: row.Source, Customer: o.Customer, Order: o.ID, Extras: row.Extras, Currency: read.CurrencyCode}
 	if k, ok := d.kinds.lines[item.LineItemNumber]; ok {
-		lr.Kind, lr.KindFrom, lr.CancellableUntil = string(k.kind), string(k.from), k.until
+		lr.Kind, lr.KindFrom, lr.CancellableUntil = string(k.Kind), string(k.From), k.Until
 	}
 	lr.Purchased, _ = time.Parse(time.RFC3339Nano, read.CreationDate)
 	if row.Expect >= 0 {

@@ -13,6 +13,7 @@ import (
 	"github.com/google/uuid"
 	"golang.org/x/sync/errgroup"
 
+	"github.com/pcreconcile/pcreconcile/batch/catalogue"
 	"github.com/pcreconcile/pcreconcile/batch/journal"
 	"github.com/pcreconcile/pcreconcile/batch/plan"
 	"github.com/pcreconcile/pcreconcile/batch/record"
@@ -24,13 +25,6 @@ import (
 type Client interface {
 	GetOrder(ctx context.Context, customerID, orderID string, opts ...pcclient.CallOption) (*pcclient.Order, *pcclient.Response, error)
 	CancelOrder(ctx context.Context, customerID, orderID string, lines []pcclient.LineItemRef, opts ...pcclient.CallOption) (*pcclient.Order, *pcclient.Response, error)
-}
-
-// Catalogue is the part of pcclient.Client that reads product catalogue
-// entries. A Client that has it is asked for each product's kind, once per
-// run; without it, kinds come from the lines themselves.
-type Catalogue interface {
-	GetProduct(ctx context.Context, id string, opts ...pcclient.CallOption) (*pcclient.Product, *pcclient.Response, error)
 }
 
 // Progress hears about finished orders.
@@ -77,7 +71,7 @@ type Runner struct {
 
 	mu        sync.Mutex
 	authFails int
-	products  sync.Map // product id → *product
+	catalogue *catalogue.Catalogue
 	// unreachable is the first "cannot find the host" of the run.
 	unreachable atomic.Pointer[string]
 }
@@ -89,13 +83,6 @@ func (r *Runner) Unreachable() string {
 		return *p
 	}
 	return ""
-}
-
-// product is a catalogue entry read once per run: nil when it could not
-// be read (the line's own fields tell its kind then).
-type product struct {
-	once  sync.Once
-	entry *pcclient.Product
 }
 
 // Run processes every order of p that has lines to do, until all are done,
@@ -117,6 +104,7 @@ func (r *Runner) Run(ctx context.Context, p *plan.Plan) error {
 	if r.Log == nil {
 		r.Log = slog.New(slog.DiscardHandler)
 	}
+	r.catalogue = catalogue.New(r.Client, r.Windows, r.Log)
 	conc := r.Concurrency
 	if conc <= 0 {
 		conc = 8
@@ -282,50 +270,9 @@ func (r *Runner) process(ctx context.Context, p *plan.Plan, o *plan.Order) (*rec
 	return res, nil
 }
 
-// kinds tells the kind and deadline of each line of order, read: from its
-// product's catalogue entry (read once per product and run) when the
-// client reads the catalogue, else from the line.
+// kinds tells the kind and deadline of each line of order, as read.
 func (r *Runner) kinds(ctx context.Context, order *pcclient.Order) kinds {
-	k := kinds{at: r.Clock.Now(), lines: make(map[int]kindOf, len(order.LineItems))}
-	bought, err := time.Parse(time.RFC3339Nano, order.CreationDate)
-	if err != nil {
-		bought = time.Time{}
-	}
-	for i := range order.LineItems {
-		li := &order.LineItems[i]
-		var pt, sub string
-		if p := r.product(ctx, li.ProductID()); p != nil {
-			pt, sub = p.ProductType.ID, p.ProductType.SubTypeID()
-		}
-		kind, from := deadline.KindOf(pt, sub, li.TermDuration, order.BillingCycle)
-		lk := kindOf{kind: kind, from: from}
-		if until, ok := r.Windows.Until(bought, kind); ok {
-			lk.until = until
-			lk.window, _ = r.Windows.Window(kind)
-		}
-		k.lines[li.LineItemNumber] = lk
-	}
-	return k
-}
-
-// product reads the catalogue entry of id, once per run; nil when the
-// client does not read the catalogue or the entry could not be read.
-func (r *Runner) product(ctx context.Context, id string) *pcclient.Product {
-	cat, ok := r.Client.(Catalogue)
-	if !ok || id == "" {
-		return nil
-	}
-	v, _ := r.products.LoadOrStore(id, &product{})
-	p := v.(*product)
-	p.once.Do(func() {
-		entry, _, err := cat.GetProduct(ctx, id, pcclient.UntilStopped(ctx))
-		if err != nil {
-			r.Log.Debug("the catalogue entry could not be read: the line tells the kind", "product", id, "err", err)
-			return
-		}
-		p.entry = entry
-	})
-	return p.entry
+	return kinds{at: r.Clock.Now(), lines: r.catalogue.Lines(ctx, order)}
 }
 
 // send journals the intent of d's PATCH and sends it under requestID (a

@@ -10,6 +10,7 @@ package sandbox
 
 import (
 	"context"
+	"encoding/base64"
 	"encoding/json"
 	"fmt"
 	"io"
@@ -18,6 +19,7 @@ import (
 	"math"
 	"net"
 	"net/http"
+	"net/url"
 	"slices"
 	"strconv"
 	"strings"
@@ -45,6 +47,9 @@ type Options struct {
 	// before its answer is written (tests use it to crash clients there).
 	OnPatchApplied func(customerID, orderID string)
 	Log            *slog.Logger
+	// PageSize caps the pages of the customer and order lists (default 3:
+	// small enough that every client of the sandbox pages).
+	PageSize int
 }
 
 // Stats counts what the sandbox has seen and done.
@@ -52,6 +57,7 @@ type Stats struct {
 	Requests     int
 	Gets         int // order reads
 	Products     int // catalogue reads
+	Lists        int // pages of the customer and order lists
 	Patches      int // PATCH requests that reached the order handler
 	Unauthorized int
 	Throttled    int
@@ -131,6 +137,8 @@ func New(state *State, opts Options) (*Server, error) {
 	s.mux.HandleFunc("GET /v1/customers/{customer}/orders/{order}", s.getOrder)
 	s.mux.HandleFunc("PATCH /v1/customers/{customer}/orders/{order}", s.patchOrder)
 	s.mux.HandleFunc("GET /v1/products/{product}", s.getProduct)
+	s.mux.HandleFunc("GET /v1/customers", s.listCustomers)
+	s.mux.HandleFunc("GET /v1/customers/{customer}/orders", s.listOrders)
 	s.mux.HandleFunc("GET /sandbox/stats", func(w http.ResponseWriter, r *http.Request) {
 		writeJSON(w, http.StatusOK, s.Stats())
 	})
@@ -464,6 +472,123 @@ func (s *Server) getOrder(w http.ResponseWriter, r *http.Request) {
 	if ok {
 		writeBody(w, http.StatusOK, body)
 	}
+}
+
+// page cuts n items into the page a request asks for: from the offset its
+// MS-ContinuationToken names (none: the first page), of the size it asks
+// for (capped by PageSize). It returns the items' range and, when more
+// follow, the token of the next page.
+func (s *Server) page(r *http.Request, list string, n int) (from, to int, next string, ok bool) {
+	size := s.opts.PageSize
+	if size <= 0 {
+		size = 3
+	}
+	if asked, err := strconv.Atoi(r.URL.Query().Get("size")); err == nil && asked > 0 {
+		size = min(size, asked)
+	}
+	if tok := r.Header.Get("MS-ContinuationToken"); tok != "" {
+		b, err := base64.RawURLEncoding.DecodeString(tok)
+		rest, cut := strings.CutPrefix(string(b), list+":")
+		at, err2 := strconv.Atoi(rest)
+		if err != nil || !cut || err2 != nil || at < 0 || at > n {
+			return 0, 0, "", false
+		}
+		from = at
+	}
+	to = min(from+size, n)
+	if to < n {
+		next = base64.RawURLEncoding.EncodeToString([]byte(fmt.Sprintf("%s:%d", list, to)))
+	}
+	return from, to, next, true
+}
+
+// collection renders a page of a list as Partner Center does: its items,
+// the total, and a links.next (a uri relative to the API root without
+// /v1, and the continuation token to send) when more follow.
+func collection(items []any, total int, self, next string) map[string]any {
+	links := map[string]any{"self": map[string]any{"uri": self, "method": "GET", "headers": []any{}}}
+	if next != "" {
+		u, _ := url.Parse(self)
+		q := u.Query()
+		q.Set("seekOperation", "Next")
+		u.RawQuery = q.Encode()
+		links["next"] = map[string]any{"uri": u.String(), "method": "GET",
+			"headers": []any{map[string]any{"key": "MS-ContinuationToken", "value": next}}}
+	}
+	return map[string]any{"totalCount": total, "items": items, "links": links, "attributes": map[string]any{"objectType": "Collection"}}
+}
+
+// listCustomers answers "Get a list of customers", page by page.
+func (s *Server) listCustomers(w http.ResponseWriter, r *http.Request) {
+	s.mu.Lock()
+	s.stats.Lists++
+	all := s.state.Customers
+	from, to, next, ok := s.page(r, "customers", len(all))
+	var body []byte
+	if ok {
+		items := make([]any, 0, to-from)
+		for _, c := range all[from:to] {
+			items = append(items, map[string]any{
+				"id": c.ID,
+				"companyProfile": map[string]any{"tenantId": c.ID, "domain": strings.ToLower(strings.ReplaceAll(c.Name, " ", "")) + ".onmicrosoft.com",
+					"companyName": c.Name, "attributes": map[string]any{"objectType": "CustomerCompanyProfile"}},
+				"relationshipToPartner": "reseller",
+				"attributes":            map[string]any{"objectType": "Customer"},
+			})
+		}
+		body, _ = json.Marshal(collection(items, len(all), "/customers?"+r.URL.Query().Encode(), next))
+	}
+	s.mu.Unlock()
+	if !ok {
+		writeError(w, http.StatusBadRequest, 400, "The continuation token is not valid.")
+		return
+	}
+	writeBody(w, http.StatusOK, body)
+}
+
+// listOrders answers "Get a list of orders by customer and billing cycle
+// type": the customer's orders whose billing cycle is the one asked
+// (billingType onetime is billingCycle one_time), with prices on request,
+// page by page.
+func (s *Server) listOrders(w http.ResponseWriter, r *http.Request) {
+	s.mu.Lock()
+	s.land()
+	s.stats.Lists++
+	cid := r.PathValue("customer")
+	c := s.state.customer(cid)
+	if c == nil || !c.Relationship {
+		s.mu.Unlock()
+		writeError(w, http.StatusForbidden, 20002, fmt.Sprintf("The partner does not have a relationship with customer %s.", cid))
+		return
+	}
+	want := billing(r.URL.Query().Get("billingType"))
+	var orders []*Order
+	for _, o := range c.Orders {
+		if want == "" || billing(o.BillingCycle) == want {
+			orders = append(orders, o)
+		}
+	}
+	from, to, next, ok := s.page(r, "orders", len(orders))
+	var body []byte
+	if ok {
+		items := make([]any, 0, to-from)
+		for _, o := range orders[from:to] {
+			items = append(items, s.orderJSON(c, o, r.URL.Query().Get("include_price") == "true"))
+		}
+		body, _ = json.Marshal(collection(items, len(orders), "/customers/"+cid+"/orders?"+r.URL.Query().Encode(), next))
+	}
+	s.mu.Unlock()
+	if !ok {
+		writeError(w, http.StatusBadRequest, 400, "The continuation token is not valid.")
+		return
+	}
+	writeBody(w, http.StatusOK, body)
+}
+
+// billing folds a billing type or cycle: "onetime", "OneTime" and
+// "one_time" are one.
+func billing(s string) string {
+	return strings.ToLower(strings.ReplaceAll(s, "_", ""))
 }
 
 // getProduct answers "Get a product by ID" for a product some line item

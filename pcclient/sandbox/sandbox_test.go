@@ -358,18 +358,7 @@ func TestPendingCancellationLandsLater(t *testing.T) {
 // Azure, or Software with a subtype.
 func TestProductsTellTheirKind(t *testing.T) {
 	s, ts := newSandbox(t, Options{})
-	get := func(id string) (int, map[string]any) {
-		req, _ := http.NewRequest("GET", ts.URL+"/v1/products/"+id+"?country=US", nil)
-		req.Header.Set("Authorization", "Bearer t")
-		resp, err := http.DefaultClient.Do(req)
-		if err != nil {
-			t.Fatal(err)
-		}
-		defer resp.Body.Close()
-		var m map[string]any
-		json.NewDecoder(resp.Body).Decode(&m)
-		return resp.StatusCode, m
-	}
+	get := func(id string) (int, map[string]any) { return getJSON(t, ts, "/v1/products/"+id+"?country=US", "") }
 	for id, want := range map[string]string{
 		"DG7GMGF0FKZV": "Software/PerpetualSoftware", "DG7GMGF0D3PZ": "Software/SoftwareSubscriptions",
 	} {
@@ -392,4 +381,83 @@ func TestProductsTellTheirKind(t *testing.T) {
 	if s.Stats().Products != 4 {
 		t.Errorf("catalogue reads counted: %d", s.Stats().Products)
 	}
+}
+
+// The customer list pages as Partner Center's does: links.next with a
+// path relative to the API root and the continuation token to send; the
+// order list answers per billing type, and 403 for a customer without a
+// relationship.
+func TestListsPage(t *testing.T) {
+	s, ts := newSandbox(t, Options{PageSize: 2})
+	get := func(path, token string) (int, map[string]any) { return getJSON(t, ts, path, token) }
+	var ids []string
+	path, token := "/v1/customers?size=40", ""
+	for pages := 0; ; pages++ {
+		status, m := get(path, token)
+		if status != 200 || pages > 5 {
+			t.Fatalf("page %d: %d %v", pages, status, m)
+		}
+		for _, it := range m["items"].([]any) {
+			ids = append(ids, it.(map[string]any)["id"].(string))
+		}
+		next, ok := m["links"].(map[string]any)["next"].(map[string]any)
+		if !ok {
+			break
+		}
+		path = "/v1" + next["uri"].(string)
+		token = next["headers"].([]any)[0].(map[string]any)["value"].(string)
+	}
+	if len(ids) != len(s.state.Customers) || s.Stats().Lists != 2 {
+		t.Errorf("customers %v in %d pages", ids, s.Stats().Lists)
+	}
+	if status, _ := get("/v1/customers", "bm90LWEtdG9rZW4"); status != 400 {
+		t.Errorf("a made-up token: %d", status)
+	}
+	count := func(bt string) int {
+		n := 0
+		path, token := "/v1/customers/"+contoso+"/orders?billingType="+bt, ""
+		for {
+			status, m := get(path, token)
+			if status != 200 {
+				t.Fatalf("%s: %d %v", bt, status, m)
+			}
+			for _, it := range m["items"].([]any) {
+				if cycle := it.(map[string]any)["billingCycle"]; strings.ReplaceAll(cycle.(string), "_", "") != bt {
+					t.Errorf("billingType %s lists a %s order", bt, cycle)
+				}
+				n++
+			}
+			next, ok := m["links"].(map[string]any)["next"].(map[string]any)
+			if !ok {
+				return n
+			}
+			path = "/v1" + next["uri"].(string)
+			token = next["headers"].([]any)[0].(map[string]any)["value"].(string)
+		}
+	}
+	if one, monthly := count("onetime"), count("monthly"); one != 2 || monthly != 1 {
+		t.Errorf("Contoso: %d one-time orders, %d monthly", one, monthly)
+	}
+	if status, m := get("/v1/customers/"+tailspin+"/orders?billingType=onetime", ""); status != 403 || fmt.Sprint(m["code"]) != "20002" {
+		t.Errorf("no relationship: %d %v", status, m)
+	}
+}
+
+// getJSON GETs path of the sandbox (with a continuation token, when given)
+// and decodes the answer.
+func getJSON(t *testing.T, ts *httptest.Server, path, token string) (int, map[string]any) {
+	t.Helper()
+	req, _ := http.NewRequest("GET", ts.URL+path, nil)
+	req.Header.Set("Authorization", "Bearer t")
+	if token != "" {
+		req.Header.Set("MS-ContinuationToken", token)
+	}
+	resp, err := http.DefaultClient.Do(req)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer resp.Body.Close()
+	var m map[string]any
+	json.NewDecoder(resp.Body).Decode(&m)
+	return resp.StatusCode, m
 }
