@@ -12,6 +12,7 @@ import (
 	"path/filepath"
 	"strconv"
 	"strings"
+	"sync"
 	"time"
 
 	"github.com/shopspring/decimal"
@@ -65,6 +66,7 @@ func init() {
 // … as the Lines sheet does.
 type sealer struct {
 	f      *excelize.File
+	mu     *sync.Mutex // the book's sheet-structure lock
 	sheets []string
 	sw     *excelize.StreamWriter
 	sheet  int // the sheet being written, in sheets
@@ -104,8 +106,8 @@ func isSealSheet(name string) bool {
 var sealHeaders = []any{"Sheet", "Key", "Digest", "Values"}
 
 // newSealer starts the Seal sheets, hidden, for rows sealed rows.
-func newSealer(f *excelize.File, key []byte, rows int) (*sealer, error) {
-	s := &sealer{f: f, mac: newSealMAC(key), keyed: len(key) > 0}
+func newSealer(f *excelize.File, mu *sync.Mutex, key []byte, rows int) (*sealer, error) {
+	s := &sealer{f: f, mu: mu, mac: newSealMAC(key), keyed: len(key) > 0}
 	per := MaxSheetRows - 1
 	for n, left := 0, rows; n == 0 || left > 0; n, left = n+1, left-per {
 		name := sealSheetName(n)
@@ -127,6 +129,8 @@ func newSealer(f *excelize.File, key []byte, rows int) (*sealer, error) {
 
 // start begins writing the n-th Seal sheet.
 func (s *sealer) start(n int) error {
+	s.mu.Lock()
+	defer s.mu.Unlock()
 	sw, err := s.f.NewStreamWriter(s.sheets[n])
 	if err != nil {
 		return err
@@ -153,7 +157,7 @@ func (s *sealer) add(sheet, key string, values []string) error {
 	digest := rowDigest(b)
 	sealLine(s.mac, sheet, key, digest)
 	if s.row == MaxSheetRows {
-		if err := s.sw.Flush(); err != nil {
+		if err := s.flush(); err != nil {
 			return err
 		}
 		if s.sheet+1 == len(s.sheets) {
@@ -165,6 +169,14 @@ func (s *sealer) add(sheet, key string, values []string) error {
 	}
 	s.row++
 	return s.sw.SetRow(cellName(s.row), []any{sheet, key, digest, string(b)})
+}
+
+// flush finishes the current Seal sheet, under the sheet-structure lock:
+// a flush rewrites the File's part maps.
+func (s *sealer) flush() error {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	return s.sw.Flush()
 }
 
 // sealLine adds a row of the Seal sheet to the running seal.
@@ -180,7 +192,7 @@ func rowDigest(values []byte) string {
 
 // finish flushes the Seal sheet and returns the seal.
 func (s *sealer) finish() (string, error) {
-	if err := s.sw.Flush(); err != nil {
+	if err := s.flush(); err != nil {
 		return "", err
 	}
 	return sealString(s.mac, s.keyed), nil

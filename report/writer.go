@@ -19,6 +19,7 @@ import (
 	"os"
 	"path/filepath"
 	"strings"
+	"sync"
 	"time"
 	"unicode/utf8"
 
@@ -342,6 +343,12 @@ type book struct {
 	archive *archive
 	// headerFooter heads and numbers every printed page of the tables.
 	headerFooter *excelize.HeaderFooterOptions
+	// sheets guards the File's sheet structure (its sheet map, workbook
+	// and stream writers) while several sheets stream at once: excelize
+	// is not safe for concurrent use, and the Lines and Seal goroutines
+	// each start a new sheet when one fills up. Writing rows to a stream
+	// writer touches only that writer and needs no lock.
+	sheets *sync.Mutex
 }
 
 // newBook starts a workbook in f.
@@ -350,7 +357,7 @@ func newBook(f *excelize.File, hf *excelize.HeaderFooterOptions) (*book, error) 
 	if err != nil {
 		return nil, err
 	}
-	return &book{f: f, styles: st, archive: newArchive(f), headerFooter: hf}, nil
+	return &book{f: f, styles: st, archive: newArchive(f), headerFooter: hf, sheets: new(sync.Mutex)}, nil
 }
 
 func newWriter(f *excelize.File, opts Options) (*writer, error) {
@@ -376,7 +383,7 @@ func newWriter(f *excelize.File, opts Options) (*writer, error) {
 			return nil, err
 		}
 	}
-	if w.seal, err = newSealer(f, opts.SealKey, sealRows(opts.Lines, opts.Orders, opts.Meta)); err != nil {
+	if w.seal, err = newSealer(f, w.sheets, opts.SealKey, sealRows(opts.Lines, opts.Orders, opts.Meta)); err != nil {
 		return nil, err
 	}
 	for _, sheet := range []string{LinesSheet, OrdersSheet} {
@@ -615,6 +622,8 @@ func (w *writer) startLines(name string) (*table, error) {
 
 // nextLinesSheet finishes the current Lines sheet and starts "Lines N".
 func (w *writer) nextLinesSheet() error {
+	w.sheets.Lock()
+	defer w.sheets.Unlock()
 	prev := w.lines
 	w.sheetNo++
 	name := w.currentLinesName()
