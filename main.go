@@ -103,7 +103,7 @@ func (a *app) expect(stopping string, quitting func() string) {
 }
 
 // commandNames are the commands of the tool, in the order help lists them.
-var commandNames = []string{"check", "discover", "plan", "run", "verify", "history", "sandbox", "version"}
+var commandNames = []string{"check", "discover", "plan", "run", "verify", "credits", "history", "sandbox", "version"}
 
 // commands are the commands of the tool.
 var commands = func() map[string]bool {
@@ -140,6 +140,8 @@ func (a *app) dispatch(ctx context.Context, args []string) error {
 		return a.cmdHistory(ctx, rest)
 	case "discover":
 		return a.cmdDiscover(ctx, rest)
+	case "credits":
+		return a.cmdCredits(ctx, rest)
 	case "verify":
 		return a.cmdVerify(ctx, rest)
 	case "sandbox":
@@ -187,6 +189,7 @@ Usage:
   pcreconcile run INPUT              cancel: GET each order, PATCH the lines still active
   pcreconcile run --resume REPORT    finish what an earlier run or plan left undone
   pcreconcile verify REPORT          is this workbook as pcreconcile wrote it?
+  pcreconcile credits REPORT RECON…  did the money come back? cancellations against the invoices' credits
   pcreconcile history                the run ledger: every run, who, what it cancelled
   pcreconcile sandbox                serve the built-in Partner Center simulator
   pcreconcile version

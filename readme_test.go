@@ -4,6 +4,7 @@ import (
 	"os"
 	"path/filepath"
 	"regexp"
+	"slices"
 	"strings"
 	"testing"
 
@@ -72,19 +73,20 @@ func readmeSteps(t *testing.T, heading string) []walkthroughStep {
 func TestReadmeWalkthroughRuns(t *testing.T) {
 	t.Parallel()
 	steps := append(readmeSteps(t, "## Start from what can still be cancelled"), readmeWalkthrough(t)...)
+	steps = append(steps, readmeSteps(t, "## Did the money come back?")...)
 	if len(steps) < 6 {
 		t.Fatalf("found %d walkthrough commands in README.md", len(steps))
 	}
 	c := newCLI(t)
 	state := c.path("sandbox-state.json")
 	for _, s := range steps {
-		if s.args[0] == "sandbox" {
+		if s.args[0] == "sandbox" && slices.Contains(s.args, "--reset") {
 			continue // the test's sandbox is fresh already
 		}
 		args := append([]string{}, s.args...)
 		for i, a := range args {
-			if strings.HasSuffix(a, ".xlsx") && !strings.HasPrefix(a, "samples/") {
-				args[i] = c.path(a) // reports go to the test's folder
+			if (strings.HasSuffix(a, ".xlsx") || strings.HasSuffix(a, ".csv")) && !strings.HasPrefix(a, "samples/") {
+				args[i] = c.path(a) // reports and files go to the test's folder
 			}
 		}
 		before, _ := os.ReadFile(state)
@@ -172,8 +174,14 @@ func TestReadmeSaysWhatTheToolDoes(t *testing.T) {
 	c := newCLI(t)
 	flags := map[string]bool{}
 	helps := map[string]string{}
+	var commands [][]string
 	for _, cmd := range commandNames {
-		res := c.run(cmd, "--help")
+		commands = append(commands, []string{cmd})
+	}
+	commands = append(commands, []string{"sandbox", "recon"}) // a command of its own
+	for _, words := range commands {
+		cmd := strings.Join(words, " ")
+		res := c.run(append(words, "--help")...)
 		if res.code != exitOK || res.stdout == "" || res.stderr != "" {
 			t.Errorf("%s --help: exit %d, %d bytes on stdout, stderr %q", cmd, res.code, len(res.stdout), res.stderr)
 		}

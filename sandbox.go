@@ -2,12 +2,18 @@ package main
 
 import (
 	"context"
+	"errors"
 	"flag"
 	"fmt"
+	"io"
 	"net"
+	"os"
+	"slices"
+	"strings"
 	"time"
 
 	"github.com/pcreconcile/pcreconcile/batch/config"
+	"github.com/pcreconcile/pcreconcile/internal/atomicfile"
 	"github.com/pcreconcile/pcreconcile/internal/safeurl"
 	"github.com/pcreconcile/pcreconcile/pcclient/sandbox"
 )
@@ -30,12 +36,19 @@ and any non-empty PC_ACCESS_TOKEN; or curl it:
   curl http://127.0.0.1:8089/sandbox/stats
 
 --reset puts the state back to the seed and exits (with --addr it then serves).
+
+pcreconcile sandbox recon --out FILE.csv writes the reconciliation file of
+what the sandbox sold and cancelled, for pcreconcile credits.
 Faults are decided from --seed and each request, so a failing run replays.
 
 Flags:
 `
 
 func (a *app) cmdSandbox(ctx context.Context, args []string) error {
+	// "sandbox recon", its flags before or after the word.
+	if i := slices.Index(args, "recon"); i >= 0 && (i == 0 || !isValueFlag(args[i-1])) {
+		return a.cmdSandboxRecon(slices.Delete(slices.Clone(args), i, i+1))
+	}
 	fs := flag.NewFlagSet("sandbox", flag.ContinueOnError)
 	fs.SetOutput(a.stdout) // --help is read with less, or piped
 	configPath := fs.String("config", "", "config `FILE` (sandbox.* keys; default pcreconcile.yaml if present)")
@@ -138,5 +151,74 @@ func (a *app) cmdSandbox(ctx context.Context, args []string) error {
 	}
 	st := srv.Stats()
 	log.Info("sandbox stopped", "requests", st.Requests, "patches", st.Patches, "throttled", st.Throttled)
+	return nil
+}
+
+const sandboxReconHelp = `Usage: pcreconcile sandbox recon --out FILE.csv
+
+Writes the reconciliation file Partner Center's billing would send for what
+the sandbox sold and cancelled, in the columns of the new-commerce invoice
+reconciliation file: a purchase row (New) for each priced line and, for each
+cancelled line, its credit — the whole price for perpetual software (Cancel),
+the days of its term left for a software subscription (cancelImmediate).
+As in life, a few are not what they should be: of the cancelled lines the
+second gets no credit and the third one unit short, and an order nobody
+cancelled gets a credit. Check it with
+  pcreconcile credits REPORT FILE.csv
+
+Flags:
+`
+
+// isValueFlag reports whether arg is a flag that takes the next argument
+// as its value (so that "--state recon" names a file called recon).
+func isValueFlag(arg string) bool {
+	switch strings.TrimLeft(arg, "-") {
+	case "config", "state", "out", "addr", "latency", "seed":
+		return true
+	}
+	return false
+}
+
+// cmdSandboxRecon writes the sandbox's reconciliation file.
+func (a *app) cmdSandboxRecon(args []string) error {
+	fs := flag.NewFlagSet("sandbox recon", flag.ContinueOnError)
+	fs.SetOutput(a.stdout)
+	configPath := fs.String("config", "", "config `FILE` (sandbox.* keys; default pcreconcile.yaml if present)")
+	state := fs.String("state", "", "state `FILE` (default sandbox.state, or the user cache directory)")
+	out := fs.String("out", "", "write the reconciliation file to `FILE`.csv")
+	force := fs.Bool("force", false, "replace an existing FILE")
+	fs.Usage = func() { fmt.Fprint(fs.Output(), sandboxReconHelp); printFlags(fs) }
+	pos, err := parseFlags(fs, args)
+	if err != nil {
+		return err
+	}
+	switch {
+	case len(pos) > 0:
+		return usage("sandbox recon takes no arguments, got "+pos[0], "pcreconcile sandbox recon --out recon.csv")
+	case *out == "":
+		return usage("sandbox recon needs --out FILE.csv", "pcreconcile sandbox recon --out recon.csv")
+	}
+	cfg, err := loadConfig(*configPath)
+	if err != nil {
+		return err
+	}
+	if *state != "" {
+		cfg.Sandbox.State = *state
+	}
+	srv, err := newSandbox(cfg, cfg.StatePath(), false)
+	if err != nil {
+		return err
+	}
+	write := atomicfile.Create
+	if *force {
+		write = atomicfile.Write
+	}
+	if err := write(*out, 0o644, func(w io.Writer) error { return srv.Recon(w) }); err != nil {
+		if errors.Is(err, os.ErrExist) {
+			return usage(*out+" exists", "choose another --out, or add --force to replace it")
+		}
+		return err
+	}
+	fmt.Fprintf(a.stdout, "wrote %s\n", *out)
 	return nil
 }

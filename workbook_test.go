@@ -1,7 +1,10 @@
 package main
 
 import (
+	"bytes"
 	"fmt"
+	"os"
+	"slices"
 	"strings"
 	"testing"
 	"time"
@@ -217,5 +220,210 @@ func TestDiscoverThenRun(t *testing.T) {
 	res = c.runCfg("discover", "--report", c.path("after.xlsx"))
 	if !strings.Contains(res.stdout, "Can still be cancelled  0 lines") {
 		t.Errorf("a discover after the run:\n%s", res.stdout)
+	}
+}
+
+// run → sandbox recon → credits: the sandbox bills what it cancelled (and
+// a few things wrong, on purpose), and credits says so line by line.
+func TestCreditsAfterASandboxRun(t *testing.T) {
+	t.Parallel()
+	c := newCLI(t)
+	if res := c.runCfg("run", sampleCSV, "--report", c.path("run.xlsx")); res.code != exitIncomplete {
+		t.Fatalf("run: exit %d\n%s", res.code, res.stderr)
+	}
+	if res := c.runCfg("sandbox", "recon", "--out", c.path("recon.csv")); res.code != exitOK {
+		t.Fatalf("sandbox recon: exit %d\n%s", res.code, res.stderr)
+	}
+	res := c.runCfg("credits", c.path("run.xlsx"), c.path("recon.csv"), "--report", c.path("credits.xlsx"))
+	if res.code != exitIncomplete {
+		t.Fatalf("credits: exit %d\n%s%s", res.code, res.stdout, res.stderr)
+	}
+	for _, want := range []string{"EUR       25,147.80  25,147.80        0.00", "credited           3", "credited_partly    2", "not_credited       1", "unexpected_credit  1"} {
+		if !strings.Contains(res.stdout, want) {
+			t.Errorf("the summary lacks %q:\n%s", want, res.stdout)
+		}
+	}
+	f, err := excelize.OpenFile(c.path("credits.xlsx"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer f.Close()
+	if got := strings.Join(f.GetSheetList(), ","); got != "Summary,Lines,Unmatched Credits,Customers" {
+		t.Errorf("sheets %s", got)
+	}
+	rows, _ := f.GetRows(report.LinesSheet)
+	at := map[string]int{}
+	for i, h := range rows[0] {
+		at[h] = i
+	}
+	got := map[string]string{}
+	for _, r := range rows[1:] {
+		got[r[at["Source Row"]]+"/"+r[at["Line Item Number"]]] = r[at["Credit Status"]]
+	}
+	want := map[string]string{"2/0": "credited_partly", "3/0": "credited_partly", "4/1": "not_credited", "5/0": "credited", "5/1": "credited", "5/2": "credited"}
+	if fmt.Sprint(got) != fmt.Sprint(want) {
+		t.Errorf("credit statuses %v\nwant %v", got, want)
+	}
+	if summary := summaryOf(t, c.path("credits.xlsx")); summary[report.LabelCredited+" (USD)"] == "" || summary[report.LabelReportChecked] != c.path("run.xlsx") {
+		t.Errorf("Summary %v", summary)
+	}
+	// The same file given twice would count its credits twice.
+	if res := c.runCfg("credits", c.path("run.xlsx"), c.path("recon.csv"), c.path("recon.csv"), "--report", c.path("twice.xlsx")); res.code != exitUsage || !strings.Contains(res.stderr, "are the same file") {
+		t.Errorf("the same file twice: exit %d\n%s%s", res.code, res.stdout, res.stderr)
+	}
+	if fileExists(c.path("twice.xlsx")) {
+		t.Error("a refused credits check wrote a workbook")
+	}
+}
+
+func fileExists(path string) bool {
+	_, err := os.Stat(path)
+	return err == nil
+}
+
+// What cannot be the evidence of a cancellation is refused before any
+// file is read: a plan (it cancelled nothing) and a report changed since
+// it was written (an edited Quantity Before would be believed).
+func TestCreditsRefusesWhatIsNoEvidence(t *testing.T) {
+	t.Parallel()
+	c := newCLI(t)
+	if res := c.runCfg("plan", sampleCSV, "--report", c.path("plan.xlsx")); res.code != exitIncomplete {
+		t.Fatalf("plan: exit %d\n%s", res.code, res.stderr)
+	}
+	if res := c.runCfg("run", sampleCSV, "--report", c.path("run.xlsx")); res.code != exitIncomplete {
+		t.Fatalf("run: exit %d\n%s", res.code, res.stderr)
+	}
+	if res := c.runCfg("sandbox", "recon", "--out", c.path("recon.csv")); res.code != exitOK {
+		t.Fatalf("sandbox recon: exit %d\n%s", res.code, res.stderr)
+	}
+	res := c.runCfg("credits", c.path("plan.xlsx"), c.path("recon.csv"))
+	if res.code != exitUsage || !strings.Contains(res.stderr, "is a plan: it cancelled nothing") {
+		t.Errorf("a plan: exit %d\n%s", res.code, res.stderr)
+	}
+	// Quantity Before of a cancelled line, 4 → 4000, as a user might type.
+	f, err := excelize.OpenFile(c.path("run.xlsx"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	rows, _ := f.GetRows(report.LinesSheet)
+	col := slices.Index(rows[0], "Quantity Before")
+	cell, _ := excelize.CoordinatesToCellName(col+1, 2)
+	f.SetCellInt(report.LinesSheet, cell, 4000)
+	if err := f.SaveAs(c.path("edited.xlsx")); err != nil {
+		t.Fatal(err)
+	}
+	f.Close()
+	res = c.runCfg("credits", c.path("edited.xlsx"), c.path("recon.csv"), "--report", c.path("credits.xlsx"))
+	if res.code != exitUsage || !strings.Contains(res.stderr, "was changed after pcreconcile wrote it") || !strings.Contains(res.stderr, "Quantity Before") {
+		t.Errorf("an edited report: exit %d\n%s", res.code, res.stderr)
+	}
+	if fileExists(c.path("credits.xlsx")) {
+		t.Error("a refused credits check wrote a workbook")
+	}
+}
+
+// A reconciliation file that credits every cancelled line exactly — a
+// whole credit per line, each as its Amount Cancelled — exits 0, and every
+// line is credited with nothing still owed.
+func TestCreditsEveryLineCreditedExitsZero(t *testing.T) {
+	t.Parallel()
+	c := newCLI(t)
+	if res := c.runCfg("run", sampleCSV, "--report", c.path("run.xlsx")); res.code != exitIncomplete {
+		t.Fatalf("run: exit %d\n%s", res.code, res.stderr)
+	}
+	prior, err := report.Open(c.path("run.xlsx"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	lines, err := report.CancelledLines(prior)
+	prior.Close()
+	if err != nil || len(lines) == 0 {
+		t.Fatalf("%d cancelled lines, %v", len(lines), err)
+	}
+	var b strings.Builder
+	b.WriteString("CustomerId,OrderId,ProductId,SkuId,AvailabilityId,ChargeType,UnitPrice,Quantity,Total,Currency,InvoiceNumber\n")
+	for _, l := range lines {
+		id := strings.Split(l.Offer, ":")
+		fmt.Fprintf(&b, "%s,%s,%s,%s,%s,Cancel,%s,%d,%s,%s,G0001\n", l.Customer, l.Order, id[0], id[1], id[2],
+			l.Amount.Div(decimal.NewFromInt(int64(l.Quantity))).Neg().StringFixed(2), l.Quantity, l.Amount.Neg().StringFixed(2), l.Currency)
+	}
+	if err := os.WriteFile(c.path("recon.csv"), []byte(b.String()), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	res := c.runCfg("credits", c.path("run.xlsx"), c.path("recon.csv"), "--report", c.path("credits.xlsx"))
+	if res.code != exitOK {
+		t.Fatalf("credits: exit %d\n%s%s", res.code, res.stdout, res.stderr)
+	}
+	if want := fmt.Sprintf("credited  %d", len(lines)); !strings.Contains(res.stdout, want) || strings.Contains(res.stdout, "not credited as they should be") {
+		t.Errorf("want %q:\n%s", want, res.stdout)
+	}
+	summary := summaryOf(t, c.path("credits.xlsx"))
+	for _, cur := range []string{"EUR", "USD"} {
+		if got := summary[report.LabelStillOwed+" ("+cur+")"]; got != "0" {
+			t.Errorf("%s still owed %q", cur, got)
+		}
+	}
+}
+
+// credits checks a chain through its head: the head's report carries the
+// cancellations of the runs before it; an earlier link's report is
+// checked as it is, and the output and the Summary name the later run
+// whose report holds every cancellation of the chain.
+func TestCreditsFollowTheChain(t *testing.T) {
+	t.Parallel()
+	c := newCLI(t)
+	sb, _ := realEndpoint(t, c)
+	if res := c.runCfg("run", sampleCSV, "--yes", "--report", c.path("a.xlsx")); res.code != exitIncomplete {
+		t.Fatalf("run: exit %d\n%s", res.code, res.stderr)
+	}
+	sb.SetRelationship("7c2b9e48-d1f3-4a0e-b6c5-3e8d0a4f9b12", true)
+	if res := c.runCfg("run", "--resume", c.path("a.xlsx"), "--retry-rejected", "--yes", "--report", c.path("b.xlsx")); res.code != exitIncomplete {
+		t.Fatalf("resume: exit %d\n%s", res.code, res.stderr)
+	}
+	runID := func(path string) string {
+		p, err := report.Open(path)
+		if err != nil {
+			t.Fatal(err)
+		}
+		defer p.Close()
+		return p.RunID()
+	}
+	runA, runB := runID(c.path("a.xlsx")), runID(c.path("b.xlsx"))
+	var recon bytes.Buffer
+	if err := sb.Recon(&recon); err != nil {
+		t.Fatal(err)
+	}
+	if err := os.WriteFile(c.path("recon.csv"), recon.Bytes(), 0o644); err != nil {
+		t.Fatal(err)
+	}
+
+	res := c.runCfg("credits", c.path("a.xlsx"), c.path("recon.csv"), "--report", c.path("ca.xlsx"))
+	if note := "run " + runB + " continued this chain: its report " + c.path("b.xlsx"); !strings.Contains(res.stdout, note) {
+		t.Errorf("the earlier link's check does not name the later run:\n%s", res.stdout)
+	}
+	if !strings.Contains(summaryOf(t, c.path("ca.xlsx"))[report.LabelLaterRun], runB) {
+		t.Error("the Summary does not name the later run")
+	}
+
+	res = c.runCfg("credits", c.path("b.xlsx"), c.path("recon.csv"), "--report", c.path("cb.xlsx"))
+	if strings.Contains(res.stdout, "continued this chain") {
+		t.Errorf("the head's check names a later run:\n%s", res.stdout)
+	}
+	f, err := excelize.OpenFile(c.path("cb.xlsx"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer f.Close()
+	rows, _ := f.GetRows(report.LinesSheet)
+	src, run := slices.Index(rows[0], "Source Row"), slices.Index(rows[0], "Run ID")
+	byRun := map[string][]string{}
+	for _, r := range rows[1:] {
+		byRun[r[run]] = append(byRun[r[run]], r[src])
+	}
+	if got := strings.Join(byRun[runB], " "); got != "13" {
+		t.Errorf("lines the resume cancelled: %q, want 13", got)
+	}
+	if len(byRun[runA]) == 0 || len(byRun) != 2 {
+		t.Errorf("the head's check covers the chain: %v", byRun)
 	}
 }

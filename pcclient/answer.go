@@ -73,6 +73,7 @@ func (o *Order) check(orderID, token string) error {
 		li.TransactionType = Clean(li.TransactionType, 40, token)
 	}
 	o.ReferenceCustomerID = Clean(o.ReferenceCustomerID, 80, token)
+	o.AlternateID = Clean(o.AlternateID, 80, token)
 	o.Status = Clean(o.Status, 40, token)
 	o.CreationDate = Clean(o.CreationDate, 40, token)
 	o.BillingCycle = Clean(o.BillingCycle, 40, token)

@@ -13,7 +13,10 @@ import (
 // fields are ignored and Status is an open string ("completed",
 // "cancelled", "pending", "unknown", …), so new values never break a run.
 type Order struct {
-	ID                  string     `json:"id"`
+	ID string `json:"id"`
+	// AlternateID is the order's friendly id, which reconciliation files
+	// often carry instead of its id.
+	AlternateID         string     `json:"alternateId,omitempty"`
 	ReferenceCustomerID string     `json:"referenceCustomerId,omitempty"`
 	Status              string     `json:"status,omitempty"`
 	CreationDate        string     `json:"creationDate,omitempty"`

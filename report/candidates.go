@@ -35,7 +35,7 @@ var candidateColumns = record.Table[discover.Candidate]{
 	{Header: "Customer Name", Format: record.FormatText, Width: 30, Get: func(c *discover.Candidate) any { return nonEmpty(c.CustomerName) }},
 	{Header: "Order ID", Format: record.FormatID, Width: 36, Get: func(c *discover.Candidate) any { return c.Order }},
 	{Header: "Line Item Number", Format: record.FormatInt, Width: 10, Get: func(c *discover.Candidate) any { return c.Line }},
-	{Header: "Offer ID", Format: record.FormatID, Width: 32, Get: func(c *discover.Candidate) any { return c.Offer }},
+	{Header: "Offer ID", Format: record.FormatID, Width: 37, Get: func(c *discover.Candidate) any { return c.Offer }},
 	{Header: "Product", Format: record.FormatText, Width: 32, Get: func(c *discover.Candidate) any { return nonEmpty(c.Product) }},
 	{Header: "Kind", Format: record.FormatID, Width: 22, Get: func(c *discover.Candidate) any { return string(c.Kind) }},
 	{Header: "Purchase Date", Format: record.FormatTime, Width: 20, Get: func(c *discover.Candidate) any { return c.Purchased }},
@@ -268,25 +268,5 @@ func writeCandidatesSummary(b *book, title string, opts CandidatesOptions, stake
 		s.set(1, s.row, why, 0)
 		s.set(2, s.row, res.Skipped[why], 0)
 	}
-	if s.err != nil {
-		return s.err
-	}
-	if err := b.f.SetColWidth(SummarySheet, "A", "A", labelWidth); err != nil {
-		return err
-	}
-	if err := b.f.SetColWidth(SummarySheet, "B", "G", summaryWidth); err != nil {
-		return err
-	}
-	last, _ := excelize.CoordinatesToCellName(s.cols, s.row)
-	if err := b.f.SetSheetDimension(SummarySheet, "A1:"+last); err != nil {
-		return err
-	}
-	one, tall, portrait, fit := 1, 0, "portrait", true
-	if err := b.f.SetPageLayout(SummarySheet, &excelize.PageLayoutOptions{Orientation: &portrait, FitToWidth: &one, FitToHeight: &tall}); err != nil {
-		return err
-	}
-	if err := b.f.SetHeaderFooter(SummarySheet, b.headerFooter); err != nil {
-		return err
-	}
-	return b.f.SetSheetProps(SummarySheet, &excelize.SheetPropsOptions{FitToPage: &fit})
+	return s.finish(b.headerFooter)
 }

@@ -157,7 +157,7 @@ func TestPrintSetup(t *testing.T) {
 		for _, m := range regexp.MustCompile(`<brk id="(\d+)"[^>]*man="(?:1|true)"`).FindAllStringSubmatch(x, -1) {
 			breaks = append(breaks, m[1])
 		}
-		want := map[string]string{LinesSheet: "5 12 18 23", OrdersSheet: "7 13"}[name] // before Product, Order Status Before, Attempts, the extras
+		want := map[string]string{LinesSheet: "5 12 18 23", OrdersSheet: "8 14"}[name] // before Product, Order Status Before, Attempts, the extras
 		if got := strings.Join(breaks, " "); got != want {
 			t.Errorf("%s: pages across break before columns %q, want %q", name, got, want)
 		}

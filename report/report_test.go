@@ -186,7 +186,7 @@ func TestWorkbookLayout(t *testing.T) {
 			filters = append(filters, n.RefersTo)
 		}
 	}
-	if strings.Join(filters, " ") != "'Lines'!$A$1:$Y$7 'Orders'!$A$1:$Q$4 'Customers'!$A$1:$I$2" {
+	if strings.Join(filters, " ") != "'Lines'!$A$1:$Y$7 'Orders'!$A$1:$R$4 'Customers'!$A$1:$I$2" {
 		t.Errorf("filters = %v", filters)
 	}
 	fills := map[string]string{}
@@ -201,7 +201,7 @@ func TestWorkbookLayout(t *testing.T) {
 	// Orders: one row per order; the never-started order is pending.
 	orows, _ := f.GetRows("Orders")
 	wantOrders := []string{
-		"Customer Tenant ID", "Order ID", "Lines Requested", "Lines Cancelled", "Quantity Cancelled",
+		"Customer Tenant ID", "Order ID", "Alternate ID", "Lines Requested", "Lines Cancelled", "Quantity Cancelled",
 		"Currency", "Amount Cancelled", "Order Status Before", "Order Status After", "Outcome", "HTTP Status", "Error Code",
 		"Error Message", "Attempts", "Request ID", "Correlation ID", "Duration (ms)",
 	}

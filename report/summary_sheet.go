@@ -406,34 +406,38 @@ func writeSummary(f *excelize.File, st *styles, m Meta, c *Counts) error {
 		s.set(5, s.row, "Date", st.bold)
 		s.span(6, summaryCols, s.row, "", st.signature)
 	}
+	// The chart's data sits in hidden columns beyond the page.
+	return s.finish(pageHeaderFooter(m))
+}
+
+// finish sizes the Summary sheet and sets it up for print: one page wide,
+// as many pages tall as it needs at a legible size — it is what an auditor
+// files — under the workbook's page header and footer.
+func (s *summary) finish(hf *excelize.HeaderFooterOptions) error {
 	if s.err != nil {
 		return s.err
 	}
-
-	// Column widths; the chart's data sits in hidden columns beyond the page.
-	if err := f.SetColWidth(SummarySheet, "A", "A", labelWidth); err != nil {
+	if err := s.f.SetColWidth(SummarySheet, "A", "A", labelWidth); err != nil {
 		return err
 	}
-	if err := f.SetColWidth(SummarySheet, "B", "G", summaryWidth); err != nil {
+	if err := s.f.SetColWidth(SummarySheet, "B", "G", summaryWidth); err != nil {
 		return err
 	}
 	last, err := excelize.CoordinatesToCellName(s.cols, s.row)
 	if err != nil {
 		return err
 	}
-	if err := f.SetSheetDimension(SummarySheet, "A1:"+last); err != nil {
+	if err := s.f.SetSheetDimension(SummarySheet, "A1:"+last); err != nil {
 		return err
 	}
-	// Printed, the summary is one page wide, as many pages tall as it
-	// needs at a legible size: it is what an auditor files.
 	one, tall, portrait, fit := 1, 0, "portrait", true
-	if err := f.SetPageLayout(SummarySheet, &excelize.PageLayoutOptions{Orientation: &portrait, FitToWidth: &one, FitToHeight: &tall}); err != nil {
+	if err := s.f.SetPageLayout(SummarySheet, &excelize.PageLayoutOptions{Orientation: &portrait, FitToWidth: &one, FitToHeight: &tall}); err != nil {
 		return err
 	}
-	if err := f.SetHeaderFooter(SummarySheet, pageHeaderFooter(m)); err != nil {
+	if err := s.f.SetHeaderFooter(SummarySheet, hf); err != nil {
 		return err
 	}
-	return f.SetSheetProps(SummarySheet, &excelize.SheetPropsOptions{FitToPage: &fit})
+	return s.f.SetSheetProps(SummarySheet, &excelize.SheetPropsOptions{FitToPage: &fit})
 }
 
 // pricesNote says where the unit prices came from.

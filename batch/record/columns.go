@@ -317,7 +317,7 @@ var LineTable = Table[LineResult]{
 			}
 			return nil
 		}},
-	{Key: "offer", Header: "Offer ID", Format: FormatID, Width: 32,
+	{Key: "offer", Header: "Offer ID", Format: FormatID, Width: 37, // 30 capitals and digits
 		Get: func(l *LineResult) any { return str(l.Offer) },
 		Set: func(l *LineResult, s string) error { return setText(&l.Offer)(s) }},
 	{Key: "product", Header: "Product", Format: FormatText, Width: 32,
@@ -408,6 +408,9 @@ var OrderTable = Table[OrderResult]{
 	{Key: "order", Header: "Order ID", Format: FormatID, Width: 36,
 		Get: func(o *OrderResult) any { return str(o.Order) },
 		Set: func(o *OrderResult, s string) error { return setText(&o.Order)(s) }},
+	{Key: "alternate_id", Header: "Alternate ID", Format: FormatID, Width: 14, Optional: true,
+		Get: func(o *OrderResult) any { return str(o.AlternateID) },
+		Set: func(o *OrderResult, s string) error { return setText(&o.AlternateID)(s) }},
 	{Header: "Lines Requested", Format: FormatInt, Width: 10,
 		Get: func(o *OrderResult) any { return len(o.Lines) }},
 	{Header: "Lines Cancelled", Format: FormatInt, Width: 10,

@@ -75,6 +75,8 @@ type OrderResult struct {
 	Seq      int
 	Customer string
 	Order    string
+	// AlternateID is the order's friendly id (alternateId), as read.
+	AlternateID string
 	// Currency is the order's currency, as Partner Center read it.
 	Currency     string
 	StatusBefore string

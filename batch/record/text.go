@@ -107,7 +107,32 @@ ok:
 	if u == uuid.Nil {
 		return "", errors.New("is the all-zero GUID")
 	}
+	if canonical(s) {
+		return s, nil // already so: no copy
+	}
 	return u.String(), nil
+}
+
+// canonical reports whether s is a GUID in the canonical form already:
+// 36 characters, lower-case hex, hyphens at 8, 13, 18 and 23.
+func canonical(s string) bool {
+	if len(s) != 36 {
+		return false
+	}
+	for i := range len(s) {
+		c := s[i]
+		switch i {
+		case 8, 13, 18, 23:
+			if c != '-' {
+				return false
+			}
+		default:
+			if !('0' <= c && c <= '9' || 'a' <= c && c <= 'f') {
+				return false
+			}
+		}
+	}
+	return true
 }
 
 // CanonicalCustomer returns the lower-case canonical form of a customer

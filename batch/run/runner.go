@@ -226,7 +226,7 @@ func (r *Runner) process(ctx context.Context, p *plan.Plan, o *plan.Order) (*rec
 		res.Lines = unread(o, rows, failOrder(res, err))
 		return res, nil
 	}
-	res.StatusBefore, res.StatusAfter, res.Currency = before.Status, before.Status, before.CurrencyCode
+	res.StatusBefore, res.StatusAfter, res.Currency, res.AlternateID = before.Status, before.Status, before.CurrencyCode, before.AlternateID
 	if o.Intent != nil && !r.DryRun && !finalStatus(before.Status) {
 		// An earlier PATCH of this chain was accepted and may still land:
 		// read the order again until it is final, and send nothing new while

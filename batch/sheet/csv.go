@@ -562,3 +562,6 @@ func (g *lineGuard) Read(p []byte) (int, error) {
 
 // EncodingName names the detected text encoding.
 func (r *csvReader) EncodingName() string { return r.Encoding }
+
+// Delimiter is the field separator the file was read with.
+func (r *csvReader) Delimiter() rune { return r.Comma }

@@ -211,6 +211,7 @@ func (s *Server) land() {
 				applied := false
 				for _, n := range p.Lines {
 					if li := o.line(n); li != nil && li.Quantity > 0 {
+						li.Cancelled += li.Quantity
 						li.Quantity, applied = 0, true
 					}
 				}
@@ -772,6 +773,7 @@ func (s *Server) cancel(r *http.Request, body []byte, reqID string) (int, []byte
 		o.Pending = append(o.Pending, &PendingCancel{RequestID: reqID, Lines: ch.lines, Due: s.now().Add(s.opts.Faults.PendingDelay).UTC()})
 	} else {
 		for _, li := range targets {
+			li.Cancelled += li.Quantity
 			li.Quantity = 0
 		}
 	}
@@ -811,6 +813,7 @@ func (s *Server) orderJSON(c *Customer, o *Order, withPrices bool) map[string]an
 	created := s.now().Add(-time.Duration(o.PurchasedDaysAgo * float64(24*time.Hour))).UTC()
 	return map[string]any{
 		"id":                  o.ID,
+		"alternateId":         o.alternateID(),
 		"referenceCustomerId": c.ID,
 		"billingCycle":        o.BillingCycle,
 		"currencyCode":        o.currency(c),

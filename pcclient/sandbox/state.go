@@ -102,6 +102,15 @@ type LineItem struct {
 	// what the partner pays. Either may be absent.
 	ListPrice json.Number `json:"listPrice,omitempty"`
 	Price     json.Number `json:"price,omitempty"`
+	// Cancelled is the quantity cancellations took off the line: what the
+	// reconciliation file credits.
+	Cancelled int `json:"cancelled,omitempty"`
+}
+
+// alternateID is the order's friendly id, as Partner Center's reconciliation
+// files show it: the last twelve characters of its id, in lower case.
+func (o *Order) alternateID() string {
+	return strings.ToLower(o.ID[max(0, len(o.ID)-12):])
 }
 
 // product returns a line item of product id (its offer id's first part),

@@ -1,0 +1,356 @@
+package report
+
+import (
+	"cmp"
+	"fmt"
+	"maps"
+	"path/filepath"
+	"slices"
+	"strings"
+	"time"
+
+	"github.com/shopspring/decimal"
+	"github.com/xuri/excelize/v2"
+
+	"github.com/pcreconcile/pcreconcile/batch/credits"
+	"github.com/pcreconcile/pcreconcile/batch/record"
+)
+
+// The credits workbook says, line by line, whether what a run cancelled
+// came back on Partner Center's invoices.
+
+// Sheet names of the credits workbook.
+const (
+	UnmatchedSheet = "Unmatched Credits"
+)
+
+// CancelledLines are the lines the report (and the earlier links of its
+// chain, which it carries) cancelled, for matching against credits: with
+// the order's alternate id, and the kind their deadline tells (30 days:
+// perpetual software, 7: a software subscription).
+func CancelledLines(p *Prior) ([]credits.Line, error) {
+	var out []credits.Line
+	orders := p.Orders()
+	err := p.Lines(func(l record.LineResult) error {
+		if l.Status != record.Cancelled || l.Line == nil {
+			return nil
+		}
+		c := credits.Line{Row: l.Row, Customer: record.CanonicalCustomer(l.Customer), Order: l.Order, Line: *l.Line, Offer: l.Offer,
+			Product: l.Product, Quantity: l.QuantityCancelled(), Currency: l.Currency, RunID: l.RunID}
+		if o := orders[record.OrderKey(l.Customer, l.Order)]; o != nil {
+			c.AlternateID = o.AlternateID
+		}
+		if a := l.AmountCancelled(); a.Valid {
+			c.Amount, c.Priced = a.Decimal, true
+		}
+		if !l.CancellableUntil.IsZero() && !l.Purchased.IsZero() {
+			switch days := l.CancellableUntil.Sub(l.Purchased).Hours() / 24; {
+			case days > 20:
+				c.Kind = "perpetual_software"
+			case days > 0:
+				c.Kind = "software_subscription"
+			}
+		}
+		out = append(out, c)
+		return nil
+	})
+	return out, err
+}
+
+var creditLineColumns = record.Table[credits.Line]{
+	{Header: "Source Row", Format: record.FormatInt, Width: 10, Get: func(l *credits.Line) any { return l.Row }},
+	{Header: "Customer Tenant ID", Format: record.FormatID, Width: 38, Get: func(l *credits.Line) any { return l.Customer }},
+	{Header: "Order ID", Format: record.FormatID, Width: 36, Get: func(l *credits.Line) any { return l.Order }},
+	{Header: "Alternate ID", Format: record.FormatID, Width: 14, Get: func(l *credits.Line) any { return nonEmpty(l.AlternateID) }},
+	{Header: "Line Item Number", Format: record.FormatInt, Width: 10, Get: func(l *credits.Line) any { return l.Line }},
+	{Header: "Offer ID", Format: record.FormatID, Width: 37, Get: func(l *credits.Line) any { return l.Offer }},
+	{Header: "Product", Format: record.FormatText, Width: 32, Get: func(l *credits.Line) any { return nonEmpty(l.Product) }},
+	{Header: "Quantity Cancelled", Format: record.FormatInt, Width: 10, Get: func(l *credits.Line) any { return l.Quantity }},
+	{Header: "Currency", Format: record.FormatID, Width: 10, Get: func(l *credits.Line) any { return nonEmpty(l.Currency) }},
+	{Header: "Amount Cancelled", Format: record.FormatMoney, Width: 14, Get: func(l *credits.Line) any { return priced(l, l.Amount) }},
+	{Header: "Credited", Format: record.FormatMoney, Width: 14, Get: func(l *credits.Line) any { return l.Credited }},
+	{Header: "Difference", Format: record.FormatMoney, Width: 14, Get: func(l *credits.Line) any { return priced(l, l.Difference()) }},
+	{Header: "Credit Status", Format: record.FormatStatus, Width: 18, Get: func(l *credits.Line) any { return string(l.Status) }},
+	{Header: "Invoice Number(s)", Format: record.FormatID, Width: 20, Get: func(l *credits.Line) any { return nonEmpty(strings.Join(l.Invoices, ", ")) }},
+	{Header: "Charge Type(s)", Format: record.FormatID, Width: 18, Get: func(l *credits.Line) any { return nonEmpty(strings.Join(l.Charges, ", ")) }},
+	{Header: "Credit Rows", Format: record.FormatText, Width: 36, Get: func(l *credits.Line) any { return nonEmpty(l.CreditRowsText()) }},
+	{Header: "Note", Format: record.FormatText, Width: 48, Get: func(l *credits.Line) any { return nonEmpty(l.Note) }},
+	{Header: "Run ID", Format: record.FormatID, Width: 28, Get: func(l *credits.Line) any { return nonEmpty(l.RunID) }},
+}
+
+func priced(l *credits.Line, d decimal.Decimal) any {
+	if !l.Priced {
+		return nil
+	}
+	return d
+}
+
+var unmatchedColumns = record.Table[credits.Unmatched]{
+	{Header: "File", Format: record.FormatID, Width: 24, Get: func(u *credits.Unmatched) any { return filepath.Base(u.File) }},
+	{Header: "Row", Format: record.FormatInt, Width: 8, Get: func(u *credits.Unmatched) any { return u.Row.Row }},
+	{Header: "Customer Tenant ID", Format: record.FormatID, Width: 38, Get: func(u *credits.Unmatched) any { return nonEmpty(u.Customer) }},
+	{Header: "Customer Name", Format: record.FormatText, Width: 30, Get: func(u *credits.Unmatched) any { return nonEmpty(u.CustomerName) }},
+	{Header: "Order ID", Format: record.FormatID, Width: 36, Get: func(u *credits.Unmatched) any { return nonEmpty(u.Order) }},
+	{Header: "Offer ID", Format: record.FormatID, Width: 37, Get: func(u *credits.Unmatched) any { return nonEmpty(u.Offer) }},
+	{Header: "Product", Format: record.FormatText, Width: 32, Get: func(u *credits.Unmatched) any { return nonEmpty(u.Product) }},
+	{Header: "Charge Type", Format: record.FormatID, Width: 18, Get: func(u *credits.Unmatched) any { return nonEmpty(u.Charge) }},
+	{Header: "Quantity", Format: record.FormatMoney, Width: 10, Get: func(u *credits.Unmatched) any { return u.Quantity }},
+	{Header: "Amount", Format: record.FormatMoney, Width: 14, Get: func(u *credits.Unmatched) any { return u.Amount }},
+	{Header: "Currency", Format: record.FormatID, Width: 9, Get: func(u *credits.Unmatched) any { return nonEmpty(u.Currency) }},
+	{Header: "Invoice Number", Format: record.FormatID, Width: 16, Get: func(u *credits.Unmatched) any { return nonEmpty(u.Invoice) }},
+	{Header: "Credit Status", Format: record.FormatStatus, Width: 18, Get: func(u *credits.Unmatched) any { return string(credits.UnexpectedCredit) }},
+	{Header: "Why", Format: record.FormatText, Width: 40, Get: func(u *credits.Unmatched) any { return u.Why }},
+}
+
+// passThrough is a customer's lines in one currency: what was cancelled
+// and what came back, the view a credit note to the customer is checked
+// against.
+type passThrough struct {
+	Customer, Currency              string
+	Lines, NotCredited              int
+	Cancelled, Credited, Difference decimal.Decimal
+}
+
+var passThroughColumns = record.Table[passThrough]{
+	{Header: "Customer Tenant ID", Format: record.FormatID, Width: 38, Get: func(p *passThrough) any { return p.Customer }},
+	{Header: "Currency", Format: record.FormatID, Width: 9, Get: func(p *passThrough) any { return nonEmpty(p.Currency) }},
+	{Header: "Lines", Format: record.FormatInt, Width: 8, Get: func(p *passThrough) any { return p.Lines }},
+	{Header: "Amount Cancelled", Format: record.FormatMoney, Width: 14, Get: func(p *passThrough) any { return p.Cancelled }},
+	{Header: "Credited", Format: record.FormatMoney, Width: 14, Get: func(p *passThrough) any { return p.Credited }},
+	{Header: "Difference", Format: record.FormatMoney, Width: 14, Get: func(p *passThrough) any { return p.Difference }},
+	{Header: "Lines Not Credited", Format: record.FormatInt, Width: 12, Get: func(p *passThrough) any { return p.NotCredited }},
+}
+
+// CreditsOptions say what was matched and where to write it.
+type CreditsOptions struct {
+	Path  string
+	Force bool
+	// Report is the report checked; Files the reconciliation files read.
+	Report                      *Prior
+	Files                       []*credits.File
+	Matcher                     *credits.Matcher
+	Version, CommandLine, RunBy string
+	Now                         time.Time
+	// Later, when set, names the later run of the chain whose report
+	// should be checked instead.
+	Later string
+}
+
+// CreditTotals are what the credits workbook adds up, per currency.
+type CreditTotals struct {
+	Expected, Credited map[string]decimal.Decimal
+	ByStatus           map[credits.Status]int
+	Unexpected         map[string]decimal.Decimal
+}
+
+// Result is the check in one sentence: whether every cancelled line came
+// back in full, and otherwise what did not.
+func (t CreditTotals) Result() string {
+	lines := 0
+	for _, s := range credits.Statuses {
+		if s != credits.UnexpectedCredit {
+			lines += t.ByStatus[s]
+		}
+	}
+	switch {
+	case lines == 0:
+		return "nothing to check: the report cancelled no line"
+	case t.ByStatus[credits.Credited] == lines:
+		return fmt.Sprintf("every cancelled line is credited (%d of %d)", lines, lines)
+	}
+	var not []string
+	for _, s := range credits.Statuses[1:] {
+		if n := t.ByStatus[s]; n > 0 && s != credits.UnexpectedCredit {
+			not = append(not, fmt.Sprintf("%d %s", n, s))
+		}
+	}
+	return fmt.Sprintf("%d of %d cancelled lines credited in full; %s", t.ByStatus[credits.Credited], lines, strings.Join(not, ", "))
+}
+
+// Totals adds up the matcher's lines and unmatched credits.
+func Totals(m *credits.Matcher) CreditTotals {
+	t := CreditTotals{Expected: map[string]decimal.Decimal{}, Credited: map[string]decimal.Decimal{}, ByStatus: map[credits.Status]int{}, Unexpected: map[string]decimal.Decimal{}}
+	for i := range m.Lines {
+		l := &m.Lines[i]
+		t.ByStatus[l.Status]++
+		if l.Priced {
+			t.Expected[l.Currency] = t.Expected[l.Currency].Add(l.Amount)
+		}
+		t.Credited[l.Currency] = t.Credited[l.Currency].Add(l.Credited)
+	}
+	for _, u := range m.Unmatched {
+		t.ByStatus[credits.UnexpectedCredit]++
+		t.Unexpected[u.Currency] = t.Unexpected[u.Currency].Add(u.Amount.Abs())
+	}
+	return t
+}
+
+// WriteCredits writes the credits workbook.
+func WriteCredits(opts CreditsOptions) error {
+	m := opts.Matcher
+	f := excelize.NewFile()
+	defer f.Close()
+	title := "Credits: did the money come back?"
+	src := filepath.Base(opts.Report.Path)
+	b, err := newBook(f, headerFooter("pcreconcile — "+title, opts.Report.Endpoint() == record.SandboxEndpoint, "run "+opts.Report.RunID(), src))
+	if err != nil {
+		return err
+	}
+	if err := f.SetSheetName("Sheet1", SummarySheet); err != nil {
+		return err
+	}
+	for _, name := range []string{LinesSheet, UnmatchedSheet, CustomersSheet} {
+		if _, err := f.NewSheet(name); err != nil {
+			return err
+		}
+	}
+	lines := slices.Clone(m.Lines)
+	slices.SortFunc(lines, func(a, b credits.Line) int {
+		return cmp.Or(cmp.Compare(a.Row, b.Row), cmp.Compare(a.Customer, b.Customer), cmp.Compare(a.Order, b.Order), cmp.Compare(a.Line, b.Line))
+	})
+	// Credit statuses in their families' colours.
+	at := slices.Index(creditLineColumns.Headers(), "Credit Status")
+	colour := func(row []any) {
+		if c, ok := row[at].(excelize.Cell); ok {
+			c.StyleID = b.styles.status[credits.Status(fmt.Sprint(c.Value)).Family()]
+			row[at] = c
+		}
+	}
+	if err := writeTable(b, LinesSheet, creditLineColumns, lines, colour); err != nil {
+		return err
+	}
+	if err := writeTable(b, UnmatchedSheet, unmatchedColumns, m.Unmatched, nil); err != nil {
+		return err
+	}
+	if err := writeTable(b, CustomersSheet, passThroughColumns, passThroughs(lines), nil); err != nil {
+		return err
+	}
+	if err := printTitles(f); err != nil {
+		return err
+	}
+	if err := writeCreditsSummary(b, title, opts); err != nil {
+		return err
+	}
+	t := Totals(m)
+	if err := b.archive.props(docInfo{Title: "pcreconcile: " + title, Subject: "Partner Center credits matched to the cancellations of a run",
+		Version: opts.Version, Description: fmt.Sprintf("%d cancelled lines of run %s against %d reconciliation files", len(lines), opts.Report.RunID(), len(opts.Files)),
+		Identifier: opts.Report.RunID(), Keywords: fmt.Sprintf("pcreconcile; credits; %d credited", t.ByStatus[credits.Credited])}, opts.Now); err != nil {
+		return err
+	}
+	return save(f, b.archive, opts.Path, opts.Force)
+}
+
+// writeTable streams rows of table t into sheet name.
+func writeTable[T any](b *book, name string, t record.Table[T], rows []T, dress func([]any)) error {
+	tb, err := b.stream(name, t.Headers(), len(t), tableWidths(t), wrapColumns(t), 1+len(rows))
+	if err != nil {
+		return err
+	}
+	for i := range rows {
+		row := make([]any, len(t))
+		for k, col := range t {
+			row[k] = b.cell(col.Format, col.Get(&rows[i]))
+		}
+		if dress != nil {
+			dress(row)
+		}
+		if err := tb.add(row, b.styles.wrap); err != nil {
+			return err
+		}
+	}
+	return b.finishSheet(tb)
+}
+
+// passThroughs totals the lines per customer and currency.
+func passThroughs(lines []credits.Line) []passThrough {
+	type key struct{ c, cur string }
+	m := map[key]*passThrough{}
+	for i := range lines {
+		l := &lines[i]
+		k := key{l.Customer, l.Currency}
+		p := m[k]
+		if p == nil {
+			p = &passThrough{Customer: l.Customer, Currency: l.Currency}
+			m[k] = p
+		}
+		p.Lines++
+		p.Cancelled = p.Cancelled.Add(l.Amount)
+		p.Credited = p.Credited.Add(l.Credited)
+		p.Difference = p.Cancelled.Sub(p.Credited)
+		if l.Status == credits.NotCredited {
+			p.NotCredited++
+		}
+	}
+	out := make([]passThrough, 0, len(m))
+	for _, k := range slices.SortedFunc(maps.Keys(m), func(a, b key) int { return cmp.Or(cmp.Compare(a.c, b.c), cmp.Compare(a.cur, b.cur)) }) {
+		out = append(out, *m[k])
+	}
+	return out
+}
+
+// Summary labels of the credits workbook.
+const (
+	LabelReportChecked = "Report checked"
+	LabelExpected      = "Cancelled (expected credit)"
+	LabelCredited      = "Credited"
+	LabelStillOwed     = "Difference"
+	LabelUnexpected    = "Unexpected credits"
+	LabelLaterRun      = "Later run of the chain"
+)
+
+func writeCreditsSummary(b *book, title string, opts CreditsOptions) error {
+	p, st := opts.Report, b.styles
+	s := &summary{f: b.f, st: st, row: 1}
+	s.set(1, 1, title, st.title)
+	if p.Endpoint() == record.SandboxEndpoint {
+		s.row++
+		s.span(1, summaryCols, s.row, "SANDBOX — the report is of the built-in simulator", st.sandbox)
+	}
+	s.row++
+	t := Totals(opts.Matcher)
+	s.field(LabelResult, t.Result(), st.left)
+	s.field(LabelVersion, opts.Version, st.left)
+	s.field(LabelCommandLine, opts.CommandLine, st.left)
+	s.field(LabelRunBy, opts.RunBy, st.left)
+	s.field(LabelReportChecked, p.Path, st.left)
+	s.field(LabelRunID, p.RunID(), st.left)
+	s.field(LabelChainID, p.ChainID(), st.left)
+	s.field(LabelSeal, p.Seal(), st.left)
+	s.field(LabelEndpoint, p.Endpoint(), st.left)
+	if opts.Later != "" {
+		s.field(LabelLaterRun, opts.Later, st.note)
+	}
+	for _, cur := range slices.Sorted(maps.Keys(t.Expected)) {
+		if cur == "" {
+			continue
+		}
+		s.field(fmt.Sprintf("%s (%s)", LabelExpected, cur), t.Expected[cur].InexactFloat64(), st.moneyLeft)
+		s.field(fmt.Sprintf("%s (%s)", LabelCredited, cur), t.Credited[cur].InexactFloat64(), st.moneyLeft)
+		s.field(fmt.Sprintf("%s (%s)", LabelStillOwed, cur), t.Expected[cur].Sub(t.Credited[cur]).InexactFloat64(), st.moneyLeft)
+	}
+	for _, cur := range slices.Sorted(maps.Keys(t.Unexpected)) {
+		s.field(fmt.Sprintf("%s (%s)", LabelUnexpected, cmp.Or(cur, "no currency")), t.Unexpected[cur].InexactFloat64(), st.moneyLeft)
+	}
+	s.row++
+	s.header("Lines by credit status", "Lines")
+	for _, status := range credits.Statuses {
+		s.row++
+		s.set(1, s.row, string(status), st.status[status.Family()])
+		s.set(2, s.row, t.ByStatus[status], 0)
+	}
+	s.row++
+	s.header("Reconciliation files", "SHA-256", "", "", "Rows", "Credit rows", "Invoices")
+	for _, f := range opts.Files {
+		s.row++
+		s.set(1, s.row, f.Path, st.left)
+		s.span(2, 4, s.row, f.SHA256, st.left)
+		s.set(5, s.row, f.Rows, 0)
+		s.set(6, s.row, f.Credits, 0)
+		s.set(7, s.row, strings.Join(f.Invoices, ", "), st.left)
+		for _, prob := range f.Problems {
+			s.row++
+			s.span(1, summaryCols, s.row, "not read: "+prob, st.note)
+		}
+	}
+	return s.finish(b.headerFooter)
+}
