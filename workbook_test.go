@@ -3,7 +3,9 @@ package main
 import (
 	"bytes"
 	"fmt"
+	"maps"
 	"os"
+	"path/filepath"
 	"slices"
 	"strings"
 	"testing"
@@ -251,18 +253,9 @@ func TestCreditsAfterASandboxRun(t *testing.T) {
 	if got := strings.Join(f.GetSheetList(), ","); got != "Summary,Lines,Unmatched Credits,Customers" {
 		t.Errorf("sheets %s", got)
 	}
-	rows, _ := f.GetRows(report.LinesSheet)
-	at := map[string]int{}
-	for i, h := range rows[0] {
-		at[h] = i
-	}
-	got := map[string]string{}
-	for _, r := range rows[1:] {
-		got[r[at["Source Row"]]+"/"+r[at["Line Item Number"]]] = r[at["Credit Status"]]
-	}
-	want := map[string]string{"2/0": "credited_partly", "3/0": "credited_partly", "4/1": "not_credited", "5/0": "credited", "5/1": "credited", "5/2": "credited"}
-	if fmt.Sprint(got) != fmt.Sprint(want) {
-		t.Errorf("credit statuses %v\nwant %v", got, want)
+	got := creditStatuses(t, f)
+	if !maps.Equal(got, sampleCredits) {
+		t.Errorf("credit statuses %v\nwant %v", got, sampleCredits)
 	}
 	if summary := summaryOf(t, c.path("credits.xlsx")); summary[report.LabelCredited+" (USD)"] == "" || summary[report.LabelReportChecked] != c.path("run.xlsx") {
 		t.Errorf("Summary %v", summary)
@@ -273,6 +266,56 @@ func TestCreditsAfterASandboxRun(t *testing.T) {
 	}
 	if fileExists(c.path("twice.xlsx")) {
 		t.Error("a refused credits check wrote a workbook")
+	}
+}
+
+// sampleCredits are the credit statuses of the sample sheet's run on a
+// fresh sandbox against the sandbox's reconciliation file, by "row/line":
+// two prorated subscriptions (one in the sandbox's own short-paid way),
+// one line the billing missed, three credited in full.
+var sampleCredits = map[string]string{"2/0": "credited_partly", "3/0": "credited_partly", "4/1": "not_credited", "5/0": "credited", "5/1": "credited", "5/2": "credited"}
+
+// creditStatuses reads a credits workbook's Lines: "row/line" → status.
+func creditStatuses(t *testing.T, f *excelize.File) map[string]string {
+	t.Helper()
+	rows, _ := f.GetRows(report.LinesSheet)
+	if len(rows) == 0 {
+		t.Fatal("no Lines sheet")
+	}
+	at := map[string]int{}
+	for i, h := range rows[0] {
+		at[h] = i
+	}
+	got := map[string]string{}
+	for _, r := range rows[1:] {
+		got[r[at["Source Row"]]+"/"+r[at["Line Item Number"]]] = r[at["Credit Status"]]
+	}
+	return got
+}
+
+// A run report re-saved by LibreOffice (every part rewritten: shared
+// strings, its own number notation) verifies, and its credits are those
+// of the workbook pcreconcile wrote: the lines, their amounts and each
+// order's Alternate ID read back as written.
+func TestCreditsOfALibreOfficeResave(t *testing.T) {
+	t.Parallel()
+	c := newCLI(t)
+	resaved := filepath.Join("testdata", "libreoffice", "run-resaved.xlsx")
+	recon := filepath.Join("testdata", "libreoffice", "run-recon.csv")
+	res := c.runCfg("credits", resaved, recon, "--report", c.path("credits.xlsx"))
+	if res.code != exitIncomplete || strings.Contains(res.stderr, "no seal") {
+		t.Fatalf("credits: exit %d\n%s%s", res.code, res.stdout, res.stderr)
+	}
+	if !strings.Contains(res.stdout, "EUR       25,147.80  25,147.80        0.00") || !strings.Contains(res.stdout, "unexpected_credit  1") {
+		t.Errorf("summary:\n%s", res.stdout)
+	}
+	f, err := excelize.OpenFile(c.path("credits.xlsx"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer f.Close()
+	if got := creditStatuses(t, f); !maps.Equal(got, sampleCredits) {
+		t.Errorf("credit statuses %v\nwant %v", got, sampleCredits)
 	}
 }
 

@@ -85,7 +85,7 @@ func TestEveryCreditStatus(t *testing.T) {
 		"p,"+custA+",Contoso,G1,alt-o2,P2,S2,A2,cancelImmediate,-9.42,10,-94.20,0,-94.20,USD,alt-o2,10,x\n"+ // partly, by alternate id
 		"p,"+custA+",Contoso,G1,O3,P3,S3,A3,Offset a line item,-60.00,1,-60.00,0,-60.00,USD,,1,x\n"+ // over
 		"p,"+custB+",Fabrikam,G2,O4,P4,S4,A4,Cancel,-10.00,2,-20.00,0,-20.00,GBP,,2,x\n"+ // another currency
-		"p,"+custB+",Fabrikam,G2,O9,P9,S9,A9,Cancel,-5.00,1,-5.00,0,-5.00,EUR,,1,x\n"+ // nobody's
+		"p,"+custB+",Fabrikam,G2,O9,P9,S9,A9,futureRefundKind,-5.00,1,-5.00,0,-5.00,EUR,,1,x\n"+ // nobody's, a charge type not known yet
 		",,Total,,,,,,,,,,,,,,,\n")
 	unbilled := write(t, "unbilled.csv", reconHeader+
 		"p,"+custB+",Fabrikam,G3,O6,P6,S6,A6,Cancel,-30.00,1,-30.00,0,-30.00,EUR,,1,x\n")
@@ -109,7 +109,7 @@ func TestEveryCreditStatus(t *testing.T) {
 	if l := byRow[8]; !strings.Contains(l.Note, "fits line 0 of row 7 better") {
 		t.Errorf("the line that did not get the shared credit: %q", l.Note)
 	}
-	if len(m.Unmatched) != 1 || m.Unmatched[0].Order != "O9" || m.Unmatched[0].Row.Row != 7 {
+	if len(m.Unmatched) != 1 || m.Unmatched[0].Order != "O9" || m.Unmatched[0].Row.Row != 7 || m.Unmatched[0].Charge != "futureRefundKind" {
 		t.Errorf("unmatched %+v", m.Unmatched)
 	}
 }
