@@ -22,6 +22,7 @@ import (
 	"github.com/pcreconcile/pcreconcile/batch/resume"
 	"github.com/pcreconcile/pcreconcile/batch/sheet"
 	"github.com/pcreconcile/pcreconcile/report"
+	"github.com/pcreconcile/pcreconcile/report/creditbook"
 )
 
 const creditsHelp = `Usage: pcreconcile credits [flags] REPORT RECON…
@@ -113,7 +114,7 @@ func (a *app) cmdCredits(ctx context.Context, args []string) error {
 		// 50 % GC target holds the peak at 1.5 times it (README, Performance).
 		defer debug.SetGCPercent(debug.SetGCPercent(50))
 	}
-	lines, err := report.CancelledLines(prior)
+	lines, err := creditbook.CancelledLines(prior)
 	if err != nil {
 		return err
 	}
@@ -138,7 +139,7 @@ func (a *app) cmdCredits(ctx context.Context, args []string) error {
 		files = append(files, f)
 	}
 	m.Finish()
-	err = report.WriteCredits(report.CreditsOptions{Path: path, Force: *force, Report: prior, Files: files, Matcher: m,
+	err = creditbook.WriteCredits(creditbook.CreditsOptions{Path: path, Force: *force, Report: prior, Files: files, Matcher: m,
 		Version: mustVersion(), CommandLine: a.commandLine(), RunBy: runBy(), Now: started, Later: later})
 	if errors.Is(err, report.ErrExists) {
 		return usage(err.Error(), "choose another --report, or add --force to replace it")
@@ -146,7 +147,7 @@ func (a *app) cmdCredits(ctx context.Context, args []string) error {
 	if err != nil {
 		return &exitError{code: exitAborted, err: fmt.Errorf("cannot write %s: %w", path, err)}
 	}
-	t := report.Totals(m)
+	t := creditbook.Totals(m)
 	writeCreditsSummary(a.stdout, prior, files, t, len(lines), path)
 	if later != "" {
 		fmt.Fprintf(a.stdout, "\nNote: %s.\n", later)
@@ -212,7 +213,7 @@ func (a *app) laterLink(cfg *config.Config, p *report.Prior) string {
 
 // writeCreditsSummary prints what came back: per currency, what was
 // cancelled and credited; lines per credit status.
-func writeCreditsSummary(w io.Writer, p *report.Prior, files []*credits.File, t report.CreditTotals, lines int, path string) {
+func writeCreditsSummary(w io.Writer, p *report.Prior, files []*credits.File, t creditbook.CreditTotals, lines int, path string) {
 	if p.Endpoint() == record.SandboxEndpoint {
 		fmt.Fprintln(w, "pcreconcile credits: SANDBOX (built-in simulator) — not real money")
 	} else {

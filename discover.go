@@ -20,6 +20,7 @@ import (
 	"github.com/pcreconcile/pcreconcile/batch/progress"
 	"github.com/pcreconcile/pcreconcile/batch/sheet"
 	"github.com/pcreconcile/pcreconcile/report"
+	"github.com/pcreconcile/pcreconcile/report/candidatebook"
 )
 
 const discoverHelp = `Usage: pcreconcile discover [flags]
@@ -166,7 +167,7 @@ func (a *app) cmdDiscover(ctx context.Context, args []string) error {
 		}
 		return &exitError{code: exitAborted, err: err, hint: "check the endpoint and the credentials; discover changes nothing, so it can simply be run again"}
 	}
-	err = report.WriteCandidates(report.CandidatesOptions{
+	err = candidatebook.WriteCandidates(candidatebook.CandidatesOptions{
 		Path: reportPath, Force: force, Result: res,
 		Version: mustVersion(), CommandLine: a.commandLine(), Endpoint: ep.name, Tenant: ep.tenant, RunBy: runBy(),
 		Windows: rules, Within: within.Value,

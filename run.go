@@ -540,7 +540,7 @@ func (j *job) execute(ctx context.Context, ep *endpoint) error {
 		j.printError(&exitError{err: errors.New("Partner Center was not reached: " + j.unreachable),
 			hint: "the orders it could not read are failed; once the endpoint is reachable, continue with " + j.continueWith(record.Run, j.report)})
 	}
-	counts.WriteSummary(j.stdout, meta, j.report, j.continueWith(record.Run, j.report))
+	report.WriteSummary(j.stdout, counts, meta, j.report, j.continueWith(record.Run, j.report))
 	return exitWith(j.exitCode(ctx, runErr, counts))
 }
 

@@ -17,6 +17,8 @@ import (
 	"github.com/pcreconcile/pcreconcile/batch/plan"
 	"github.com/pcreconcile/pcreconcile/batch/record"
 	"github.com/pcreconcile/pcreconcile/report"
+	"github.com/pcreconcile/pcreconcile/report/candidatebook"
+	"github.com/pcreconcile/pcreconcile/report/creditbook"
 )
 
 // summaryOf reads the Summary's labelled values (raw) of the workbook at
@@ -189,7 +191,7 @@ func TestDiscoverThenRun(t *testing.T) {
 	if got := strings.Join(f.GetSheetList(), ","); got != "Candidates,Customers,Not read,Summary" {
 		t.Errorf("sheets %s", got)
 	}
-	rows, _ := f.GetRows(report.CandidatesSheet, excelize.Options{RawCellValue: true})
+	rows, _ := f.GetRows(candidatebook.CandidatesSheet, excelize.Options{RawCellValue: true})
 	f.Close()
 	want := map[string]string{} // customer/order/line → amount at stake
 	for _, r := range rows[1:] {
@@ -257,7 +259,7 @@ func TestCreditsAfterASandboxRun(t *testing.T) {
 	if !maps.Equal(got, sampleCredits) {
 		t.Errorf("credit statuses %v\nwant %v", got, sampleCredits)
 	}
-	if summary := summaryOf(t, c.path("credits.xlsx")); summary[report.LabelCredited+" (USD)"] == "" || summary[report.LabelReportChecked] != c.path("run.xlsx") {
+	if summary := summaryOf(t, c.path("credits.xlsx")); summary[creditbook.LabelCredited+" (USD)"] == "" || summary[creditbook.LabelReportChecked] != c.path("run.xlsx") {
 		t.Errorf("Summary %v", summary)
 	}
 	// The same file given twice would count its credits twice.
@@ -378,7 +380,7 @@ func TestCreditsEveryLineCreditedExitsZero(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	lines, err := report.CancelledLines(prior)
+	lines, err := creditbook.CancelledLines(prior)
 	prior.Close()
 	if err != nil || len(lines) == 0 {
 		t.Fatalf("%d cancelled lines, %v", len(lines), err)
@@ -402,7 +404,7 @@ func TestCreditsEveryLineCreditedExitsZero(t *testing.T) {
 	}
 	summary := summaryOf(t, c.path("credits.xlsx"))
 	for _, cur := range []string{"EUR", "USD"} {
-		if got := summary[report.LabelStillOwed+" ("+cur+")"]; got != "0" {
+		if got := summary[creditbook.LabelStillOwed+" ("+cur+")"]; got != "0" {
 			t.Errorf("%s still owed %q", cur, got)
 		}
 	}
@@ -444,7 +446,7 @@ func TestCreditsFollowTheChain(t *testing.T) {
 	if note := "run " + runB + " continued this chain: its report " + c.path("b.xlsx"); !strings.Contains(res.stdout, note) {
 		t.Errorf("the earlier link's check does not name the later run:\n%s", res.stdout)
 	}
-	if !strings.Contains(summaryOf(t, c.path("ca.xlsx"))[report.LabelLaterRun], runB) {
+	if !strings.Contains(summaryOf(t, c.path("ca.xlsx"))[creditbook.LabelLaterRun], runB) {
 		t.Error("the Summary does not name the later run")
 	}
 

@@ -9,6 +9,8 @@ import (
 	"github.com/xuri/excelize/v2"
 
 	"github.com/pcreconcile/pcreconcile/batch/record"
+	"github.com/pcreconcile/pcreconcile/report/book"
+	"github.com/pcreconcile/pcreconcile/report/booktest"
 )
 
 // The Statuses sheet explains every status in its family's colour, with
@@ -33,7 +35,7 @@ func TestStatusesSheetExplainsEveryStatus(t *testing.T) {
 		cell, _ := excelize.CoordinatesToCellName(1, i+2)
 		id, _ := f.GetCellStyle(StatusesSheet, cell)
 		st, _ := f.GetStyle(id)
-		if strings.Join(st.Fill.Color, "") != familyColours[s.Family()].fill {
+		if strings.Join(st.Fill.Color, "") != book.FamilyColours[s.Family()].Fill {
 			t.Errorf("%s is not in its family's colour: %v", s, st.Fill.Color)
 		}
 	}
@@ -77,10 +79,10 @@ func TestPlanShowsWhatARunWouldCancel(t *testing.T) {
 	}
 	cell, _ := excelize.CoordinatesToCellName(amount, 2)
 	id, _ := f.GetCellStyle(LinesSheet, cell)
-	if st, _ := f.GetStyle(id); strings.Join(st.Fill.Color, "") != familyColours[record.FamilyWould].fill {
+	if st, _ := f.GetStyle(id); strings.Join(st.Fill.Color, "") != book.FamilyColours[record.FamilyWould].Fill {
 		t.Errorf("a would-cancel amount is not in the would-do colour: %v", st.Fill.Color)
 	}
-	if v := summaryValue(t, f, LabelWouldCancel+" (USD)"); v != "61957.8" {
+	if v := booktest.SummaryValue(t, f, LabelWouldCancel+" (USD)"); v != "61957.8" {
 		t.Errorf("Summary would cancel = %q", v)
 	}
 	crows, _ := f.GetRows(CustomersSheet, excelize.Options{RawCellValue: true})
@@ -108,16 +110,4 @@ func TestCustomersAreCustomers(t *testing.T) {
 	if got := pricesNote(c); got != "from an earlier report (3 lines)" {
 		t.Errorf("prices carried only: %q", got)
 	}
-}
-
-func summaryValue(t *testing.T, f *excelize.File, label string) string {
-	t.Helper()
-	rows, _ := f.GetRows(SummarySheet, excelize.Options{RawCellValue: true})
-	for _, r := range rows {
-		if len(r) > 1 && r[0] == label {
-			return r[1]
-		}
-	}
-	t.Errorf("the Summary has no %q", label)
-	return ""
 }

@@ -12,6 +12,8 @@ import (
 	"github.com/xuri/excelize/v2"
 
 	"github.com/pcreconcile/pcreconcile/batch/record"
+	"github.com/pcreconcile/pcreconcile/report/book"
+	"github.com/pcreconcile/pcreconcile/report/booktest"
 )
 
 // The document properties carry the prefixes the standard gives them
@@ -19,7 +21,7 @@ import (
 // has the XX.YYYY form.
 func TestDocumentPropertiesEveryReaderParses(t *testing.T) {
 	path, _ := writeFixture(t)
-	parts, _, _ := archiveParts(t, path)
+	parts, _, _ := booktest.ArchiveParts(t, path)
 	core := parts["docProps/core.xml"]
 	for _, want := range []string{"<cp:coreProperties ", "<dc:title>pcreconcile: Cancellation run</dc:title>", "<dc:creator>pcreconcile v1</dc:creator>",
 		"<cp:keywords>pcreconcile; run</cp:keywords>", "<cp:lastModifiedBy>pcreconcile v1</cp:lastModifiedBy>", "<dc:identifier>run-1</dc:identifier>",
@@ -53,17 +55,6 @@ func TestDocumentPropertiesEveryReaderParses(t *testing.T) {
 	}
 }
 
-func TestAppVersion(t *testing.T) {
-	for v, want := range map[string]string{
-		"v1.4.2": "01.0004", "v0.12.0": "00.0012", "1.0.0": "01.0000", "dev": "00.0000",
-		"v0.0.0-20261201093000-abcdef123456": "00.0000", "v1.2.3-rc.1": "00.0000", "v123.1.0": "00.0000", "": "00.0000",
-	} {
-		if got := appVersion(v); got != want {
-			t.Errorf("appVersion(%q) = %q, want %q", v, got, want)
-		}
-	}
-}
-
 // Every sheet lists its columns in order, without overlaps; the table
 // sheets give each column its width, and their long text columns wrap.
 func TestColumnsInOrder(t *testing.T) {
@@ -73,7 +64,7 @@ func TestColumnsInOrder(t *testing.T) {
 	if _, err := Write(withPlan(p, recs, Options{Path: path, ExtraWidths: []int{3, 400}, Meta: Meta{RunID: "run-1"}})); err != nil {
 		t.Fatal(err)
 	}
-	_, sheets, _ := archiveParts(t, path)
+	_, sheets, _ := booktest.ArchiveParts(t, path)
 	col := regexp.MustCompile(`<col ([^>]*?)/?>`)
 	attr := func(s, name string) string {
 		m := regexp.MustCompile(`\b` + name + `="([^"]*)"`).FindStringSubmatch(s)
@@ -103,7 +94,7 @@ func TestColumnsInOrder(t *testing.T) {
 		c, _ := excelize.ColumnNumberToName(i + 1)
 		widths[h], _ = f.GetColWidth(LinesSheet, c)
 	}
-	if widths["Ticket"] != extraWidth || widths["Amount"] != maxWidth || widths["Customer Tenant ID"] != 38 {
+	if widths["Ticket"] != extraWidth || widths["Amount"] != book.MaxWidth || widths["Customer Tenant ID"] != 38 {
 		t.Errorf("widths %v", widths)
 	}
 	wrap := map[string]bool{}
@@ -131,8 +122,8 @@ func TestPrintSetup(t *testing.T) {
 	if _, err := Write(withPlan(p, recs, Options{Path: path, Meta: meta})); err != nil {
 		t.Fatal(err)
 	}
-	_, sheets, order := archiveParts(t, path)
-	workbook := func() string { parts, _, _ := archiveParts(t, path); return parts["xl/workbook.xml"] }()
+	_, sheets, order := booktest.ArchiveParts(t, path)
+	workbook := func() string { parts, _, _ := booktest.ArchiveParts(t, path); return parts["xl/workbook.xml"] }()
 	for i, name := range order {
 		x := sheets[name]
 		if name == SummarySheet || isSealSheet(name) {
@@ -199,7 +190,7 @@ func TestWrappedRowsAreTallEnough(t *testing.T) {
 	if _, err := Write(withPlan(p, recs, Options{Path: path, Meta: Meta{RunID: "run-1"}})); err != nil {
 		t.Fatal(err)
 	}
-	_, sheets, _ := archiveParts(t, path)
+	_, sheets, _ := booktest.ArchiveParts(t, path)
 	f, _ := excelize.OpenFile(path)
 	defer f.Close()
 	for _, name := range []string{LinesSheet, OrdersSheet} {
@@ -215,8 +206,8 @@ func TestWrappedRowsAreTallEnough(t *testing.T) {
 		}
 		row := regexp.MustCompile(`<row r="` + strconv.Itoa(at) + `"[^>]*>`).FindString(sheets[name])
 		ht, _ := strconv.ParseFloat(regexp.MustCompile(`ht="([\d.]+)"`).FindStringSubmatch(row + ` ht="0"`)[1], 64)
-		if ht < 6*rowHeight || !strings.Contains(row, `customHeight="1"`) {
-			t.Errorf("%s row %d: %s — want at least %d points", name, at, row, 6*rowHeight)
+		if ht < 6*book.RowHeight || !strings.Contains(row, `customHeight="1"`) {
+			t.Errorf("%s row %d: %s — want at least %d points", name, at, row, 6*book.RowHeight)
 		}
 		cell, _ := excelize.CoordinatesToCellName(columnIndex(t, f, name, "Error Message"), at)
 		style, _ := f.GetCellStyle(name, cell)
@@ -241,19 +232,4 @@ func columnIndex(t *testing.T, f *excelize.File, sheet, header string) int {
 	}
 	t.Fatalf("%s has no column %s", sheet, header)
 	return 0
-}
-
-func TestTextLines(t *testing.T) {
-	for _, tt := range []struct {
-		text  string
-		width float64
-		want  int
-	}{
-		{"", 10, 1}, {"short", 10, 1}, {"123456789", 10, 1}, {"1234567890", 10, 2},
-		{strings.Repeat("x", 95), 48, 3}, {"a\nb\nc", 48, 3}, {"ü", 1, 1},
-	} {
-		if got := textLines(tt.text, tt.width); got != tt.want {
-			t.Errorf("textLines(%q, %g) = %d, want %d", tt.text, tt.width, got, tt.want)
-		}
-	}
 }

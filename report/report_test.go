@@ -21,6 +21,8 @@ import (
 	"github.com/pcreconcile/pcreconcile/batch/record"
 	"github.com/pcreconcile/pcreconcile/batch/run"
 	"github.com/pcreconcile/pcreconcile/batch/sheet"
+	"github.com/pcreconcile/pcreconcile/report/book"
+	"github.com/pcreconcile/pcreconcile/report/booktest"
 )
 
 type records map[int]*record.OrderResult
@@ -111,7 +113,7 @@ func writeFixture(t *testing.T) (string, *Counts) {
 
 func TestWorkbookLayout(t *testing.T) {
 	path, counts := writeFixture(t)
-	checkDimensions(t, path)
+	booktest.CheckDimensions(t, path)
 	f, err := excelize.OpenFile(path)
 	if err != nil {
 		t.Fatal(err)
@@ -251,7 +253,7 @@ func TestNeverOverwritesWithoutForce(t *testing.T) {
 	path := filepath.Join(t.TempDir(), "r.xlsx")
 	os.WriteFile(path, []byte("precious"), 0o644)
 	_, err := Write(withPlan(p, recs, Options{Path: path, Meta: Meta{RunID: "r"}}))
-	if !errors.Is(err, ErrExists) {
+	if !errors.Is(err, book.ErrExists) {
 		t.Fatalf("err = %v, want ErrExists", err)
 	}
 	if b, _ := os.ReadFile(path); string(b) != "precious" {
@@ -391,7 +393,7 @@ func TestLinesContinueOnNextSheet(t *testing.T) {
 	if len(seals) < 2 || seals[0] != "Seal" || seals[len(seals)-1] != fmt.Sprintf("Seal %d", len(seals)) {
 		t.Errorf("hidden sheets = %v", seals)
 	}
-	checkDimensions(t, path)
+	booktest.CheckDimensions(t, path)
 	if v, err := Verify(path, nil); err != nil || len(v.Changes) != 0 {
 		t.Errorf("verify across sheets: %v %v", v.Changes, err)
 	}
@@ -463,64 +465,6 @@ func TestWidestLinesSheet(t *testing.T) {
 	header, _ := f.GetRows("Lines")
 	if got, _ := f.GetCellValue("Lines", cellOf(header[0], "Status", 2)); got != string(record.Pending) {
 		t.Errorf("Lines Status = %q, want pending", got)
-	}
-}
-
-// checkDimensions reads every sheet's <dimension> from the file's XML and
-// compares it with the cells the sheet holds: readers such as openpyxl's
-// read-only mode and Power Query read exactly that range.
-// archiveParts reads the parts of the workbook at path: by archive path,
-// and each worksheet's XML by sheet name (through the workbook and its
-// relationships).
-func archiveParts(t *testing.T, path string) (parts, sheets map[string]string, order []string) {
-	t.Helper()
-	zr, err := zip.OpenReader(path)
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer zr.Close()
-	parts = map[string]string{}
-	for _, zf := range zr.File {
-		rc, _ := zf.Open()
-		b, _ := io.ReadAll(rc)
-		rc.Close()
-		parts[zf.Name] = string(b)
-	}
-	rels := map[string]string{}
-	for _, m := range regexp.MustCompile(`<Relationship [^>]*Id="([^"]+)"[^>]*Target="([^"]+)"`).FindAllStringSubmatch(parts["xl/_rels/workbook.xml.rels"], -1) {
-		rels[m[1]] = "xl/" + strings.TrimPrefix(m[2], "/xl/")
-	}
-	sheets = map[string]string{}
-	for _, m := range regexp.MustCompile(`<sheet name="([^"]+)" sheetId="\d+" (?:state="hidden" )?r:id="([^"]+)"`).FindAllStringSubmatch(parts["xl/workbook.xml"], -1) {
-		xml, ok := parts[rels[m[2]]]
-		if !ok {
-			t.Fatalf("sheet %s: %s is not in the workbook", m[1], rels[m[2]])
-		}
-		sheets[m[1]] = xml
-		order = append(order, m[1])
-	}
-	if len(sheets) < 4 {
-		t.Fatalf("found %d sheets in workbook.xml", len(sheets))
-	}
-	return parts, sheets, order
-}
-
-func checkDimensions(t *testing.T, path string) {
-	t.Helper()
-	_, sheets, _ := archiveParts(t, path)
-	cellRef := regexp.MustCompile(`<c r="([A-Z]+)(\d+)"`)
-	for name, xml := range sheets {
-		dim := regexp.MustCompile(`<dimension ref="([^"]+)"`).FindStringSubmatch(xml)
-		maxCol, maxRow := 0, 0
-		for _, m := range cellRef.FindAllStringSubmatch(xml, -1) {
-			col, _ := excelize.ColumnNameToNumber(m[1])
-			row, _ := strconv.Atoi(m[2])
-			maxCol, maxRow = max(maxCol, col), max(maxRow, row)
-		}
-		last, _ := excelize.CoordinatesToCellName(maxCol, maxRow)
-		if dim == nil || dim[1] != "A1:"+last {
-			t.Errorf("sheet %s declares %v, holds A1:%s", name, dim, last)
-		}
 	}
 }
 
@@ -596,7 +540,7 @@ func TestWorkbookReadsWell(t *testing.T) {
 		for i, h := range rows[0] {
 			col, _ := excelize.ColumnNumberToName(i + 1)
 			w, _ := f.GetColWidth(name, col)
-			if w < min(float64(len(h)+2), maxWidth) {
+			if w < min(float64(len(h)+2), book.MaxWidth) {
 				t.Errorf("%s column %s (%q) is %g wide, narrower than its header", name, col, h, w)
 			}
 		}

@@ -20,6 +20,7 @@ import (
 
 	"github.com/pcreconcile/pcreconcile/batch/record"
 	"github.com/pcreconcile/pcreconcile/batch/sheet"
+	"github.com/pcreconcile/pcreconcile/report/book"
 )
 
 // A report is evidence: its Summary records a seal over every cell the
@@ -168,7 +169,7 @@ func (s *sealer) add(sheet, key string, values []string) error {
 		}
 	}
 	s.row++
-	return s.sw.SetRow(cellName(s.row), []any{sheet, key, digest, string(b)})
+	return s.sw.SetRow(book.CellName(s.row), []any{sheet, key, digest, string(b)})
 }
 
 // flush finishes the current Seal sheet, under the sheet-structure lock:
@@ -255,7 +256,7 @@ func metaFields(m Meta) []metaField {
 			metaField{LabelParentSHA, p.SHA256}, metaField{LabelParentSeal, p.Seal})
 	}
 	fields = append(fields, approvalFields(m.Approval)...)
-	return append(fields, metaField{LabelStarted, wholeSecond(m.Started.UTC())}, metaField{LabelFinished, wholeSecond(m.Finished.UTC())},
+	return append(fields, metaField{LabelStarted, book.WholeSecond(m.Started.UTC())}, metaField{LabelFinished, book.WholeSecond(m.Finished.UTC())},
 		metaField{LabelConcurrency, m.Concurrency}, metaField{LabelRate, m.Rate})
 }
 
@@ -337,16 +338,10 @@ func canonicalValue(f record.Format, v any) string {
 	case decimal.Decimal:
 		return canonicalMoney(v.InexactFloat64())
 	case time.Time:
-		return canonicalTime(fromSerial(excelSerial(wholeSecond(v))))
+		return canonicalTime(fromSerial(book.ExcelSerial(book.WholeSecond(v))))
 	}
 	return record.Text(v)
 }
-
-// wholeSecond is t as the workbook holds it: on a whole second. The serial
-// number a cell keeps carries float noise of a microsecond or so; on a
-// whole second, that noise rounds back to the same second however the file
-// is read or saved again — a time half a second off would round either way.
-func wholeSecond(t time.Time) time.Time { return t.Round(time.Second) }
 
 // canonicalCell is the canonical form of a cell read back from a workbook
 // (raw values), under its column's format. A cell that no longer reads as

@@ -6,6 +6,7 @@ import (
 	"github.com/xuri/excelize/v2"
 
 	"github.com/pcreconcile/pcreconcile/batch/record"
+	"github.com/pcreconcile/pcreconcile/report/book"
 )
 
 // StatusesSheet explains every status word of the Lines sheets: what it
@@ -56,7 +57,7 @@ var familyLabels = map[record.Family]string{
 // with its family in the family's colour, its meaning and what to do,
 // for the report named name.
 func (w *writer) writeStatuses(name string) error {
-	f, st := w.f, w.styles
+	f, st := w.F, w.Styles
 	headers := []string{"Status", "Family", "What it means", "What to do"}
 	widths := []float64{20, 24, 60, 60}
 	cell := func(col, row int) string { c, _ := excelize.CoordinatesToCellName(col, row); return c }
@@ -69,7 +70,7 @@ func (w *writer) writeStatuses(name string) error {
 			return err
 		}
 	}
-	if err := f.SetCellStyle(StatusesSheet, "A1", "D1", st.header); err != nil {
+	if err := f.SetCellStyle(StatusesSheet, "A1", "D1", st.Header); err != nil {
 		return err
 	}
 	quoted := ShellQuote(name)
@@ -77,7 +78,7 @@ func (w *writer) writeStatuses(name string) error {
 		row := i + 2
 		help := statusHelp[s]
 		todo := strings.ReplaceAll(help[1], "REPORT", quoted)
-		style := st.status[s.Family()]
+		style := st.Status[s.Family()]
 		for k, v := range []any{string(s), familyLabels[s.Family()], help[0], todo} {
 			if err := f.SetCellValue(StatusesSheet, cell(k+1, row), v); err != nil {
 				return err
@@ -86,11 +87,11 @@ func (w *writer) writeStatuses(name string) error {
 		if err := f.SetCellStyle(StatusesSheet, cell(1, row), cell(2, row), style); err != nil {
 			return err
 		}
-		if err := f.SetCellStyle(StatusesSheet, cell(3, row), cell(4, row), st.wrap); err != nil {
+		if err := f.SetCellStyle(StatusesSheet, cell(3, row), cell(4, row), st.Wrap); err != nil {
 			return err
 		}
-		lines := max(textLines(help[0], widths[2]), textLines(todo, widths[3]))
-		if err := f.SetRowHeight(StatusesSheet, row, float64(lines*rowHeight)); err != nil {
+		lines := max(book.TextLines(help[0], widths[2]), book.TextLines(todo, widths[3]))
+		if err := f.SetRowHeight(StatusesSheet, row, float64(lines*book.RowHeight)); err != nil {
 			return err
 		}
 	}
@@ -108,5 +109,5 @@ func (w *writer) writeStatuses(name string) error {
 	if err := f.SetSheetProps(StatusesSheet, &excelize.SheetPropsOptions{FitToPage: &fit}); err != nil {
 		return err
 	}
-	return f.SetHeaderFooter(StatusesSheet, w.headerFooter)
+	return f.SetHeaderFooter(StatusesSheet, w.HeaderFooter)
 }

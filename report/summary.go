@@ -9,6 +9,7 @@ import (
 	"github.com/shopspring/decimal"
 
 	"github.com/pcreconcile/pcreconcile/batch/record"
+	"github.com/pcreconcile/pcreconcile/report/totals"
 )
 
 // WriteSummary writes the summary a run prints when it ends (its only
@@ -16,7 +17,7 @@ import (
 // quantities, and what needs attention. next is the command that continues
 // the work — executes a plan, retries what is left — printed when there is
 // something to continue.
-func (c *Counts) WriteSummary(w io.Writer, m Meta, path, next string) {
+func WriteSummary(w io.Writer, c *Counts, m Meta, path, next string) {
 	plan := m.Mode == record.Plan
 	where := m.Endpoint
 	if where == record.SandboxEndpoint {
@@ -113,25 +114,4 @@ func (c *Counts) WriteSummary(w io.Writer, m Meta, path, next string) {
 
 // FormatMoney writes an amount as an accountant reads it: digits grouped by
 // thousands, two decimals, more when the amount has them (up to four).
-func FormatMoney(d decimal.Decimal) string {
-	places := int32(2)
-	for places < 4 && !d.Equal(d.Round(places)) {
-		places++
-	}
-	s := d.StringFixed(places)
-	neg := strings.HasPrefix(s, "-")
-	s = strings.TrimPrefix(s, "-")
-	whole, frac, _ := strings.Cut(s, ".")
-	var b strings.Builder
-	for i, r := range whole {
-		if i > 0 && (len(whole)-i)%3 == 0 {
-			b.WriteByte(',')
-		}
-		b.WriteRune(r)
-	}
-	out := b.String() + "." + frac
-	if neg {
-		out = "-" + out
-	}
-	return out
-}
+var FormatMoney = totals.FormatMoney

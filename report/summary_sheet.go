@@ -14,6 +14,7 @@ import (
 	"github.com/xuri/excelize/v2"
 
 	"github.com/pcreconcile/pcreconcile/batch/record"
+	"github.com/pcreconcile/pcreconcile/report/book"
 )
 
 // Summary labels (column A of the Summary sheet); Open reads values back by
@@ -106,96 +107,13 @@ func Title(m Meta) string {
 // In these codes &L, &C and &R start the left, centre and right parts, &A
 // is the sheet, &P and &N the page and the page count, && a literal &.
 func pageHeaderFooter(m Meta) *excelize.HeaderFooterOptions {
-	return headerFooter("pcreconcile — "+Title(m), m.Endpoint == record.SandboxEndpoint, "run "+m.RunID, filepath.Base(m.Input.Name))
+	return book.HeaderFooter("pcreconcile — "+Title(m), m.Endpoint == record.SandboxEndpoint, "run "+m.RunID, filepath.Base(m.Input.Name))
 }
-
-// headerFooter heads each printed page with title (left), the SANDBOX
-// marking (centre) and right, and foots it with the sheet, source and the
-// page number.
-func headerFooter(title string, sandbox bool, right, source string) *excelize.HeaderFooterOptions {
-	esc := func(s string) string { return strings.ReplaceAll(s, "&", "&&") }
-	header := "&L&B" + esc(title) + "&B"
-	if sandbox {
-		header += "&C&BSANDBOX: no real orders were changed&B"
-	}
-	header += "&R" + esc(right)
-	footer := "&L&A — " + esc(source) + "&RPage &P of &N"
-	return &excelize.HeaderFooterOptions{OddHeader: record.Clip(header, 255), OddFooter: record.Clip(footer, 255)}
-}
-
-// summaryCols is how wide the Summary is: labels in A, values across B:G.
-const summaryCols = 7
 
 // familyNames label the chart's series.
 var familyNames = map[record.Family]string{
 	record.FamilyDone: "done", record.FamilyWould: "would cancel", record.FamilyRetry: "to retry",
 	record.FamilyPerson: "needs a person", record.FamilyIgnored: "ignored",
-}
-
-// summary lays out the Summary sheet top to bottom.
-type summary struct {
-	f    *excelize.File
-	st   *styles
-	row  int
-	cols int // the widest row, for the sheet's dimension
-	err  error
-}
-
-func (s *summary) set(col, row int, v any, style int) {
-	if s.err != nil {
-		return
-	}
-	cell, err := excelize.CoordinatesToCellName(col, row)
-	if err == nil {
-		err = s.f.SetCellValue(SummarySheet, cell, v)
-	}
-	if err == nil && style != 0 {
-		err = s.f.SetCellStyle(SummarySheet, cell, cell, style)
-	}
-	s.err = err
-	s.cols = max(s.cols, col)
-}
-
-// span writes v across columns from..to of row, merged.
-func (s *summary) span(from, to, row int, v any, style int) {
-	s.set(from, row, v, style)
-	if s.err != nil || to <= from {
-		return
-	}
-	s.cols = max(s.cols, to)
-	a, _ := excelize.CoordinatesToCellName(from, row)
-	b, _ := excelize.CoordinatesToCellName(to, row)
-	if s.err = s.f.MergeCell(SummarySheet, a, b); s.err == nil {
-		s.err = s.f.SetCellStyle(SummarySheet, a, b, style)
-	}
-}
-
-// field writes a label and its value, the value across B:G.
-func (s *summary) field(label string, v any, style int) {
-	s.row++
-	s.set(1, s.row, label, s.st.bold)
-	s.span(2, summaryCols, s.row, v, style)
-	// A long value wraps across B:G; its row is made tall enough for it.
-	if text, ok := v.(string); ok && s.err == nil {
-		if n := textLines(text, (summaryCols-1)*summaryWidth); n > 1 {
-			s.err = s.f.SetRowHeight(SummarySheet, s.row, float64(min(n*rowHeight, maxRowHeight)))
-		}
-	}
-}
-
-// The Summary's columns: labels in A, as wide as the longest (bold); values
-// across B:G.
-const (
-	labelWidth   = 46
-	summaryWidth = 16
-)
-
-// header writes a table's header row.
-func (s *summary) header(cols ...string) {
-	s.row++
-	for i, c := range cols {
-		s.set(i+1, s.row, c, s.st.header)
-	}
 }
 
 // rowNumbers lists the input rows as ranges ("2-9, 11-17"), or says that
@@ -213,79 +131,79 @@ const tooManyRanges = "(too many ranges to list; see Input rows)"
 // against which endpoint, lines and quantities and amounts per status and
 // currency, orders per outcome, a chart of line statuses, and a sign-off
 // block. Amounts of different currencies are never added.
-func writeSummary(f *excelize.File, st *styles, m Meta, c *Counts) error {
-	s := &summary{f: f, st: st}
+func writeSummary(f *excelize.File, st *book.Styles, m Meta, c *Counts) error {
+	s := &book.Summary{F: f, St: st}
 	plan := m.Mode == record.Plan
-	s.row = 1
+	s.Row = 1
 	if plan {
-		s.set(1, 1, Title(m), st.plan)
+		s.Set(1, 1, Title(m), st.Plan)
 	} else {
-		s.set(1, 1, Title(m), st.title)
+		s.Set(1, 1, Title(m), st.Title)
 	}
 	if m.Endpoint == record.SandboxEndpoint {
-		s.row++
-		s.span(1, summaryCols, s.row, "SANDBOX — the built-in Partner Center simulator: no real orders were changed", st.sandbox)
+		s.Row++
+		s.Span(1, book.SummaryCols, s.Row, "SANDBOX — the built-in Partner Center simulator: no real orders were changed", st.Sandbox)
 	}
-	s.row++
+	s.Row++
 
 	duration := m.Finished.Sub(m.Started)
-	s.field(LabelVersion, m.Version, st.left)
-	s.field(LabelCommandLine, m.CommandLine, st.left)
-	s.field(LabelCommand, m.Mode.String(), st.left)
-	endpointStyle := st.left
+	s.Field(LabelVersion, m.Version, st.Left)
+	s.Field(LabelCommandLine, m.CommandLine, st.Left)
+	s.Field(LabelCommand, m.Mode.String(), st.Left)
+	endpointStyle := st.Left
 	if m.Endpoint == record.SandboxEndpoint {
-		endpointStyle = st.sandbox // say it loudly: nothing real happened
+		endpointStyle = st.Sandbox // say it loudly: nothing real happened
 	}
-	s.field(LabelEndpoint, m.Endpoint, endpointStyle)
-	s.field(LabelTenant, m.Tenant, st.left)
-	s.field(LabelConfig, m.Config, st.left)
-	s.field(LabelRunBy, m.RunBy, st.left)
-	s.field(LabelIdentity, m.Identity, st.left)
+	s.Field(LabelEndpoint, m.Endpoint, endpointStyle)
+	s.Field(LabelTenant, m.Tenant, st.Left)
+	s.Field(LabelConfig, m.Config, st.Left)
+	s.Field(LabelRunBy, m.RunBy, st.Left)
+	s.Field(LabelIdentity, m.Identity, st.Left)
 	if m.Confirmed != "" {
-		s.field(LabelConfirmed, m.Confirmed, st.left)
+		s.Field(LabelConfirmed, m.Confirmed, st.Left)
 	}
-	s.field(LabelInput, filepath.Base(m.Input.Name), st.left)
-	s.field(LabelInputPath, m.Input.Path, st.left)
-	s.field(LabelInputSHA, m.Input.SHA256, st.left)
-	s.field(LabelInputRows, c.Rows.Len(), st.left)
-	s.field(LabelInputRowNumbers, rowNumbers(&c.Rows), st.left)
-	s.field(LabelLines, c.TotalLines, st.left)
-	s.field(LabelLeft, c.Unfinished, st.left)
-	s.field(LabelResumed, m.ResumedFrom, st.left)
-	s.field(LabelRunID, m.RunID, st.left)
-	s.field(LabelChainID, cmp.Or(m.ChainID, m.RunID), st.left)
+	s.Field(LabelInput, filepath.Base(m.Input.Name), st.Left)
+	s.Field(LabelInputPath, m.Input.Path, st.Left)
+	s.Field(LabelInputSHA, m.Input.SHA256, st.Left)
+	s.Field(LabelInputRows, c.Rows.Len(), st.Left)
+	s.Field(LabelInputRowNumbers, rowNumbers(&c.Rows), st.Left)
+	s.Field(LabelLines, c.TotalLines, st.Left)
+	s.Field(LabelLeft, c.Unfinished, st.Left)
+	s.Field(LabelResumed, m.ResumedFrom, st.Left)
+	s.Field(LabelRunID, m.RunID, st.Left)
+	s.Field(LabelChainID, cmp.Or(m.ChainID, m.RunID), st.Left)
 	if p := m.Parent; p != nil {
-		s.field(LabelParentRun, p.RunID, st.left)
-		s.field(LabelParentFile, p.Path, st.left)
-		s.field(LabelParentSHA, p.SHA256, st.left)
-		s.field(LabelParentSeal, p.Seal, st.left)
+		s.Field(LabelParentRun, p.RunID, st.Left)
+		s.Field(LabelParentFile, p.Path, st.Left)
+		s.Field(LabelParentSHA, p.SHA256, st.Left)
+		s.Field(LabelParentSeal, p.Seal, st.Left)
 	}
 	for _, f := range approvalFields(m.Approval) {
-		s.field(f.label, f.value, st.left)
+		s.Field(f.label, f.value, st.Left)
 	}
-	s.field(LabelSeal, c.Seal, st.left)
-	s.field(LabelStarted, wholeSecond(m.Started.UTC()), st.dateTimeLeft)
-	s.field(LabelFinished, wholeSecond(m.Finished.UTC()), st.dateTimeLeft)
-	s.field(LabelDurationSeconds, duration.Round(time.Millisecond).Seconds(), st.left)
-	s.field(LabelDuration, duration.Round(time.Second).String(), st.left)
-	s.field(LabelConcurrency, m.Concurrency, st.left)
-	s.field(LabelRate, m.Rate, st.left)
-	s.field(LabelResult, c.Result, st.left)
+	s.Field(LabelSeal, c.Seal, st.Left)
+	s.Field(LabelStarted, book.WholeSecond(m.Started.UTC()), st.DateTimeLeft)
+	s.Field(LabelFinished, book.WholeSecond(m.Finished.UTC()), st.DateTimeLeft)
+	s.Field(LabelDurationSeconds, duration.Round(time.Millisecond).Seconds(), st.Left)
+	s.Field(LabelDuration, duration.Round(time.Second).String(), st.Left)
+	s.Field(LabelConcurrency, m.Concurrency, st.Left)
+	s.Field(LabelRate, m.Rate, st.Left)
+	s.Field(LabelResult, c.Result, st.Left)
 	if c.Unfinished > 0 && m.Continue != "" {
 		label := LabelContinue
 		if plan {
 			label = LabelExecute
 		}
-		s.field(label, m.Continue, st.left)
+		s.Field(label, m.Continue, st.Left)
 	}
-	s.field(LabelPrices, pricesNote(c), st.left)
-	s.field(LabelWindows, m.Windows.Describe(c.KindFrom), st.left)
-	s.field(LabelQuantity, c.QuantityCancelled, st.left)
+	s.Field(LabelPrices, pricesNote(c), st.Left)
+	s.Field(LabelWindows, m.Windows.Describe(c.KindFrom), st.Left)
+	s.Field(LabelQuantity, c.QuantityCancelled, st.Left)
 	currencies := c.Currencies()
 	if plan {
 		for _, cur := range sortedKeys(c.WouldCancel) {
 			if x := c.WouldCancel[cur]; cur != "" && x.Lines > x.Unpriced {
-				s.field(fmt.Sprintf("%s (%s)", LabelWouldCancel, cur), x.Amount.InexactFloat64(), st.moneyLeft)
+				s.Field(fmt.Sprintf("%s (%s)", LabelWouldCancel, cur), x.Amount.InexactFloat64(), st.MoneyLeft)
 			}
 		}
 	}
@@ -298,48 +216,48 @@ func writeSummary(f *excelize.File, st *styles, m Meta, c *Counts) error {
 		if t := c.ThisRun[cur]; t != nil {
 			now = t.Amount
 		}
-		s.field(fmt.Sprintf("%s (%s)", LabelAmountThisRun, cur), now.InexactFloat64(), st.moneyLeft)
-		s.field(fmt.Sprintf("%s (%s)", LabelAmountCarried, cur), x.Amount.Sub(now).InexactFloat64(), st.moneyLeft)
-		s.field(fmt.Sprintf("%s (%s)", LabelAmount, cur), x.Amount.InexactFloat64(), st.moneyLeft)
+		s.Field(fmt.Sprintf("%s (%s)", LabelAmountThisRun, cur), now.InexactFloat64(), st.MoneyLeft)
+		s.Field(fmt.Sprintf("%s (%s)", LabelAmountCarried, cur), x.Amount.Sub(now).InexactFloat64(), st.MoneyLeft)
+		s.Field(fmt.Sprintf("%s (%s)", LabelAmount, cur), x.Amount.InexactFloat64(), st.MoneyLeft)
 	}
 
 	// Lines, quantities and what they are worth, per status.
-	s.row++
+	s.Row++
 	head := []string{"Lines by status", "Lines", "Quantity Before"}
 	for _, cur := range currencies {
 		head = append(head, "Value "+cur)
 	}
-	s.header(head...)
-	first := s.row + 1
+	s.Header(head...)
+	first := s.Row + 1
 	total := map[string]decimal.Decimal{}
 	var lines, qty int
 	for _, status := range record.Statuses {
-		s.row++
-		s.set(1, s.row, string(status), st.status[status.Family()])
-		s.set(2, s.row, c.Lines[status], 0)
-		s.set(3, s.row, c.Quantity[status], 0)
+		s.Row++
+		s.Set(1, s.Row, string(status), st.Status[status.Family()])
+		s.Set(2, s.Row, c.Lines[status], 0)
+		s.Set(3, s.Row, c.Quantity[status], 0)
 		for i, cur := range currencies {
 			if v, ok := c.Value[status][cur]; ok {
-				s.set(4+i, s.row, v.InexactFloat64(), st.money)
+				s.Set(4+i, s.Row, v.InexactFloat64(), st.Money)
 				total[cur] = total[cur].Add(v)
 			}
 		}
 		lines += c.Lines[status]
 		qty += c.Quantity[status]
 	}
-	s.row++
-	s.set(1, s.row, "Total", st.total)
-	s.set(2, s.row, lines, st.total)
-	s.set(3, s.row, qty, st.total)
+	s.Row++
+	s.Set(1, s.Row, "Total", st.Total)
+	s.Set(2, s.Row, lines, st.Total)
+	s.Set(3, s.Row, qty, st.Total)
 	for i, cur := range currencies {
-		s.set(4+i, s.row, total[cur].InexactFloat64(), st.totalMoney)
+		s.Set(4+i, s.Row, total[cur].InexactFloat64(), st.TotalMoney)
 	}
-	s.row++
-	s.span(1, summaryCols, s.row, "Value: Unit Price × Quantity Before, in the order's currency; a line without a price counts in Lines and Quantity only. Amounts of different currencies are never added.", st.note)
+	s.Row++
+	s.Span(1, book.SummaryCols, s.Row, "Value: Unit Price × Quantity Before, in the order's currency; a line without a price counts in Lines and Quantity only. Amounts of different currencies are never added.", st.Note)
 
 	// What was cancelled, per currency.
-	s.row++
-	s.header("Cancelled by currency", "Lines", "Quantity", "Amount", "Unpriced lines")
+	s.Row++
+	s.Header("Cancelled by currency", "Lines", "Quantity", "Amount", "Unpriced lines")
 	cancelled := slices.Sorted(func(yield func(string) bool) {
 		for cur := range c.Cancelled {
 			if !yield(cur) {
@@ -348,28 +266,28 @@ func writeSummary(f *excelize.File, st *styles, m Meta, c *Counts) error {
 		}
 	})
 	if len(cancelled) == 0 {
-		s.row++
-		s.set(1, s.row, "nothing was cancelled", st.note)
+		s.Row++
+		s.Set(1, s.Row, "nothing was cancelled", st.Note)
 	}
 	for _, cur := range cancelled {
 		x := c.Cancelled[cur]
-		s.row++
+		s.Row++
 		name := cur
 		if name == "" {
 			name = "(no currency given)"
 		}
-		s.set(1, s.row, name, 0)
-		s.set(2, s.row, x.Lines, 0)
-		s.set(3, s.row, x.Quantity, 0)
+		s.Set(1, s.Row, name, 0)
+		s.Set(2, s.Row, x.Lines, 0)
+		s.Set(3, s.Row, x.Quantity, 0)
 		if x.Lines > x.Unpriced {
-			s.set(4, s.row, x.Amount.InexactFloat64(), st.money)
+			s.Set(4, s.Row, x.Amount.InexactFloat64(), st.Money)
 		}
-		s.set(5, s.row, x.Unpriced, 0)
+		s.Set(5, s.Row, x.Unpriced, 0)
 	}
 
 	// Orders per outcome.
-	s.row++
-	s.header("Orders by outcome", "Orders")
+	s.Row++
+	s.Header("Orders by outcome", "Orders")
 	outcomes := make([]string, 0, len(c.Orders))
 	for o := range c.Orders {
 		outcomes = append(outcomes, o)
@@ -379,65 +297,35 @@ func writeSummary(f *excelize.File, st *styles, m Meta, c *Counts) error {
 		return ri < rj || ri == rj && outcomes[i] < outcomes[j]
 	})
 	for _, o := range outcomes {
-		s.row++
-		s.set(1, s.row, o, st.status[record.Status(o).Family()])
-		s.set(2, s.row, c.Orders[o], 0)
+		s.Row++
+		s.Set(1, s.Row, o, st.Status[record.Status(o).Family()])
+		s.Set(2, s.Row, c.Orders[o], 0)
 	}
-	s.row++
-	s.set(1, s.row, "Total", st.total)
-	s.set(2, s.row, c.TotalOrders, st.total)
+	s.Row++
+	s.Set(1, s.Row, "Total", st.Total)
+	s.Set(2, s.Row, c.TotalOrders, st.Total)
 
 	// The chart, from the statuses that have lines.
-	s.row += 2
-	chartRow := s.row
+	s.Row += 2
+	chartRow := s.Row
 	const chartRows = 18 // the rows the chart covers, at its height
-	s.row += chartRows
-	if err := s.chart(c, chartRow, first); err != nil {
+	s.Row += chartRows
+	if err := chart(s, c, chartRow, first); err != nil {
 		return err
 	}
 
 	// Sign-off: filled in by hand, on paper or in the file.
-	s.row++
-	s.header("Sign-off")
+	s.Row++
+	s.Header("Sign-off")
 	for _, who := range []string{"Prepared by", "Reviewed by"} {
-		s.row += 2
-		s.set(1, s.row, who, st.bold)
-		s.span(2, 4, s.row, "", st.signature)
-		s.set(5, s.row, "Date", st.bold)
-		s.span(6, summaryCols, s.row, "", st.signature)
+		s.Row += 2
+		s.Set(1, s.Row, who, st.Bold)
+		s.Span(2, 4, s.Row, "", st.Signature)
+		s.Set(5, s.Row, "Date", st.Bold)
+		s.Span(6, book.SummaryCols, s.Row, "", st.Signature)
 	}
 	// The chart's data sits in hidden columns beyond the page.
-	return s.finish(pageHeaderFooter(m))
-}
-
-// finish sizes the Summary sheet and sets it up for print: one page wide,
-// as many pages tall as it needs at a legible size — it is what an auditor
-// files — under the workbook's page header and footer.
-func (s *summary) finish(hf *excelize.HeaderFooterOptions) error {
-	if s.err != nil {
-		return s.err
-	}
-	if err := s.f.SetColWidth(SummarySheet, "A", "A", labelWidth); err != nil {
-		return err
-	}
-	if err := s.f.SetColWidth(SummarySheet, "B", "G", summaryWidth); err != nil {
-		return err
-	}
-	last, err := excelize.CoordinatesToCellName(s.cols, s.row)
-	if err != nil {
-		return err
-	}
-	if err := s.f.SetSheetDimension(SummarySheet, "A1:"+last); err != nil {
-		return err
-	}
-	one, tall, portrait, fit := 1, 0, "portrait", true
-	if err := s.f.SetPageLayout(SummarySheet, &excelize.PageLayoutOptions{Orientation: &portrait, FitToWidth: &one, FitToHeight: &tall}); err != nil {
-		return err
-	}
-	if err := s.f.SetHeaderFooter(SummarySheet, hf); err != nil {
-		return err
-	}
-	return s.f.SetSheetProps(SummarySheet, &excelize.SheetPropsOptions{FitToPage: &fit})
+	return s.Finish(pageHeaderFooter(m))
 }
 
 // pricesNote says where the unit prices came from.
@@ -511,8 +399,8 @@ func sum(m map[string]int) int {
 // chart draws the line statuses that have lines as bars, one colour per
 // family, from a block of hidden columns (a chart plots hidden cells:
 // plotVisOnly is off).
-func (s *summary) chart(c *Counts, at, _ int) error {
-	const dataCol = summaryCols + 3 // J: status, then one column per family
+func chart(s *book.Summary, c *Counts, at, _ int) error {
+	const dataCol = book.SummaryCols + 3 // J: status, then one column per family
 	var statuses []record.Status
 	for _, st := range record.Statuses {
 		if c.Lines[st] > 0 {
@@ -532,16 +420,16 @@ func (s *summary) chart(c *Counts, at, _ int) error {
 		}
 	}
 	top := at
-	s.set(dataCol, top, "Status", 0)
+	s.Set(dataCol, top, "Status", 0)
 	for i, fam := range families {
-		s.set(dataCol+1+i, top, familyNames[fam], 0)
+		s.Set(dataCol+1+i, top, familyNames[fam], 0)
 	}
 	for k, st := range statuses {
-		s.set(dataCol, top+1+k, string(st), 0)
-		s.set(dataCol+1+slices.Index(families, st.Family()), top+1+k, c.Lines[st], 0)
+		s.Set(dataCol, top+1+k, string(st), 0)
+		s.Set(dataCol+1+slices.Index(families, st.Family()), top+1+k, c.Lines[st], 0)
 	}
-	if s.err != nil {
-		return s.err
+	if s.Err != nil {
+		return s.Err
 	}
 	colName := func(n int) string { name, _ := excelize.ColumnNumberToName(n); return name }
 	var series []excelize.ChartSeries
@@ -554,12 +442,12 @@ func (s *summary) chart(c *Counts, at, _ int) error {
 			Fill:       excelize.Fill{Type: "pattern", Pattern: 1, Color: []string{chartColours[fam]}},
 		})
 	}
-	if err := s.f.SetColVisible(SummarySheet, colName(dataCol)+":"+colName(dataCol+len(families)), false); err != nil {
+	if err := s.F.SetColVisible(SummarySheet, colName(dataCol)+":"+colName(dataCol+len(families)), false); err != nil {
 		return err
 	}
 	no, overlap, gap := false, 100, uint(60)
 	black := excelize.Font{Color: "000000", Size: 9}
-	return s.f.AddChart(SummarySheet, fmt.Sprintf("A%d", at), &excelize.Chart{
+	return s.F.AddChart(SummarySheet, fmt.Sprintf("A%d", at), &excelize.Chart{
 		Type:       excelize.BarStacked,
 		Series:     series,
 		VaryColors: &no,

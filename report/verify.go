@@ -11,6 +11,7 @@ import (
 
 	"github.com/pcreconcile/pcreconcile/batch/record"
 	"github.com/pcreconcile/pcreconcile/batch/sheet"
+	"github.com/pcreconcile/pcreconcile/report/totals"
 )
 
 // Verification is what checking a report against its seal found.
@@ -111,13 +112,13 @@ func Verify(path string, key []byte) (*Verification, error) {
 	if err := vf.checkSheet(OrdersSheet, OrdersSheet, nil); err != nil {
 		return nil, err
 	}
-	totals := newCounts(v.RunID)
-	cust := newCustomers(p.extra, p.Mode() == record.Plan)
+	counts := totals.NewCounts(v.RunID)
+	cust := totals.NewCustomerTotals(p.extra, p.Mode() == record.Plan)
 	for _, name := range p.sheets {
 		err := vf.checkSheet(name, LinesSheet, func(cells []sheet.Cell) {
 			if l, err := p.parseLine(cells); err == nil {
-				totals.addLine(&l)
-				cust.addLine(&l)
+				counts.AddLine(&l)
+				cust.AddLine(&l)
 			}
 		})
 		if err != nil {
@@ -125,7 +126,7 @@ func Verify(path string, key []byte) (*Verification, error) {
 		}
 	}
 	for _, o := range p.Orders() {
-		cust.addOrder(o)
+		cust.AddOrder(o)
 	}
 	vf.deleted(LinesSheet)
 	vf.deleted(OrdersSheet)
@@ -134,7 +135,7 @@ func Verify(path string, key []byte) (*Verification, error) {
 		if err := vf.checkCustomers(p, cust); err != nil {
 			return nil, err
 		}
-		vf.checkTotals(p, totals)
+		vf.checkTotals(p, counts)
 	}
 	if err := vf.explain(); err != nil {
 		return nil, err
@@ -409,9 +410,9 @@ func describeRow(cols, vals []string) string {
 
 // checkCustomers compares the Customers sheet with what the sealed lines
 // add up to.
-func (vf *verifier) checkCustomers(p *Prior, cust *customers) error {
+func (vf *verifier) checkCustomers(p *Prior, cust *totals.CustomerTotals) error {
 	want := map[string][]string{}
-	for _, t := range cust.rows() {
+	for _, t := range cust.Rows() {
 		var vals []string
 		for _, col := range customerColumns {
 			vals = append(vals, canonicalValue(col.Format, col.Get(t)))

@@ -1,4 +1,4 @@
-package report
+package book
 
 import (
 	"bytes"
@@ -15,8 +15,6 @@ import (
 	"time"
 
 	"github.com/xuri/excelize/v2"
-
-	"github.com/pcreconcile/pcreconcile/batch/record"
 )
 
 // Some parts of the archive excelize writes in a form not every reader
@@ -61,27 +59,27 @@ func colsXML(cols []columnSpec) []byte {
 	return b.Bytes()
 }
 
-// archive holds what the zip writer writes in excelize's place.
-type archive struct {
+// Archive holds what the zip writer writes in excelize's place.
+type Archive struct {
 	f     *excelize.File
 	parts map[string][]byte // archive path → its content, instead of excelize's
-	cols  map[string][]byte // sheet name → its <cols> element
+	Cols  map[string][]byte // sheet name → its <cols> element
 	paths map[string]string // archive path → sheet name, read from the workbook
 }
 
-func newArchive(f *excelize.File) *archive {
-	return &archive{f: f, parts: map[string][]byte{}, cols: map[string][]byte{}}
+func newArchive(f *excelize.File) *Archive {
+	return &Archive{f: f, parts: map[string][]byte{}, Cols: map[string][]byte{}}
 }
 
 // wrap returns a zip writer that writes the archive's parts in place of
 // excelize's and each worksheet with its columns in order.
-func (a *archive) wrap(z excelize.ZipWriter) excelize.ZipWriter {
+func (a *Archive) wrap(z excelize.ZipWriter) excelize.ZipWriter {
 	return &fixingZip{ZipWriter: z, a: a}
 }
 
 type fixingZip struct {
 	excelize.ZipWriter
-	a    *archive
+	a    *Archive
 	open *colsFixer // the worksheet being written, until its columns are
 }
 
@@ -104,7 +102,7 @@ func (z *fixingZip) Create(name string) (io.Writer, error) {
 		if err != nil {
 			return nil, err
 		}
-		z.open = &colsFixer{w: w, cols: z.a.cols[sheet]}
+		z.open = &colsFixer{w: w, cols: z.a.Cols[sheet]}
 		return z.open, nil
 	}
 	return w, nil
@@ -132,7 +130,7 @@ func (z *fixingZip) finish() error {
 
 // sheetOf names the sheet at an archive path, from the workbook and its
 // relationships (written to the package before any worksheet).
-func (a *archive) sheetOf(name string) (string, error) {
+func (a *Archive) sheetOf(name string) (string, error) {
 	if a.paths == nil {
 		var wb struct {
 			Sheets []struct {
@@ -286,24 +284,13 @@ type appProps struct {
 	AppVersion  string   `xml:"AppVersion"`
 }
 
-// docProps names the report's creator, title and creation time, as a file
-// manager and Excel's File > Info show them.
-func (a *archive) docProps(m Meta, now time.Time) error {
-	kind := "Cancellation run"
-	if m.Mode == record.Plan {
-		kind = "Cancellation plan"
-	}
-	return a.props(docInfo{Title: "pcreconcile: " + kind, Subject: "Partner Center cancellations, reconciled line by line",
-		Version: m.Version, Description: "Run " + m.RunID + " of " + m.Input.Name, Identifier: m.RunID, Keywords: "pcreconcile; " + m.Mode.String()}, now)
-}
-
-// docInfo is what a workbook's document properties say.
-type docInfo struct {
+// DocInfo is what a workbook's document properties say.
+type DocInfo struct {
 	Title, Subject, Version, Description, Identifier, Keywords string
 }
 
-// props writes the document properties of d, created at now.
-func (a *archive) props(d docInfo, now time.Time) error {
+// Props writes the document properties of d, created at now.
+func (a *Archive) Props(d DocInfo, now time.Time) error {
 	stamp := now.UTC().Format(time.RFC3339)
 	at := w3cdtf{Type: "dcterms:W3CDTF", At: stamp}
 	core, err := xml.Marshal(coreProps{

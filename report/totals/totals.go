@@ -1,4 +1,9 @@
-package report
+// Package totals adds up a report as its lines and orders stream past:
+// lines, quantities and money per status and currency (never added across
+// currencies), this run against what it carried, prices and kinds by where
+// they came from, and the Customers sheet. The writer and the seal check
+// (which recomputes them from the workbook) share it.
+package totals
 
 import (
 	"cmp"
@@ -64,7 +69,7 @@ type Cancelled struct {
 	Unpriced int
 }
 
-func newCounts(runID string) *Counts {
+func NewCounts(runID string) *Counts {
 	c := &Counts{
 		Lines: map[record.Status]int{}, Quantity: map[record.Status]int{}, Value: map[record.Status]map[string]decimal.Decimal{},
 		Orders: map[string]int{}, Cancelled: map[string]*Cancelled{}, WouldCancel: map[string]*Cancelled{}, PriceFields: map[string]int{},
@@ -158,8 +163,8 @@ func (c *Counts) Currencies() []string {
 	return out
 }
 
-// addLine counts one line of the Lines sheet.
-func (c *Counts) addLine(l *record.LineResult) {
+// AddLine counts one line of the Lines sheet.
+func (c *Counts) AddLine(l *record.LineResult) {
 	c.Rows.Add(l.Row)
 	c.TotalLines++
 	c.Lines[l.Status]++
@@ -205,10 +210,10 @@ func (c *Counts) addLine(l *record.LineResult) {
 	}
 }
 
-// customers adds up the Customers sheet: per customer and currency, from
+// CustomerTotals adds up the Customers sheet: per customer and currency, from
 // every line (in the Lines goroutine) and every order (in the Orders
 // goroutine), each into its own map, merged at the end.
-type customers struct {
+type CustomerTotals struct {
 	// lastRaw and last cache the canonical form of the last customer id:
 	// a sheet names one customer on many lines in a row.
 	lastRaw, last string
@@ -221,19 +226,19 @@ type customers struct {
 
 type custKey struct{ customer, currency string }
 
-func newCustomers(extra []string, plan bool) *customers {
-	return &customers{
+func NewCustomerTotals(extra []string, plan bool) *CustomerTotals {
+	return &CustomerTotals{
 		plan: plan, name: record.CustomerNameColumn(extra),
 		lines: map[custKey]*record.CustomerTotal{}, orders: map[custKey]int{}, names: map[string]string{},
 	}
 }
 
-// addLine counts a line under its customer — the canonical tenant id, so
+// AddLine counts a line under its customer — the canonical tenant id, so
 // that a row typed "{4A7C…}" counts with "4a7c…" — and its currency.
 //
 // A row that names no customer — one that asks for nothing (a totals row),
 // or whose tenant id is not one — is no customer's: it is in Lines only.
-func (cs *customers) addLine(l *record.LineResult) {
+func (cs *CustomerTotals) AddLine(l *record.LineResult) {
 	if l.Status == record.Ignored {
 		return
 	}
@@ -272,7 +277,7 @@ func (cs *customers) addLine(l *record.LineResult) {
 	}
 }
 
-func (cs *customers) addOrder(res *record.OrderResult) {
+func (cs *CustomerTotals) AddOrder(res *record.OrderResult) {
 	cur := res.Currency
 	if cur == "" && len(res.Lines) > 0 {
 		cur = res.Lines[0].Currency
@@ -280,11 +285,11 @@ func (cs *customers) addOrder(res *record.OrderResult) {
 	cs.orders[custKey{record.CanonicalCustomer(res.Customer), cur}]++
 }
 
-// rows merges what was counted into the sheet's rows, by customer and
+// Rows merges what was counted into the sheet's Rows, by customer and
 // currency. Lines and orders of a customer whose currency is unknown (an
 // order not found, an invalid row) join the customer's row when it has
 // exactly one currency; otherwise they keep a row without one.
-func (cs *customers) rows() []*record.CustomerTotal {
+func (cs *CustomerTotals) Rows() []*record.CustomerTotal {
 	only := map[string]string{} // customer → its one currency, or "" when several
 	seen := map[string]int{}
 	for k := range cs.lines {
@@ -337,5 +342,30 @@ func (cs *customers) rows() []*record.CustomerTotal {
 		}
 		return cmp.Or(cmp.Compare(unnamed(a), unnamed(b)), cmp.Compare(a.Name, b.Name), cmp.Compare(a.Customer, b.Customer), cmp.Compare(a.Currency, b.Currency))
 	})
+	return out
+}
+
+// FormatMoney writes an amount as an accountant reads it: digits grouped by
+// thousands, two decimals, more when the amount has them (up to four).
+func FormatMoney(d decimal.Decimal) string {
+	places := int32(2)
+	for places < 4 && !d.Equal(d.Round(places)) {
+		places++
+	}
+	s := d.StringFixed(places)
+	neg := strings.HasPrefix(s, "-")
+	s = strings.TrimPrefix(s, "-")
+	whole, frac, _ := strings.Cut(s, ".")
+	var b strings.Builder
+	for i, r := range whole {
+		if i > 0 && (len(whole)-i)%3 == 0 {
+			b.WriteByte(',')
+		}
+		b.WriteRune(r)
+	}
+	out := b.String() + "." + frac
+	if neg {
+		out = "-" + out
+	}
 	return out
 }

@@ -1,4 +1,8 @@
-package report
+// Package creditbook writes the credits workbook: line by line, whether
+// what a run's chain cancelled came back on Partner Center's
+// reconciliation files, per customer and currency, the credits no line
+// claims, and a Summary. It reads the lines from the run's report.
+package creditbook
 
 import (
 	"cmp"
@@ -14,6 +18,8 @@ import (
 
 	"github.com/pcreconcile/pcreconcile/batch/credits"
 	"github.com/pcreconcile/pcreconcile/batch/record"
+	"github.com/pcreconcile/pcreconcile/report"
+	"github.com/pcreconcile/pcreconcile/report/book"
 )
 
 // The credits workbook says, line by line, whether what a run cancelled
@@ -28,7 +34,7 @@ const (
 // chain, which it carries) cancelled, for matching against credits: with
 // the order's alternate id, and the kind their deadline tells (30 days:
 // perpetual software, 7: a software subscription).
-func CancelledLines(p *Prior) ([]credits.Line, error) {
+func CancelledLines(p *report.Prior) ([]credits.Line, error) {
 	var out []credits.Line
 	orders := p.Orders()
 	err := p.Lines(func(l record.LineResult) error {
@@ -61,21 +67,21 @@ var creditLineColumns = record.Table[credits.Line]{
 	{Header: "Source Row", Format: record.FormatInt, Width: 10, Get: func(l *credits.Line) any { return l.Row }},
 	{Header: "Customer Tenant ID", Format: record.FormatID, Width: 38, Get: func(l *credits.Line) any { return l.Customer }},
 	{Header: "Order ID", Format: record.FormatID, Width: 36, Get: func(l *credits.Line) any { return l.Order }},
-	{Header: "Alternate ID", Format: record.FormatID, Width: 14, Get: func(l *credits.Line) any { return nonEmpty(l.AlternateID) }},
+	{Header: "Alternate ID", Format: record.FormatID, Width: 14, Get: func(l *credits.Line) any { return book.NonEmpty(l.AlternateID) }},
 	{Header: "Line Item Number", Format: record.FormatInt, Width: 10, Get: func(l *credits.Line) any { return l.Line }},
 	{Header: "Offer ID", Format: record.FormatID, Width: 37, Get: func(l *credits.Line) any { return l.Offer }},
-	{Header: "Product", Format: record.FormatText, Width: 32, Get: func(l *credits.Line) any { return nonEmpty(l.Product) }},
+	{Header: "Product", Format: record.FormatText, Width: 32, Get: func(l *credits.Line) any { return book.NonEmpty(l.Product) }},
 	{Header: "Quantity Cancelled", Format: record.FormatInt, Width: 10, Get: func(l *credits.Line) any { return l.Quantity }},
-	{Header: "Currency", Format: record.FormatID, Width: 10, Get: func(l *credits.Line) any { return nonEmpty(l.Currency) }},
+	{Header: "Currency", Format: record.FormatID, Width: 10, Get: func(l *credits.Line) any { return book.NonEmpty(l.Currency) }},
 	{Header: "Amount Cancelled", Format: record.FormatMoney, Width: 14, Get: func(l *credits.Line) any { return priced(l, l.Amount) }},
 	{Header: "Credited", Format: record.FormatMoney, Width: 14, Get: func(l *credits.Line) any { return l.Credited }},
 	{Header: "Difference", Format: record.FormatMoney, Width: 14, Get: func(l *credits.Line) any { return priced(l, l.Difference()) }},
 	{Header: "Credit Status", Format: record.FormatStatus, Width: 18, Get: func(l *credits.Line) any { return string(l.Status) }},
-	{Header: "Invoice Number(s)", Format: record.FormatID, Width: 20, Get: func(l *credits.Line) any { return nonEmpty(strings.Join(l.Invoices, ", ")) }},
-	{Header: "Charge Type(s)", Format: record.FormatID, Width: 18, Get: func(l *credits.Line) any { return nonEmpty(strings.Join(l.Charges, ", ")) }},
-	{Header: "Credit Rows", Format: record.FormatText, Width: 36, Get: func(l *credits.Line) any { return nonEmpty(l.CreditRowsText()) }},
-	{Header: "Note", Format: record.FormatText, Width: 48, Get: func(l *credits.Line) any { return nonEmpty(l.Note) }},
-	{Header: "Run ID", Format: record.FormatID, Width: 28, Get: func(l *credits.Line) any { return nonEmpty(l.RunID) }},
+	{Header: "Invoice Number(s)", Format: record.FormatID, Width: 20, Get: func(l *credits.Line) any { return book.NonEmpty(strings.Join(l.Invoices, ", ")) }},
+	{Header: "Charge Type(s)", Format: record.FormatID, Width: 18, Get: func(l *credits.Line) any { return book.NonEmpty(strings.Join(l.Charges, ", ")) }},
+	{Header: "Credit Rows", Format: record.FormatText, Width: 36, Get: func(l *credits.Line) any { return book.NonEmpty(l.CreditRowsText()) }},
+	{Header: "Note", Format: record.FormatText, Width: 48, Get: func(l *credits.Line) any { return book.NonEmpty(l.Note) }},
+	{Header: "Run ID", Format: record.FormatID, Width: 28, Get: func(l *credits.Line) any { return book.NonEmpty(l.RunID) }},
 }
 
 func priced(l *credits.Line, d decimal.Decimal) any {
@@ -88,16 +94,16 @@ func priced(l *credits.Line, d decimal.Decimal) any {
 var unmatchedColumns = record.Table[credits.Unmatched]{
 	{Header: "File", Format: record.FormatID, Width: 24, Get: func(u *credits.Unmatched) any { return filepath.Base(u.File) }},
 	{Header: "Row", Format: record.FormatInt, Width: 8, Get: func(u *credits.Unmatched) any { return u.Row.Row }},
-	{Header: "Customer Tenant ID", Format: record.FormatID, Width: 38, Get: func(u *credits.Unmatched) any { return nonEmpty(u.Customer) }},
-	{Header: "Customer Name", Format: record.FormatText, Width: 30, Get: func(u *credits.Unmatched) any { return nonEmpty(u.CustomerName) }},
-	{Header: "Order ID", Format: record.FormatID, Width: 36, Get: func(u *credits.Unmatched) any { return nonEmpty(u.Order) }},
-	{Header: "Offer ID", Format: record.FormatID, Width: 37, Get: func(u *credits.Unmatched) any { return nonEmpty(u.Offer) }},
-	{Header: "Product", Format: record.FormatText, Width: 32, Get: func(u *credits.Unmatched) any { return nonEmpty(u.Product) }},
-	{Header: "Charge Type", Format: record.FormatID, Width: 18, Get: func(u *credits.Unmatched) any { return nonEmpty(u.Charge) }},
+	{Header: "Customer Tenant ID", Format: record.FormatID, Width: 38, Get: func(u *credits.Unmatched) any { return book.NonEmpty(u.Customer) }},
+	{Header: "Customer Name", Format: record.FormatText, Width: 30, Get: func(u *credits.Unmatched) any { return book.NonEmpty(u.CustomerName) }},
+	{Header: "Order ID", Format: record.FormatID, Width: 36, Get: func(u *credits.Unmatched) any { return book.NonEmpty(u.Order) }},
+	{Header: "Offer ID", Format: record.FormatID, Width: 37, Get: func(u *credits.Unmatched) any { return book.NonEmpty(u.Offer) }},
+	{Header: "Product", Format: record.FormatText, Width: 32, Get: func(u *credits.Unmatched) any { return book.NonEmpty(u.Product) }},
+	{Header: "Charge Type", Format: record.FormatID, Width: 18, Get: func(u *credits.Unmatched) any { return book.NonEmpty(u.Charge) }},
 	{Header: "Quantity", Format: record.FormatMoney, Width: 10, Get: func(u *credits.Unmatched) any { return u.Quantity }},
 	{Header: "Amount", Format: record.FormatMoney, Width: 14, Get: func(u *credits.Unmatched) any { return u.Amount }},
-	{Header: "Currency", Format: record.FormatID, Width: 9, Get: func(u *credits.Unmatched) any { return nonEmpty(u.Currency) }},
-	{Header: "Invoice Number", Format: record.FormatID, Width: 16, Get: func(u *credits.Unmatched) any { return nonEmpty(u.Invoice) }},
+	{Header: "Currency", Format: record.FormatID, Width: 9, Get: func(u *credits.Unmatched) any { return book.NonEmpty(u.Currency) }},
+	{Header: "Invoice Number", Format: record.FormatID, Width: 16, Get: func(u *credits.Unmatched) any { return book.NonEmpty(u.Invoice) }},
 	{Header: "Credit Status", Format: record.FormatStatus, Width: 18, Get: func(u *credits.Unmatched) any { return string(credits.UnexpectedCredit) }},
 	{Header: "Why", Format: record.FormatText, Width: 40, Get: func(u *credits.Unmatched) any { return u.Why }},
 }
@@ -113,7 +119,7 @@ type passThrough struct {
 
 var passThroughColumns = record.Table[passThrough]{
 	{Header: "Customer Tenant ID", Format: record.FormatID, Width: 38, Get: func(p *passThrough) any { return p.Customer }},
-	{Header: "Currency", Format: record.FormatID, Width: 9, Get: func(p *passThrough) any { return nonEmpty(p.Currency) }},
+	{Header: "Currency", Format: record.FormatID, Width: 9, Get: func(p *passThrough) any { return book.NonEmpty(p.Currency) }},
 	{Header: "Lines", Format: record.FormatInt, Width: 8, Get: func(p *passThrough) any { return p.Lines }},
 	{Header: "Amount Cancelled", Format: record.FormatMoney, Width: 14, Get: func(p *passThrough) any { return p.Cancelled }},
 	{Header: "Credited", Format: record.FormatMoney, Width: 14, Get: func(p *passThrough) any { return p.Credited }},
@@ -126,7 +132,7 @@ type CreditsOptions struct {
 	Path  string
 	Force bool
 	// Report is the report checked; Files the reconciliation files read.
-	Report                      *Prior
+	Report                      *report.Prior
 	Files                       []*credits.File
 	Matcher                     *credits.Matcher
 	Version, CommandLine, RunBy string
@@ -192,14 +198,14 @@ func WriteCredits(opts CreditsOptions) error {
 	defer f.Close()
 	title := "Credits: did the money come back?"
 	src := filepath.Base(opts.Report.Path)
-	b, err := newBook(f, headerFooter("pcreconcile — "+title, opts.Report.Endpoint() == record.SandboxEndpoint, "run "+opts.Report.RunID(), src))
+	b, err := book.New(f, book.HeaderFooter("pcreconcile — "+title, opts.Report.Endpoint() == record.SandboxEndpoint, "run "+opts.Report.RunID(), src))
 	if err != nil {
 		return err
 	}
-	if err := f.SetSheetName("Sheet1", SummarySheet); err != nil {
+	if err := f.SetSheetName("Sheet1", book.SummarySheet); err != nil {
 		return err
 	}
-	for _, name := range []string{LinesSheet, UnmatchedSheet, CustomersSheet} {
+	for _, name := range []string{report.LinesSheet, UnmatchedSheet, report.CustomersSheet} {
 		if _, err := f.NewSheet(name); err != nil {
 			return err
 		}
@@ -212,53 +218,32 @@ func WriteCredits(opts CreditsOptions) error {
 	at := slices.Index(creditLineColumns.Headers(), "Credit Status")
 	colour := func(row []any) {
 		if c, ok := row[at].(excelize.Cell); ok {
-			c.StyleID = b.styles.status[credits.Status(fmt.Sprint(c.Value)).Family()]
+			c.StyleID = b.Styles.Status[credits.Status(fmt.Sprint(c.Value)).Family()]
 			row[at] = c
 		}
 	}
-	if err := writeTable(b, LinesSheet, creditLineColumns, lines, colour); err != nil {
+	if err := book.WriteTable(b, report.LinesSheet, creditLineColumns, lines, colour); err != nil {
 		return err
 	}
-	if err := writeTable(b, UnmatchedSheet, unmatchedColumns, m.Unmatched, nil); err != nil {
+	if err := book.WriteTable(b, UnmatchedSheet, unmatchedColumns, m.Unmatched, nil); err != nil {
 		return err
 	}
-	if err := writeTable(b, CustomersSheet, passThroughColumns, passThroughs(lines), nil); err != nil {
+	if err := book.WriteTable(b, report.CustomersSheet, passThroughColumns, passThroughs(lines), nil); err != nil {
 		return err
 	}
-	if err := printTitles(f); err != nil {
+	if err := book.PrintTitles(f, book.TableTitles); err != nil {
 		return err
 	}
 	if err := writeCreditsSummary(b, title, opts); err != nil {
 		return err
 	}
 	t := Totals(m)
-	if err := b.archive.props(docInfo{Title: "pcreconcile: " + title, Subject: "Partner Center credits matched to the cancellations of a run",
+	if err := b.Archive.Props(book.DocInfo{Title: "pcreconcile: " + title, Subject: "Partner Center credits matched to the cancellations of a run",
 		Version: opts.Version, Description: fmt.Sprintf("%d cancelled lines of run %s against %d reconciliation files", len(lines), opts.Report.RunID(), len(opts.Files)),
 		Identifier: opts.Report.RunID(), Keywords: fmt.Sprintf("pcreconcile; credits; %d credited", t.ByStatus[credits.Credited])}, opts.Now); err != nil {
 		return err
 	}
-	return save(f, b.archive, opts.Path, opts.Force)
-}
-
-// writeTable streams rows of table t into sheet name.
-func writeTable[T any](b *book, name string, t record.Table[T], rows []T, dress func([]any)) error {
-	tb, err := b.stream(name, t.Headers(), len(t), tableWidths(t), wrapColumns(t), 1+len(rows))
-	if err != nil {
-		return err
-	}
-	for i := range rows {
-		row := make([]any, len(t))
-		for k, col := range t {
-			row[k] = b.cell(col.Format, col.Get(&rows[i]))
-		}
-		if dress != nil {
-			dress(row)
-		}
-		if err := tb.add(row, b.styles.wrap); err != nil {
-			return err
-		}
-	}
-	return b.finishSheet(tb)
+	return book.Save(f, b.Archive, opts.Path, opts.Force)
 }
 
 // passThroughs totals the lines per customer and currency.
@@ -298,59 +283,59 @@ const (
 	LabelLaterRun      = "Later run of the chain"
 )
 
-func writeCreditsSummary(b *book, title string, opts CreditsOptions) error {
-	p, st := opts.Report, b.styles
-	s := &summary{f: b.f, st: st, row: 1}
-	s.set(1, 1, title, st.title)
+func writeCreditsSummary(b *book.Book, title string, opts CreditsOptions) error {
+	p, st := opts.Report, b.Styles
+	s := &book.Summary{F: b.F, St: st, Row: 1}
+	s.Set(1, 1, title, st.Title)
 	if p.Endpoint() == record.SandboxEndpoint {
-		s.row++
-		s.span(1, summaryCols, s.row, "SANDBOX — the report is of the built-in simulator", st.sandbox)
+		s.Row++
+		s.Span(1, book.SummaryCols, s.Row, "SANDBOX — the report is of the built-in simulator", st.Sandbox)
 	}
-	s.row++
+	s.Row++
 	t := Totals(opts.Matcher)
-	s.field(LabelResult, t.Result(), st.left)
-	s.field(LabelVersion, opts.Version, st.left)
-	s.field(LabelCommandLine, opts.CommandLine, st.left)
-	s.field(LabelRunBy, opts.RunBy, st.left)
-	s.field(LabelReportChecked, p.Path, st.left)
-	s.field(LabelRunID, p.RunID(), st.left)
-	s.field(LabelChainID, p.ChainID(), st.left)
-	s.field(LabelSeal, p.Seal(), st.left)
-	s.field(LabelEndpoint, p.Endpoint(), st.left)
+	s.Field(report.LabelResult, t.Result(), st.Left)
+	s.Field(report.LabelVersion, opts.Version, st.Left)
+	s.Field(report.LabelCommandLine, opts.CommandLine, st.Left)
+	s.Field(report.LabelRunBy, opts.RunBy, st.Left)
+	s.Field(LabelReportChecked, p.Path, st.Left)
+	s.Field(report.LabelRunID, p.RunID(), st.Left)
+	s.Field(report.LabelChainID, p.ChainID(), st.Left)
+	s.Field(report.LabelSeal, p.Seal(), st.Left)
+	s.Field(report.LabelEndpoint, p.Endpoint(), st.Left)
 	if opts.Later != "" {
-		s.field(LabelLaterRun, opts.Later, st.note)
+		s.Field(LabelLaterRun, opts.Later, st.Note)
 	}
 	for _, cur := range slices.Sorted(maps.Keys(t.Expected)) {
 		if cur == "" {
 			continue
 		}
-		s.field(fmt.Sprintf("%s (%s)", LabelExpected, cur), t.Expected[cur].InexactFloat64(), st.moneyLeft)
-		s.field(fmt.Sprintf("%s (%s)", LabelCredited, cur), t.Credited[cur].InexactFloat64(), st.moneyLeft)
-		s.field(fmt.Sprintf("%s (%s)", LabelStillOwed, cur), t.Expected[cur].Sub(t.Credited[cur]).InexactFloat64(), st.moneyLeft)
+		s.Field(fmt.Sprintf("%s (%s)", LabelExpected, cur), t.Expected[cur].InexactFloat64(), st.MoneyLeft)
+		s.Field(fmt.Sprintf("%s (%s)", LabelCredited, cur), t.Credited[cur].InexactFloat64(), st.MoneyLeft)
+		s.Field(fmt.Sprintf("%s (%s)", LabelStillOwed, cur), t.Expected[cur].Sub(t.Credited[cur]).InexactFloat64(), st.MoneyLeft)
 	}
 	for _, cur := range slices.Sorted(maps.Keys(t.Unexpected)) {
-		s.field(fmt.Sprintf("%s (%s)", LabelUnexpected, cmp.Or(cur, "no currency")), t.Unexpected[cur].InexactFloat64(), st.moneyLeft)
+		s.Field(fmt.Sprintf("%s (%s)", LabelUnexpected, cmp.Or(cur, "no currency")), t.Unexpected[cur].InexactFloat64(), st.MoneyLeft)
 	}
-	s.row++
-	s.header("Lines by credit status", "Lines")
+	s.Row++
+	s.Header("Lines by credit status", "Lines")
 	for _, status := range credits.Statuses {
-		s.row++
-		s.set(1, s.row, string(status), st.status[status.Family()])
-		s.set(2, s.row, t.ByStatus[status], 0)
+		s.Row++
+		s.Set(1, s.Row, string(status), st.Status[status.Family()])
+		s.Set(2, s.Row, t.ByStatus[status], 0)
 	}
-	s.row++
-	s.header("Reconciliation files", "SHA-256", "", "", "Rows", "Credit rows", "Invoices")
+	s.Row++
+	s.Header("Reconciliation files", "SHA-256", "", "", "Rows", "Credit rows", "Invoices")
 	for _, f := range opts.Files {
-		s.row++
-		s.set(1, s.row, f.Path, st.left)
-		s.span(2, 4, s.row, f.SHA256, st.left)
-		s.set(5, s.row, f.Rows, 0)
-		s.set(6, s.row, f.Credits, 0)
-		s.set(7, s.row, strings.Join(f.Invoices, ", "), st.left)
+		s.Row++
+		s.Set(1, s.Row, f.Path, st.Left)
+		s.Span(2, 4, s.Row, f.SHA256, st.Left)
+		s.Set(5, s.Row, f.Rows, 0)
+		s.Set(6, s.Row, f.Credits, 0)
+		s.Set(7, s.Row, strings.Join(f.Invoices, ", "), st.Left)
 		for _, prob := range f.Problems {
-			s.row++
-			s.span(1, summaryCols, s.row, "not read: "+prob, st.note)
+			s.Row++
+			s.Span(1, book.SummaryCols, s.Row, "not read: "+prob, st.Note)
 		}
 	}
-	return s.finish(b.headerFooter)
+	return s.Finish(b.HeaderFooter)
 }

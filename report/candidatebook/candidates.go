@@ -1,4 +1,8 @@
-package report
+// Package candidatebook writes the candidates workbook of discover: the
+// lines still cancellable, soonest deadline first (a valid input for
+// check, plan and run as it is), per customer, the customers not read,
+// and a Summary. It is a worksheet, not evidence: it has no seal.
+package candidatebook
 
 import (
 	"cmp"
@@ -13,6 +17,8 @@ import (
 	"github.com/pcreconcile/pcreconcile/batch/discover"
 	"github.com/pcreconcile/pcreconcile/batch/record"
 	"github.com/pcreconcile/pcreconcile/internal/deadline"
+	"github.com/pcreconcile/pcreconcile/report"
+	"github.com/pcreconcile/pcreconcile/report/book"
 )
 
 // The candidates workbook is what `discover` found: the lines that can
@@ -32,18 +38,18 @@ const (
 // and what the line is worth and by when.
 var candidateColumns = record.Table[discover.Candidate]{
 	{Header: "Customer Tenant ID", Format: record.FormatID, Width: 38, Get: func(c *discover.Candidate) any { return c.Customer }},
-	{Header: "Customer Name", Format: record.FormatText, Width: 30, Get: func(c *discover.Candidate) any { return nonEmpty(c.CustomerName) }},
+	{Header: "Customer Name", Format: record.FormatText, Width: 30, Get: func(c *discover.Candidate) any { return book.NonEmpty(c.CustomerName) }},
 	{Header: "Order ID", Format: record.FormatID, Width: 36, Get: func(c *discover.Candidate) any { return c.Order }},
 	{Header: "Line Item Number", Format: record.FormatInt, Width: 10, Get: func(c *discover.Candidate) any { return c.Line }},
 	{Header: "Offer ID", Format: record.FormatID, Width: 37, Get: func(c *discover.Candidate) any { return c.Offer }},
-	{Header: "Product", Format: record.FormatText, Width: 32, Get: func(c *discover.Candidate) any { return nonEmpty(c.Product) }},
+	{Header: "Product", Format: record.FormatText, Width: 32, Get: func(c *discover.Candidate) any { return book.NonEmpty(c.Product) }},
 	{Header: "Kind", Format: record.FormatID, Width: 22, Get: func(c *discover.Candidate) any { return string(c.Kind) }},
 	{Header: "Purchase Date", Format: record.FormatTime, Width: 20, Get: func(c *discover.Candidate) any { return c.Purchased }},
 	{Header: "Cancellable Until", Format: record.FormatTime, Width: 20, Get: func(c *discover.Candidate) any { return c.Until }},
 	{Header: "Hours Left", Format: record.FormatText, Width: 10}, // set per row: it depends on when
 	{Header: "Quantity", Format: record.FormatInt, Width: 10, Get: func(c *discover.Candidate) any { return c.Quantity }},
 	{Header: "Unit Price", Format: record.FormatMoney, Width: 12, Get: func(c *discover.Candidate) any { return nullMoney(c.UnitPrice) }},
-	{Header: "Currency", Format: record.FormatID, Width: 9, Get: func(c *discover.Candidate) any { return nonEmpty(c.Currency) }},
+	{Header: "Currency", Format: record.FormatID, Width: 9, Get: func(c *discover.Candidate) any { return book.NonEmpty(c.Currency) }},
 	{Header: "Amount At Stake", Format: record.FormatMoney, Width: 16, Get: func(c *discover.Candidate) any { return nullMoney(c.Amount()) }},
 }
 
@@ -59,19 +65,12 @@ type atStake struct {
 
 var stakeColumns = record.Table[atStake]{
 	{Header: "Customer Tenant ID", Format: record.FormatID, Width: 38, Get: func(a *atStake) any { return a.Customer }},
-	{Header: "Customer Name", Format: record.FormatText, Width: 30, Get: func(a *atStake) any { return nonEmpty(a.Name) }},
+	{Header: "Customer Name", Format: record.FormatText, Width: 30, Get: func(a *atStake) any { return book.NonEmpty(a.Name) }},
 	{Header: "Lines", Format: record.FormatInt, Width: 8, Get: func(a *atStake) any { return a.Lines }},
 	{Header: "Quantity", Format: record.FormatInt, Width: 10, Get: func(a *atStake) any { return a.Quantity }},
-	{Header: "Currency", Format: record.FormatID, Width: 9, Get: func(a *atStake) any { return nonEmpty(a.Currency) }},
+	{Header: "Currency", Format: record.FormatID, Width: 9, Get: func(a *atStake) any { return book.NonEmpty(a.Currency) }},
 	{Header: "Amount At Stake", Format: record.FormatMoney, Width: 16, Get: func(a *atStake) any { return nullMoney(a.Amount) }},
 	{Header: "Earliest Deadline", Format: record.FormatTime, Width: 20, Get: func(a *atStake) any { return a.Earliest }},
-}
-
-func nonEmpty(s string) any {
-	if s == "" {
-		return nil
-	}
-	return s
 }
 
 func nullMoney(d decimal.NullDecimal) any {
@@ -99,8 +98,8 @@ func WriteCandidates(opts CandidatesOptions) error {
 	f := excelize.NewFile()
 	defer f.Close()
 	title := "Cancellation candidates: nothing was changed"
-	hf := headerFooter(title, opts.Endpoint == record.SandboxEndpoint, "read "+res.At.Format("2006-01-02 15:04 UTC"), "discover")
-	b, err := newBook(f, hf)
+	hf := book.HeaderFooter(title, opts.Endpoint == record.SandboxEndpoint, "read "+res.At.Format("2006-01-02 15:04 UTC"), "discover")
+	b, err := book.New(f, hf)
 	if err != nil {
 		return err
 	}
@@ -108,13 +107,13 @@ func WriteCandidates(opts CandidatesOptions) error {
 	if err := f.SetSheetName("Sheet1", CandidatesSheet); err != nil {
 		return err
 	}
-	for _, name := range []string{CustomersSheet, NotReadSheet, SummarySheet} {
+	for _, name := range []string{report.CustomersSheet, NotReadSheet, book.SummarySheet} {
 		if _, err := f.NewSheet(name); err != nil {
 			return err
 		}
 	}
 	// Candidates, by deadline.
-	t, err := b.stream(CandidatesSheet, candidateColumns.Headers(), len(candidateColumns), tableWidths(candidateColumns), wrapColumns(candidateColumns), 1+len(res.Candidates))
+	t, err := b.Stream(CandidatesSheet, candidateColumns.Headers(), len(candidateColumns), book.TableWidths(candidateColumns), book.WrapColumns(candidateColumns), 1+len(res.Candidates))
 	if err != nil {
 		return err
 	}
@@ -124,58 +123,58 @@ func WriteCandidates(opts CandidatesOptions) error {
 		row := make([]any, len(candidateColumns))
 		for k, col := range candidateColumns {
 			if col.Get != nil {
-				row[k] = b.cell(col.Format, col.Get(c))
+				row[k] = b.Cell(col.Format, col.Get(c))
 			}
 		}
 		row[hours] = c.HoursLeft(res.At)
-		if err := t.add(row, b.styles.wrap); err != nil {
+		if err := t.Add(row, b.Styles.Wrap); err != nil {
 			return err
 		}
 	}
-	if err := b.finishSheet(t); err != nil {
+	if err := b.FinishSheet(t); err != nil {
 		return err
 	}
 	// Customers: what each has at stake, per currency.
 	stakes := atStakes(res.Candidates)
-	if t, err = b.stream(CustomersSheet, stakeColumns.Headers(), len(stakeColumns), tableWidths(stakeColumns), wrapColumns(stakeColumns), 1+len(stakes)); err != nil {
+	if t, err = b.Stream(report.CustomersSheet, stakeColumns.Headers(), len(stakeColumns), book.TableWidths(stakeColumns), book.WrapColumns(stakeColumns), 1+len(stakes)); err != nil {
 		return err
 	}
 	for _, a := range stakes {
 		row := make([]any, len(stakeColumns))
 		for k, col := range stakeColumns {
-			row[k] = b.cell(col.Format, col.Get(a))
+			row[k] = b.Cell(col.Format, col.Get(a))
 		}
-		if err := t.add(row, b.styles.wrap); err != nil {
+		if err := t.Add(row, b.Styles.Wrap); err != nil {
 			return err
 		}
 	}
-	if err := b.finishSheet(t); err != nil {
+	if err := b.FinishSheet(t); err != nil {
 		return err
 	}
 	// Not read: the customers whose orders could not be read, and why.
-	if t, err = b.stream(NotReadSheet, notReadHeaders, len(notReadHeaders), []float64{38, 30, 12, 60}, []int{3}, 1+len(res.NotRead)); err != nil {
+	if t, err = b.Stream(NotReadSheet, notReadHeaders, len(notReadHeaders), []float64{38, 30, 12, 60}, []int{3}, 1+len(res.NotRead)); err != nil {
 		return err
 	}
 	for _, n := range res.NotRead {
-		if err := t.add([]any{n.Customer, nonEmpty(n.Name), nonEmpty(n.Code), n.Reason}, b.styles.wrap); err != nil {
+		if err := t.Add([]any{n.Customer, book.NonEmpty(n.Name), book.NonEmpty(n.Code), n.Reason}, b.Styles.Wrap); err != nil {
 			return err
 		}
 	}
-	if err := b.finishSheet(t); err != nil {
+	if err := b.FinishSheet(t); err != nil {
 		return err
 	}
-	if err := printTitles(f); err != nil {
+	if err := book.PrintTitles(f, book.TableTitles); err != nil {
 		return err
 	}
 	if err := writeCandidatesSummary(b, title, opts, stakes); err != nil {
 		return err
 	}
-	if err := b.archive.props(docInfo{Title: "pcreconcile: " + title, Subject: "Partner Center purchases that can still be cancelled, by deadline",
+	if err := b.Archive.Props(book.DocInfo{Title: "pcreconcile: " + title, Subject: "Partner Center purchases that can still be cancelled, by deadline",
 		Version: opts.Version, Description: fmt.Sprintf("%d lines of %d customers, read %s", len(res.Candidates), res.Customers, res.At.Format(time.RFC3339)),
 		Keywords: "pcreconcile; discover"}, res.At); err != nil {
 		return err
 	}
-	return save(f, b.archive, opts.Path, opts.Force)
+	return book.Save(f, b.Archive, opts.Path, opts.Force)
 }
 
 // atStakes totals the candidates per customer and currency, the customers
@@ -223,26 +222,26 @@ const (
 // writeCandidatesSummary fills the Summary: when and where it read, what
 // it read, what is at stake per currency, the windows used, what was left
 // out and why.
-func writeCandidatesSummary(b *book, title string, opts CandidatesOptions, stakes []*atStake) error {
+func writeCandidatesSummary(b *book.Book, title string, opts CandidatesOptions, stakes []*atStake) error {
 	res := opts.Result
-	s := &summary{f: b.f, st: b.styles, row: 1}
-	s.set(1, 1, title, b.styles.title)
+	s := &book.Summary{F: b.F, St: b.Styles, Row: 1}
+	s.Set(1, 1, title, b.Styles.Title)
 	if opts.Endpoint == record.SandboxEndpoint {
-		s.row++
-		s.span(1, summaryCols, s.row, "SANDBOX — the built-in Partner Center simulator: these are not real purchases", b.styles.sandbox)
+		s.Row++
+		s.Span(1, book.SummaryCols, s.Row, "SANDBOX — the built-in Partner Center simulator: these are not real purchases", b.Styles.Sandbox)
 	}
-	s.row++
-	s.field(LabelVersion, opts.Version, b.styles.left)
-	s.field(LabelCommandLine, opts.CommandLine, b.styles.left)
-	s.field(LabelEndpoint, opts.Endpoint, b.styles.left)
-	s.field(LabelTenant, opts.Tenant, b.styles.left)
-	s.field(LabelRunBy, opts.RunBy, b.styles.left)
-	s.field(LabelRead, res.At, b.styles.dateTimeLeft)
-	s.field(LabelCustomers, res.Customers, b.styles.left)
-	s.field(LabelOrders, res.Orders, b.styles.left)
-	s.field(LabelCandidates, len(res.Candidates), b.styles.left)
+	s.Row++
+	s.Field(report.LabelVersion, opts.Version, b.Styles.Left)
+	s.Field(report.LabelCommandLine, opts.CommandLine, b.Styles.Left)
+	s.Field(report.LabelEndpoint, opts.Endpoint, b.Styles.Left)
+	s.Field(report.LabelTenant, opts.Tenant, b.Styles.Left)
+	s.Field(report.LabelRunBy, opts.RunBy, b.Styles.Left)
+	s.Field(LabelRead, res.At, b.Styles.DateTimeLeft)
+	s.Field(LabelCustomers, res.Customers, b.Styles.Left)
+	s.Field(LabelOrders, res.Orders, b.Styles.Left)
+	s.Field(LabelCandidates, len(res.Candidates), b.Styles.Left)
 	if opts.Within > 0 {
-		s.field(LabelWithin, opts.Within.String(), b.styles.left)
+		s.Field(LabelWithin, opts.Within.String(), b.Styles.Left)
 	}
 	totals := map[string]decimal.Decimal{}
 	for _, a := range stakes {
@@ -252,21 +251,21 @@ func writeCandidatesSummary(b *book, title string, opts CandidatesOptions, stake
 	}
 	for _, cur := range slices.Sorted(maps.Keys(totals)) {
 		if cur != "" {
-			s.field(fmt.Sprintf("%s (%s)", LabelAtStake, cur), totals[cur].InexactFloat64(), b.styles.moneyLeft)
+			s.Field(fmt.Sprintf("%s (%s)", LabelAtStake, cur), totals[cur].InexactFloat64(), b.Styles.MoneyLeft)
 		}
 	}
-	s.field(LabelWindows, opts.Windows.Describe(nil), b.styles.left)
-	s.field(LabelNotRead, len(res.NotRead), b.styles.left)
+	s.Field(report.LabelWindows, opts.Windows.Describe(nil), b.Styles.Left)
+	s.Field(LabelNotRead, len(res.NotRead), b.Styles.Left)
 	if res.Incomplete != "" {
-		s.field(LabelIncomplete, res.Incomplete, b.styles.sandbox)
+		s.Field(LabelIncomplete, res.Incomplete, b.Styles.Sandbox)
 	}
-	s.field(LabelNext, "review the Candidates sheet, delete the rows to keep, then: pcreconcile plan "+ShellQuote(opts.Path)+" — and run what the plan shows", b.styles.left)
-	s.row++
-	s.header("Active lines left out", "Lines")
+	s.Field(LabelNext, "review the Candidates sheet, delete the rows to keep, then: pcreconcile plan "+report.ShellQuote(opts.Path)+" — and run what the plan shows", b.Styles.Left)
+	s.Row++
+	s.Header("Active lines left out", "Lines")
 	for _, why := range slices.Sorted(maps.Keys(res.Skipped)) {
-		s.row++
-		s.set(1, s.row, why, 0)
-		s.set(2, s.row, res.Skipped[why], 0)
+		s.Row++
+		s.Set(1, s.Row, why, 0)
+		s.Set(2, s.Row, res.Skipped[why], 0)
 	}
-	return s.finish(b.headerFooter)
+	return s.Finish(b.HeaderFooter)
 }

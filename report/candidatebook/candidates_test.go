@@ -1,4 +1,4 @@
-package report
+package candidatebook
 
 import (
 	"path/filepath"
@@ -12,6 +12,9 @@ import (
 
 	"github.com/pcreconcile/pcreconcile/batch/discover"
 	"github.com/pcreconcile/pcreconcile/batch/record"
+	"github.com/pcreconcile/pcreconcile/report"
+	"github.com/pcreconcile/pcreconcile/report/book"
+	"github.com/pcreconcile/pcreconcile/report/booktest"
 )
 
 // The candidates workbook: Candidates first (plan and run read it as
@@ -19,7 +22,7 @@ import (
 // report, and no seal — it is a worksheet, not evidence.
 func TestCandidatesWorkbook(t *testing.T) {
 	at := time.Date(2026, 12, 1, 12, 0, 0, 0, time.UTC)
-	c := discover.Candidate{Customer: cust, CustomerName: "Contoso", Order: "o1", Line: 0, Offer: "DG7GMGF0FKZV:0003:DG7GMGF0DWMS", Product: "SQL Server",
+	c := discover.Candidate{Customer: "4a7c2e91-5b3d-4f8a-9c1e-2d6b8f0a3c57", CustomerName: "Contoso", Order: "o1", Line: 0, Offer: "DG7GMGF0FKZV:0003:DG7GMGF0DWMS", Product: "SQL Server",
 		Kind: "perpetual_software", Purchased: at.Add(-29 * 24 * time.Hour), Until: at.Add(24 * time.Hour), Quantity: 4,
 		UnitPrice: decimal.NewNullDecimal(decimal.RequireFromString("12373.20")), Currency: "USD"}
 	res := &discover.Result{At: at, Candidates: []discover.Candidate{c}, Customers: 2, Orders: 3,
@@ -28,15 +31,15 @@ func TestCandidatesWorkbook(t *testing.T) {
 	if err := WriteCandidates(CandidatesOptions{Path: path, Result: res, Version: "v1", Endpoint: record.SandboxEndpoint}); err != nil {
 		t.Fatal(err)
 	}
-	checkDimensions(t, path)
-	parts, sheets, order := archiveParts(t, path)
-	if !slices.Equal(order, []string{CandidatesSheet, CustomersSheet, NotReadSheet, SummarySheet}) {
+	booktest.CheckDimensions(t, path)
+	parts, sheets, order := booktest.ArchiveParts(t, path)
+	if !slices.Equal(order, []string{CandidatesSheet, report.CustomersSheet, NotReadSheet, book.SummarySheet}) {
 		t.Errorf("sheets %v", order)
 	}
 	if !strings.Contains(parts["docProps/core.xml"], "<cp:keywords>pcreconcile; discover</cp:keywords>") {
 		t.Errorf("core.xml %s", parts["docProps/core.xml"])
 	}
-	for _, name := range []string{CandidatesSheet, CustomersSheet, NotReadSheet} {
+	for _, name := range []string{CandidatesSheet, report.CustomersSheet, NotReadSheet} {
 		if x := sheets[name]; !strings.Contains(x, `scale="73"`) || !strings.Contains(x, "Page &amp;P of &amp;N") || !strings.Contains(x, "SANDBOX") {
 			t.Errorf("%s: no print setup or page header", name)
 		}
@@ -55,7 +58,7 @@ func TestCandidatesWorkbook(t *testing.T) {
 			t.Errorf("%s shows %q", col, v)
 		}
 	}
-	if v := summaryValue(t, f, LabelAtStake+" (USD)"); v != "49492.8" {
+	if v := booktest.SummaryValue(t, f, LabelAtStake+" (USD)"); v != "49492.8" {
 		t.Errorf("at stake %q", v)
 	}
 }
