@@ -33,7 +33,8 @@ against Partner Center's reconciliation files RECON… — billed or unbilled,
 CSV or XLSX, as downloaded (Partner Center: Billing, then the invoice's
 reconciliation file; or the unbilled reconciliation file of the current
 period) — and writes a workbook (--report, default
-credits-YYYYMMDD-HHMMSS.xlsx): Summary, Lines, Unmatched Credits, Customers.
+credits-YYYYMMDD-HHMMSS.xlsx): Summary, Lines, Unmatched Credits, Customers,
+Statuses.
 
 A credit row is a refund charge type (Cancel, cancelImmediate,
 removeQuantity, customerCredit, …) or a negative amount; it matches a line

@@ -14,6 +14,7 @@ import (
 	"github.com/shopspring/decimal"
 	"github.com/xuri/excelize/v2"
 
+	"github.com/pcreconcile/pcreconcile/batch/credits"
 	"github.com/pcreconcile/pcreconcile/batch/plan"
 	"github.com/pcreconcile/pcreconcile/batch/record"
 	"github.com/pcreconcile/pcreconcile/report"
@@ -252,12 +253,22 @@ func TestCreditsAfterASandboxRun(t *testing.T) {
 		t.Fatal(err)
 	}
 	defer f.Close()
-	if got := strings.Join(f.GetSheetList(), ","); got != "Summary,Lines,Unmatched Credits,Customers" {
+	if got := strings.Join(f.GetSheetList(), ","); got != "Summary,Lines,Unmatched Credits,Customers,Statuses" {
 		t.Errorf("sheets %s", got)
 	}
 	got := creditStatuses(t, f)
 	if !maps.Equal(got, sampleCredits) {
 		t.Errorf("credit statuses %v\nwant %v", got, sampleCredits)
+	}
+	// The workbook explains every credit status, and what to do about it.
+	explained, _ := f.GetRows(report.StatusesSheet)
+	if len(explained) != len(credits.Statuses)+1 {
+		t.Errorf("Statuses sheet: %v", explained)
+	}
+	for i, s := range credits.Statuses {
+		if r := explained[min(i+1, len(explained)-1)]; len(r) < 3 || r[0] != string(s) || len(r[1]) < 30 || len(r[2]) < 7 {
+			t.Errorf("Statuses row for %s: %v", s, r)
+		}
 	}
 	if summary := summaryOf(t, c.path("credits.xlsx")); summary[creditbook.LabelCredited+" (USD)"] == "" || summary[creditbook.LabelReportChecked] != c.path("run.xlsx") {
 		t.Errorf("Summary %v", summary)

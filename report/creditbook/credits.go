@@ -127,6 +127,38 @@ var passThroughColumns = record.Table[passThrough]{
 	{Header: "Lines Not Credited", Format: record.FormatInt, Width: 12, Get: func(p *passThrough) any { return p.NotCredited }},
 }
 
+// statusHelp is what each credit status means and what to do about it:
+// the workbook explains itself to whoever it is passed to.
+var statusHelp = map[credits.Status][2]string{
+	credits.Credited:        {"The credit rows for the line add up to Amount Cancelled, within a cent per unit.", "Nothing."},
+	credits.CreditedPartly:  {"Less came back than was cancelled; Difference is the rest. A software subscription is credited for the days of its term left (prorated), so less is expected for one.", "For perpetual software (credited in full), or a subscription credited less than its days left: raise it with Microsoft, quoting the Invoice Number and the line's Request ID from the run report."},
+	credits.OverCredited:    {"More came back than was cancelled: a credit counted twice, or one meant for another line.", "Check the Credit Rows it names; the customer's credit note must not pass on more than was cancelled."},
+	credits.NotCredited:     {"No credit row for the line in the files given.", "Credits often come on the next invoice: check again with its reconciliation file (or the unbilled one); still missing after that, raise it with Microsoft."},
+	credits.CurrencyDiffers: {"The credit came in another currency than the line was cancelled in: both amounts are shown, never added.", "Compare them at the invoice's exchange rate; raise it with Microsoft if they differ."},
+	credits.UnexpectedCredit: {"A credit row no line this chain cancelled claims (on the Unmatched Credits sheet): another run, another tool, or a credit Microsoft gave for something else.",
+		"Find what it is for before passing it on to the customer."},
+}
+
+// creditStatus is a row of the Statuses sheet.
+type creditStatus struct {
+	Status    credits.Status
+	Means, Do string
+}
+
+var statusColumns = record.Table[creditStatus]{
+	{Header: "Credit Status", Format: record.FormatStatus, Width: 18, Get: func(c *creditStatus) any { return string(c.Status) }},
+	{Header: "What it means", Format: record.FormatText, Width: 60, Get: func(c *creditStatus) any { return c.Means }},
+	{Header: "What to do", Format: record.FormatText, Width: 60, Get: func(c *creditStatus) any { return c.Do }},
+}
+
+func statusRows() []creditStatus {
+	out := make([]creditStatus, len(credits.Statuses))
+	for i, s := range credits.Statuses {
+		out[i] = creditStatus{Status: s, Means: statusHelp[s][0], Do: statusHelp[s][1]}
+	}
+	return out
+}
+
 // CreditsOptions say what was matched and where to write it.
 type CreditsOptions struct {
 	Path  string
@@ -205,7 +237,7 @@ func WriteCredits(opts CreditsOptions) error {
 	if err := f.SetSheetName("Sheet1", book.SummarySheet); err != nil {
 		return err
 	}
-	for _, name := range []string{report.LinesSheet, UnmatchedSheet, report.CustomersSheet} {
+	for _, name := range []string{report.LinesSheet, UnmatchedSheet, report.CustomersSheet, report.StatusesSheet} {
 		if _, err := f.NewSheet(name); err != nil {
 			return err
 		}
@@ -229,6 +261,14 @@ func WriteCredits(opts CreditsOptions) error {
 		return err
 	}
 	if err := book.WriteTable(b, report.CustomersSheet, passThroughColumns, passThroughs(lines), nil); err != nil {
+		return err
+	}
+	if err := book.WriteTable(b, report.StatusesSheet, statusColumns, statusRows(), func(row []any) {
+		if c, ok := row[0].(excelize.Cell); ok {
+			c.StyleID = b.Styles.Status[credits.Status(fmt.Sprint(c.Value)).Family()]
+			row[0] = c
+		}
+	}); err != nil {
 		return err
 	}
 	if err := book.PrintTitles(f, book.TableTitles); err != nil {
