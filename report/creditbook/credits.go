@@ -76,7 +76,7 @@ var creditLineColumns = record.Table[credits.Line]{
 	{Header: "Amount Cancelled", Format: record.FormatMoney, Width: 14, Get: func(l *credits.Line) any { return priced(l, l.Amount) }},
 	{Header: "Credited", Format: record.FormatMoney, Width: 14, Get: func(l *credits.Line) any { return l.Credited }},
 	{Header: "Difference", Format: record.FormatMoney, Width: 14, Get: func(l *credits.Line) any { return priced(l, l.Difference()) }},
-	{Header: "Credit Status", Format: record.FormatStatus, Width: 18, Get: func(l *credits.Line) any { return string(l.Status) }},
+	{Header: "Credit Status", Format: record.FormatStatus, Width: 20, Get: func(l *credits.Line) any { return string(l.Status) }},
 	{Header: "Invoice Number(s)", Format: record.FormatID, Width: 20, Get: func(l *credits.Line) any { return book.NonEmpty(strings.Join(l.Invoices, ", ")) }},
 	{Header: "Charge Type(s)", Format: record.FormatID, Width: 18, Get: func(l *credits.Line) any { return book.NonEmpty(strings.Join(l.Charges, ", ")) }},
 	{Header: "Credit Rows", Format: record.FormatText, Width: 36, Get: func(l *credits.Line) any { return book.NonEmpty(l.CreditRowsText()) }},
@@ -104,7 +104,7 @@ var unmatchedColumns = record.Table[credits.Unmatched]{
 	{Header: "Amount", Format: record.FormatMoney, Width: 14, Get: func(u *credits.Unmatched) any { return u.Amount }},
 	{Header: "Currency", Format: record.FormatID, Width: 9, Get: func(u *credits.Unmatched) any { return book.NonEmpty(u.Currency) }},
 	{Header: "Invoice Number", Format: record.FormatID, Width: 16, Get: func(u *credits.Unmatched) any { return book.NonEmpty(u.Invoice) }},
-	{Header: "Credit Status", Format: record.FormatStatus, Width: 18, Get: func(u *credits.Unmatched) any { return string(credits.UnexpectedCredit) }},
+	{Header: "Credit Status", Format: record.FormatStatus, Width: 20, Get: func(u *credits.Unmatched) any { return string(credits.UnexpectedCredit) }},
 	{Header: "Why", Format: record.FormatText, Width: 40, Get: func(u *credits.Unmatched) any { return u.Why }},
 }
 
@@ -146,7 +146,7 @@ type creditStatus struct {
 }
 
 var statusColumns = record.Table[creditStatus]{
-	{Header: "Credit Status", Format: record.FormatStatus, Width: 18, Get: func(c *creditStatus) any { return string(c.Status) }},
+	{Header: "Credit Status", Format: record.FormatStatus, Width: 20, Get: func(c *creditStatus) any { return string(c.Status) }},
 	{Header: "What it means", Format: record.FormatText, Width: 60, Get: func(c *creditStatus) any { return c.Means }},
 	{Header: "What to do", Format: record.FormatText, Width: 60, Get: func(c *creditStatus) any { return c.Do }},
 }
