@@ -17,7 +17,6 @@ import (
 
 	"github.com/pcreconcile/pcreconcile/batch/config"
 	"github.com/pcreconcile/pcreconcile/batch/credits"
-	"github.com/pcreconcile/pcreconcile/batch/plan"
 	"github.com/pcreconcile/pcreconcile/batch/record"
 	"github.com/pcreconcile/pcreconcile/batch/resume"
 	"github.com/pcreconcile/pcreconcile/batch/sheet"
@@ -165,17 +164,6 @@ func (a *app) cmdCredits(ctx context.Context, args []string) error {
 // be believed). An unsealed report, written before reports were sealed,
 // is read with a warning.
 func (a *app) openCancellations(path string, key []byte, log *slog.Logger) (*report.Prior, error) {
-	v, err := report.Verify(path, key)
-	if err != nil {
-		return nil, err
-	}
-	switch {
-	case !v.Sealed:
-		log.Warn("the report has no seal (an earlier version wrote it): its lines cannot be checked against what the run wrote", "report", path)
-	case len(v.Changes) > 0:
-		return nil, &plan.Error{File: path, Reason: "was changed after pcreconcile wrote it: " + v.Changes[0].String(),
-			Fix: "check the report as it was written (pcreconcile verify " + report.ShellQuote(path) + " lists every change)"}
-	}
 	p, err := report.Open(path)
 	if err != nil {
 		return nil, err
@@ -183,6 +171,14 @@ func (a *app) openCancellations(path string, key []byte, log *slog.Logger) (*rep
 	if p.Mode() == record.Plan {
 		p.Close()
 		return nil, usage(path+" is a plan: it cancelled nothing", "give the report of the run that executed it")
+	}
+	sealed, err := p.CheckSeal(key, "check")
+	if err != nil {
+		p.Close()
+		return nil, err
+	}
+	if !sealed {
+		log.Warn("the report has no seal (an earlier version wrote it): its lines cannot be checked against what the run wrote", "report", path)
 	}
 	return p, nil
 }

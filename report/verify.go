@@ -92,6 +92,32 @@ func Verify(path string, key []byte) (*Verification, error) {
 		return nil, err
 	}
 	defer p.Close()
+	return p.Verify(key)
+}
+
+// CheckSeal refuses the open report when its tool-owned cells are not as
+// its seal says: a changed Quantity Before, Status or amount would be
+// believed by whoever reads the report next. The error says how to see
+// every change and, with todo ("resume from", "check"), what to do
+// instead. sealed is false for a report an earlier version wrote before
+// reports were sealed: nothing in it can be checked.
+func (p *Prior) CheckSeal(key []byte, todo string) (sealed bool, err error) {
+	v, err := p.Verify(key)
+	if err != nil || !v.Sealed {
+		return false, err
+	}
+	if len(v.Changes) > 0 {
+		return true, &Error{File: p.Path, Reason: "was changed after pcreconcile wrote it: " + v.Changes[0].String(),
+			Fix: todo + " the report as it was written (pcreconcile verify " + ShellQuote(p.Path) + " lists every change); a column of your own, a sort or a filter is not a change"}
+	}
+	return true, nil
+}
+
+// Verify checks the open report against its seal, as Verify does: a
+// caller that goes on to read the report verifies what it has opened
+// rather than opening it twice.
+func (p *Prior) Verify(key []byte) (*Verification, error) {
+	path := p.Path
 	v := &Verification{Seal: p.Seal(), Version: p.Meta[LabelVersion], RunID: p.RunID(), ChainID: p.ChainID()}
 	if t, err := time.Parse(time.RFC3339, canonicalCell(record.FormatTime, p.summaryRows[LabelFinished].cell)); err == nil {
 		v.Finished = t.Format("2006-01-02 15:04 UTC")
