@@ -139,7 +139,7 @@ func (a *app) cmdCredits(ctx context.Context, args []string) error {
 		files = append(files, f)
 	}
 	m.Finish()
-	err = creditbook.WriteCredits(creditbook.CreditsOptions{Path: path, Force: *force, Report: prior, Files: files, Matcher: m,
+	t, err := creditbook.WriteCredits(creditbook.CreditsOptions{Path: path, Force: *force, Report: prior, Files: files, Matcher: m,
 		Version: mustVersion(), CommandLine: a.commandLine(), RunBy: runBy(), Now: started, Later: later})
 	if errors.Is(err, report.ErrExists) {
 		return usage(err.Error(), "choose another --report, or add --force to replace it")
@@ -147,7 +147,6 @@ func (a *app) cmdCredits(ctx context.Context, args []string) error {
 	if err != nil {
 		return &exitError{code: exitAborted, err: fmt.Errorf("cannot write %s: %w", path, err)}
 	}
-	t := creditbook.Totals(m)
 	writeCreditsSummary(a.stdout, prior, files, t, len(lines), path)
 	if later != "" {
 		fmt.Fprintf(a.stdout, "\nNote: %s.\n", later)

@@ -223,67 +223,68 @@ func Totals(m *credits.Matcher) CreditTotals {
 	return t
 }
 
-// WriteCredits writes the credits workbook.
-func WriteCredits(opts CreditsOptions) error {
+// WriteCredits writes the credits workbook and returns its totals. It sorts
+// the matcher's lines into report order in place: a million lines are a few
+// hundred megabytes, not to be copied for a sort.
+func WriteCredits(opts CreditsOptions) (CreditTotals, error) {
 	m := opts.Matcher
+	t := Totals(m)
 	f := excelize.NewFile()
 	defer f.Close()
 	title := "Credits: did the money come back?"
 	src := filepath.Base(opts.Report.Path)
 	b, err := book.New(f, book.HeaderFooter("pcreconcile — "+title, opts.Report.Endpoint() == record.SandboxEndpoint, "run "+opts.Report.RunID(), src))
 	if err != nil {
-		return err
+		return t, err
 	}
 	if err := f.SetSheetName("Sheet1", book.SummarySheet); err != nil {
-		return err
+		return t, err
 	}
 	for _, name := range []string{report.LinesSheet, UnmatchedSheet, report.CustomersSheet, report.StatusesSheet} {
 		if _, err := f.NewSheet(name); err != nil {
-			return err
+			return t, err
 		}
 	}
-	lines := slices.Clone(m.Lines)
-	slices.SortFunc(lines, func(a, b credits.Line) int {
+	lines := m.Lines
+	slices.SortStableFunc(lines, func(a, b credits.Line) int {
 		return cmp.Or(cmp.Compare(a.Row, b.Row), cmp.Compare(a.Customer, b.Customer), cmp.Compare(a.Order, b.Order), cmp.Compare(a.Line, b.Line))
 	})
-	// Credit statuses in their families' colours.
-	at := slices.Index(creditLineColumns.Headers(), "Credit Status")
-	colour := func(row []any) {
+	if err := book.WriteTable(b, report.LinesSheet, creditLineColumns, lines, colourStatus(b, creditLineColumns.Headers())); err != nil {
+		return t, err
+	}
+	if err := book.WriteTable(b, UnmatchedSheet, unmatchedColumns, m.Unmatched, nil); err != nil {
+		return t, err
+	}
+	if err := book.WriteTable(b, report.CustomersSheet, passThroughColumns, passThroughs(lines), nil); err != nil {
+		return t, err
+	}
+	if err := book.WriteTable(b, report.StatusesSheet, statusColumns, statusRows(), colourStatus(b, statusColumns.Headers())); err != nil {
+		return t, err
+	}
+	if err := book.PrintTitles(f, book.TableTitles); err != nil {
+		return t, err
+	}
+	if err := writeCreditsSummary(b, title, opts, t); err != nil {
+		return t, err
+	}
+	if err := b.Archive.Props(book.DocInfo{Title: "pcreconcile: " + title, Subject: "Partner Center credits matched to the cancellations of a run",
+		Version: opts.Version, Description: fmt.Sprintf("%d cancelled lines of run %s against %d reconciliation files", len(lines), opts.Report.RunID(), len(opts.Files)),
+		Identifier: opts.Report.RunID(), Keywords: fmt.Sprintf("pcreconcile; credits; %d credited", t.ByStatus[credits.Credited])}, opts.Now); err != nil {
+		return t, err
+	}
+	return t, book.Save(f, b.Archive, opts.Path, opts.Force)
+}
+
+// colourStatus colours the Credit Status cell of a row of a table with
+// headers in its status family's colours.
+func colourStatus(b *book.Book, headers []string) func([]any) {
+	at := slices.Index(headers, "Credit Status")
+	return func(row []any) {
 		if c, ok := row[at].(excelize.Cell); ok {
 			c.StyleID = b.Styles.Status[credits.Status(fmt.Sprint(c.Value)).Family()]
 			row[at] = c
 		}
 	}
-	if err := book.WriteTable(b, report.LinesSheet, creditLineColumns, lines, colour); err != nil {
-		return err
-	}
-	if err := book.WriteTable(b, UnmatchedSheet, unmatchedColumns, m.Unmatched, nil); err != nil {
-		return err
-	}
-	if err := book.WriteTable(b, report.CustomersSheet, passThroughColumns, passThroughs(lines), nil); err != nil {
-		return err
-	}
-	if err := book.WriteTable(b, report.StatusesSheet, statusColumns, statusRows(), func(row []any) {
-		if c, ok := row[0].(excelize.Cell); ok {
-			c.StyleID = b.Styles.Status[credits.Status(fmt.Sprint(c.Value)).Family()]
-			row[0] = c
-		}
-	}); err != nil {
-		return err
-	}
-	if err := book.PrintTitles(f, book.TableTitles); err != nil {
-		return err
-	}
-	if err := writeCreditsSummary(b, title, opts); err != nil {
-		return err
-	}
-	t := Totals(m)
-	if err := b.Archive.Props(book.DocInfo{Title: "pcreconcile: " + title, Subject: "Partner Center credits matched to the cancellations of a run",
-		Version: opts.Version, Description: fmt.Sprintf("%d cancelled lines of run %s against %d reconciliation files", len(lines), opts.Report.RunID(), len(opts.Files)),
-		Identifier: opts.Report.RunID(), Keywords: fmt.Sprintf("pcreconcile; credits; %d credited", t.ByStatus[credits.Credited])}, opts.Now); err != nil {
-		return err
-	}
-	return book.Save(f, b.Archive, opts.Path, opts.Force)
 }
 
 // passThroughs totals the lines per customer and currency.
@@ -323,7 +324,7 @@ const (
 	LabelLaterRun      = "Later run of the chain"
 )
 
-func writeCreditsSummary(b *book.Book, title string, opts CreditsOptions) error {
+func writeCreditsSummary(b *book.Book, title string, opts CreditsOptions, t CreditTotals) error {
 	p, st := opts.Report, b.Styles
 	s := &book.Summary{F: b.F, St: st, Row: 1}
 	s.Set(1, 1, title, st.Title)
@@ -332,7 +333,6 @@ func writeCreditsSummary(b *book.Book, title string, opts CreditsOptions) error 
 		s.Span(1, book.SummaryCols, s.Row, "SANDBOX — the report is of the built-in simulator", st.Sandbox)
 	}
 	s.Row++
-	t := Totals(opts.Matcher)
 	s.Field(report.LabelResult, t.Result(), st.Left)
 	s.Field(report.LabelVersion, opts.Version, st.Left)
 	s.Field(report.LabelCommandLine, opts.CommandLine, st.Left)
