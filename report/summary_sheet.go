@@ -134,17 +134,14 @@ const tooManyRanges = "(too many ranges to list; see Input rows)"
 func writeSummary(f *excelize.File, st *book.Styles, m Meta, c *Counts) error {
 	s := &book.Summary{F: f, St: st}
 	plan := m.Mode == record.Plan
-	s.Row = 1
+	style, banner := st.Title, ""
 	if plan {
-		s.Set(1, 1, Title(m), st.Plan)
-	} else {
-		s.Set(1, 1, Title(m), st.Title)
+		style = st.Plan
 	}
 	if m.Endpoint == record.SandboxEndpoint {
-		s.Row++
-		s.Span(1, book.SummaryCols, s.Row, "SANDBOX — the built-in Partner Center simulator: no real orders were changed", st.Sandbox)
+		banner = "SANDBOX — the built-in Partner Center simulator: no real orders were changed"
 	}
-	s.Row++
+	s.Heading(Title(m), style, banner)
 
 	duration := m.Finished.Sub(m.Started)
 	s.Field(LabelVersion, m.Version, st.Left)

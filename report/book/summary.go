@@ -53,6 +53,19 @@ func (s *Summary) Set(col, row int, v any, style int) {
 	s.Cols = max(s.Cols, col)
 }
 
+// Heading starts the Summary: its title in style and, when banner is not
+// "", the red banner under it saying what is not real (the sandbox); what
+// follows starts after a blank row.
+func (s *Summary) Heading(title string, style int, banner string) {
+	s.Row = 1
+	s.Set(1, s.Row, title, style)
+	if banner != "" {
+		s.Row++
+		s.Span(1, SummaryCols, s.Row, banner, s.St.Sandbox)
+	}
+	s.Row++
+}
+
 // Span writes v across columns from..to of row, merged.
 func (s *Summary) Span(from, to, row int, v any, style int) {
 	s.Set(from, row, v, style)

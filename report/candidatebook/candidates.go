@@ -224,13 +224,12 @@ const (
 // out and why.
 func writeCandidatesSummary(b *book.Book, title string, opts CandidatesOptions, stakes []*atStake) error {
 	res := opts.Result
-	s := &book.Summary{F: b.F, St: b.Styles, Row: 1}
-	s.Set(1, 1, title, b.Styles.Title)
+	s := &book.Summary{F: b.F, St: b.Styles}
+	banner := ""
 	if opts.Endpoint == record.SandboxEndpoint {
-		s.Row++
-		s.Span(1, book.SummaryCols, s.Row, "SANDBOX — the built-in Partner Center simulator: these are not real purchases", b.Styles.Sandbox)
+		banner = "SANDBOX — the built-in Partner Center simulator: these are not real purchases"
 	}
-	s.Row++
+	s.Heading(title, b.Styles.Title, banner)
 	s.Field(report.LabelVersion, opts.Version, b.Styles.Left)
 	s.Field(report.LabelCommandLine, opts.CommandLine, b.Styles.Left)
 	s.Field(report.LabelEndpoint, opts.Endpoint, b.Styles.Left)

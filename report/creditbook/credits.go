@@ -326,13 +326,12 @@ const (
 
 func writeCreditsSummary(b *book.Book, title string, opts CreditsOptions, t CreditTotals) error {
 	p, st := opts.Report, b.Styles
-	s := &book.Summary{F: b.F, St: st, Row: 1}
-	s.Set(1, 1, title, st.Title)
+	s := &book.Summary{F: b.F, St: st}
+	banner := ""
 	if p.Endpoint() == record.SandboxEndpoint {
-		s.Row++
-		s.Span(1, book.SummaryCols, s.Row, "SANDBOX — the report is of the built-in simulator", st.Sandbox)
+		banner = "SANDBOX — the report is of the built-in simulator"
 	}
-	s.Row++
+	s.Heading(title, st.Title, banner)
 	s.Field(report.LabelResult, t.Result(), st.Left)
 	s.Field(report.LabelVersion, opts.Version, st.Left)
 	s.Field(report.LabelCommandLine, opts.CommandLine, st.Left)
