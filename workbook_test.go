@@ -330,6 +330,16 @@ func TestCreditsOfALibreOfficeResave(t *testing.T) {
 	if got := creditStatuses(t, f); !maps.Equal(got, sampleCredits) {
 		t.Errorf("credit statuses %v\nwant %v", got, sampleCredits)
 	}
+	// The kinds read back from the re-saved dates: the subscription's short
+	// credit is the proration, the perpetual licence's is money owed.
+	rows, _ := f.GetRows(report.LinesSheet)
+	src, note := slices.Index(rows[0], "Source Row"), slices.Index(rows[0], "Note")
+	for _, r := range rows[1:] {
+		want := map[string]string{"2": "perpetual software is credited in full", "3": "prorated: a software subscription"}[r[src]]
+		if want != "" && (note >= len(r) || !strings.Contains(r[note], want)) {
+			t.Errorf("row %s: note %v, want %q", r[src], r, want)
+		}
+	}
 }
 
 func fileExists(path string) bool {

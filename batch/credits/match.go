@@ -11,6 +11,7 @@ import (
 	"github.com/shopspring/decimal"
 
 	"github.com/pcreconcile/pcreconcile/batch/record"
+	"github.com/pcreconcile/pcreconcile/internal/deadline"
 )
 
 // Status is a cancelled line's credit status, exactly these words.
@@ -46,15 +47,18 @@ type Line struct {
 	Row                          int // the input row
 	Customer, Order, AlternateID string
 	Line                         int
-	Offer, Product, Kind         string
-	Quantity                     int // cancelled
-	Currency                     string
-	Amount                       decimal.Decimal // Amount Cancelled
-	Priced                       bool
-	RunID                        string
-	Credited, CreditedQuantity   decimal.Decimal // in Currency (absolute)
-	Other                        map[string]decimal.Decimal
-	Invoices, Charges            []string
+	Offer, Product               string
+	// Kind is what was cancelled, when the report tells: a software
+	// subscription's credit is prorated, perpetual software's is whole.
+	Kind                       deadline.Kind
+	Quantity                   int // cancelled
+	Currency                   string
+	Amount                     decimal.Decimal // Amount Cancelled
+	Priced                     bool
+	RunID                      string
+	Credited, CreditedQuantity decimal.Decimal // in Currency (absolute)
+	Other                      map[string]decimal.Decimal
+	Invoices, Charges          []string
 	// CreditRows are the credit rows counted for the line.
 	CreditRows []RowRef
 	Status     Status
@@ -300,9 +304,9 @@ func (m *Matcher) Finish() {
 		case diff.IsPositive():
 			l.Status = CreditedPartly
 			switch l.Kind {
-			case "software_subscription":
+			case deadline.SoftwareSubscription:
 				l.Note = joinNote(l.Note, "prorated: a software subscription is credited for the days of its term left")
-			case "perpetual_software":
+			case deadline.PerpetualSoftware:
 				l.Note = joinNote(l.Note, "perpetual software is credited in full: ask Microsoft for the rest")
 			default:
 				// The report did not say when the line could be cancelled

@@ -18,6 +18,7 @@ import (
 
 	"github.com/pcreconcile/pcreconcile/batch/credits"
 	"github.com/pcreconcile/pcreconcile/batch/record"
+	"github.com/pcreconcile/pcreconcile/internal/deadline"
 	"github.com/pcreconcile/pcreconcile/report"
 	"github.com/pcreconcile/pcreconcile/report/book"
 )
@@ -50,17 +51,25 @@ func CancelledLines(p *report.Prior) ([]credits.Line, error) {
 			c.Amount, c.Priced = a.Decimal, true
 		}
 		if !l.CancellableUntil.IsZero() && !l.Purchased.IsZero() {
-			switch days := l.CancellableUntil.Sub(l.Purchased).Hours() / 24; {
-			case days > 20:
-				c.Kind = "perpetual_software"
-			case days > 0:
-				c.Kind = "software_subscription"
-			}
+			c.Kind = kindOfWindow(l.CancellableUntil.Sub(l.Purchased))
 		}
 		out = append(out, c)
 		return nil
 	})
 	return out, err
+}
+
+// kindOfWindow is the kind whose cancellation window a line's deadline
+// shows (Cancellable Until − Purchase Date): the report does not name the
+// kind. "" when no kind's default window is it (run.windows changed them):
+// the line is then credited without an expectation of proration.
+func kindOfWindow(w time.Duration) deadline.Kind {
+	for _, k := range deadline.Kinds {
+		if d, ok := deadline.DefaultWindow(k); ok && (w-d).Abs() < time.Hour {
+			return k
+		}
+	}
+	return ""
 }
 
 var creditLineColumns = record.Table[credits.Line]{
