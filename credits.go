@@ -9,7 +9,6 @@ import (
 	"io"
 	"log/slog"
 	"maps"
-	"runtime/debug"
 	"slices"
 	"strings"
 	"text/tabwriter"
@@ -109,11 +108,9 @@ func (a *app) cmdCredits(ctx context.Context, args []string) error {
 	}
 	defer prior.Close()
 	later := a.laterLink(cfg, prior)
-	if a.getenv("GOGC") == "" {
-		// The lines are the live heap (a million are a few hundred MB); a
-		// 50 % GC target holds the peak at 1.5 times it (README, Performance).
-		defer debug.SetGCPercent(debug.SetGCPercent(50))
-	}
+	// The lines are the live heap (a million are a few hundred MB); a 50 %
+	// GC target holds the peak at 1.5 times it (README, Performance).
+	defer a.gcTarget(50)()
 	lines, err := creditbook.CancelledLines(prior)
 	if err != nil {
 		return err

@@ -85,6 +85,17 @@ func (a *app) run(ctx context.Context, args []string) int {
 	return a.fail(a.dispatch(ctx, args))
 }
 
+// gcTarget sets Go's GC target to percent while a command holds a large
+// live heap — unless the user set GOGC, which wins — and returns what
+// restores it.
+func (a *app) gcTarget(percent int) (restore func()) {
+	if a.getenv("GOGC") != "" {
+		return func() {}
+	}
+	old := debug.SetGCPercent(percent)
+	return func() { debug.SetGCPercent(old) }
+}
+
 // defaultPath is where a file the user did not name goes: name in the
 // working directory.
 func (a *app) defaultPath(name string) string {
