@@ -9,6 +9,7 @@ import (
 	"strings"
 
 	"github.com/google/uuid"
+	"github.com/pcreconcile/pcreconcile/internal/orderid"
 )
 
 // Partner Center pages its collections: an answer holds a page of items
@@ -87,8 +88,10 @@ func (c *Client) Orders(ctx context.Context, customerID, billingType string, vis
 	return readPages(ctx, c, first, "/customers/"+customerID+"/orders", func(page *collection[Order], token string) error {
 		for i := range page.Items {
 			o := &page.Items[i]
-			if o.ID == "" || len(o.ID) > 200 || strings.ContainsAny(o.ID, "/?#%\\") {
-				return fmt.Errorf("an order id %q is not an order id", Clean(o.ID, 80, token))
+			// An order id discover lists is one the input accepts; it is
+			// also sent back in later calls' paths.
+			if err := orderid.Check(o.ID); err != nil {
+				return fmt.Errorf("an order id %q %v", Clean(o.ID, 80, token), err)
 			}
 			if err := o.check(o.ID, token); err != nil {
 				return fmt.Errorf("order %s: %w", o.ID, err)

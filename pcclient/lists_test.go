@@ -105,3 +105,20 @@ func TestListsRefuseWhatTheyCannotBelieve(t *testing.T) {
 		})
 	}
 }
+
+// An order list's ids are held to the rule the input's Order ID column is:
+// an order discover lists must be one plan and run accept (and its id goes
+// back into later calls' paths).
+func TestOrderListRefusesWhatIsNoOrderID(t *testing.T) {
+	const cust = "b0d70a69-4c42-4b27-b17b-91a835d8686a"
+	for id, want := range map[string]string{"a.b": `contains '.'`, "../x": `contains '.'`, "": "is empty", strings.Repeat("x", 129): "longer than 128"} {
+		c, mux, _, _ := setup(t)
+		mux.HandleFunc("GET /v1/customers/{id}/orders", func(w http.ResponseWriter, r *http.Request) {
+			json.NewEncoder(w).Encode(map[string]any{"items": []any{map[string]any{"id": id, "lineItems": []any{}}}})
+		})
+		err := c.Orders(context.Background(), cust, "onetime", func([]Order) error { return nil })
+		if !errors.Is(err, ErrImplausible) || !strings.Contains(err.Error(), want) {
+			t.Errorf("order id %q: %v, want %q", id, err, want)
+		}
+	}
+}

@@ -5,9 +5,9 @@ import (
 	"fmt"
 	"strconv"
 	"strings"
-	"unicode/utf8"
 
 	"github.com/pcreconcile/pcreconcile/batch/record"
+	"github.com/pcreconcile/pcreconcile/internal/orderid"
 )
 
 // maxCellChars is Excel's limit on a cell; anything longer is not an id.
@@ -18,23 +18,16 @@ const maxCellChars = 32767
 // and rounded to 15 significant digits.
 func parseOrderID(s string, fromXLSX bool) (string, error) {
 	s = record.CleanText(s)
-	switch {
-	case s == "":
-		return "", errors.New("is empty")
-	case len(s) > 128:
-		return "", errors.New("is longer than 128 characters")
+	if s == "" || len(s) > orderid.MaxLen {
+		return "", orderid.Check(s)
 	}
 	if fromXLSX && strings.ContainsAny(s, "Ee") && strings.ContainsAny(s, ".+") {
 		if _, err := strconv.ParseFloat(s, 64); err == nil {
 			return "", errors.New("was stored by Excel as a number in E notation and has lost digits: format the column as Text and type the id again")
 		}
 	}
-	for i := 0; i < len(s); i++ {
-		c := s[i]
-		if !(c >= 'a' && c <= 'z' || c >= 'A' && c <= 'Z' || c >= '0' && c <= '9' || c == '_' || c == '-') {
-			r, _ := utf8.DecodeRuneInString(s[i:])
-			return "", fmt.Errorf("contains %q; Partner Center order ids use only letters, digits, _ and -", r)
-		}
+	if err := orderid.Check(s); err != nil {
+		return "", err
 	}
 	if fromXLSX && len(s) > 15 && strings.Trim(s, "0123456789") == "" {
 		return "", errors.New("has more than 15 digits: if Excel stored it as a number it has rounded it; format the column as Text and type the id again")
