@@ -65,7 +65,7 @@ func (s *Server) Recon(w io.Writer) error {
 				if li.Price == "" {
 					continue
 				}
-				if err := cw.Write(s.reconRow(c, o, li, "New", li.Quantity+li.Cancelled, decimal.RequireFromString(li.Price.String()), now)); err != nil {
+				if err := cw.Write(s.reconRow(c, o, li, "New", li.Quantity+li.Cancelled, li.price(), now)); err != nil {
 					return err
 				}
 				switch {
@@ -96,7 +96,7 @@ func (s *Server) Recon(w io.Writer) error {
 		}
 	}
 	if u := uncancelled; u != nil {
-		price := decimal.RequireFromString(u.li.Price.String())
+		price := u.li.price()
 		if err := cw.Write(s.reconRow(u.c, u.o, u.li, "Cancel", -1, price, now)); err != nil {
 			return err
 		}
@@ -107,7 +107,7 @@ func (s *Server) Recon(w io.Writer) error {
 
 // creditRow is the credit of units cancelled units of li.
 func (s *Server) creditRow(c *Customer, o *Order, li *LineItem, units int, now time.Time) []string {
-	price := decimal.RequireFromString(li.Price.String())
+	price := li.price()
 	kind := li.Kind
 	if kind == "" {
 		kind = PerpetualSoftware

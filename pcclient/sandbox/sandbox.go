@@ -838,10 +838,9 @@ func pricing(li *LineItem) map[string]any {
 		p["listPrice"] = li.ListPrice
 	}
 	if li.Price != "" {
-		price, _ := decimal.NewFromString(li.Price.String())
 		p["price"] = li.Price
 		p["discountedPrice"] = li.Price
-		p["extendedPrice"] = json.Number(price.Mul(decimal.NewFromInt(int64(li.Quantity))).String())
+		p["extendedPrice"] = json.Number(li.price().Mul(decimal.NewFromInt(int64(li.Quantity))).String())
 	}
 	return p
 }

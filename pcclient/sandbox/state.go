@@ -286,3 +286,10 @@ func (o *Order) status() string {
 		return "completed"
 	}
 }
+
+// price is the line's unit price (0 when it has none); prices are checked
+// when the state is read.
+func (li *LineItem) price() decimal.Decimal {
+	d, _ := decimal.NewFromString(li.Price.String())
+	return d
+}
